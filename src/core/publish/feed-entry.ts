@@ -1,0 +1,24 @@
+/**
+ * What the service knows about one live feed without reading its body: enough to answer a `304`.
+ */
+
+export type FeedKind = "person" | "schedule";
+
+/** A live feed's validators and the store key of its compressed body. */
+export interface FeedEntry {
+  /** `person` feeds merge every schedule of the organization; `schedule` feeds show one schedule. */
+  kind: FeedKind;
+  org: string;
+  /** The person id or schedule id. */
+  id: string;
+  /** Store key of the gzip-compressed body (content-addressed: it changes whenever the bytes change). */
+  blobKey: string;
+  /** Weak entity tag derived from the identity bytes only, e.g. `W/"3q2-7w…"`. */
+  etag: string;
+  /** When the bytes last changed, in whole seconds since the epoch. */
+  lastModified: number;
+  /** Length of the identity (uncompressed) body in bytes. */
+  size: number;
+  /** Number of VEVENTs in the feed. */
+  events: number;
+}
