@@ -1,0 +1,44 @@
+/**
+ * Per-assignment revision history: what lets `SEQUENCE`, `LAST-MODIFIED` and `DTSTAMP` move when, and only
+ * when, an assignment changed. It is stored with each schedule revision and survives restarts.
+ */
+import type { ExpandedEvent } from "./events.ts";
+
+/** One assignment's change record. Times are whole seconds since the epoch (UTC). */
+export interface HistoryEntry {
+  /** Fingerprint of the facts last rendered; empty once the assignment was removed. */
+  fp: string;
+  /** RFC 5545 SEQUENCE: 0 when first seen, +1 on every change (and on a return after removal). */
+  seq: number;
+  created: number;
+  modified: number;
+}
+
+/** Change records by assignment id. */
+export type History = Record<string, HistoryEntry>;
+
+/** Removed assignments are remembered this long (seconds), so a returning id still gets a higher SEQUENCE. */
+export const TOMBSTONE_SECONDS = 400 * 86_400;
+
+/**
+ * The history after a new revision: unchanged assignments keep their entry as is, changed ones get
+ * `seq + 1` and `modified = now`, new ones start at 0, removed ones become tombstones.
+ */
+export function advanceHistory(prev: History, events: readonly ExpandedEvent[], nowSeconds: number): History {
+  const next: History = {};
+  for (const { facts, fp } of events) {
+    const old = prev[facts.assignmentId];
+    if (!old) next[facts.assignmentId] = { fp, seq: 0, created: nowSeconds, modified: nowSeconds };
+    else if (old.fp === fp) next[facts.assignmentId] = old;
+    else next[facts.assignmentId] = { fp, seq: old.seq + 1, created: old.created, modified: nowSeconds };
+  }
+  for (const [id, old] of Object.entries(prev)) {
+    if (id in next) continue;
+    if (old.fp === "") {
+      if (nowSeconds - old.modified < TOMBSTONE_SECONDS) next[id] = old;
+    } else {
+      next[id] = { fp: "", seq: old.seq, created: old.created, modified: nowSeconds };
+    }
+  }
+  return next;
+}

@@ -1,0 +1,19 @@
+/**
+ * Text hygiene for iCalendar values: RFC 5545 §3.1 forbids control characters other than HTAB in values;
+ * ical-generator escapes `\ ; ,` and newlines but leaves control characters and the calendar name alone.
+ */
+import { escape } from "ical-generator";
+
+// C0 controls except TAB, LF and CR (those become escaped newlines), DEL, and C1 controls.
+// eslint-disable-next-line no-control-regex -- stripping control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+
+/** Removes characters no iCalendar value may carry; keeps newlines for the escaper. */
+export function cleanText(text: string): string {
+  return text.replace(CONTROL, "");
+}
+
+/** A TEXT value escaped per RFC 5545 §3.3.11, for properties ical-generator writes verbatim. */
+export function escapeText(text: string): string {
+  return escape(cleanText(text), false);
+}

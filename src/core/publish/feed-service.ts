@@ -1,0 +1,319 @@
+/**
+ * The feed service: accepts snapshots, keeps every feed precomputed in the store, and answers feed lookups
+ * from memory. Runtime-agnostic: storage, tokens, the clock and ids are injected.
+ *
+ * A publish renders only feeds whose input changed, writes their bodies under content-addressed keys, then
+ * replaces one manifest per organization: until that single `put` lands nothing is live, after it all is.
+ */
+import { LRUCache } from "lru-cache";
+import { ServiceError } from "../errors.ts";
+import { expandSnapshot } from "../feeds/events.ts";
+import { advanceHistory } from "../feeds/history.ts";
+import type { Logger } from "../logger.ts";
+import { silentLogger } from "../logger.ts";
+import type { Snapshot } from "../snapshot/types.ts";
+import type { FeedTokens } from "../tokens.ts";
+import type { BlobStore } from "../../store/blob-store.ts";
+import { gunzip, gzip } from "./compress.ts";
+import type { FeedEntry } from "./feed-entry.ts";
+import type { WindowSettings } from "./feed-builder.ts";
+import { KeyedMutex } from "./keyed-mutex.ts";
+import {
+  manifestKey,
+  ORGS_PREFIX,
+  parseFeedKey,
+  personFeedKey,
+  scheduleFeedKey,
+  scheduleStateKey,
+  type FeedKey,
+} from "./keys.ts";
+import { draftManifest, emptyManifest, type OrgManifest, type ScheduleState } from "./manifest.ts";
+import { loadSchedule, type OrgState } from "./org-state.ts";
+import { refreshFeeds, type RefreshResult } from "./refresh.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Settings of the service (see the README's settings table). */
+export interface ServiceSettings extends WindowSettings {
+  /** Upper bound of the in-memory body cache, in bytes of compressed feed. */
+  cacheBytes: number;
+}
+
+export interface FeedServiceDeps {
+  store: BlobStore;
+  tokens: FeedTokens;
+  /** Milliseconds since the epoch. */
+  clock: () => number;
+  settings: ServiceSettings;
+  logger?: Logger;
+}
+
+/** What a publish answers (CONTRACT.md). */
+export interface PublishResult {
+  revision: number;
+  /** People whose feed content changed. */
+  peopleAffected: number;
+  /** Feeds (person and schedule) whose bytes changed, appeared or disappeared. */
+  feedsUpdated: number;
+  /** True for an identical replay of the current revision. */
+  unchanged?: boolean;
+}
+
+export class FeedService {
+  readonly deps: FeedServiceDeps;
+  readonly #orgs = new Map<string, OrgState>();
+  /** SHA-256(token) → the feed it opens. */
+  readonly #index = new Map<string, { org: string; key: FeedKey }>();
+  readonly #locks = new KeyedMutex();
+  readonly #bodies: LRUCache<string, Uint8Array>;
+  readonly #log: Logger;
+
+  private constructor(deps: FeedServiceDeps) {
+    this.deps = deps;
+    this.#log = deps.logger ?? silentLogger;
+    this.#bodies = new LRUCache({ maxSize: deps.settings.cacheBytes, sizeCalculation: (b) => Math.max(1, b.length) });
+  }
+
+  /** Opens the service on a store, loading every organization's manifest and live schedules. */
+  static async open(deps: FeedServiceDeps): Promise<FeedService> {
+    const service = new FeedService(deps);
+    for (const key of await deps.store.list(ORGS_PREFIX)) {
+      if (!key.endsWith("/manifest.json")) continue;
+      const bytes = await deps.store.get(key);
+      if (!bytes) continue;
+      const manifest = JSON.parse(decoder.decode(bytes)) as OrgManifest;
+      const org: OrgState = { manifest, schedules: new Map() };
+      for (const [id, record] of Object.entries(manifest.schedules)) {
+        if (!record.retired) org.schedules.set(id, loadSchedule(await service.#readState(record.stateKey)));
+      }
+      service.#install(manifest.org, org, null);
+    }
+    return service;
+  }
+
+  /** Organization ids currently known. */
+  orgIds(): string[] {
+    return [...this.#orgs.keys()].sort();
+  }
+
+  /** The in-memory state of an organization (read-only use). */
+  org(org: string): OrgState | null {
+    return this.#orgs.get(org) ?? null;
+  }
+
+  // ---- serving ----------------------------------------------------------------------------------------------
+
+  /** The live feed a token opens, or `null`. No storage access: validators live in memory. */
+  async lookup(token: string): Promise<FeedEntry | null> {
+    const hash = await this.deps.tokens.hash(token);
+    const hit = this.#index.get(hash);
+    if (!hit) return null;
+    const record = this.#orgs.get(hit.org)?.manifest.feeds[hit.key];
+    if (!record || record.tokenHash !== hash) return null;
+    const { kind, id } = parseFeedKey(hit.key);
+    const { blobKey, etag, lastModified, size, events } = record;
+    return { kind, org: hit.org, id, blobKey, etag, lastModified, size, events };
+  }
+
+  /** The gzip body of a feed entry: from the LRU cache, else one store read. */
+  async body(entry: FeedEntry): Promise<Uint8Array | null> {
+    const cached = this.#bodies.get(entry.blobKey);
+    if (cached) return cached;
+    const bytes = await this.deps.store.get(entry.blobKey);
+    if (bytes) this.#bodies.set(entry.blobKey, bytes);
+    return bytes;
+  }
+
+  /** The current token of a feed (derived from the secret and the feed's link version). */
+  async tokenFor(org: string, key: FeedKey): Promise<string> {
+    const version = this.#orgs.get(org)?.manifest.tokenVersions[key] ?? 1;
+    const { kind, id } = parseFeedKey(key);
+    return this.deps.tokens.derive({ kind, org, id, version });
+  }
+
+  // ---- changes ----------------------------------------------------------------------------------------------
+
+  /** Publishes a validated snapshot. `snapshotHash` identifies its canonical bytes (for replay detection). */
+  publish(snapshot: Snapshot, snapshotHash: string): Promise<PublishResult> {
+    const orgId = snapshot.organization.id;
+    const sid = snapshot.schedule.id;
+    return this.#locks.run(orgId, async () => {
+      const live = this.#orgs.get(orgId);
+      const current = live?.manifest.schedules[sid];
+      if (current && !current.retired && current.revision === snapshot.revision && current.snapshotHash === snapshotHash) {
+        return { revision: snapshot.revision, peopleAffected: 0, feedsUpdated: 0, unchanged: true };
+      }
+      if (current && snapshot.revision <= current.revision) {
+        throw new ServiceError(
+          "stale_revision",
+          `\`revision\` ${snapshot.revision} is not above the current revision ${current.revision}`,
+          [{ path: "$.revision", message: `must be greater than ${current.revision}` }],
+          { currentRevision: current.revision },
+        );
+      }
+      const nowMs = this.deps.clock();
+      const nowSeconds = Math.floor(nowMs / 1000);
+      const previous = live?.schedules.get(sid);
+      const prevHistory = previous?.history ?? (current ? (await this.#readState(current.stateKey)).history : {});
+      const events = expandSnapshot(snapshot);
+      const state: ScheduleState = {
+        format: 1,
+        snapshot,
+        history: advanceHistory(prevHistory, events, nowSeconds),
+        receivedAt: nowSeconds,
+      };
+      const draft = this.#draft(live, snapshot);
+      draft.manifest.name = snapshot.organization.name;
+      draft.manifest.tier = snapshot.organization.tier;
+      draft.schedules.set(sid, loadSchedule(state, events));
+      const stateKey = scheduleStateKey(orgId, sid, snapshot.revision);
+      draft.manifest.schedules[sid] = {
+        revision: snapshot.revision,
+        stateKey,
+        name: snapshot.schedule.name,
+        timezone: snapshot.schedule.timezone,
+        snapshotHash,
+        publishedAt: snapshot.publishedAt,
+        receivedAt: nowSeconds,
+        people: snapshot.people.length,
+        assignments: snapshot.assignments.length,
+        retired: false,
+      };
+      const people = new Set([...(previous?.byPerson.keys() ?? []), ...snapshot.people.map((p) => p.id)]);
+      const keys: FeedKey[] = [scheduleFeedKey(sid), ...[...people].sort().map(personFeedKey)];
+      const result = await refreshFeeds(draft, keys, this.#refreshContext(orgId, draft, nowMs));
+      await this.deps.store.put(stateKey, await gzip(encoder.encode(JSON.stringify(state))));
+      await this.#commit(orgId, draft, result, current ? [current.stateKey] : []);
+      this.#log.info("publish", { org: orgId, schedule: sid, revision: snapshot.revision, rendered: result.rendered.length, updated: result.updated.length });
+      return {
+        revision: snapshot.revision,
+        peopleAffected: result.rendered.filter((k) => k.startsWith("person/")).length,
+        feedsUpdated: result.updated.length,
+      };
+    });
+  }
+
+  /** Retires a schedule: its assignments leave every feed and its schedule feed goes away. */
+  retire(orgId: string, sid: string): Promise<PublishResult> {
+    return this.#locks.run(orgId, async () => {
+      const live = this.#orgs.get(orgId);
+      const current = live?.manifest.schedules[sid];
+      const loaded = live?.schedules.get(sid);
+      if (!live || !current || current.retired || !loaded) throw new ServiceError("not_found", `no live schedule \`${sid}\` in \`${orgId}\``);
+      const draft = this.#draft(live, null);
+      draft.schedules.delete(sid);
+      draft.manifest.schedules[sid] = { ...current, retired: true };
+      const keys: FeedKey[] = [scheduleFeedKey(sid), ...[...loaded.byPerson.keys()].sort().map(personFeedKey)];
+      const nowMs = this.deps.clock();
+      const result = await refreshFeeds(draft, keys, this.#refreshContext(orgId, draft, nowMs));
+      await this.#commit(orgId, draft, result, []);
+      this.#log.info("retire", { org: orgId, schedule: sid, updated: result.updated.length });
+      return { revision: current.revision, peopleAffected: result.rendered.filter((k) => k.startsWith("person/")).length, feedsUpdated: result.updated.length };
+    });
+  }
+
+  /** Gives a feed a new link; the old one stops working as this resolves. Returns the new token. */
+  rotate(orgId: string, key: FeedKey): Promise<string> {
+    return this.#locks.run(orgId, async () => {
+      const live = this.#orgs.get(orgId);
+      const record = live?.manifest.feeds[key];
+      if (!live || !record) throw new ServiceError("not_found", `no feed for \`${key}\` in \`${orgId}\``);
+      const draft = this.#draft(live, null);
+      const version = (live.manifest.tokenVersions[key] ?? 1) + 1;
+      draft.manifest.tokenVersions[key] = version;
+      const { kind, id } = parseFeedKey(key);
+      const token = await this.deps.tokens.derive({ kind, org: orgId, id, version });
+      draft.manifest.feeds[key] = { ...record, tokenHash: await this.deps.tokens.hash(token) };
+      await this.#commit(orgId, draft, { rendered: [], updated: [], replaced: [] }, []);
+      this.#log.info("rotate", { org: orgId, feed: key });
+      return token;
+    });
+  }
+
+  /**
+   * Refreshes feeds of one organization under its lock: `keys` (default: every feed) are brought up to date;
+   * with `force` every one is rendered again. Unchanged bytes keep their validators.
+   */
+  refresh(
+    orgId: string,
+    options: { keys?: FeedKey[]; force?: boolean; onProgress?: (key: FeedKey) => void } = {},
+  ): Promise<RefreshResult> {
+    return this.#locks.run(orgId, async () => {
+      const live = this.#orgs.get(orgId);
+      if (!live) throw new ServiceError("not_found", `no organization \`${orgId}\``);
+      const draft = this.#draft(live, null);
+      const keys = options.keys ?? this.feedKeys(orgId);
+      const result = await refreshFeeds(draft, keys, this.#refreshContext(orgId, draft, this.deps.clock()), options);
+      if (result.rendered.length > 0 || result.updated.length > 0) await this.#commit(orgId, draft, result, []);
+      return result;
+    });
+  }
+
+  /** Every feed an organization should have right now: live schedules and everyone they list. */
+  feedKeys(orgId: string): FeedKey[] {
+    const org = this.#orgs.get(orgId);
+    if (!org) return [];
+    const people = new Set<string>();
+    for (const s of org.schedules.values()) for (const p of s.byPerson.keys()) people.add(p);
+    const existing = Object.keys(org.manifest.feeds) as FeedKey[];
+    return [...new Set([...[...org.schedules.keys()].sort().map(scheduleFeedKey), ...[...people].sort().map(personFeedKey), ...existing])];
+  }
+
+  // ---- internals --------------------------------------------------------------------------------------------
+
+  async #readState(key: string): Promise<ScheduleState> {
+    const bytes = await this.deps.store.get(key);
+    if (!bytes) throw new Error(`schedule state \`${key}\` is missing from the store`);
+    return JSON.parse(decoder.decode(await gunzip(bytes))) as ScheduleState;
+  }
+
+  #draft(live: OrgState | undefined, snapshot: Snapshot | null): OrgState {
+    if (live) return { manifest: draftManifest(live.manifest), schedules: new Map(live.schedules) };
+    if (!snapshot) throw new Error("a new organization needs a snapshot");
+    return { manifest: emptyManifest(snapshot), schedules: new Map() };
+  }
+
+  #refreshContext(orgId: string, draft: OrgState, nowMs: number) {
+    return {
+      store: this.deps.store,
+      settings: this.deps.settings,
+      nowMs,
+      tokenHashFor: async (key: FeedKey) => {
+        const version = draft.manifest.tokenVersions[key] ?? 1;
+        const { kind, id } = parseFeedKey(key);
+        return this.deps.tokens.hash(await this.deps.tokens.derive({ kind, org: orgId, id, version }));
+      },
+    };
+  }
+
+  /** Makes a draft live: one manifest write, then memory, then the previous publish's garbage goes. */
+  async #commit(orgId: string, draft: OrgState, result: RefreshResult, staleKeys: string[]): Promise<void> {
+    const live = this.#orgs.get(orgId) ?? null;
+    const referenced = referencedKeys(draft.manifest);
+    draft.manifest.garbage = [...new Set([...result.replaced, ...staleKeys])].filter((k) => !referenced.has(k));
+    await this.deps.store.put(manifestKey(orgId), encoder.encode(JSON.stringify(draft.manifest)));
+    this.#install(orgId, draft, live);
+    for (const key of live?.manifest.garbage ?? []) {
+      if (referenced.has(key)) continue;
+      this.#bodies.delete(key);
+      await this.deps.store.delete(key).catch((error: unknown) => this.#log.warn("gc_failed", { key, error: String(error) }));
+    }
+  }
+
+  #install(orgId: string, next: OrgState, previous: OrgState | null): void {
+    for (const record of Object.values(previous?.manifest.feeds ?? {})) this.#index.delete(record.tokenHash);
+    for (const [key, record] of Object.entries(next.manifest.feeds)) {
+      this.#index.set(record.tokenHash, { org: orgId, key: key as FeedKey });
+    }
+    this.#orgs.set(orgId, next);
+  }
+}
+
+/** Every store key a manifest still needs. */
+function referencedKeys(manifest: OrgManifest): Set<string> {
+  const keys = new Set<string>();
+  for (const record of Object.values(manifest.feeds)) keys.add(record.blobKey);
+  for (const record of Object.values(manifest.schedules)) keys.add(record.stateKey);
+  return keys;
+}

@@ -1,0 +1,67 @@
+/**
+ * The JSON the admin API answers for a person and a schedule (CONTRACT.md "Admin API").
+ */
+import type { FetchLog } from "../core/fetch-log.ts";
+import { feedLinks, httpDate } from "../core/links.ts";
+import type { FeedService } from "../core/publish/feed-service.ts";
+import { personFeedKey, scheduleFeedKey, type FeedKey } from "../core/publish/keys.ts";
+import { schedulesOf } from "../core/publish/org-state.ts";
+import { ServiceError } from "../core/errors.ts";
+
+async function feedView(service: FeedService, publicUrl: string, org: string, key: FeedKey) {
+  const record = service.org(org)?.manifest.feeds[key];
+  if (!record) return null;
+  const token = await service.tokenFor(org, key);
+  return {
+    ...feedLinks(publicUrl, token),
+    etag: record.etag,
+    lastModified: httpDate(record.lastModified),
+    events: record.events,
+    bytes: record.size,
+  };
+}
+
+/** A person's feed link, validators and who polls it. */
+export async function personView(
+  service: FeedService,
+  fetchLog: FetchLog,
+  publicUrl: string,
+  org: string,
+  person: string,
+) {
+  const state = service.org(org);
+  const key = personFeedKey(person);
+  const feed = state ? await feedView(service, publicUrl, org, key) : null;
+  if (!state || !feed) throw new ServiceError("not_found", `no person \`${person}\` in \`${org}\``);
+  const schedules = schedulesOf(state, person);
+  const latest = schedules
+    .map((id) => state.schedules.get(id)!)
+    .reduce((a, b) => (b.receivedAt > a.receivedAt ? b : a));
+  return {
+    org,
+    person,
+    name: latest.names.get(person) ?? person,
+    schedules,
+    feed,
+    lastFetch: fetchLog.last(`${org}/${key}`),
+  };
+}
+
+/** A schedule's revision, head count and schedule feed link. */
+export async function scheduleView(service: FeedService, publicUrl: string, org: string, schedule: string) {
+  const state = service.org(org);
+  const record = state?.manifest.schedules[schedule];
+  if (!state || !record || record.retired)
+    throw new ServiceError("not_found", `no live schedule \`${schedule}\` in \`${org}\``);
+  return {
+    org,
+    schedule,
+    name: record.name,
+    timezone: record.timezone,
+    revision: record.revision,
+    publishedAt: record.publishedAt,
+    people: record.people,
+    assignments: record.assignments,
+    feed: await feedView(service, publicUrl, org, scheduleFeedKey(schedule)),
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * `createApp(deps)`: the whole HTTP surface as one Hono app, the same on every runtime.
+ * Feeds are public capability URLs; `/admin/*` and `/metrics` need the admin bearer secret; `/healthz` is open.
+ */
+import { Hono } from "hono";
+import type { Logger } from "../core/logger.ts";
+import type { Metrics } from "../core/metrics.ts";
+import type { FeedTokens } from "../core/tokens.ts";
+import { createAdminRoutes, type AdminDeps } from "./admin-routes.ts";
+import { requireAdmin } from "./auth.ts";
+import { errorResponse, toServiceError } from "./errors.ts";
+import { createFeedRoutes } from "./feed-route.ts";
+import { ServiceError } from "../core/errors.ts";
+
+export interface AppDeps extends AdminDeps {
+  tokens: FeedTokens;
+  /** The admin bearer secret; `null` disables the admin API (it answers 503: fail closed). */
+  adminToken: string | null;
+  logger: Logger;
+  metrics: Metrics;
+  /** Request ids for logs and the `X-Request-Id` header. */
+  newId: () => string;
+}
+
+/**
+ * @example
+ * const app = createApp(deps);
+ * serve({ fetch: app.fetch, port: 8787 });
+ */
+export function createApp(deps: AppDeps): Hono {
+  const { service, fetchLog, logger, metrics } = deps;
+  const app = new Hono();
+
+  app.use("*", async (c, next) => {
+    const id = deps.newId();
+    c.header("x-request-id", id);
+    const started = performance.now();
+    await next();
+    const route = c.req.path.startsWith("/feeds/")
+      ? "feed"
+      : c.req.path.startsWith("/admin/")
+        ? "admin"
+        : "other";
+    metrics.inc("shiftfeed_http_requests_total", "HTTP requests answered", { route, status: c.res.status });
+    if (route !== "feed" || c.res.status >= 500) {
+      // Feed paths are never logged: they carry tokens. The feed route logs a token-hash prefix itself.
+      logger.info("request", {
+        requestId: id,
+        method: c.req.method,
+        path: route === "feed" ? "/feeds/…" : c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      });
+    }
+  });
+
+  app.get("/healthz", (c) => c.json({ ok: true, orgs: service.orgIds().length }));
+
+  app.route(
+    "/",
+    createFeedRoutes({
+      tokens: deps.tokens,
+      source: {
+        lookup: (token) => service.lookup(token),
+        body: (entry) => service.body(entry),
+        recordFetch: (entry, info) => {
+          metrics.inc("shiftfeed_feed_requests_total", "Feed requests by client and status", {
+            client: info.client,
+            status: info.status,
+          });
+          if (entry)
+            fetchLog.record(
+              `${entry.org}/${entry.kind}/${entry.id}`,
+              info.client,
+              info.userAgent,
+              info.status,
+            );
+        },
+      },
+      log: (event) => logger.warn(event.event, { tokenHash: event.tokenHash, error: String(event.error) }),
+    }),
+  );
+
+  const admin = requireAdmin(deps.adminToken);
+  app.use("/admin/*", admin);
+  app.use("/metrics", admin);
+  app.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
+  app.route("/", createAdminRoutes(deps));
+
+  app.notFound(() => errorResponse(new ServiceError("not_found", "No such resource.")));
+  app.onError((error, c) => {
+    const serviceError = toServiceError(error);
+    if (serviceError.code === "internal") {
+      logger.error("unhandled", {
+        requestId: c.res.headers.get("x-request-id"),
+        error: String(error),
+        stack: (error as Error).stack,
+      });
+    }
+    return errorResponse(serviceError);
+  });
+  return app;
+}
