@@ -59,14 +59,3 @@ function parseWeight(params: string[]): number | null {
   }
   return q;
 }
-
-/**
- * Decompresses a gzip body with the web `DecompressionStream` (Node 18+, workerd).
- * @throws TypeError when the bytes are not valid gzip.
- */
-export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>])
-    .stream()
-    .pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}

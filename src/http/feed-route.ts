@@ -14,7 +14,9 @@ import { classifyClient } from "../core/clients.ts";
 import type { FeedEntry } from "../core/publish/feed-entry.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { formatHttpDate, isNotModified } from "./conditional.ts";
-import { chooseEncoding, gunzip } from "./encoding.ts";
+import { gunzip } from "../core/publish/compress.ts";
+import { chooseEncoding } from "./encoding.ts";
+import { errorResponse } from "./errors.ts";
 
 export interface FeedSource {
   /** The live entry for a token that already passed `isWellFormed`, or null. Throws when storage is unavailable. */
@@ -96,7 +98,7 @@ export function createFeedRoutes(deps: FeedRouteDeps): Hono {
       RETRY_AFTER_MAX_S,
       RETRY_AFTER_MIN_S + Math.floor(Math.max(0, random()) * spread),
     );
-    return answer(c, entry, errorResponse(503, UNAVAILABLE, { "Retry-After": String(seconds) }));
+    return answer(c, entry, errorResponse(UNAVAILABLE, { "Retry-After": String(seconds) }));
   };
 
   app.all("/feeds/*", async (c) => {
@@ -104,7 +106,7 @@ export function createFeedRoutes(deps: FeedRouteDeps): Hono {
     // Checked before the path so a 405 reveals nothing about whether a token exists. RFC 9110 §15.5.6: "The
     // origin server MUST generate an Allow header field in a 405 response".
     if (method !== "GET" && method !== "HEAD") {
-      return answer(c, null, errorResponse(405, METHOD_NOT_ALLOWED, { Allow: "GET, HEAD" }));
+      return answer(c, null, errorResponse(METHOD_NOT_ALLOWED, { Allow: "GET, HEAD" }));
     }
     const token = FEED_PATH.exec(rawPath(c.req.url))?.[1];
     if (token === undefined || !(await tokens.isWellFormed(token))) return answer(c, null, notFound());
@@ -178,15 +180,5 @@ function rawPath(url: string): string {
 
 /** One 404 for every "no feed here": malformed path, bad checksum, unknown or rotated token. */
 function notFound(): Response {
-  return errorResponse(404, NOT_FOUND, {});
-}
-
-function errorResponse(status: number, error: ServiceError, headers: Record<string, string>): Response {
-  const body = JSON.stringify({
-    error: { code: error.code, message: error.message, details: error.details },
-  });
-  return new Response(body, {
-    status,
-    headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", ...headers },
-  });
+  return errorResponse(NOT_FOUND);
 }

@@ -1,6 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { chooseEncoding, gunzip } from "../../src/http/encoding.ts";
+import { gunzip } from "../../src/core/publish/compress.ts";
+import { chooseEncoding } from "../../src/http/encoding.ts";
 
 describe("chooseEncoding", () => {
   const cases: Array<[string | null, "gzip" | "identity"]> = [
