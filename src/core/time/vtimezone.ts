@@ -3,7 +3,7 @@
  * generated from the runtime's tzdata via `Intl`. Outlook wants `RRULE`s rather than `RDATE` lists, so yearly
  * transitions collapse into one `RRULE:FREQ=YEARLY;BYMONTH=…;BYDAY=…` observance per run of years.
  */
-import { civilFromDays, daysFromCivil } from "./local-time.ts";
+import { civilFromDays, daysFromCivil, daysInMonth } from "./local-time.ts";
 import { DAY_MS, assertZone, offsetSecondsAt, transitionsBetween } from "./zone-offsets.ts";
 import type { Transition } from "./zone-offsets.ts";
 
@@ -68,9 +68,8 @@ function onsetOf(tr: Transition, daylight: boolean): Onset {
   const day = Number(dtstart.slice(6, 8));
   const days = daysFromCivil(year, month, day);
   const weekday = WEEKDAYS[(((days + 4) % 7) + 7) % 7] as string;
-  const monthLength = daysFromCivil(month === 12 ? year + 1 : year, (month % 12) + 1, 1) - days + day - 1;
   const rules: string[] = [];
-  if (day + 7 > monthLength) rules.push(`-1${weekday}`);
+  if (day + 7 > daysInMonth(year, month)) rules.push(`-1${weekday}`);
   if (day <= 28) rules.push(`${Math.ceil(day / 7)}${weekday}`);
   const key = [tr.before, tr.after, month, dtstart.slice(9), weekday, daylight].join("|");
   return { ...tr, year, month, dtstart, key, rules, daylight };
