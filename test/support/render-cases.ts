@@ -1,0 +1,234 @@
+/**
+ * Golden render cases: snapshots published in order through the real pipeline (FeedService on a memory store,
+ * real tokens, an injected clock), then every person and schedule feed read back as identity bytes.
+ * `scripts/update-golden.ts` writes what this renders; `test/render/golden.test.ts` compares against it.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import ICAL from "ical.js";
+import { sha256Hex } from "../../src/core/digest.ts";
+import { gunzip } from "../../src/core/publish/compress.ts";
+import { FeedService } from "../../src/core/publish/feed-service.ts";
+import { parseFeedKey, type FeedKey } from "../../src/core/publish/keys.ts";
+import type { Snapshot } from "../../src/core/snapshot/types.ts";
+import { validateSnapshot } from "../../src/core/snapshot/validate.ts";
+import { createFeedTokens } from "../../src/core/tokens.ts";
+import { createMemoryStore } from "../../src/store/memory.ts";
+
+/** Repository root, as a file-system path ending in `/`. */
+export const ROOT = new URL("../../", import.meta.url).pathname;
+/** Where golden feeds live: `<GOLDEN_DIR><case>/<org>--<kind>-<id>.ics`. */
+export const GOLDEN_DIR = `${ROOT}fixtures/golden/`;
+
+/** One publish: a snapshot file (relative to the repository root) and the clock at that moment. */
+export interface RenderStep {
+  file: string;
+  at: string;
+}
+
+/** A golden case: snapshots published in order, then every feed read at `readAt`. */
+export interface RenderCase {
+  name: string;
+  steps: RenderStep[];
+  /** Clock time the feeds are read at; when later than the last publish, the window is rolled first. */
+  readAt: string;
+}
+
+/** Fixed settings of every case (the contract's defaults). */
+export const CASE_SETTINGS = { pastDays: 14, futureDays: 300, refreshSeconds: 3600, cacheBytes: 64 << 20 };
+/** A fixed 32-byte feed secret: tokens (and so nothing rendered) never vary between runs. */
+const SECRET = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff);
+
+const DEMO = "2026-11-20T12:00:00Z";
+const demoFiles = [
+  "lakeside--anaesthesia",
+  "stmarys--cardiology",
+  "stmarys--emergency",
+  "stmarys--hospitalists",
+];
+const SOUTHERN = "2027-03-25T00:00:00Z";
+const southernFiles = ["chatham", "dublin", "kathmandu", "lord-howe", "sydney"];
+
+export const RENDER_CASES: readonly RenderCase[] = [
+  {
+    name: "demo",
+    steps: demoFiles.map((f) => ({ file: `fixtures/demo/${f}.json`, at: DEMO })),
+    readAt: DEMO,
+  },
+  {
+    name: "dst-new-york",
+    steps: [{ file: "fixtures/render/dst-new-york.json", at: "2027-03-01T12:00:00Z" }],
+    readAt: "2027-03-01T12:00:00Z",
+  },
+  {
+    name: "dst-southern-and-odd",
+    steps: southernFiles.map((f) => ({ file: `fixtures/render/dst-southern--${f}.json`, at: SOUTHERN })),
+    readAt: SOUTHERN,
+  },
+  {
+    name: "hostile-text",
+    steps: [{ file: "fixtures/render/hostile-text.json", at: "2027-01-05T12:00:00Z" }],
+    readAt: "2027-01-05T12:00:00Z",
+  },
+  {
+    name: "revisions",
+    steps: [
+      { file: "fixtures/render/revisions--clinic.r1.json", at: "2027-02-01T09:00:00Z" },
+      { file: "fixtures/render/revisions--surgery.r1.json", at: "2027-02-01T09:00:00Z" },
+      { file: "fixtures/render/revisions--surgery.r2.json", at: "2027-02-01T10:00:00Z" },
+    ],
+    readAt: "2027-02-01T10:00:00Z",
+  },
+];
+
+/** A case by name; throws for an unknown one. */
+export function renderCaseNamed(name: string): RenderCase {
+  const found = RENDER_CASES.find((c) => c.name === name);
+  if (!found) throw new Error(`no render case \`${name}\``);
+  return found;
+}
+
+/** Reads and validates a snapshot file exactly as the admin API would. */
+export function readSnapshot(file: string): Snapshot {
+  const result = validateSnapshot(JSON.parse(readFileSync(`${ROOT}${file}`, "utf8")));
+  if (!result.ok) throw new Error(`${file} is not a valid snapshot: ${JSON.stringify(result.details)}`);
+  return result.snapshot;
+}
+
+/** The golden file name of a feed: `<org>--<person|schedule>-<id>.ics`. */
+export function feedName(org: string, key: FeedKey): string {
+  const { kind, id } = parseFeedKey(key);
+  return `${org}--${kind}-${id}.ics`;
+}
+
+/**
+ * Runs a case through `FeedService` and returns the identity bytes of every live feed, by golden file name,
+ * in sorted order.
+ */
+export async function renderCase(c: RenderCase): Promise<Map<string, Uint8Array>> {
+  let now = Date.parse(c.steps[0]?.at ?? c.readAt);
+  const tokens = await createFeedTokens(SECRET);
+  const service = await FeedService.open({
+    store: createMemoryStore(),
+    tokens,
+    clock: () => now,
+    settings: CASE_SETTINGS,
+  });
+  for (const step of c.steps) {
+    now = Date.parse(step.at);
+    const snapshot = readSnapshot(step.file);
+    await service.publish(snapshot, await sha256Hex(JSON.stringify(snapshot)));
+  }
+  const readAt = Date.parse(c.readAt);
+  if (readAt !== now) {
+    now = readAt;
+    for (const org of service.orgIds()) await service.refresh(org);
+  }
+  const out = new Map<string, Uint8Array>();
+  const names: [string, FeedKey][] = [];
+  for (const org of service.orgIds()) {
+    for (const key of Object.keys(service.org(org)?.manifest.feeds ?? {}) as FeedKey[]) {
+      names.push([org, key]);
+    }
+  }
+  names.sort(([oa, ka], [ob, kb]) => (feedName(oa, ka) < feedName(ob, kb) ? -1 : 1));
+  for (const [org, key] of names) {
+    const entry = await service.lookup(await service.tokenFor(org, key));
+    if (!entry) throw new Error(`feed ${org}/${key} has no live token`);
+    const gz = await service.body(entry);
+    if (!gz) throw new Error(`feed ${org}/${key} has no body in the store`);
+    out.set(feedName(org, key), await gunzip(gz));
+  }
+  return out;
+}
+
+/** SHA-256 (hex) over every feed name and its bytes, in name order: one fingerprint of a whole case. */
+export async function digestFeeds(feeds: Map<string, Uint8Array>): Promise<string> {
+  const parts: Uint8Array[] = [];
+  const encoder = new TextEncoder();
+  for (const name of [...feeds.keys()].sort()) {
+    const bytes = feeds.get(name)!;
+    parts.push(encoder.encode(`${name}\n${bytes.length}\n`), bytes);
+  }
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    all.set(p, offset);
+    offset += p.length;
+  }
+  return sha256Hex(all);
+}
+
+/** The golden files of a case (name → bytes), sorted by name; empty when the case has none. */
+export function readGolden(caseName: string): Map<string, Uint8Array> {
+  const dir = `${GOLDEN_DIR}${caseName}/`;
+  const out = new Map<string, Uint8Array>();
+  if (!existsSync(dir)) return out;
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".ics"))
+    .sort()) {
+    out.set(file, new Uint8Array(readFileSync(`${dir}${file}`)));
+  }
+  return out;
+}
+
+/** One VEVENT as ical.js reads it: instants as ISO strings in UTC (`…Z`), all-day dates as `YYYY-MM-DD`. */
+export interface ParsedEvent {
+  uid: string;
+  start: string;
+  end: string;
+  allDay: boolean;
+  /** The TZID ical.js resolved the start in (`UTC` for `Z` times, `floating` for all-day dates). */
+  zone: string;
+  summary: string;
+  description: string;
+  location: string | null;
+  sequence: number;
+  dtstamp: string;
+  created: string;
+  lastModified: string;
+}
+
+function utcIso(time: ICAL.Time): string {
+  return new Date(time.toUnixTime() * 1000).toISOString().replace(".000Z", "Z");
+}
+
+function instant(event: ICAL.Component, name: string): string {
+  const value = event.getFirstPropertyValue(name);
+  if (!(value instanceof ICAL.Time)) throw new Error(`\`${name}\` is not a date-time`);
+  return utcIso(value);
+}
+
+/**
+ * Parses a feed with ical.js, with the feed's own VTIMEZONEs registered (and only those) while its events
+ * are read: a TZID without a VTIMEZONE would stay unresolved and fail the zone check of the caller.
+ */
+export function parseWithIcalJs(text: string): ParsedEvent[] {
+  const calendar = new ICAL.Component(ICAL.parse(text));
+  const zones = calendar.getAllSubcomponents("vtimezone").map((c) => new ICAL.Timezone(c));
+  for (const zone of zones) ICAL.TimezoneService.register(zone);
+  try {
+    return calendar.getAllSubcomponents("vevent").map((vevent) => {
+      const event = new ICAL.Event(vevent);
+      const start = event.startDate;
+      const end = event.endDate;
+      const date = (t: ICAL.Time) => t.toString().slice(0, 10);
+      const location = vevent.getFirstPropertyValue("location");
+      return {
+        uid: event.uid,
+        start: start.isDate ? date(start) : utcIso(start),
+        end: end.isDate ? date(end) : utcIso(end),
+        allDay: start.isDate,
+        zone: start.isDate ? "floating" : (start.zone?.tzid ?? "floating"),
+        summary: event.summary,
+        description: event.description,
+        location: typeof location === "string" ? location : null,
+        sequence: event.sequence,
+        dtstamp: instant(vevent, "dtstamp"),
+        created: instant(vevent, "created"),
+        lastModified: instant(vevent, "last-modified"),
+      };
+    });
+  } finally {
+    for (const zone of zones) ICAL.TimezoneService.remove(zone.tzid);
+  }
+}

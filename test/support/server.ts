@@ -1,0 +1,347 @@
+/**
+ * Integration harness: the real Node server (`startServer`) on 127.0.0.1, port 0, a fresh temp `DATA_DIR`, fixed
+ * secrets, a clock the test drives, and captured log lines. Every helper talks real HTTP over a real socket.
+ */
+import { serve, type ServerType } from "@hono/node-server";
+import type { Hono } from "hono";
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import {
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type Server as HttpServer,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { parseConfig } from "../../src/core/config.ts";
+import type { Logger } from "../../src/core/logger.ts";
+import { startServer, type RunningServer } from "../../src/node/server.ts";
+
+/** The admin bearer secret every harness server uses. */
+export const ADMIN_TOKEN = "test-admin-secret-0123456789abcdef";
+/** The feed-token secret (at least 32 bytes). */
+export const FEED_SECRET = "test-feed-secret-0123456789abcdef0123456789";
+/** The public base URL feed links are built on; helpers map it onto the live socket. */
+export const PUBLIC_URL = "https://feeds.example.org";
+/** Default start of the test clock: Friday 2026-11-20 12:00 UTC. */
+export const T0 = Date.parse("2026-11-20T12:00:00Z");
+export const DAY_MS = 86_400_000;
+
+/** An HTTP answer with the body as raw bytes (never decompressed). */
+export interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+  /** The body parsed as JSON, or `undefined` when it is not JSON. */
+  json: unknown;
+}
+
+export interface RawOptions {
+  headers?: OutgoingHttpHeaders;
+  /** Sent as one write with Content-Length unless `chunks` is given. */
+  body?: string | Uint8Array;
+  /** Sent with `Transfer-Encoding: chunked`, one write per chunk, no Content-Length. */
+  chunks?: (string | Uint8Array)[];
+}
+
+/** One request over `node:http`, exactly as written: no default headers beyond Host, no decompression. */
+export function raw(method: string, url: string, options: RawOptions = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const headers: OutgoingHttpHeaders = { ...options.headers };
+    if (options.body !== undefined) headers["content-length"] = Buffer.byteLength(options.body);
+    const req = httpRequest(url, { method, headers, agent: false }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (b: Buffer) => parts.push(b));
+      res.on("error", reject);
+      res.on("end", () => {
+        const body = Buffer.concat(parts);
+        const text = body.toString("utf8");
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text, json });
+      });
+    });
+    req.on("error", reject);
+    if (options.chunks) for (const chunk of options.chunks) req.write(chunk);
+    else if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
+}
+
+export interface HarnessOptions {
+  /** Extra environment (`MAX_SNAPSHOT_BYTES`, `FEED_PAST_DAYS`, ...). */
+  env?: Record<string, string>;
+  /** Load the demo fixtures on the empty data dir. Default false. */
+  demo?: boolean;
+  /** Start time of the clock, ms since the epoch. Default {@link T0}. */
+  now?: number;
+}
+
+/** A feed fetched with no Accept-Encoding: the identity bytes and their validators. */
+export interface FeedReply extends Reply {
+  etag: string | undefined;
+  lastModified: string | undefined;
+}
+
+export interface Harness {
+  /** Base URL of the live server (changes on restart). */
+  readonly url: string;
+  readonly dataDir: string;
+  readonly running: RunningServer;
+  /** Every log line written so far, as JSON text. */
+  readonly logs: string[];
+  /** Every response body any helper received, for token-hygiene greps. */
+  readonly bodies: string[];
+  /** The test clock, ms since the epoch. */
+  now: number;
+  /** An admin call with the bearer token; an object body is sent as JSON. */
+  admin(method: string, path: string, body?: unknown, headers?: OutgoingHttpHeaders): Promise<Reply>;
+  /** `PUT /admin/orgs/{org}/schedules/{schedule}` with the snapshot's own ids. */
+  publish(snapshot: SnapshotInput): Promise<Reply>;
+  /** The person's current feed path (`/feeds/<token>.ics`), from the admin lookup. */
+  feedPathOf(org: string, person: string): Promise<string>;
+  /** The person's current feed URL on the live socket. */
+  feedUrlOf(org: string, person: string): Promise<string>;
+  /** GET a feed by path or (public or local) URL, without Accept-Encoding. */
+  feed(pathOrUrl: string, headers?: OutgoingHttpHeaders): Promise<FeedReply>;
+  /** Closes and starts again on the same DATA_DIR and clock; resolves to the new base URL. */
+  restart(): Promise<string>;
+  /** Every file under DATA_DIR/store: relative path → SHA-256 of its bytes. */
+  storeListing(): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+/** The path part of a feed link, whatever host it names. */
+export function feedPath(link: string): string {
+  return link.startsWith("/") ? link : new URL(link).pathname;
+}
+
+/** Starts a harness server. Call `close()` in `afterEach`/`afterAll`; it also removes the data dir. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dataDir = await mkdtemp(join(tmpdir(), "shiftfeed-it-"));
+  const logs: string[] = [];
+  const bodies: string[] = [];
+  const line =
+    (level: string): Logger["info"] =>
+    (event, fields) =>
+      void logs.push(JSON.stringify({ level, event, ...fields }));
+  const logger: Logger = { info: line("info"), warn: line("warn"), error: line("error") };
+  const config = parseConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    ADMIN_TOKEN,
+    FEED_SECRET,
+    PUBLIC_URL,
+    DEMO: options.demo ? "1" : "0",
+    ...options.env,
+  });
+  const clock = { now: options.now ?? T0 };
+  let running = await startServer(config, { logger, clock: () => clock.now });
+
+  const record = async (promise: Promise<Reply>): Promise<Reply> => {
+    const reply = await promise;
+    bodies.push(reply.text);
+    return reply;
+  };
+
+  const harness: Harness = {
+    get url() {
+      return running.url;
+    },
+    dataDir,
+    get running() {
+      return running;
+    },
+    logs,
+    bodies,
+    get now() {
+      return clock.now;
+    },
+    set now(value: number) {
+      clock.now = value;
+    },
+    admin(method, path, body, headers = {}) {
+      const h: OutgoingHttpHeaders = { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers };
+      let payload: string | Uint8Array | undefined;
+      if (typeof body === "string" || body instanceof Uint8Array) payload = body;
+      else if (body !== undefined) {
+        payload = JSON.stringify(body);
+        h["content-type"] ??= "application/json";
+      }
+      return record(raw(method, running.url + path, { headers: h, body: payload }));
+    },
+    publish(snapshot) {
+      return harness.admin(
+        "PUT",
+        `/admin/orgs/${snapshot.organization.id}/schedules/${snapshot.schedule.id}`,
+        snapshot,
+      );
+    },
+    async feedPathOf(org, person) {
+      const reply = await harness.admin("GET", `/admin/orgs/${org}/people/${person}`);
+      if (reply.status !== 200)
+        throw new Error(`person lookup ${org}/${person}: ${reply.status} ${reply.text}`);
+      return feedPath((reply.json as { feed: { url: string } }).feed.url);
+    },
+    async feedUrlOf(org, person) {
+      return running.url + (await harness.feedPathOf(org, person));
+    },
+    async feed(pathOrUrl, headers = {}) {
+      const reply = await record(raw("GET", running.url + feedPath(pathOrUrl), { headers }));
+      const etag = reply.headers.etag;
+      const lastModified = reply.headers["last-modified"];
+      return { ...reply, etag, lastModified };
+    },
+    async restart() {
+      await running.close();
+      running = await startServer(config, { logger, clock: () => clock.now });
+      return running.url;
+    },
+    storeListing: () => listFiles(join(dataDir, "store")),
+    async close() {
+      await running.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** Every file under `dir`, recursively: relative path → hex SHA-256 of its bytes. Nothing is skipped. */
+export async function listFiles(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    out[relative(dir, path)] = createHash("sha256")
+      .update(await readFile(path))
+      .digest("hex");
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Every file under `dir` as text (gzip files decompressed), for greps. */
+export async function readAllText(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const bytes = await readFile(path);
+    out.set(path, (path.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("latin1"));
+  }
+  return out;
+}
+
+/** Serves a Hono app built by hand on 127.0.0.1, port 0. */
+export async function serveApp(app: Hono): Promise<{ url: string; close(): Promise<void> }> {
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+  });
+  const http = server as HttpServer;
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        http.close((error) => (error ? reject(error) : resolve()));
+        http.closeAllConnections();
+      }),
+  };
+}
+
+// ---- snapshots --------------------------------------------------------------------------------------------
+
+export interface PersonInput {
+  id: string;
+  name: string;
+  email?: string;
+  phone?: string;
+}
+export interface ShiftInput {
+  id: string;
+  name: string;
+  start?: string;
+  end?: string;
+  allDay?: boolean;
+  location?: string;
+}
+export interface AssignmentInput {
+  id: string;
+  personId: string;
+  shiftId: string;
+  date: string;
+  endDate?: string;
+  start?: string;
+  end?: string;
+  note?: string;
+}
+/** A contract-shaped snapshot (`shiftfeed.snapshot/1`), loosely typed so tests can also break it. */
+export interface SnapshotInput {
+  format: string;
+  organization: { id: string; name: string; tier?: string };
+  schedule: { id: string; name: string; timezone: string };
+  revision?: unknown;
+  publishedAt: string;
+  people: PersonInput[];
+  shifts: ShiftInput[];
+  assignments: AssignmentInput[];
+}
+
+/**
+ * A small valid snapshot: org `acme`, schedule `icu` (America/New_York), people `pA` and `pB`, a day shift and
+ * a vacation shift, and three assignments in the week after {@link T0} (A on 11-25 and 11-27, B on 11-26).
+ * Top-level fields are replaced by `overrides` as given.
+ */
+export function makeSnapshot(overrides: Partial<SnapshotInput> = {}): SnapshotInput {
+  return {
+    format: "shiftfeed.snapshot/1",
+    organization: { id: "acme", name: "Acme Hospital", tier: "standard" },
+    schedule: { id: "icu", name: "Intensive Care", timezone: "America/New_York" },
+    revision: 1,
+    publishedAt: "2026-11-20T11:00:00Z",
+    people: [
+      { id: "pA", name: "Dr. Ada Able", email: "ada@example.org" },
+      { id: "pB", name: "Dr. Bo Baker" },
+    ],
+    shifts: [
+      { id: "day", name: "ICU Day", start: "07:00", end: "19:00", location: "North Tower" },
+      { id: "night", name: "ICU Night", start: "19:00", end: "07:00" },
+      { id: "vac", name: "Vacation", allDay: true },
+    ],
+    assignments: [
+      { id: "a1", personId: "pA", shiftId: "day", date: "2026-11-25" },
+      { id: "a2", personId: "pB", shiftId: "night", date: "2026-11-26" },
+      { id: "a3", personId: "pA", shiftId: "vac", date: "2026-12-24", endDate: "2026-12-26" },
+    ],
+    ...overrides,
+  };
+}
+
+// ---- iCalendar ----------------------------------------------------------------------------------------------
+
+/** The VEVENTs of a feed, each as property name → value (unfolded; parameters dropped), keyed by UID. */
+export function vevents(ics: string): Map<string, Record<string, string>> {
+  const lines = ics.replace(/\r\n[ \t]/g, "").split("\r\n");
+  const out = new Map<string, Record<string, string>>();
+  let current: Record<string, string> | null = null;
+  for (const l of lines) {
+    if (l === "BEGIN:VEVENT") current = {};
+    else if (l === "END:VEVENT" && current) {
+      out.set(current["UID"] ?? `#${out.size}`, current);
+      current = null;
+    } else if (current) {
+      const colon = l.indexOf(":");
+      const name = l.slice(0, colon).split(";")[0] ?? "";
+      current[name] = l.slice(colon + 1);
+    }
+  }
+  return out;
+}
