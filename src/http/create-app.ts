@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps): Hono {
       tokens: deps.tokens,
       source: {
         lookup: (token) => service.lookup(token),
-        body: (entry) => service.body(entry),
+        body: (entry, encoding) => service.body(entry, encoding),
         recordFetch: (entry, info) => {
           metrics.inc("shiftfeed_feed_requests_total", "Feed requests by client and status", {
             client: info.client,

@@ -14,15 +14,17 @@ import { classifyClient } from "../core/clients.ts";
 import type { FeedEntry } from "../core/publish/feed-entry.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { formatHttpDate, isNotModified } from "./conditional.ts";
-import { gunzip } from "../core/publish/compress.ts";
-import { chooseEncoding } from "./encoding.ts";
+import { chooseEncoding, type FeedEncoding } from "./encoding.ts";
 import { errorResponse } from "./errors.ts";
 
 export interface FeedSource {
   /** The live entry for a token that already passed `isWellFormed`, or null. Throws when storage is unavailable. */
   lookup(token: string): Promise<FeedEntry | null>;
-  /** The gzip body of an entry (the caller caches); throws when storage is unavailable; null if the blob vanished. */
-  body(entry: FeedEntry): Promise<Uint8Array | null>;
+  /**
+   * An entry's body in the chosen coding (`gzip` as stored, or `identity`, decompressed); the source caches.
+   * Throws when storage is unavailable or the stored bytes are corrupt; null if the blob vanished.
+   */
+  body(entry: FeedEntry, encoding: FeedEncoding): Promise<Uint8Array | null>;
   /** Optional: told about every answered feed request (for admin "last fetch" and metrics). Must not throw. */
   recordFetch?(
     entry: FeedEntry | null,
@@ -139,21 +141,14 @@ export function createFeedRoutes(deps: FeedRouteDeps): Hono {
     // RFC 9110 §15.4.5: a 304 carries the validators and caching fields a 200 would have, and no content.
     if (notModified) return answer(c, entry, new Response(null, { status: 304, headers: validators }));
 
+    const encoding = chooseEncoding(c.req.header("accept-encoding") ?? null);
     let bytes: Uint8Array | null;
     try {
-      bytes = await source.body(entry);
+      bytes = await source.body(entry, encoding);
       if (bytes === null) throw new Error("feed body missing from store");
     } catch (error) {
+      // A vanished or corrupt body is a storage fault, never an empty calendar and never a 404.
       return unavailable(c, entry, token, error);
-    }
-
-    const encoding = chooseEncoding(c.req.header("accept-encoding") ?? null);
-    if (encoding === "identity") {
-      try {
-        bytes = await gunzip(bytes);
-      } catch (error) {
-        return unavailable(c, entry, token, error); // a corrupt blob is a storage fault, not an empty calendar
-      }
     }
     const headers: Record<string, string> = {
       ...validators,

@@ -17,6 +17,7 @@ import { createFeedTokens } from "../../src/core/tokens.ts";
 import type { FeedTokens } from "../../src/core/tokens.ts";
 import { createFeedRoutes } from "../../src/http/feed-route.ts";
 import type { FeedLogEvent, FeedSource } from "../../src/http/feed-route.ts";
+import { gunzip } from "../../src/core/publish/compress.ts";
 
 const CALENDAR = [
   "BEGIN:VCALENDAR",
@@ -71,13 +72,15 @@ const source: FeedSource = {
     if (fault === "lookup-throws") throw new Error(`KV get failed for ${t}`);
     return feeds.get(await sha256Hex(t))?.entry ?? null;
   },
-  async body(entry) {
+  async body(entry, encoding) {
     calls.body++;
     if (fault === "body-throws") throw new Error(`R2 get ${entry.blobKey}: EIO`);
     if (fault === "body-null") return null;
-    if (fault === "body-corrupt") return new TextEncoder().encode("not gzip");
-    for (const feed of feeds.values()) if (feed.entry.blobKey === entry.blobKey) return feed.gzip;
-    return null;
+    let stored: Uint8Array | null = null;
+    if (fault === "body-corrupt") stored = new TextEncoder().encode("not gzip");
+    else for (const feed of feeds.values()) if (feed.entry.blobKey === entry.blobKey) stored = feed.gzip;
+    if (stored === null || encoding === "gzip") return stored;
+    return gunzip(stored);
   },
   recordFetch(entry, info) {
     fetches.push({ entry, status: info.status, client: info.client });

@@ -3,11 +3,11 @@
  * ical-generator would otherwise take from the clock, randomness or the host's time zone is set here.
  */
 import ical, { ICalCalendarMethod } from "ical-generator";
-import { DateTime } from "luxon";
 import type { EventFacts } from "../feeds/events.ts";
 import type { HistoryEntry } from "../feeds/history.ts";
 import { buildVtimezone } from "../time/vtimezone.ts";
 import { cleanText, escapeText } from "./text.ts";
+import { WallClockDate } from "./wall-clock-date.ts";
 
 /** PRODID of every feed (RFC 5545 §3.7.3). */
 export const PRODID = "-//shiftfeed//shiftfeed 1.0//EN";
@@ -31,8 +31,9 @@ export interface FeedDocument {
   events: FeedEvent[];
 }
 
-const utc = (seconds: number) => DateTime.fromSeconds(seconds, { zone: "utc" });
-const utcMs = (ms: number) => DateTime.fromMillis(ms, { zone: "utc" });
+const utc = (seconds: number) => new Date(seconds * 1000);
+/** Midnight UTC of a `YYYY-MM-DD` date: ical-generator writes DATE values from UTC getters when no zone is set. */
+const utcDate = (date: string) => new Date(`${date}T00:00:00Z`);
 
 function description(facts: EventFacts, view: FeedDocument["view"]): string {
   const lines = [`Schedule: ${facts.scheduleName}`];
@@ -42,18 +43,20 @@ function description(facts: EventFacts, view: FeedDocument["view"]): string {
   return cleanText(lines.join("\n"));
 }
 
-/** Orders events by start, then UID, so the same content always renders in the same order. */
-export function compareEvents(a: FeedEvent, b: FeedEvent): number {
-  const ka = startKey(a.facts);
-  const kb = startKey(b.facts);
-  if (ka !== kb) return ka < kb ? -1 : 1;
-  return a.facts.uid < b.facts.uid ? -1 : a.facts.uid > b.facts.uid ? 1 : 0;
-}
-
-function startKey(facts: EventFacts): string {
-  return facts.timing.allDay
+/** A sort key: start (UTC, or the date for all-day events), then UID. */
+function sortKey(facts: EventFacts): string {
+  const start = facts.timing.allDay
     ? `${facts.timing.startDate}T00:00:00`
     : new Date(facts.timing.start.epochMs).toISOString().slice(0, 19);
+  return `${start} ${facts.uid}`;
+}
+
+/** Events by start, then UID, so the same content always renders in the same order. */
+export function sortEvents(events: readonly FeedEvent[]): FeedEvent[] {
+  return events
+    .map((e) => ({ e, key: sortKey(e.facts) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ e }) => e);
 }
 
 /** The years a VTIMEZONE must cover for a zone's events. */
@@ -75,13 +78,12 @@ function zoneYears(events: readonly FeedEvent[]): Map<string, { from: number; to
  * occurs twice (a fall-back overlap) is written in UTC instead, so every client reads one instant.
  */
 export function renderFeed(doc: FeedDocument): string {
-  const events = [...doc.events].sort(compareEvents);
+  const events = sortEvents(doc.events);
   const years = zoneYears(events);
   const calendar = ical({
     prodId: PRODID.slice(1),
     method: ICalCalendarMethod.PUBLISH,
     name: escapeText(doc.name),
-    ttl: doc.refreshSeconds,
     timezone: {
       name: null,
       generator: (zone: string) => {
@@ -92,7 +94,17 @@ export function renderFeed(doc: FeedDocument): string {
   });
   for (const { facts, meta } of events) {
     const summary = doc.view === "schedule" ? `${facts.shiftName}: ${facts.personName}` : facts.shiftName;
-    const event = calendar.createEvent({
+    const timing = facts.timing;
+    const ambiguous = !timing.allDay && (timing.start.kind === "ambiguous" || timing.end.kind === "ambiguous");
+    const [start, end] = timing.allDay
+      ? [utcDate(timing.startDate), utcDate(timing.endDateExclusive)]
+      : ambiguous
+        ? [new Date(timing.start.epochMs), new Date(timing.end.epochMs)]
+        : [
+            new WallClockDate(timing.start.epochMs, timing.start.local),
+            new WallClockDate(timing.end.epochMs, timing.end.local),
+          ];
+    calendar.createEvent({
       id: facts.uid,
       sequence: meta.seq,
       stamp: utc(meta.modified),
@@ -100,23 +112,36 @@ export function renderFeed(doc: FeedDocument): string {
       lastModified: utc(meta.modified),
       summary: cleanText(summary),
       description: description(facts, doc.view),
-      start: utcMs(0),
+      start,
+      end,
+      allDay: timing.allDay,
+      // No zone for all-day events (DATE values) and ambiguous local times (written in UTC).
+      timezone: timing.allDay || ambiguous ? null : facts.zone,
+      ...(facts.location === undefined ? {} : { location: cleanText(facts.location) }),
     });
-    if (facts.location !== undefined) event.location(cleanText(facts.location));
-    const timing = facts.timing;
-    if (timing.allDay) {
-      event.allDay(true);
-      event.start(DateTime.fromISO(timing.startDate, { zone: "utc" }));
-      event.end(DateTime.fromISO(timing.endDateExclusive, { zone: "utc" }));
-    } else if (timing.start.kind === "ambiguous" || timing.end.kind === "ambiguous") {
-      event.start(utcMs(timing.start.epochMs));
-      event.end(utcMs(timing.end.epochMs));
-    } else {
-      event.timezone(facts.zone);
-      event.start(utcMs(timing.start.epochMs));
-      event.end(utcMs(timing.end.epochMs));
-    }
   }
-  // Calendar properties must precede components (RFC 5545 §3.6), and ical-generator writes `x` ones last.
-  return calendar.toString().replace("\r\nREFRESH-INTERVAL;", `\r\nX-WR-TIMEZONE:${doc.zone}\r\nREFRESH-INTERVAL;`) + "\r\n";
+  return withCalendarProperties(calendar.toString(), doc) + "\r\n";
+}
+
+/**
+ * Adds the properties ical-generator cannot place itself before the first component (RFC 5545 §3.6:
+ * `icalbody = calprops component`): the zone hint and the refresh hints (RFC 7986 §5.7, and the
+ * `X-PUBLISHED-TTL` Outlook reads).
+ */
+function withCalendarProperties(text: string, doc: FeedDocument): string {
+  const ttl = isoDuration(doc.refreshSeconds);
+  const props = `X-WR-TIMEZONE:${doc.zone}\r\nREFRESH-INTERVAL;VALUE=DURATION:${ttl}\r\nX-PUBLISHED-TTL:${ttl}\r\n`;
+  const component = text.indexOf("\r\nBEGIN:");
+  const at = (component >= 0 ? component : text.indexOf("\r\nEND:VCALENDAR")) + 2;
+  return text.slice(0, at) + props + text.slice(at);
+}
+
+/** `PT1H`, `P1D`, `PT1H30M` for whole seconds (RFC 5545 §3.3.6). */
+function isoDuration(seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  const time = `${h ? `${h}H` : ""}${m ? `${m}M` : ""}${s ? `${s}S` : ""}`;
+  return `P${d ? `${d}D` : ""}${time ? `T${time}` : d ? "" : "T0S"}`;
 }

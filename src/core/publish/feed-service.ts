@@ -32,6 +32,8 @@ import { loadSchedule, type OrgState } from "./org-state.ts";
 import { refreshFeeds, type RefreshResult } from "./refresh.ts";
 
 const encoder = new TextEncoder();
+/** Cache key suffix of a body's decompressed form. */
+const IDENTITY_SUFFIX = "#identity";
 const decoder = new TextDecoder();
 
 /** Settings of the service (see the README's settings table). */
@@ -116,13 +118,24 @@ export class FeedService {
     return { kind, org: hit.org, id, blobKey, etag, lastModified, size, events };
   }
 
-  /** The gzip body of a feed entry: from the LRU cache, else one store read. */
-  async body(entry: FeedEntry): Promise<Uint8Array | null> {
-    const cached = this.#bodies.get(entry.blobKey);
+  /**
+   * A feed's body as stored (`gzip`) or decompressed (`identity`, for clients that send no Accept-Encoding,
+   * like Google's importer): from the byte-bounded LRU cache, else one store read.
+   */
+  async body(entry: FeedEntry, encoding: "gzip" | "identity" = "gzip"): Promise<Uint8Array | null> {
+    const key = encoding === "gzip" ? entry.blobKey : `${entry.blobKey}${IDENTITY_SUFFIX}`;
+    const cached = this.#bodies.get(key);
     if (cached) return cached;
-    const bytes = await this.deps.store.get(entry.blobKey);
-    if (bytes) this.#bodies.set(entry.blobKey, bytes);
-    return bytes;
+    let gz = this.#bodies.get(entry.blobKey) ?? null;
+    if (!gz) {
+      gz = await this.deps.store.get(entry.blobKey);
+      if (!gz) return null;
+      this.#bodies.set(entry.blobKey, gz);
+    }
+    if (encoding === "gzip") return gz;
+    const identity = await gunzip(gz);
+    this.#bodies.set(key, identity);
+    return identity;
   }
 
   /** The current token of a feed (derived from the secret and the feed's link version). */
@@ -297,6 +310,7 @@ export class FeedService {
     for (const key of live?.manifest.garbage ?? []) {
       if (referenced.has(key)) continue;
       this.#bodies.delete(key);
+      this.#bodies.delete(`${key}${IDENTITY_SUFFIX}`);
       await this.deps.store.delete(key).catch((error: unknown) => this.#log.warn("gc_failed", { key, error: String(error) }));
     }
   }
