@@ -53,6 +53,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
     cacheBytes: config.cacheBytes,
   };
   const service = await FeedService.open({ store, tokens, clock, settings, logger });
+  // This process owns the data dir alone, so anything no manifest refers to is a crash leftover.
+  const swept = await service.sweep();
+  if (swept > 0) logger.warn("store_unreferenced_removed", { count: swept });
   const demoLoaded = config.demo && service.orgIds().length === 0 ? await loadDemo(service, clock()) : 0;
   const maintenance = new Maintenance(service, randomUUID);
   await maintenance.roll();

@@ -6,6 +6,7 @@
  * replaces one manifest per organization: until that single `put` lands nothing is live, after it all is.
  */
 import { LRUCache } from "lru-cache";
+import { equalBytes } from "../digest.ts";
 import { ServiceError } from "../errors.ts";
 import { expandSnapshot } from "../feeds/events.ts";
 import { advanceHistory } from "../feeds/history.ts";
@@ -19,6 +20,7 @@ import type { FeedEntry } from "./feed-entry.ts";
 import type { WindowSettings } from "./feed-builder.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
 import {
+  FEEDS_PREFIX,
   manifestKey,
   ORGS_PREFIX,
   parseFeedKey,
@@ -151,7 +153,7 @@ export class FeedService {
   publish(snapshot: Snapshot, snapshotHash: string): Promise<PublishResult> {
     const orgId = snapshot.organization.id;
     const sid = snapshot.schedule.id;
-    return this.#locks.run(orgId, async () => {
+    return this.#change(orgId, async (written) => {
       const live = this.#orgs.get(orgId);
       const current = live?.manifest.schedules[sid];
       if (current && !current.retired && current.revision === snapshot.revision && current.snapshotHash === snapshotHash) {
@@ -195,7 +197,8 @@ export class FeedService {
       };
       const people = new Set([...(previous?.byPerson.keys() ?? []), ...snapshot.people.map((p) => p.id)]);
       const keys: FeedKey[] = [scheduleFeedKey(sid), ...[...people].sort().map(personFeedKey)];
-      const result = await refreshFeeds(draft, keys, this.#refreshContext(orgId, draft, nowMs));
+      const result = await refreshFeeds(draft, keys, this.#refreshContext(orgId, draft, nowMs, written));
+      written.push(stateKey);
       await this.deps.store.put(stateKey, await gzip(encoder.encode(JSON.stringify(state))));
       await this.#commit(orgId, draft, result, current ? [current.stateKey] : []);
       this.#log.info("publish", { org: orgId, schedule: sid, revision: snapshot.revision, rendered: result.rendered.length, updated: result.updated.length });
@@ -209,7 +212,7 @@ export class FeedService {
 
   /** Retires a schedule: its assignments leave every feed and its schedule feed goes away. */
   retire(orgId: string, sid: string): Promise<PublishResult> {
-    return this.#locks.run(orgId, async () => {
+    return this.#change(orgId, async (written) => {
       const live = this.#orgs.get(orgId);
       const current = live?.manifest.schedules[sid];
       const loaded = live?.schedules.get(sid);
@@ -219,7 +222,7 @@ export class FeedService {
       draft.manifest.schedules[sid] = { ...current, retired: true };
       const keys: FeedKey[] = [scheduleFeedKey(sid), ...[...loaded.byPerson.keys()].sort().map(personFeedKey)];
       const nowMs = this.deps.clock();
-      const result = await refreshFeeds(draft, keys, this.#refreshContext(orgId, draft, nowMs));
+      const result = await refreshFeeds(draft, keys, this.#refreshContext(orgId, draft, nowMs, written));
       await this.#commit(orgId, draft, result, []);
       this.#log.info("retire", { org: orgId, schedule: sid, updated: result.updated.length });
       return { revision: current.revision, peopleAffected: result.rendered.filter((k) => k.startsWith("person/")).length, feedsUpdated: result.updated.length };
@@ -252,12 +255,12 @@ export class FeedService {
     orgId: string,
     options: { keys?: FeedKey[]; force?: boolean; onProgress?: (key: FeedKey) => void } = {},
   ): Promise<RefreshResult> {
-    return this.#locks.run(orgId, async () => {
+    return this.#change(orgId, async (written) => {
       const live = this.#orgs.get(orgId);
       if (!live) throw new ServiceError("not_found", `no organization \`${orgId}\``);
       const draft = this.#draft(live, null);
       const keys = options.keys ?? this.feedKeys(orgId);
-      const result = await refreshFeeds(draft, keys, this.#refreshContext(orgId, draft, this.deps.clock()), options);
+      const result = await refreshFeeds(draft, keys, this.#refreshContext(orgId, draft, this.deps.clock(), written), options);
       if (result.rendered.length > 0 || result.updated.length > 0) await this.#commit(orgId, draft, result, []);
       return result;
     });
@@ -273,7 +276,52 @@ export class FeedService {
     return [...new Set([...[...org.schedules.keys()].sort().map(scheduleFeedKey), ...[...people].sort().map(personFeedKey), ...existing])];
   }
 
+  /**
+   * Removes every stored feed body and schedule state no manifest refers to: leftovers of publishes cut short
+   * by a crash, and the previous publish's grace-period garbage. Only for a store this process owns alone
+   * (the Node filesystem store at startup). Returns how many keys it deleted.
+   */
+  async sweep(): Promise<number> {
+    const keep = new Set<string>();
+    for (const [org, state] of this.#orgs) {
+      keep.add(manifestKey(org));
+      for (const key of referencedKeys(state.manifest)) keep.add(key);
+    }
+    let deleted = 0;
+    for (const prefix of [FEEDS_PREFIX, ORGS_PREFIX]) {
+      for (const key of await this.deps.store.list(prefix)) {
+        if (keep.has(key) || key.endsWith("/manifest.json")) continue;
+        await this.deps.store.delete(key);
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
   // ---- internals --------------------------------------------------------------------------------------------
+
+  /**
+   * Runs one change of an organization under its lock. `written` collects the store keys the change puts
+   * before its manifest swap; if the change fails, those no live manifest refers to are deleted again, so a
+   * failed publish leaves nothing behind (what a crash leaves, `sweep` removes at the next start).
+   */
+  #change<T>(orgId: string, work: (written: string[]) => Promise<T>): Promise<T> {
+    return this.#locks.run(orgId, async () => {
+      const written: string[] = [];
+      try {
+        return await work(written);
+      } catch (error) {
+        const live = this.#orgs.get(orgId);
+        const keep = live ? referencedKeys(live.manifest) : new Set<string>();
+        for (const key of new Set(written)) {
+          if (keep.has(key)) continue;
+          await this.deps.store.delete(key).catch(() => undefined);
+        }
+        throw error;
+      }
+    });
+  }
+
 
   async #readState(key: string): Promise<ScheduleState> {
     const bytes = await this.deps.store.get(key);
@@ -287,9 +335,10 @@ export class FeedService {
     return { manifest: emptyManifest(snapshot), schedules: new Map() };
   }
 
-  #refreshContext(orgId: string, draft: OrgState, nowMs: number) {
+  #refreshContext(orgId: string, draft: OrgState, nowMs: number, written: string[]) {
     return {
       store: this.deps.store,
+      written,
       settings: this.deps.settings,
       nowMs,
       tokenHashFor: async (key: FeedKey) => {
@@ -305,7 +354,16 @@ export class FeedService {
     const live = this.#orgs.get(orgId) ?? null;
     const referenced = referencedKeys(draft.manifest);
     draft.manifest.garbage = [...new Set([...result.replaced, ...staleKeys])].filter((k) => !referenced.has(k));
-    await this.deps.store.put(manifestKey(orgId), encoder.encode(JSON.stringify(draft.manifest)));
+    const bytes = encoder.encode(JSON.stringify(draft.manifest));
+    try {
+      await this.deps.store.put(manifestKey(orgId), bytes);
+    } catch (error) {
+      // A put can fail after its bytes became visible (e.g. the directory fsync after the rename): then the
+      // new manifest is what the store serves, and memory must follow it rather than the old one.
+      const stored = await this.deps.store.get(manifestKey(orgId)).catch(() => null);
+      if (!stored || !equalBytes(stored, bytes)) throw error;
+      this.#log.warn("manifest_put_failed_after_landing", { org: orgId, error: String(error) });
+    }
     this.#install(orgId, draft, live);
     for (const key of live?.manifest.garbage ?? []) {
       if (referenced.has(key)) continue;

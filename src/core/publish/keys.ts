@@ -13,6 +13,9 @@ export const ORGS_PREFIX = "orgs/";
 export const scheduleStateKey = (org: string, schedule: string, revision: number) =>
   `orgs/o.${org}/s.${schedule}/r${revision}.json.gz`;
 
+/** Prefix of every feed body. */
+export const FEEDS_PREFIX = "feeds/";
+
 /**
  * A feed body, gzip-compressed, named by the hex SHA-256 of its identity bytes. Bodies live under their
  * organization so that one tenant's garbage collection can never remove a body another tenant shares.

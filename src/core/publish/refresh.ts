@@ -18,6 +18,8 @@ export interface RefreshContext {
   store: BlobStore;
   settings: WindowSettings;
   nowMs: number;
+  /** Every store key this refresh puts is appended here (so a failed change can take them back). */
+  written: string[];
   /** Hex SHA-256 of the current token of a feed (derives one for a new feed). */
   tokenHashFor(key: FeedKey): Promise<string>;
 }
@@ -76,6 +78,7 @@ export async function refreshFeeds(
       continue;
     }
     const blobKey = feedBlobKey(draft.manifest.org, toHex(digest));
+    ctx.written.push(blobKey);
     await ctx.store.put(blobKey, await gzip(bytes));
     const next: FeedRecord = {
       blobKey,
