@@ -12,7 +12,10 @@ const int = (name: string, min: number, max: number, fallback: number) =>
       if (v === undefined || v.trim() === "") return fallback;
       const n = Number(v);
       if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: "custom", message: `\`${name}\` must be a whole number from ${min} to ${max}, got "${v}"` });
+        ctx.addIssue({
+          code: "custom",
+          message: `\`${name}\` must be a whole number from ${min} to ${max}, got "${v}"`,
+        });
         return z.NEVER;
       }
       return n;

@@ -33,7 +33,12 @@ export class ServiceError extends Error {
   readonly details: ErrorDetail[];
   readonly extra: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, details: ErrorDetail[] = [], extra: Record<string, unknown> = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: ErrorDetail[] = [],
+    extra: Record<string, unknown> = {},
+  ) {
     super(message);
     this.name = "ServiceError";
     this.code = code;

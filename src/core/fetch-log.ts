@@ -30,6 +30,8 @@ export class FetchLog {
 
   /** The last request of each client family, most recent first. */
   last(feed: string): FetchRecord[] {
-    return [...(this.#last.get(feed)?.values() ?? [])].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+    return [...(this.#last.get(feed)?.values() ?? [])].sort((a, b) =>
+      a.at < b.at ? 1 : a.at > b.at ? -1 : 0,
+    );
   }
 }

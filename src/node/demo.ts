@@ -46,6 +46,7 @@ export async function readDemoSnapshots(nowMs: number, dir = DEMO_DIR): Promise<
 /** Publishes the demo snapshots; returns how many. */
 export async function loadDemo(service: FeedService, nowMs: number): Promise<number> {
   const snapshots = await readDemoSnapshots(nowMs);
-  for (const snapshot of snapshots) await service.publish(snapshot, await sha256Hex(JSON.stringify(snapshot)));
+  for (const snapshot of snapshots)
+    await service.publish(snapshot, await sha256Hex(JSON.stringify(snapshot)));
   return snapshots.length;
 }

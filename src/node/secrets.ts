@@ -16,7 +16,11 @@ export interface LoadedSecret {
 }
 
 /** Returns `fromEnv` if set, else the secret kept in `dataDir/secrets/name`, generating it on first use. */
-export async function loadSecret(dataDir: string, name: string, fromEnv: string | null): Promise<LoadedSecret> {
+export async function loadSecret(
+  dataDir: string,
+  name: string,
+  fromEnv: string | null,
+): Promise<LoadedSecret> {
   if (fromEnv) return { value: fromEnv, file: null, created: false };
   const dir = join(dataDir, "secrets");
   const file = join(dir, name);

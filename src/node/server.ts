@@ -4,6 +4,7 @@
  */
 import { serve, type ServerType } from "@hono/node-server";
 import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Config } from "../core/config.ts";
@@ -65,7 +66,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
   rollTimer.unref();
 
   const metrics = new Metrics();
-  metrics.gauge("shiftfeed_organizations", "Organizations with published schedules", () => service.orgIds().length);
+  metrics.gauge(
+    "shiftfeed_organizations",
+    "Organizations with published schedules",
+    () => service.orgIds().length,
+  );
   const app = createApp({
     service,
     maintenance,
@@ -83,7 +88,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
   });
   // Slow or stalled clients (slowloris) are cut off instead of holding sockets open.
-  const http = server as import("node:http").Server;
+  const http = server as Server;
   http.headersTimeout = 10_000;
   http.requestTimeout = 30_000;
   http.keepAliveTimeout = 5_000;
@@ -99,7 +104,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       new Promise<void>((resolve, reject) => {
         clearInterval(rollTimer);
         server.close((error) => (error ? reject(error) : resolve()));
-        (server as import("node:http").Server).closeAllConnections?.();
+        http.closeAllConnections();
       }),
   };
 }

@@ -19,7 +19,8 @@ const SEGMENT = /^[A-Za-z0-9._-]+$/;
 
 /** Throws a `TypeError` naming the key when it is not a valid store key. */
 export function assertValidKey(key: string): void {
-  if (key.length === 0 || key.length > 512) throw new TypeError(`store key \`${key}\` must be 1–512 characters`);
+  if (key.length === 0 || key.length > 512)
+    throw new TypeError(`store key \`${key}\` must be 1–512 characters`);
   for (const segment of key.split("/")) {
     if (!SEGMENT.test(segment) || segment === "." || segment === "..") {
       throw new TypeError(`store key \`${key}\` has an invalid segment \`${segment}\``);

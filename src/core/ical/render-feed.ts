@@ -67,7 +67,10 @@ function zoneYears(events: readonly FeedEvent[]): Map<string, { from: number; to
     const from = Number(facts.timing.start.local.slice(0, 4));
     const to = Number(facts.timing.end.local.slice(0, 4));
     const seen = years.get(facts.zone);
-    years.set(facts.zone, seen ? { from: Math.min(seen.from, from), to: Math.max(seen.to, to) } : { from, to });
+    years.set(
+      facts.zone,
+      seen ? { from: Math.min(seen.from, from), to: Math.max(seen.to, to) } : { from, to },
+    );
   }
   return years;
 }
@@ -95,7 +98,8 @@ export function renderFeed(doc: FeedDocument): string {
   for (const { facts, meta } of events) {
     const summary = doc.view === "schedule" ? `${facts.shiftName}: ${facts.personName}` : facts.shiftName;
     const timing = facts.timing;
-    const ambiguous = !timing.allDay && (timing.start.kind === "ambiguous" || timing.end.kind === "ambiguous");
+    const ambiguous =
+      !timing.allDay && (timing.start.kind === "ambiguous" || timing.end.kind === "ambiguous");
     const [start, end] = timing.allDay
       ? [utcDate(timing.startDate), utcDate(timing.endDateExclusive)]
       : ambiguous

@@ -40,7 +40,11 @@ interface WindowEvent extends FeedEvent {
   fp: string;
 }
 
-function toFeedEvents(events: readonly ExpandedEvent[], schedule: LoadedSchedule, w: DateWindow): WindowEvent[] {
+function toFeedEvents(
+  events: readonly ExpandedEvent[],
+  schedule: LoadedSchedule,
+  w: DateWindow,
+): WindowEvent[] {
   const out: WindowEvent[] = [];
   for (const e of events) {
     if (!inWindow(e, w)) continue;
@@ -58,7 +62,12 @@ export interface BuiltFeed {
 }
 
 /** Builds the document of one feed of an organization, as of `nowMs`. */
-export function buildFeed(org: OrgState, key: FeedKey, nowMs: number, settings: WindowSettings): BuiltFeed | null {
+export function buildFeed(
+  org: OrgState,
+  key: FeedKey,
+  nowMs: number,
+  settings: WindowSettings,
+): BuiltFeed | null {
   const { kind, id } = parseFeedKey(key);
   const orgName = org.manifest.name;
   let doc: FeedDocument;
@@ -95,6 +104,8 @@ export function buildFeed(org: OrgState, key: FeedKey, nowMs: number, settings: 
   const parts = windowEvents
     .map((e) => `${e.facts.uid}|${e.fp}|${e.meta.seq}|${e.meta.created}|${e.meta.modified}`)
     .sort();
-  const inputHash = fingerprint(JSON.stringify([RENDER_VERSION, doc.view, doc.name, doc.zone, doc.refreshSeconds, parts]));
+  const inputHash = fingerprint(
+    JSON.stringify([RENDER_VERSION, doc.view, doc.name, doc.zone, doc.refreshSeconds, parts]),
+  );
   return { doc, inputHash };
 }

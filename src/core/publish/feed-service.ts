@@ -76,7 +76,10 @@ export class FeedService {
   private constructor(deps: FeedServiceDeps) {
     this.deps = deps;
     this.#log = deps.logger ?? silentLogger;
-    this.#bodies = new LRUCache({ maxSize: deps.settings.cacheBytes, sizeCalculation: (b) => Math.max(1, b.length) });
+    this.#bodies = new LRUCache({
+      maxSize: deps.settings.cacheBytes,
+      sizeCalculation: (b) => Math.max(1, b.length),
+    });
   }
 
   /** Opens the service on a store, loading every organization's manifest and live schedules. */
@@ -156,7 +159,12 @@ export class FeedService {
     return this.#change(orgId, async (written) => {
       const live = this.#orgs.get(orgId);
       const current = live?.manifest.schedules[sid];
-      if (current && !current.retired && current.revision === snapshot.revision && current.snapshotHash === snapshotHash) {
+      if (
+        current &&
+        !current.retired &&
+        current.revision === snapshot.revision &&
+        current.snapshotHash === snapshotHash
+      ) {
         return { revision: snapshot.revision, peopleAffected: 0, feedsUpdated: 0, unchanged: true };
       }
       if (current && snapshot.revision <= current.revision) {
@@ -170,7 +178,8 @@ export class FeedService {
       const nowMs = this.deps.clock();
       const nowSeconds = Math.floor(nowMs / 1000);
       const previous = live?.schedules.get(sid);
-      const prevHistory = previous?.history ?? (current ? (await this.#readState(current.stateKey)).history : {});
+      const prevHistory =
+        previous?.history ?? (current ? (await this.#readState(current.stateKey)).history : {});
       const events = expandSnapshot(snapshot);
       const state: ScheduleState = {
         format: 1,
@@ -201,7 +210,13 @@ export class FeedService {
       written.push(stateKey);
       await this.deps.store.put(stateKey, await gzip(encoder.encode(JSON.stringify(state))));
       await this.#commit(orgId, draft, result, current ? [current.stateKey] : []);
-      this.#log.info("publish", { org: orgId, schedule: sid, revision: snapshot.revision, rendered: result.rendered.length, updated: result.updated.length });
+      this.#log.info("publish", {
+        org: orgId,
+        schedule: sid,
+        revision: snapshot.revision,
+        rendered: result.rendered.length,
+        updated: result.updated.length,
+      });
       return {
         revision: snapshot.revision,
         peopleAffected: result.rendered.filter((k) => k.startsWith("person/")).length,
@@ -216,16 +231,24 @@ export class FeedService {
       const live = this.#orgs.get(orgId);
       const current = live?.manifest.schedules[sid];
       const loaded = live?.schedules.get(sid);
-      if (!live || !current || current.retired || !loaded) throw new ServiceError("not_found", `no live schedule \`${sid}\` in \`${orgId}\``);
+      if (!live || !current || current.retired || !loaded)
+        throw new ServiceError("not_found", `no live schedule \`${sid}\` in \`${orgId}\``);
       const draft = this.#draft(live, null);
       draft.schedules.delete(sid);
       draft.manifest.schedules[sid] = { ...current, retired: true };
-      const keys: FeedKey[] = [scheduleFeedKey(sid), ...[...loaded.byPerson.keys()].sort().map(personFeedKey)];
+      const keys: FeedKey[] = [
+        scheduleFeedKey(sid),
+        ...[...loaded.byPerson.keys()].sort().map(personFeedKey),
+      ];
       const nowMs = this.deps.clock();
       const result = await refreshFeeds(draft, keys, this.#refreshContext(orgId, draft, nowMs, written));
       await this.#commit(orgId, draft, result, []);
       this.#log.info("retire", { org: orgId, schedule: sid, updated: result.updated.length });
-      return { revision: current.revision, peopleAffected: result.rendered.filter((k) => k.startsWith("person/")).length, feedsUpdated: result.updated.length };
+      return {
+        revision: current.revision,
+        peopleAffected: result.rendered.filter((k) => k.startsWith("person/")).length,
+        feedsUpdated: result.updated.length,
+      };
     });
   }
 
@@ -260,8 +283,14 @@ export class FeedService {
       if (!live) throw new ServiceError("not_found", `no organization \`${orgId}\``);
       const draft = this.#draft(live, null);
       const keys = options.keys ?? this.feedKeys(orgId);
-      const result = await refreshFeeds(draft, keys, this.#refreshContext(orgId, draft, this.deps.clock(), written), options);
-      if (result.rendered.length > 0 || result.updated.length > 0) await this.#commit(orgId, draft, result, []);
+      const result = await refreshFeeds(
+        draft,
+        keys,
+        this.#refreshContext(orgId, draft, this.deps.clock(), written),
+        options,
+      );
+      if (result.rendered.length > 0 || result.updated.length > 0)
+        await this.#commit(orgId, draft, result, []);
       return result;
     });
   }
@@ -273,7 +302,13 @@ export class FeedService {
     const people = new Set<string>();
     for (const s of org.schedules.values()) for (const p of s.byPerson.keys()) people.add(p);
     const existing = Object.keys(org.manifest.feeds) as FeedKey[];
-    return [...new Set([...[...org.schedules.keys()].sort().map(scheduleFeedKey), ...[...people].sort().map(personFeedKey), ...existing])];
+    return [
+      ...new Set([
+        ...[...org.schedules.keys()].sort().map(scheduleFeedKey),
+        ...[...people].sort().map(personFeedKey),
+        ...existing,
+      ]),
+    ];
   }
 
   /**
@@ -322,7 +357,6 @@ export class FeedService {
     });
   }
 
-
   async #readState(key: string): Promise<ScheduleState> {
     const bytes = await this.deps.store.get(key);
     if (!bytes) throw new Error(`schedule state \`${key}\` is missing from the store`);
@@ -353,7 +387,9 @@ export class FeedService {
   async #commit(orgId: string, draft: OrgState, result: RefreshResult, staleKeys: string[]): Promise<void> {
     const live = this.#orgs.get(orgId) ?? null;
     const referenced = referencedKeys(draft.manifest);
-    draft.manifest.garbage = [...new Set([...result.replaced, ...staleKeys])].filter((k) => !referenced.has(k));
+    draft.manifest.garbage = [...new Set([...result.replaced, ...staleKeys])].filter(
+      (k) => !referenced.has(k),
+    );
     const bytes = encoder.encode(JSON.stringify(draft.manifest));
     try {
       await this.deps.store.put(manifestKey(orgId), bytes);
@@ -369,7 +405,9 @@ export class FeedService {
       if (referenced.has(key)) continue;
       this.#bodies.delete(key);
       this.#bodies.delete(`${key}${IDENTITY_SUFFIX}`);
-      await this.deps.store.delete(key).catch((error: unknown) => this.#log.warn("gc_failed", { key, error: String(error) }));
+      await this.deps.store
+        .delete(key)
+        .catch((error: unknown) => this.#log.warn("gc_failed", { key, error: String(error) }));
     }
   }
 

@@ -24,7 +24,16 @@ export class JobRegistry {
   readonly #jobs = new Map<string, Job>();
 
   create(id: string, total: number): Job {
-    const job: Job = { id, state: "queued", done: 0, total, updated: 0, startedAt: null, finishedAt: null, errors: [] };
+    const job: Job = {
+      id,
+      state: "queued",
+      done: 0,
+      total,
+      updated: 0,
+      startedAt: null,
+      finishedAt: null,
+      errors: [],
+    };
     this.#jobs.set(id, job);
     while (this.#jobs.size > KEEP) this.#jobs.delete(this.#jobs.keys().next().value!);
     return job;

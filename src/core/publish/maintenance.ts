@@ -42,13 +42,15 @@ export class Maintenance {
       let keys = this.#service.feedKeys(org);
       if (scope.schedule !== undefined) {
         const schedule = state.schedules.get(scope.schedule);
-        if (!schedule) throw new ServiceError("not_found", `no live schedule \`${scope.schedule}\` in \`${org}\``);
+        if (!schedule)
+          throw new ServiceError("not_found", `no live schedule \`${scope.schedule}\` in \`${org}\``);
         const people = new Set([...schedule.byPerson.keys()].map(personFeedKey));
         keys = keys.filter((k) => k === scheduleFeedKey(scope.schedule!) || people.has(k));
       }
       if (scope.person !== undefined) {
         keys = keys.filter((k) => k === personFeedKey(scope.person!));
-        if (keys.length === 0) throw new ServiceError("not_found", `no feed for person \`${scope.person}\` in \`${org}\``);
+        if (keys.length === 0)
+          throw new ServiceError("not_found", `no feed for person \`${scope.person}\` in \`${org}\``);
       }
       out.set(org, keys);
     }
@@ -65,7 +67,11 @@ export class Maintenance {
       job.startedAt = new Date(this.#service.deps.clock()).toISOString();
       for (const [org, keys] of plan) {
         try {
-          const result = await this.#service.refresh(org, { keys, force: true, onProgress: () => void job.done++ });
+          const result = await this.#service.refresh(org, {
+            keys,
+            force: true,
+            onProgress: () => void job.done++,
+          });
           job.updated += result.updated.length;
         } catch (error) {
           job.errors.push({ scope: org, message: error instanceof Error ? error.message : String(error) });
@@ -92,7 +98,9 @@ export class Maintenance {
     const now = this.#service.deps.clock();
     for (const org of this.#service.orgIds()) {
       const state = this.#service.org(org)!;
-      const zones = [...new Set([...state.schedules.values()].map((s) => s.snapshot.schedule.timezone))].sort();
+      const zones = [
+        ...new Set([...state.schedules.values()].map((s) => s.snapshot.schedule.timezone)),
+      ].sort();
       const dates = zones.map((z) => `${z}=${localDateOf(now, z)}`).join(",");
       if (this.#rolledFor.get(org) === dates) continue;
       const result = await this.#service.refresh(org);

@@ -23,7 +23,10 @@ export interface OrgState {
 }
 
 /** Expands and indexes a stored schedule state. */
-export function loadSchedule(state: ScheduleState, events: ExpandedEvent[] = expandSnapshot(state.snapshot)): LoadedSchedule {
+export function loadSchedule(
+  state: ScheduleState,
+  events: ExpandedEvent[] = expandSnapshot(state.snapshot),
+): LoadedSchedule {
   const byPerson = new Map<string, ExpandedEvent[]>();
   for (const person of state.snapshot.people) byPerson.set(person.id, []);
   for (const event of events) byPerson.get(event.facts.personId)?.push(event);
