@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { Snapshot } from "../../../src/core/snapshot/types.ts";
 import { SNAPSHOT_LIMITS, validateSnapshot } from "../../../src/core/snapshot/validate.ts";
-import { dateProblem } from "../../../src/core/snapshot/schema.ts";
+import { dateProblem } from "../../../src/core/snapshot/field-checks.ts";
 import type { ErrorDetail } from "../../../src/core/errors.ts";
 
 /** The example of CONTRACT.md "Schedule snapshot", as JSON text would parse. */

@@ -1,0 +1,126 @@
+/**
+ * Checks of single field values (ids, text, dates, times, instants, zones, revisions), each returning a bare
+ * problem ("must be …, got …") or `undefined`. The zod schema and the cross-record rules both use them; the
+ * caller prefixes the field name, so a message reads "`date` must be a calendar date YYYY-MM-DD, got \"2026-02-30\"".
+ */
+import { isSupportedZone } from "../time/local-time.ts";
+import { SNAPSHOT_LIMITS } from "./limits.ts";
+
+/** Renders an input value for a message: strings quoted (and shortened), other values by kind. */
+export function show(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") {
+    const quoted = JSON.stringify(value);
+    return quoted.length > 60 ? `${quoted.slice(0, 56)}…" (${codePoints(value)} characters)` : quoted;
+  }
+  if (typeof value === "object") return "an object";
+  if (typeof value === "number") return `${typeof value} ${JSON.stringify(value) ?? String(value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Counts code points without allocating (a UTF-16 surrogate pair is one character). */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
+// In a `u` regex a paired surrogate is one code point, so this matches only unpaired halves.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+/** Exactly the valid ids; also the zod fast path for `id` fields. */
+export const ID = new RegExp(`^[A-Za-z0-9._-]{1,${SNAPSHOT_LIMITS.maxIdLength}}$`);
+/** Exactly the valid wall-clock times `HH:MM`. */
+export const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const DATE_SHAPE = /^(\d{4})-(\d{2})-(\d{2})$/;
+// Every real calendar date from 2000-01-01 to 2099-12-31, in one allocation-free test (the hot path for
+// 500,000 assignments). In this range a year is leap exactly when divisible by 4 (2000 is; 2100 is outside).
+export const SUPPORTED_DATE = new RegExp(
+  "^(?:20\\d\\d-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))" +
+    "|20(?:[02468][048]|[13579][26])-02-29)$",
+);
+// RFC 3339 §5.6 date-time; upper-case `T`/`Z` only, seconds 00–59 (no leap second).
+const INSTANT =
+  /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+/** Why `s` is not a valid id, or `undefined`. */
+export function idProblem(s: string): string | undefined {
+  if (ID.test(s)) return undefined;
+  return `must be 1–${SNAPSHOT_LIMITS.maxIdLength} characters of A-Z a-z 0-9 . _ -, got ${show(s)}`;
+}
+
+/** Why `s` is not acceptable text of at most `max` characters, or `undefined`. */
+export function textProblem(s: string, max: number, nonBlank: boolean): string | undefined {
+  if (nonBlank && s.trim() === "") return `must not be empty or blank, got ${show(s)}`;
+  if (s.length > max && codePoints(s) > max) return `must be at most ${max} characters, got ${codePoints(s)}`;
+  if (LONE_SURROGATE.test(s)) return "must be valid Unicode text (it contains an unpaired UTF-16 surrogate)";
+  return undefined;
+}
+
+/** True when `y-m-d` names a real day of the proleptic Gregorian calendar. */
+function isRealDate(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1] ?? 0;
+  return d <= days;
+}
+
+/** True for a real calendar date written `YYYY-MM-DD` (any year). */
+function isCalendarDate(s: string): boolean {
+  const m = DATE_SHAPE.exec(s);
+  return m !== null && isRealDate(Number(m[1]), Number(m[2]), Number(m[3]));
+}
+
+/** Why `s` is not a supported local date, or `undefined`. */
+export function dateProblem(s: string): string | undefined {
+  if (SUPPORTED_DATE.test(s)) return undefined;
+  if (!isCalendarDate(s)) return `must be a calendar date YYYY-MM-DD, got ${show(s)}`;
+  // Zero-padded ISO dates compare correctly as strings.
+  if (s < SNAPSHOT_LIMITS.minDate || s > SNAPSHOT_LIMITS.maxDate) {
+    return `must be between ${SNAPSHOT_LIMITS.minDate} and ${SNAPSHOT_LIMITS.maxDate}, got ${show(s)}`;
+  }
+  return undefined;
+}
+
+/** Why `s` is not a wall-clock time `HH:MM`, or `undefined`. */
+export function timeProblem(s: string): string | undefined {
+  return TIME.test(s) ? undefined : `must be a time HH:MM from 00:00 to 23:59, got ${show(s)}`;
+}
+
+/** Why `s` is not an RFC 3339 date-time with `Z` or a numeric offset, or `undefined`. */
+export function instantProblem(s: string): string | undefined {
+  const m = INSTANT.exec(s);
+  if (m !== null && isCalendarDate(m[1] ?? "")) return undefined;
+  return `must be an RFC 3339 date-time such as "2026-11-20T14:03:00Z" or "2026-11-20T14:03:00.123+01:00", got ${show(s)}`;
+}
+
+/** Why `s` is not a supported IANA time zone, or `undefined`. */
+export function zoneProblem(s: string): string | undefined {
+  if (isSupportedZone(s)) return undefined;
+  return `must be a canonical IANA time zone name such as "America/New_York" or "Europe/Berlin", got ${show(s)}`;
+}
+
+/** Why `n` is not a valid revision, or `undefined`. */
+export function revisionProblem(n: number): string | undefined {
+  if (Number.isSafeInteger(n) && n >= 1) return undefined;
+  return `must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got ${show(n)}`;
+}
+
+/** `v` when it is a valid local date, else `undefined`. */
+export function validDate(v: unknown): string | undefined {
+  return typeof v === "string" && dateProblem(v) === undefined ? v : undefined;
+}
+
+/** `v` when it is a valid wall-clock time, else `undefined`. */
+export function validTime(v: unknown): string | undefined {
+  return typeof v === "string" && timeProblem(v) === undefined ? v : undefined;
+}
