@@ -82,3 +82,11 @@ export function draftManifest(m: OrgManifest): OrgManifest {
     garbage: [],
   };
 }
+
+/** Every store key a manifest still needs: its feed bodies and its schedules' states. */
+export function referencedKeys(manifest: OrgManifest): Set<string> {
+  const keys = new Set<string>();
+  for (const record of Object.values(manifest.feeds)) keys.add(record.blobKey);
+  for (const record of Object.values(manifest.schedules)) keys.add(record.stateKey);
+  return keys;
+}
