@@ -1,6 +1,7 @@
 /**
- * A deterministic synthetic hospital for benchmarks: `people` doctors across schedules in two zones, one
- * shift a day each on a rotating pattern (day, night, 24-hour call, clinic, off), plus some leave.
+ * A deterministic synthetic hospital for benchmarks: doctors across schedules in three zones, in teams of
+ * ten with their own shifts (so a shift has the two or three colleagues real rosters have), one shift a day
+ * on a rotating pattern (day, night, 24-hour call, clinic, off), plus a five-day leave every 90 days.
  */
 import type { Snapshot } from "../src/core/snapshot/types.ts";
 import { addDays } from "../src/core/time/local-time.ts";
@@ -25,32 +26,21 @@ export function makeHospital(spec: HospitalSpec): Snapshot[] {
       name: `Dr. Person ${s}-${i}`,
       email: `p${s}-${i}@example.org`,
     }));
+    const teams = Math.ceil(spec.peoplePerSchedule / 10);
+    const timed = (id: string, name: string, start: string, end: string, location?: string) =>
+      Array.from({ length: teams }, (_, t) => ({
+        id: `${id}-${t}`,
+        name: `${name} (team ${t})`,
+        allDay: false as const,
+        start,
+        end,
+        ...(location ? { location } : {}),
+      }));
     const shifts = [
-      {
-        id: "day",
-        name: "Day",
-        allDay: false as const,
-        start: "07:00",
-        end: "19:00",
-        location: "Main Campus",
-      },
-      {
-        id: "night",
-        name: "Night",
-        allDay: false as const,
-        start: "19:00",
-        end: "07:00",
-        location: "Main Campus",
-      },
-      { id: "call", name: "24h Call", allDay: false as const, start: "07:00", end: "07:00" },
-      {
-        id: "clinic",
-        name: "Clinic",
-        allDay: false as const,
-        start: "08:00",
-        end: "17:00",
-        location: "Clinic B",
-      },
+      ...timed("day", "Day", "07:00", "19:00", "Main Campus"),
+      ...timed("night", "Night", "19:00", "07:00", "Main Campus"),
+      ...timed("call", "24h Call", "07:00", "07:00"),
+      ...timed("clinic", "Clinic", "08:00", "17:00", "Clinic B"),
       { id: "vac", name: "Vacation", allDay: true as const },
     ];
     const pattern = ["day", "day", "night", "off", "call", "off", "clinic"];
@@ -71,7 +61,12 @@ export function makeHospital(spec: HospitalSpec): Snapshot[] {
         }
         const shiftId = pattern[(d + i) % pattern.length]!;
         if (shiftId === "off") continue;
-        assignments.push({ id: `a${s}-${i}-${d}`, personId: people[i]!.id, shiftId, date });
+        assignments.push({
+          id: `a${s}-${i}-${d}`,
+          personId: people[i]!.id,
+          shiftId: `${shiftId}-${Math.floor(i / 10)}`,
+          date,
+        });
       }
     }
     out.push({

@@ -9,6 +9,7 @@
  *   away typos and random guesses (all but 1 in 65,536) before any storage access.
  */
 
+import { LRUCache } from "lru-cache";
 import { equalBytes, fromBase64Url, sha256Hex, toBase64Url } from "./digest.ts";
 
 /** What a feed token names: one person's or one schedule's feed, at one link version. */
@@ -34,6 +35,8 @@ export const TOKEN_LENGTH = 24;
 /** Minimum server secret length in bytes. */
 export const MIN_SECRET_BYTES = 32;
 
+/** How many recently seen well-formed tokens keep their checksum verdict and hash in memory. */
+const RECENT_TOKENS = 50_000;
 const BODY_BYTES = 16;
 const CHECK_BYTES = 2;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{24}$/;
@@ -69,6 +72,10 @@ export async function createFeedTokens(secret: Uint8Array): Promise<FeedTokens> 
     return mac(data, CHECK_BYTES);
   };
 
+  // Tokens that passed the checksum recently, with their hash: a calendar polls the same URL all day, and
+  // Web Crypto calls are asynchronous (a thread-pool round trip on Node), so the hot path skips them.
+  const recent = new LRUCache<string, string>({ max: RECENT_TOKENS });
+
   return {
     async derive(subject) {
       assertSubject(subject);
@@ -84,13 +91,16 @@ export async function createFeedTokens(secret: Uint8Array): Promise<FeedTokens> 
     },
     async isWellFormed(token) {
       if (typeof token !== "string" || !TOKEN_SHAPE.test(token)) return false;
+      if (recent.has(token)) return true;
       const bytes = fromBase64Url(token);
       if (bytes === null || bytes.length !== BODY_BYTES + CHECK_BYTES) return false;
       const expected = await checksum(bytes.subarray(0, BODY_BYTES));
-      return equalBytes(expected, bytes.subarray(BODY_BYTES));
+      if (!equalBytes(expected, bytes.subarray(BODY_BYTES))) return false;
+      recent.set(token, await sha256Hex(token));
+      return true;
     },
-    hash(token) {
-      return sha256Hex(token);
+    async hash(token) {
+      return recent.get(token) ?? sha256Hex(token);
     },
   };
 }

@@ -69,6 +69,26 @@ function lastDateOf(timing: EventTiming, firstDate: string): string {
     : endLocalDate;
 }
 
+/** Everything rendered about an event, as one string (cheaper to build than JSON for large snapshots). */
+function factsText(f: EventFacts): string {
+  const t = f.timing;
+  const when = t.allDay
+    ? `D${t.startDate}/${t.endDateExclusive}`
+    : `T${t.start.epochMs}/${t.start.kind}/${t.end.epochMs}/${t.end.kind}`;
+  return [
+    f.uid,
+    f.scheduleName,
+    f.zone,
+    f.personId,
+    f.personName,
+    f.shiftName,
+    when,
+    f.location ?? "\u0001",
+    f.note ?? "\u0001",
+    f.colleagues.join("\u0002"),
+  ].join("\u0000");
+}
+
 /**
  * Every assignment of a snapshot as an expanded event, in snapshot order.
  * @example expandSnapshot(snapshot).filter((e) => e.facts.personId === "p1001")
@@ -78,14 +98,21 @@ export function expandSnapshot(snapshot: Snapshot): ExpandedEvent[] {
   const people = new Map(snapshot.people.map((p) => [p.id, p]));
   const shifts = new Map(snapshot.shifts.map((s) => [s.id, s]));
 
-  // Who works which shift on which date, for the colleagues line.
-  const crews = new Map<string, string[]>();
+  // Who works which shift on which date (shift → date → ids), for the colleagues line.
+  const crews = new Map<string, Map<string, string[]>>();
   for (const a of snapshot.assignments) {
-    const key = `${a.shiftId}\u0000${a.date}`;
-    const crew = crews.get(key);
+    let byDate = crews.get(a.shiftId);
+    if (!byDate) crews.set(a.shiftId, (byDate = new Map()));
+    const crew = byDate.get(a.date);
     if (crew) crew.push(a.personId);
-    else crews.set(key, [a.personId]);
+    else byDate.set(a.date, [a.personId]);
   }
+  const byName = (x: { name: string }, y: { name: string }) =>
+    x.name < y.name ? -1 : x.name > y.name ? 1 : 0;
+  const crewOf = (shiftId: string, date: string) =>
+    [...new Set(crews.get(shiftId)?.get(date) ?? [])]
+      .map((id) => ({ id, name: people.get(id)?.name ?? id }))
+      .sort(byName);
 
   const out: ExpandedEvent[] = [];
   for (const a of snapshot.assignments) {
@@ -95,10 +122,9 @@ export function expandSnapshot(snapshot: Snapshot): ExpandedEvent[] {
     const timing = timingOf(a, shift, zone);
     const colleagues = shift.allDay
       ? []
-      : [...new Set(crews.get(`${a.shiftId}\u0000${a.date}`) ?? [])]
-          .filter((id) => id !== a.personId)
-          .map((id) => people.get(id)?.name ?? id)
-          .sort();
+      : crewOf(a.shiftId, a.date)
+          .filter((m) => m.id !== a.personId)
+          .map((m) => m.name);
     const facts: EventFacts = {
       uid: eventUid(snapshot.organization.id, snapshot.schedule.id, a.id),
       assignmentId: a.id,
@@ -111,11 +137,11 @@ export function expandSnapshot(snapshot: Snapshot): ExpandedEvent[] {
       firstDate: a.date,
       lastDate: lastDateOf(timing, a.date),
       timing,
-      ...(shift.location === undefined ? {} : { location: shift.location }),
-      ...(a.note === undefined ? {} : { note: a.note }),
+      location: shift.location,
+      note: a.note,
       colleagues,
     };
-    out.push({ facts, fp: fingerprint(JSON.stringify(facts)) });
+    out.push({ facts, fp: fingerprint(factsText(facts)) });
   }
   return out;
 }
