@@ -2,7 +2,8 @@
  * Renders a feed document to RFC 5545 bytes with ical-generator, deterministically: every value that
  * ical-generator would otherwise take from the clock, randomness or the host's time zone is set here.
  */
-import ical, { ICalCalendarMethod } from "ical-generator";
+import ical, { foldLines, ICalCalendarMethod, ICalEvent, type ICalCalendar } from "ical-generator";
+import { LRUCache } from "lru-cache";
 import type { EventFacts } from "../feeds/events.ts";
 import type { HistoryEntry } from "../feeds/history.ts";
 import { buildVtimezone } from "../time/vtimezone.ts";
@@ -12,9 +13,11 @@ import { WallClockDate } from "./wall-clock-date.ts";
 /** PRODID of every feed (RFC 5545 §3.7.3). */
 export const PRODID = "-//shiftfeed//shiftfeed 1.0//EN";
 
-/** One event to render: its facts and its change record. */
+/** One event to render: its facts, their fingerprint, and its change record. */
 export interface FeedEvent {
   facts: EventFacts;
+  /** Fingerprint of `facts` (see `expandSnapshot`): equal fingerprints render equal blocks. */
+  fp: string;
   meta: HistoryEntry;
 }
 
@@ -75,10 +78,65 @@ function zoneYears(events: readonly FeedEvent[]): Map<string, { from: number; to
   return years;
 }
 
+/** Rendered VEVENT blocks by everything they depend on; a pure memo, bounded by characters. */
+const eventBlocks = new LRUCache<string, string>({
+  maxSize: 64 * 1024 * 1024,
+  sizeCalculation: (s) => s.length,
+});
+
+/** Whether an event is written in UTC: its start or end is a local time that occurs twice. */
+function isAmbiguous(timing: EventFacts["timing"]): boolean {
+  return !timing.allDay && (timing.start.kind === "ambiguous" || timing.end.kind === "ambiguous");
+}
+
+/** One folded `BEGIN:VEVENT … END:VEVENT` block; ical-generator ends it with CRLF. */
+function eventBlock(
+  calendar: ICalCalendar,
+  { facts, fp, meta }: FeedEvent,
+  view: FeedDocument["view"],
+): string {
+  const key = `${view}\u0000${facts.uid}\u0000${fp}\u0000${meta.seq}\u0000${meta.created}\u0000${meta.modified}`;
+  const hit = eventBlocks.get(key);
+  if (hit !== undefined) return hit;
+  const summary = view === "schedule" ? `${facts.shiftName}: ${facts.personName}` : facts.shiftName;
+  const timing = facts.timing;
+  const ambiguous = isAmbiguous(timing);
+  const [start, end] = timing.allDay
+    ? [utcDate(timing.startDate), utcDate(timing.endDateExclusive)]
+    : ambiguous
+      ? [new Date(timing.start.epochMs), new Date(timing.end.epochMs)]
+      : [
+          new WallClockDate(timing.start.epochMs, timing.start.local),
+          new WallClockDate(timing.end.epochMs, timing.end.local),
+        ];
+  const event = new ICalEvent(
+    {
+      id: facts.uid,
+      sequence: meta.seq,
+      stamp: utc(meta.modified),
+      created: utc(meta.created),
+      lastModified: utc(meta.modified),
+      summary: cleanText(summary),
+      description: description(facts, view),
+      start,
+      end,
+      allDay: timing.allDay,
+      // No zone for all-day events (DATE values) and ambiguous local times (written in UTC).
+      timezone: timing.allDay || ambiguous ? null : facts.zone,
+      ...(facts.location === undefined ? {} : { location: cleanText(facts.location) }),
+    },
+    calendar,
+  );
+  const block = foldLines(event.toString());
+  eventBlocks.set(key, block);
+  return block;
+}
+
 /**
  * The feed's bytes as a string: CRLF line endings, lines folded at 75 octets, ending in CRLF.
  * Timed events carry `TZID=` with a rule-based VTIMEZONE; an event whose start or end is a local time that
  * occurs twice (a fall-back overlap) is written in UTC instead, so every client reads one instant.
+ * ical-generator writes each VEVENT (memoized, so an unchanged event is serialized once) and the calendar head.
  */
 export function renderFeed(doc: FeedDocument): string {
   const events = sortEvents(doc.events);
@@ -87,57 +145,30 @@ export function renderFeed(doc: FeedDocument): string {
     prodId: PRODID.slice(1),
     method: ICalCalendarMethod.PUBLISH,
     name: escapeText(doc.name),
-    timezone: {
-      name: null,
-      generator: (zone: string) => {
-        const range = years.get(zone);
-        return range ? buildVtimezone(zone, range.from, range.to) : null;
-      },
-    },
   });
-  for (const { facts, meta } of events) {
-    const summary = doc.view === "schedule" ? `${facts.shiftName}: ${facts.personName}` : facts.shiftName;
-    const timing = facts.timing;
-    const ambiguous =
-      !timing.allDay && (timing.start.kind === "ambiguous" || timing.end.kind === "ambiguous");
-    const [start, end] = timing.allDay
-      ? [utcDate(timing.startDate), utcDate(timing.endDateExclusive)]
-      : ambiguous
-        ? [new Date(timing.start.epochMs), new Date(timing.end.epochMs)]
-        : [
-            new WallClockDate(timing.start.epochMs, timing.start.local),
-            new WallClockDate(timing.end.epochMs, timing.end.local),
-          ];
-    calendar.createEvent({
-      id: facts.uid,
-      sequence: meta.seq,
-      stamp: utc(meta.modified),
-      created: utc(meta.created),
-      lastModified: utc(meta.modified),
-      summary: cleanText(summary),
-      description: description(facts, doc.view),
-      start,
-      end,
-      allDay: timing.allDay,
-      // No zone for all-day events (DATE values) and ambiguous local times (written in UTC).
-      timezone: timing.allDay || ambiguous ? null : facts.zone,
-      ...(facts.location === undefined ? {} : { location: cleanText(facts.location) }),
-    });
+  const head = calendar.toString().replace(/END:VCALENDAR$/, "");
+  // VTIMEZONEs in order of first use by a TZID-written event.
+  const zones = new Set<string>();
+  for (const { facts } of events)
+    if (!facts.timing.allDay && !isAmbiguous(facts.timing)) zones.add(facts.zone);
+  const parts = [head, calendarProperties(doc)];
+  for (const zone of zones) {
+    const range = years.get(zone)!;
+    parts.push(foldLines(buildVtimezone(zone, range.from, range.to)) + "\r\n");
   }
-  return withCalendarProperties(calendar.toString(), doc) + "\r\n";
+  for (const event of events) parts.push(eventBlock(calendar, event, doc.view));
+  parts.push("END:VCALENDAR\r\n");
+  return parts.join("");
 }
 
 /**
- * Adds the properties ical-generator cannot place itself before the first component (RFC 5545 §3.6:
+ * Calendar properties ical-generator has no option for, placed before the first component (RFC 5545 §3.6:
  * `icalbody = calprops component`): the zone hint and the refresh hints (RFC 7986 §5.7, and the
  * `X-PUBLISHED-TTL` Outlook reads).
  */
-function withCalendarProperties(text: string, doc: FeedDocument): string {
+function calendarProperties(doc: FeedDocument): string {
   const ttl = isoDuration(doc.refreshSeconds);
-  const props = `X-WR-TIMEZONE:${doc.zone}\r\nREFRESH-INTERVAL;VALUE=DURATION:${ttl}\r\nX-PUBLISHED-TTL:${ttl}\r\n`;
-  const component = text.indexOf("\r\nBEGIN:");
-  const at = (component >= 0 ? component : text.indexOf("\r\nEND:VCALENDAR")) + 2;
-  return text.slice(0, at) + props + text.slice(at);
+  return `X-WR-TIMEZONE:${doc.zone}\r\nREFRESH-INTERVAL;VALUE=DURATION:${ttl}\r\nX-PUBLISHED-TTL:${ttl}\r\n`;
 }
 
 /** `PT1H`, `P1D`, `PT1H30M` for whole seconds (RFC 5545 §3.3.6). */

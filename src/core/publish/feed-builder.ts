@@ -35,17 +35,12 @@ function inWindow(event: ExpandedEvent, w: DateWindow): boolean {
   return event.facts.lastDate >= w.from && event.facts.firstDate <= w.to;
 }
 
-/** A feed event that still carries its facts' fingerprint. */
-interface WindowEvent extends FeedEvent {
-  fp: string;
-}
-
 function toFeedEvents(
   events: readonly ExpandedEvent[],
   schedule: LoadedSchedule,
   w: DateWindow,
-): WindowEvent[] {
-  const out: WindowEvent[] = [];
+): FeedEvent[] {
+  const out: FeedEvent[] = [];
   for (const e of events) {
     if (!inWindow(e, w)) continue;
     const meta = schedule.history[e.facts.assignmentId];
@@ -71,7 +66,7 @@ export function buildFeed(
   const { kind, id } = parseFeedKey(key);
   const orgName = org.manifest.name;
   let doc: FeedDocument;
-  let windowEvents: WindowEvent[];
+  let windowEvents: FeedEvent[];
   if (kind === "schedule") {
     const schedule = org.schedules.get(id);
     if (!schedule) return null;
