@@ -15,6 +15,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256Hex } from "../src/core/digest.ts";
+import { validateSnapshot } from "../src/core/snapshot/validate.ts";
 import { FeedService } from "../src/core/publish/feed-service.ts";
 import { createFeedTokens } from "../src/core/tokens.ts";
 import { createMemoryStore } from "../src/store/memory.ts";
@@ -37,6 +38,23 @@ console.log(
 );
 
 // ---- 1. publishing ------------------------------------------------------------------------------------------
+{
+  const bodies = snapshots.map((s) => JSON.stringify(s));
+  let t = performance.now();
+  const parsed = bodies.map((b) => JSON.parse(b) as unknown);
+  const parse = performance.now() - t;
+  t = performance.now();
+  for (const value of parsed)
+    if (!validateSnapshot(value).ok) throw new Error("synthetic snapshot is invalid");
+  const validate = performance.now() - t;
+  console.log("Validation");
+  row(`  validate ${assignments} assignments (every rule)`, ms(validate));
+  row(
+    "  baseline: JSON.parse of the same bodies",
+    `${ms(parse)}  (validation costs ${(validate / parse).toFixed(1)}× a parse)`,
+  );
+  console.log();
+}
 {
   const tokens = await createFeedTokens(new Uint8Array(32).fill(7));
   const settings = { pastDays: 14, futureDays: 300, refreshSeconds: 3600, cacheBytes: 64 << 20 };

@@ -708,36 +708,6 @@ describe("size limits", () => {
       message: "5 more problems not listed (at most 1000 are reported)",
     });
   });
-
-  it("validates 200,000 assignments well under a second", () => {
-    const doc = changed((d) => {
-      d.people = Array.from({ length: 5_000 }, (_, i) => ({
-        id: `p${i}`,
-        name: `Person ${i}`,
-        email: `p${i}@example.org`,
-      }));
-      d.assignments = Array.from({ length: 200_000 }, (_, i) => ({
-        id: `a${i}`,
-        personId: `p${i % 5_000}`,
-        shiftId: i % 7 === 0 ? "vac" : "call",
-        date: `2026-${String((i % 12) + 1).padStart(2, "0")}-${String((i % 28) + 1).padStart(2, "0")}`,
-        ...(i % 3 === 0 &&
-          i % 7 !== 0 && { start: "19:00", end: "23:00", note: "Covering, with; odd\\text" }),
-      }));
-    });
-    // CPU time, not wall time, so a busy host does not fail this; the best of two warm runs, since a server
-    // validates many snapshots with a warmed-up JIT.
-    validateSnapshot({ ...doc, assignments: doc.assignments.slice(0, 20_000) });
-    const cpuMs: number[] = [];
-    for (let run = 0; run < 2; run++) {
-      const before = process.cpuUsage();
-      const result = validateSnapshot(doc);
-      const used = process.cpuUsage(before);
-      expect(result.ok).toBe(true);
-      cpuMs.push((used.user + used.system) / 1_000);
-    }
-    expect(Math.min(...cpuMs)).toBeLessThan(1_000);
-  });
 });
 
 describe("hostile text passes unchanged (the renderer escapes it)", () => {
