@@ -52,6 +52,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     futureDays: config.futureDays,
     refreshSeconds: config.refreshSeconds,
     cacheBytes: config.cacheBytes,
+    eventCacheChars: config.cacheBytes,
   };
   const service = await FeedService.open({ store, tokens, clock, settings, logger });
   // This process owns the data dir alone, so anything no manifest refers to is a crash leftover.

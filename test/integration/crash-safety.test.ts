@@ -80,7 +80,13 @@ async function instance(store: BlobStore, now: { ms: number }): Promise<Instance
     store,
     tokens,
     clock,
-    settings: { pastDays: 14, futureDays: 300, refreshSeconds: 3600, cacheBytes: 1 << 20 },
+    settings: {
+      pastDays: 14,
+      futureDays: 300,
+      refreshSeconds: 3600,
+      cacheBytes: 1 << 20,
+      eventCacheChars: 1 << 20,
+    },
     logger,
   });
   const app = createApp({

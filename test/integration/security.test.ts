@@ -175,7 +175,13 @@ describe("no admin secret: fail closed (TEST-CHECKLIST §B 18)", () => {
       store: createMemoryStore(),
       tokens,
       clock,
-      settings: { pastDays: 14, futureDays: 300, refreshSeconds: 3600, cacheBytes: 1 << 20 },
+      settings: {
+        pastDays: 14,
+        futureDays: 300,
+        refreshSeconds: 3600,
+        cacheBytes: 1 << 20,
+        eventCacheChars: 1 << 20,
+      },
     });
     const maintenance = new Maintenance(service, randomUUID);
     const app = createApp({

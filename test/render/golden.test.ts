@@ -2,6 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import {
+  CASE_SETTINGS,
   digestFeeds,
   RENDER_CASES,
   readGolden,
@@ -33,6 +34,12 @@ describe.each(RENDER_CASES.map((c) => [c.name, c] as const))("golden case %s", (
 });
 
 describe("determinism", () => {
+  it("renders the same bytes with and without the rendered-event cache", async () => {
+    const c = renderCaseNamed("revisions");
+    const uncached = await renderCase(c, { ...CASE_SETTINGS, eventCacheChars: 0 });
+    expect(await digestFeeds(uncached)).toBe(await digestFeeds(await renderCase(c)));
+  });
+
   it("renders the same case twice to the same bytes", async () => {
     const c = renderCaseNamed("revisions");
     expect(await digestFeeds(await renderCase(c))).toBe(await digestFeeds(await renderCase(c)));

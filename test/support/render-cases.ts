@@ -34,7 +34,13 @@ export interface RenderCase {
 }
 
 /** Fixed settings of every case (the contract's defaults). */
-export const CASE_SETTINGS = { pastDays: 14, futureDays: 300, refreshSeconds: 3600, cacheBytes: 64 << 20 };
+export const CASE_SETTINGS = {
+  pastDays: 14,
+  futureDays: 300,
+  refreshSeconds: 3600,
+  cacheBytes: 64 << 20,
+  eventCacheChars: 64 << 20,
+};
 /** A fixed 32-byte feed secret: tokens (and so nothing rendered) never vary between runs. */
 const SECRET = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff);
 
@@ -104,14 +110,17 @@ export function feedName(org: string, key: FeedKey): string {
  * Runs a case through `FeedService` and returns the identity bytes of every live feed, by golden file name,
  * in sorted order.
  */
-export async function renderCase(c: RenderCase): Promise<Map<string, Uint8Array>> {
+export async function renderCase(
+  c: RenderCase,
+  settings: typeof CASE_SETTINGS = CASE_SETTINGS,
+): Promise<Map<string, Uint8Array>> {
   let now = Date.parse(c.steps[0]?.at ?? c.readAt);
   const tokens = await createFeedTokens(SECRET);
   const service = await FeedService.open({
     store: createMemoryStore(),
     tokens,
     clock: () => now,
-    settings: CASE_SETTINGS,
+    settings,
   });
   for (const step of c.steps) {
     now = Date.parse(step.at);

@@ -78,11 +78,13 @@ function zoneYears(events: readonly FeedEvent[]): Map<string, { from: number; to
   return years;
 }
 
-/** Rendered VEVENT blocks by everything they depend on; a pure memo, bounded by characters. */
-const eventBlocks = new LRUCache<string, string>({
-  maxSize: 64 * 1024 * 1024,
-  sizeCalculation: (s) => s.length,
-});
+/** Rendered VEVENT blocks by everything they depend on: a memo of a pure function, bounded by characters. */
+export type EventBlockCache = LRUCache<string, string>;
+
+/** A cache of rendered events holding at most `maxChars` characters (about as many bytes: feeds are mostly ASCII). */
+export function createEventBlockCache(maxChars: number): EventBlockCache {
+  return new LRUCache<string, string>({ maxSize: maxChars, sizeCalculation: (s) => Math.max(1, s.length) });
+}
 
 /** Whether an event is written in UTC: its start or end is a local time that occurs twice. */
 function isAmbiguous(timing: EventFacts["timing"]): boolean {
@@ -94,9 +96,10 @@ function eventBlock(
   calendar: ICalCalendar,
   { facts, fp, meta }: FeedEvent,
   view: FeedDocument["view"],
+  cache: EventBlockCache | null,
 ): string {
   const key = `${view}\u0000${facts.uid}\u0000${fp}\u0000${meta.seq}\u0000${meta.created}\u0000${meta.modified}`;
-  const hit = eventBlocks.get(key);
+  const hit = cache?.get(key);
   if (hit !== undefined) return hit;
   const summary = view === "schedule" ? `${facts.shiftName}: ${facts.personName}` : facts.shiftName;
   const timing = facts.timing;
@@ -128,7 +131,7 @@ function eventBlock(
     calendar,
   );
   const block = foldLines(event.toString());
-  eventBlocks.set(key, block);
+  cache?.set(key, block);
   return block;
 }
 
@@ -136,9 +139,10 @@ function eventBlock(
  * The feed's bytes as a string: CRLF line endings, lines folded at 75 octets, ending in CRLF.
  * Timed events carry `TZID=` with a rule-based VTIMEZONE; an event whose start or end is a local time that
  * occurs twice (a fall-back overlap) is written in UTC instead, so every client reads one instant.
- * ical-generator writes each VEVENT (memoized, so an unchanged event is serialized once) and the calendar head.
+ * ical-generator writes each VEVENT and the calendar head.
+ * @param cache rendered events to reuse (an unchanged event is then serialized once across feeds and revisions).
  */
-export function renderFeed(doc: FeedDocument): string {
+export function renderFeed(doc: FeedDocument, cache: EventBlockCache | null = null): string {
   const events = sortEvents(doc.events);
   const years = zoneYears(events);
   const calendar = ical({
@@ -156,7 +160,7 @@ export function renderFeed(doc: FeedDocument): string {
     const range = years.get(zone)!;
     parts.push(foldLines(buildVtimezone(zone, range.from, range.to)) + "\r\n");
   }
-  for (const event of events) parts.push(eventBlock(calendar, event, doc.view));
+  for (const event of events) parts.push(eventBlock(calendar, event, doc.view, cache));
   parts.push("END:VCALENDAR\r\n");
   return parts.join("");
 }

@@ -15,6 +15,7 @@ import type { BlobStore } from "../../store/blob-store.ts";
 import { LiveFeeds } from "./live-feeds.ts";
 import type { FeedEntry } from "./feed-entry.ts";
 import type { WindowSettings } from "./feed-builder.ts";
+import { createEventBlockCache, type EventBlockCache } from "../ical/render-feed.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
 import { manifestKey, parseFeedKey, personFeedKey, scheduleFeedKey, type FeedKey } from "./keys.ts";
 import { draftOrg, draftPublish, draftRetire, isReplay } from "./drafts.ts";
@@ -27,8 +28,10 @@ const encoder = new TextEncoder();
 
 /** Settings of the service (see the README's settings table). */
 export interface ServiceSettings extends WindowSettings {
-  /** Upper bound of the in-memory body cache, in bytes of compressed feed. */
+  /** Upper bound of the in-memory body cache, in bytes (compressed and decompressed bodies). */
   cacheBytes: number;
+  /** Upper bound of the rendered-event cache, in characters; 0 renders every event every time. */
+  eventCacheChars: number;
 }
 
 export interface FeedServiceDeps {
@@ -54,6 +57,7 @@ export interface PublishResult {
 export class FeedService {
   readonly deps: FeedServiceDeps;
   readonly #live: LiveFeeds;
+  readonly #blocks: EventBlockCache | null;
   readonly #locks = new KeyedMutex();
   readonly #log: Logger;
 
@@ -61,6 +65,8 @@ export class FeedService {
     this.deps = deps;
     this.#log = deps.logger ?? silentLogger;
     this.#live = new LiveFeeds(deps.store, deps.tokens, deps.settings.cacheBytes);
+    const chars = deps.settings.eventCacheChars;
+    this.#blocks = chars > 0 ? createEventBlockCache(chars) : null;
   }
 
   /** Opens the service on a store, loading every organization's manifest and live schedules. */
@@ -247,6 +253,7 @@ export class FeedService {
       store: this.deps.store,
       written,
       settings: this.deps.settings,
+      blocks: this.#blocks,
       nowMs,
       tokenHashFor: async (key: FeedKey) => {
         const version = draft.manifest.tokenVersions[key] ?? 1;

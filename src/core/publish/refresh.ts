@@ -2,7 +2,7 @@
  * Brings a set of feeds of one organization up to date in a draft manifest: renders only feeds whose input
  * changed, writes only bodies whose bytes changed, and keeps validators of unchanged bytes exactly as they were.
  */
-import { renderFeed } from "../ical/render-feed.ts";
+import { renderFeed, type EventBlockCache } from "../ical/render-feed.ts";
 import { sha256, toBase64Url, toHex } from "../digest.ts";
 import type { BlobStore } from "../../store/blob-store.ts";
 import { gzip } from "./compress.ts";
@@ -17,6 +17,8 @@ const encoder = new TextEncoder();
 export interface RefreshContext {
   store: BlobStore;
   settings: WindowSettings;
+  /** Rendered events to reuse across feeds and revisions, or `null`. */
+  blocks: EventBlockCache | null;
   nowMs: number;
   /** Every store key this refresh puts is appended here (so a failed change can take them back). */
   written: string[];
@@ -69,7 +71,7 @@ export async function refreshFeeds(
       continue;
     }
     result.rendered.push(key);
-    const bytes = encoder.encode(renderFeed(built.doc));
+    const bytes = encoder.encode(renderFeed(built.doc, ctx.blocks));
     const digest = await sha256(bytes);
     const etag = entityTag(digest);
     if (record && record.etag === etag) {
