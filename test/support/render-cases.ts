@@ -53,6 +53,20 @@ const demoFiles = [
 ];
 const SOUTHERN = "2027-03-25T00:00:00Z";
 const southernFiles = ["chatham", "dublin", "kathmandu", "lord-howe", "sydney"];
+/** The time-zone matrix (scripts/generate-matrix-fixtures.ts): one organization, one schedule per zone. */
+const MATRIX = "2027-01-15T00:00:00Z";
+const matrixFiles = [
+  "chatham",
+  "dublin",
+  "kathmandu",
+  "lord-howe",
+  "mexico-city",
+  "new-york",
+  "nuuk",
+  "santiago",
+  "sydney",
+  "tokyo",
+];
 
 export const RENDER_CASES: readonly RenderCase[] = [
   {
@@ -83,6 +97,11 @@ export const RENDER_CASES: readonly RenderCase[] = [
       { file: "fixtures/render/revisions--surgery.r2.json", at: "2027-02-01T10:00:00Z" },
     ],
     readAt: "2027-02-01T10:00:00Z",
+  },
+  {
+    name: "matrix",
+    steps: matrixFiles.map((f) => ({ file: `fixtures/matrix/matrix--${f}.json`, at: MATRIX })),
+    readAt: "2027-01-15T12:00:00Z",
   },
 ];
 
