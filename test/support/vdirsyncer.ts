@@ -15,8 +15,11 @@ import { run, VDIRSYNCER } from "./parsers.ts";
 export interface Subscription {
   /** The temp dir holding the config, status and the local collection. */
   readonly dir: string;
-  /** Runs `vdirsyncer sync` again; resolves to the local items (file name → text). */
-  sync(): Promise<Map<string, string>>;
+  /**
+   * Runs `vdirsyncer sync` again; resolves to the local items (file name → text). vdirsyncer refuses to empty a
+   * collection the feed emptied ("Storage … was completely emptied"); `forceDelete` passes `--force-delete`.
+   */
+  sync(options?: { forceDelete?: boolean }): Promise<Map<string, string>>;
   /** The local items as they are now (file name → text), sorted by file name. */
   items(): Promise<Map<string, string>>;
   /** Removes the temp dir. */
@@ -70,8 +73,8 @@ export async function subscribe(url: string, binary: string = VDIRSYNCER): Promi
   };
   const subscription: Subscription = {
     dir,
-    async sync() {
-      await vdir("sync");
+    async sync(options = {}) {
+      await vdir("sync", ...(options.forceDelete ? ["--force-delete"] : []));
       return items();
     },
     items,
