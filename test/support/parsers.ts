@@ -322,13 +322,17 @@ export async function serveFixtures(
   const seen = new Set<string>();
   for (const s of snapshots) {
     const org = s.organization.id;
-    feeds.push({
-      name: `${org}--schedule-${s.schedule.id}`,
-      kind: "schedule",
-      org,
-      id: s.schedule.id,
-      expected: events.filter((e) => e.org === org && e.schedule === s.schedule.id),
-    });
+    // A later revision of a schedule lists its feed once (the oracle expects one revision per schedule).
+    if (!seen.has(`${org}/schedule/${s.schedule.id}`)) {
+      seen.add(`${org}/schedule/${s.schedule.id}`);
+      feeds.push({
+        name: `${org}--schedule-${s.schedule.id}`,
+        kind: "schedule",
+        org,
+        id: s.schedule.id,
+        expected: events.filter((e) => e.org === org && e.schedule === s.schedule.id),
+      });
+    }
     for (const p of s.people) {
       if (seen.has(`${org}/${p.id}`)) continue;
       seen.add(`${org}/${p.id}`);
@@ -352,6 +356,8 @@ export async function serveFixtures(
         throw new Error(`schedule lookup ${f.org}/${f.id}: ${reply.status} ${reply.text}`);
       path = feedPath(link);
     }
+    // A PUBLIC_URL with a path (a proxy mounting the service below it) prefixes the path the service serves.
+    path = path.slice(path.indexOf("/feeds/"));
     const reply = await harness.feed(path);
     if (reply.status !== 200) throw new Error(`GET ${f.name}: ${reply.status}`);
     return { ...f, url: harness.url + path, text: reply.text };
