@@ -137,7 +137,7 @@ describe("availability() and the skip messages", () => {
       ],
       [
         "skipping the libical checks: Debian packages python3, python3-gi, gir1.2-ical-3.0 are not installed " +
-          "(CI installs it via .ci/run)",
+          "(CI installs them via .ci/run)",
       ],
     ]);
   });

@@ -13,9 +13,7 @@
  * packages are present and {@link skipWithout} turns a missing one into a visible warning and a skipped block.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { parseWithIcalJs, ROOT } from "./render-cases.ts";
 import { feedPath, type Harness, type SnapshotInput } from "./server.ts";
 
@@ -35,8 +33,12 @@ export interface ReadEvent {
 
 export type Reader = (text: string) => Promise<ReadEvent[]>;
 
-export const PYTHON = "/usr/bin/python3";
-export const VDIRSYNCER = "/usr/bin/vdirsyncer";
+/**
+ * Debian's interpreter and vdirsyncer. `SHIFTFEED_TEST_PYTHON` / `SHIFTFEED_TEST_VDIRSYNCER` override them, e.g. with
+ * a path that does not exist to see what `npm test` skips on a machine without the packages.
+ */
+export const PYTHON = process.env["SHIFTFEED_TEST_PYTHON"] ?? "/usr/bin/python3";
+export const VDIRSYNCER = process.env["SHIFTFEED_TEST_VDIRSYNCER"] ?? "/usr/bin/vdirsyncer";
 export const LIBICAL_READER = `${ROOT}test/conformance/readers/libical_read.py`;
 const READ_FEED_DIR = `${ROOT}test/render/python`;
 
@@ -215,7 +217,7 @@ export function skipMessage(
   if (missing.length === 0) return null;
   const packages =
     missing.length === 1 ? `Debian package ${missing[0]} is` : `Debian packages ${missing.join(", ")} are`;
-  return `skipping ${what}: ${packages} not installed (CI installs it via .ci/run)`;
+  return `skipping ${what}: ${packages} not installed (CI installs ${missing.length === 1 ? "it" : "them"} via .ci/run)`;
 }
 
 /** For `describe.skipIf(skipWithout(...))`: warns (visibly, via `console.warn`) and returns true when a tool is missing. */
@@ -243,18 +245,6 @@ export async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
-}
-
-/** Writes `text` to a file in a fresh temp dir, calls `use(path)`, then removes the dir. */
-export async function withTempFile<R>(text: string, use: (path: string) => Promise<R>): Promise<R> {
-  const dir = mkdtempSync(join(tmpdir(), "shiftfeed-feed-"));
-  try {
-    const path = join(dir, "feed.ics");
-    writeFileSync(path, text);
-    return await use(path);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 // ---- the independent expectation and the served fixtures ---------------------------------------------
