@@ -20,6 +20,7 @@
  *   npm exec -- node scripts/generate-demo-fixtures.ts --check   # exit 1 if the files on disk are stale
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import type { Assignment } from "../src/core/snapshot/types.ts";
 
 // ---------------------------------------------------------------- deterministic randomness
 
@@ -116,16 +117,7 @@ interface PersonOut {
 type ShiftOut =
   | { id: string; name: string; start: string; end: string; location?: string }
   | { id: string; name: string; allDay: true };
-interface AssignmentOut {
-  id: string;
-  personId: string;
-  shiftId: string;
-  date: string;
-  endDate?: string;
-  start?: string;
-  end?: string;
-  note?: string;
-}
+type AssignmentOut = Assignment;
 
 // ---------------------------------------------------------------- the hospitals
 

@@ -29,6 +29,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { validateSnapshot } from "../src/core/snapshot/validate.ts";
 import { transitionsBetween, type Transition } from "../src/core/time/zone-offsets.ts";
+import type { Assignment } from "../src/core/snapshot/types.ts";
 
 const OUT_DIR = new URL("../fixtures/matrix/", import.meta.url).pathname;
 const ORG = { id: "matrix", name: "Matrix Health", tier: "enterprise" };
@@ -207,17 +208,6 @@ function shiftWall(date: string, time: string, minutes: number): [date: string, 
 }
 
 // ---------------------------------------------------------------- snapshot building
-
-interface Assignment {
-  id: string;
-  personId: string;
-  shiftId: string;
-  date: string;
-  endDate?: string;
-  start?: string;
-  end?: string;
-  note?: string;
-}
 
 function shiftsOf(z: ZoneDef): unknown[] {
   return [

@@ -19,6 +19,7 @@ import { gunzipSync } from "node:zlib";
 import { parseConfig } from "../../src/core/config.ts";
 import type { Logger } from "../../src/core/logger.ts";
 import { startServer, type RunningServer } from "../../src/node/server.ts";
+import type { Assignment } from "../../src/core/snapshot/types.ts";
 
 /** The admin bearer secret every harness server uses. */
 export const ADMIN_TOKEN = "test-admin-secret-0123456789abcdef";
@@ -273,16 +274,7 @@ export interface ShiftInput {
   allDay?: boolean;
   location?: string;
 }
-export interface AssignmentInput {
-  id: string;
-  personId: string;
-  shiftId: string;
-  date: string;
-  endDate?: string;
-  start?: string;
-  end?: string;
-  note?: string;
-}
+export type AssignmentInput = Assignment;
 /** A contract-shaped snapshot (`shiftfeed.snapshot/1`), loosely typed so tests can also break it. */
 export interface SnapshotInput {
   format: string;
