@@ -39,6 +39,40 @@ async function schedulePath(org: string, schedule: string): Promise<string> {
 }
 
 describe("byte stability (CONTRACT.md Feeds; TEST-CHECKLIST §A 12)", () => {
+  it("a client holding the old validators gets the new revision with the new ones; others keep their 304", async () => {
+    const rev1 = makeSnapshot();
+    await publishOk(rev1);
+    const pathA = await h.feedPathOf("acme", "pA");
+    const pathB = await h.feedPathOf("acme", "pB");
+    const a1 = await snap(pathA);
+    const b1 = await snap(pathB);
+
+    h.now += 60_000;
+    const rev2 = makeSnapshot({
+      revision: 2,
+      assignments: rev1.assignments.map((a) => (a.id === "a1" ? { ...a, note: "Moved" } : a)),
+    });
+    await publishOk(rev2);
+    const a2 = await snap(pathA);
+    expect(a2.etag).not.toBe(a1.etag);
+
+    // Google-style If-None-Match and Apple-style If-Modified-Since with the old validators: full 200, new tag.
+    const byTag = await h.feed(pathA, { "if-none-match": a1.etag! });
+    expect(byTag.status).toBe(200);
+    expect(byTag.etag).toBe(a2.etag);
+    expect(byTag.text).toBe(a2.bytes);
+    const byDate = await h.feed(pathA, { "if-modified-since": a1.lastModified! });
+    expect(byDate.status).toBe(200);
+    expect(byDate.lastModified).toBe(a2.lastModified);
+    // The untouched feed still answers its subscribers' validators with 304 and no body.
+    for (const headers of [{ "if-none-match": b1.etag! }, { "if-modified-since": b1.lastModified! }]) {
+      const unchanged = await h.feed(pathB, headers);
+      expect(unchanged.status).toBe(304);
+      expect(unchanged.body.length).toBe(0);
+      expect(unchanged.etag).toBe(b1.etag);
+    }
+  });
+
   it("only the changed person's feed changes; the edited event keeps its UID and moves SEQUENCE", async () => {
     const rev1 = makeSnapshot();
     await publishOk(rev1);
