@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseWithIcalJs, readGolden, readSnapshot, ROOT } from "../support/render-cases.ts";
+import type { OracleEvent } from "../support/parsers.ts";
 
 const PYTHON = "/usr/bin/python3";
 const ORACLE = `${ROOT}test/conformance/oracle.py`;
@@ -15,16 +16,6 @@ const matrixFiles = readdirSync(`${ROOT}${MATRIX_DIR}`)
   .filter((f) => f.endsWith(".json"))
   .sort()
   .map((f) => `${MATRIX_DIR}${f}`);
-
-interface OracleEvent {
-  uid: string;
-  org: string;
-  schedule: string;
-  person: string;
-  allDay: boolean;
-  start: string;
-  end: string;
-}
 
 function hasZoneinfo(): boolean {
   const probe = spawnSync(PYTHON, ["-c", "import zoneinfo; zoneinfo.ZoneInfo('America/New_York')"], {

@@ -27,6 +27,7 @@ import {
   raw,
   serveApp,
   type SnapshotInput,
+  SMALL_SETTINGS,
 } from "../support/server.ts";
 
 const rev1 = makeSnapshot();
@@ -80,13 +81,7 @@ async function instance(store: BlobStore, now: { ms: number }): Promise<Instance
     store,
     tokens,
     clock,
-    settings: {
-      pastDays: 14,
-      futureDays: 300,
-      refreshSeconds: 3600,
-      cacheBytes: 1 << 20,
-      eventCacheChars: 1 << 20,
-    },
+    settings: SMALL_SETTINGS,
     logger,
   });
   const app = createApp({

@@ -23,6 +23,7 @@ import {
   serveApp,
   startHarness,
   type Harness,
+  SMALL_SETTINGS,
 } from "../support/server.ts";
 
 const TOKEN_IN_PATH = /\/feeds\/([A-Za-z0-9_-]{24})\.ics/;
@@ -175,13 +176,7 @@ describe("no admin secret: fail closed (TEST-CHECKLIST §B 18)", () => {
       store: createMemoryStore(),
       tokens,
       clock,
-      settings: {
-        pastDays: 14,
-        futureDays: 300,
-        refreshSeconds: 3600,
-        cacheBytes: 1 << 20,
-        eventCacheChars: 1 << 20,
-      },
+      settings: SMALL_SETTINGS,
     });
     const maintenance = new Maintenance(service, randomUUID);
     const app = createApp({

@@ -30,6 +30,14 @@ export const PUBLIC_URL = "https://feeds.example.org";
 /** Default start of the test clock: Friday 2026-11-20 12:00 UTC. */
 export const T0 = Date.parse("2026-11-20T12:00:00Z");
 export const DAY_MS = 86_400_000;
+/** Feed-service settings for tests that build a service themselves: default window, small caches. */
+export const SMALL_SETTINGS = {
+  pastDays: 14,
+  futureDays: 300,
+  refreshSeconds: 3600,
+  cacheBytes: 1 << 20,
+  eventCacheChars: 1 << 20,
+};
 
 /** An HTTP answer with the body as raw bytes (never decompressed). */
 export interface Reply {
