@@ -21,12 +21,52 @@ const int = (name: string, min: number, max: number, fallback: number) =>
       return n;
     });
 
+/** Shortest accepted `ADMIN_TOKEN`, in characters (a generated one has 43). */
+export const MIN_ADMIN_TOKEN_LENGTH = 24;
+/** Shortest accepted `FEED_SECRET`, in UTF-8 bytes (the HMAC key; see `tokens.ts`). */
+export const MIN_FEED_SECRET_BYTES = 32;
+
+// RFC 6750 §2.1 b64token: the only characters a bearer credential can carry, so any other could never sign in.
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const IPV6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** An IPv4 or IPv6 address or a host name (a dotted all-numeric name must be a real IPv4 address). */
+function isHost(v: string): boolean {
+  if (/^[\d.]+$/.test(v)) return IPV4.test(v);
+  return IPV6.test(v) || HOSTNAME.test(v);
+}
+
+const optionalString = (check: (v: string) => boolean, message: (v: string) => string) =>
+  z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v !== undefined && v !== "" && !check(v)) ctx.addIssue({ code: "custom", message: message(v) });
+    });
+
 const schema = z.object({
   PORT: int("PORT", 0, 65535, 8787),
-  HOST: z.string().optional(),
+  HOST: optionalString(
+    isHost,
+    (v) =>
+      `\`HOST\` must be an IP address or host name of this machine such as 0.0.0.0 or 127.0.0.1, got "${v.slice(0, 80)}"`,
+  ),
   DATA_DIR: z.string().optional(),
-  ADMIN_TOKEN: z.string().optional(),
-  FEED_SECRET: z.string().optional(),
+  ADMIN_TOKEN: optionalString(
+    (v) => v.length >= MIN_ADMIN_TOKEN_LENGTH && TOKEN68.test(v),
+    (v) =>
+      v.length < MIN_ADMIN_TOKEN_LENGTH
+        ? `\`ADMIN_TOKEN\` must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters, got ${v.length} (unset it to have one generated)`
+        : "`ADMIN_TOKEN` may only use A-Z a-z 0-9 - . _ ~ + / (and trailing =), the characters of a bearer token",
+  ),
+  FEED_SECRET: optionalString(
+    (v) => new TextEncoder().encode(v).length >= MIN_FEED_SECRET_BYTES,
+    (v) =>
+      `\`FEED_SECRET\` must be at least ${MIN_FEED_SECRET_BYTES} bytes, got ${new TextEncoder().encode(v).length} (unset it to have one generated)`,
+  ),
   PUBLIC_URL: z
     .string()
     .optional()
@@ -58,7 +98,7 @@ export interface Config {
 }
 
 /**
- * Parses settings from an environment map.
+ * Parses settings from an environment map. Messages name the variable but never echo a secret's value.
  * @throws Error listing every bad variable, one per line.
  */
 export function parseConfig(env: Record<string, string | undefined>): Config {

@@ -1,45 +1,59 @@
 /**
  * `npm start`: runs shiftfeed on Node with settings from the environment (see the README's settings table).
+ * Anything that stops the start is one line on stderr and exit code 1 (2 for bad settings): no stack trace.
  */
-import { parseConfig } from "../core/config.ts";
-import { scheduleFeedKey, type FeedKey } from "../core/publish/keys.ts";
+import { parseConfig, type Config } from "../core/config.ts";
 import { feedLinks } from "../core/links.ts";
+import { scheduleFeedKey } from "../core/publish/keys.ts";
 import { jsonLogger } from "./logger.ts";
-import { startServer } from "./server.ts";
+import { startServer, type RunningServer } from "./server.ts";
+import { startupMessage } from "./startup-error.ts";
 
-let config;
+const say = (line = "") => process.stdout.write(line + "\n");
+const fail = (line: string, code: number): never => {
+  process.stderr.write(`shiftfeed: ${line}\n`);
+  process.exit(code);
+};
+
+let config: Config;
 try {
   config = parseConfig(process.env);
 } catch (error) {
-  console.error(`shiftfeed: bad settings\n${(error as Error).message}`);
+  for (const line of (error as Error).message.split("\n")) process.stderr.write(`shiftfeed: ${line}\n`);
   process.exit(2);
 }
 
-const running = await startServer(config, { logger: jsonLogger() });
-const { service, adminSecret } = running;
-const say = (line = "") => process.stdout.write(line + "\n");
+let running: RunningServer;
+try {
+  running = await startServer(config, { logger: jsonLogger() });
+} catch (error) {
+  fail(startupMessage(error, { port: config.port, host: config.host }), 1);
+}
+const { service, adminSecret } = running!;
 
-say(`shiftfeed listening on ${running.url} (public URL ${config.publicUrl}), data in ${config.dataDir}`);
+say(`shiftfeed listening on ${running!.url} (public URL ${config.publicUrl}), data in ${config.dataDir}`);
 if (adminSecret.file === null) say("Admin token: from ADMIN_TOKEN.");
 else if (adminSecret.created)
   say(`Admin token (shown once, kept in ${adminSecret.file}): ${adminSecret.value}`);
 else say(`Admin token: kept in ${adminSecret.file}`);
-if (running.demoLoaded > 0) say(`Loaded ${running.demoLoaded} demo schedules into the empty data dir.`);
 
-for (const org of service.orgIds().slice(0, 2)) {
-  const state = service.org(org)!;
-  const scheduleId = Object.keys(state.manifest.schedules).sort()[0];
-  if (scheduleId)
-    say(
-      `  ${org}/${scheduleId} schedule feed: ${feedLinks(config.publicUrl, await service.tokenFor(org, scheduleFeedKey(scheduleId))).url}`,
-    );
-  const people = Object.keys(state.manifest.feeds)
-    .filter((k) => k.startsWith("person/"))
-    .sort()
-    .slice(0, 2);
-  for (const key of people) {
-    const token = await service.tokenFor(org, key as FeedKey);
-    say(`  ${org}/${key}: ${feedLinks(config.publicUrl, token).url}`);
+// Sample feed links are printed once, when the demo is loaded into an empty data dir: a feed URL is a secret,
+// so no later start writes one to the console (or to whatever collects it).
+if (running!.demoLoaded > 0) {
+  say(`Loaded ${running!.demoLoaded} demo schedules into the empty data dir. Sample feeds:`);
+  for (const org of service.orgIds().slice(0, 2)) {
+    const state = service.org(org)!;
+    const scheduleId = [...state.manifest.schedules.keys()].sort()[0];
+    const keys = [
+      ...(scheduleId === undefined ? [] : [scheduleFeedKey(scheduleId)]),
+      ...[...state.manifest.feeds.keys()]
+        .filter((k) => k.startsWith("person/"))
+        .sort()
+        .slice(0, 2),
+    ];
+    for (const key of keys) {
+      say(`  ${org}/${key}: ${feedLinks(config.publicUrl, await service.tokenFor(org, key)).url}`);
+    }
   }
 }
 say(

@@ -1,8 +1,12 @@
 /**
  * Wires the Node runtime: filesystem store, secrets from the environment or `DATA_DIR`, the feed service,
  * the daily window roll, and the Hono app on a Node HTTP server with timeouts against slow clients.
+ *
+ * Start-up order: the data dir is checked and locked before anything reads or writes it (a second process is
+ * refused untouched), then the port is bound (a port in use fails before any work), then the store is opened
+ * and loaded while the socket answers `503` with `Retry-After`.
  */
-import { serve, type ServerType } from "@hono/node-server";
+import { createAdaptorServer } from "@hono/node-server";
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,6 +20,8 @@ import { Maintenance } from "../core/publish/maintenance.ts";
 import { createFeedTokens } from "../core/tokens.ts";
 import { createApp } from "../http/create-app.ts";
 import { createFsStore } from "../store/fs.ts";
+import { answerClientErrors } from "./client-errors.ts";
+import { lockDataDir, prepareDataDir } from "./data-dir.ts";
 import { loadDemo } from "./demo.ts";
 import { loadSecret, type LoadedSecret } from "./secrets.ts";
 
@@ -38,10 +44,85 @@ export interface StartOptions {
   clock?: () => number;
 }
 
-/** Starts the service as configured and resolves once it listens. */
+/** While the service loads: every request gets this (never an empty calendar, never a 404). */
+function starting(): Response {
+  const body = { error: { code: "unavailable", message: "shiftfeed is starting.", details: [] } };
+  return new Response(JSON.stringify(body), {
+    status: 503,
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "retry-after": "2",
+      "cache-control": "no-store",
+    },
+  });
+}
+
+/** Binds the HTTP server; rejects (instead of emitting an unhandled `error`) when the address is unusable. */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error) => reject(error);
+    server.once("error", fail);
+    server.listen(port, host, () => {
+      server.off("error", fail);
+      resolve();
+    });
+  });
+}
+
+/** Starts the service as configured and resolves once it listens with everything loaded. */
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   const clock = options.clock ?? Date.now;
   const { logger } = options;
+  await prepareDataDir(config.dataDir);
+  const lock = await lockDataDir(config.dataDir, { port: config.port, host: config.host });
+  let fetch: (request: Request) => Response | Promise<Response> = starting;
+  const http = createAdaptorServer({ fetch: (request: Request) => fetch(request) }) as Server;
+  // Slow or stalled clients (slowloris) are cut off instead of holding sockets open.
+  http.headersTimeout = 10_000;
+  http.requestTimeout = 30_000;
+  http.keepAliveTimeout = 5_000;
+  const metrics = new Metrics();
+  answerClientErrors(http, (status) =>
+    metrics.inc("shiftfeed_http_requests_total", "HTTP requests answered", { route: "other", status }),
+  );
+  let rollTimer: ReturnType<typeof setInterval> | undefined;
+  let maintenance: Maintenance | undefined;
+  const close = async () => {
+    clearInterval(rollTimer);
+    await maintenance?.close();
+    await new Promise<void>((resolve, reject) => {
+      http.close((error) => {
+        lock.release();
+        if (error && (error as NodeJS.ErrnoException).code !== "ERR_SERVER_NOT_RUNNING") reject(error);
+        else resolve();
+      });
+      http.closeAllConnections();
+    });
+  };
+  try {
+    await listen(http, config.port, config.host);
+    const loaded = await load(config, clock, logger, metrics);
+    fetch = loaded.app.fetch;
+    rollTimer = loaded.rollTimer;
+    maintenance = loaded.maintenance;
+    const port = (http.address() as AddressInfo).port;
+    return {
+      url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
+      port,
+      service: loaded.service,
+      maintenance: loaded.maintenance,
+      adminSecret: loaded.adminSecret,
+      demoLoaded: loaded.demoLoaded,
+      close,
+    };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Opens the store and the service on a locked data dir, and builds the app. */
+async function load(config: Config, clock: () => number, logger: Logger, metrics: Metrics) {
   const store = await createFsStore({ dir: join(config.dataDir, "store") });
   if (store.removedTempFiles > 0) logger.warn("store_temp_files_removed", { count: store.removedTempFiles });
   const adminSecret = await loadSecret(config.dataDir, "admin-token", config.adminToken);
@@ -55,7 +136,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     eventCacheChars: config.cacheBytes,
   };
   const service = await FeedService.open({ store, tokens, clock, settings, logger });
-  // This process owns the data dir alone, so anything no manifest refers to is a crash leftover.
+  // This process owns the data dir alone (it holds the lock), so anything no manifest refers to is a crash leftover.
   const swept = await service.sweep();
   if (swept > 0) logger.warn("store_unreferenced_removed", { count: swept });
   const demoLoaded = config.demo && service.orgIds().length === 0 ? await loadDemo(service, clock()) : 0;
@@ -66,7 +147,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
   }, ROLL_CHECK_MS);
   rollTimer.unref();
 
-  const metrics = new Metrics();
   metrics.gauge(
     "shiftfeed_organizations",
     "Organizations with published schedules",
@@ -84,28 +164,5 @@ export async function startServer(config: Config, options: StartOptions): Promis
     metrics,
     newId: randomUUID,
   });
-
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
-  });
-  // Slow or stalled clients (slowloris) are cut off instead of holding sockets open.
-  const http = server as Server;
-  http.headersTimeout = 10_000;
-  http.requestTimeout = 30_000;
-  http.keepAliveTimeout = 5_000;
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
-    port,
-    service,
-    maintenance,
-    adminSecret,
-    demoLoaded,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        clearInterval(rollTimer);
-        server.close((error) => (error ? reject(error) : resolve()));
-        http.closeAllConnections();
-      }),
-  };
+  return { app, service, maintenance, adminSecret, demoLoaded, rollTimer };
 }

@@ -19,6 +19,7 @@ import { gunzipSync } from "node:zlib";
 import { parseConfig } from "../../src/core/config.ts";
 import type { Logger } from "../../src/core/logger.ts";
 import { startServer, type RunningServer } from "../../src/node/server.ts";
+import { LOCK_FILE } from "../../src/node/data-dir.ts";
 import type { Assignment } from "../../src/core/snapshot/types.ts";
 
 /** The admin bearer secret every harness server uses. */
@@ -224,12 +225,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return harness;
 }
 
-/** Every file under `dir`, recursively: relative path → hex SHA-256 of its bytes. Nothing is skipped. */
+/**
+ * Whether a test may open a file: not the data-dir lock, since closing any descriptor of a file drops every POSIX
+ * lock this process holds on it (fcntl(2)), and the harness's server runs in this very process.
+ */
+const openable = (name: string) => name !== LOCK_FILE;
+
+/** Every file under `dir`, recursively: relative path → hex SHA-256 of its bytes. Only the lock file is skipped. */
 export async function listFiles(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   for (const entry of entries) {
-    if (!entry.isFile()) continue;
+    if (!entry.isFile() || !openable(entry.name)) continue;
     const path = join(entry.parentPath, entry.name);
     out[relative(dir, path)] = createHash("sha256")
       .update(await readFile(path))
@@ -242,7 +249,7 @@ export async function listFiles(dir: string): Promise<Record<string, string>> {
 export async function readAllText(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
+    if (!entry.isFile() || !openable(entry.name)) continue;
     const path = join(entry.parentPath, entry.name);
     const bytes = await readFile(path);
     out.set(path, (path.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("latin1"));
