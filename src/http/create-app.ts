@@ -3,7 +3,7 @@
  * Feeds are public capability URLs; `/admin/*` and `/metrics` need the admin bearer secret; `/healthz` is open.
  */
 import { Hono } from "hono";
-import type { Logger } from "../core/logger.ts";
+import { redactTokens, type Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { createAdminRoutes, type AdminDeps } from "./admin-routes.ts";
@@ -36,18 +36,16 @@ export function createApp(deps: AppDeps): Hono {
     c.header("x-request-id", id);
     const started = performance.now();
     await next();
-    const route = c.req.path.startsWith("/feeds/")
-      ? "feed"
-      : c.req.path.startsWith("/admin/")
-        ? "admin"
-        : "other";
+    // Classified leniently (`//feeds/…`, `/FEEDS/…` are feed-like too), so no token-bearing path is logged.
+    const path = c.req.path;
+    const route = /\/feeds\//i.test(path) ? "feed" : path.startsWith("/admin/") ? "admin" : "other";
     metrics.inc("shiftfeed_http_requests_total", "HTTP requests answered", { route, status: c.res.status });
     if (route !== "feed" || c.res.status >= 500) {
       // Feed paths are never logged: they carry tokens. The feed route logs a token-hash prefix itself.
       logger.info("request", {
         requestId: id,
         method: c.req.method,
-        path: route === "feed" ? "/feeds/…" : c.req.path,
+        path: route === "feed" ? "/feeds/…" : redactTokens(path),
         status: c.res.status,
         ms: Math.round(performance.now() - started),
       });
@@ -78,6 +76,7 @@ export function createApp(deps: AppDeps): Hono {
         },
       },
       log: (event) => logger.warn(event.event, { tokenHash: event.tokenHash, error: String(event.error) }),
+      clock: service.deps.clock,
     }),
   );
 
@@ -93,8 +92,8 @@ export function createApp(deps: AppDeps): Hono {
     if (serviceError.code === "internal") {
       logger.error("unhandled", {
         requestId: c.res.headers.get("x-request-id"),
-        error: String(error),
-        stack: (error as Error).stack,
+        error: redactTokens(String(error)),
+        stack: redactTokens(String((error as Error).stack)),
       });
     }
     return errorResponse(serviceError);
