@@ -142,6 +142,17 @@ describe("availability() and the skip messages", () => {
     ]);
   });
 
+  it("fails instead of skipping in CI, so CI cannot pass with the real-client checks skipped", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    expect(() => skipWithout("the vdirsyncer checks", ["vdirsyncer"], absent, { CI: "true" })).toThrow(
+      "cannot run the vdirsyncer checks: Debian package vdirsyncer is not installed",
+    );
+    expect(() => skipWithout("the libical checks", ["libical"], absent, { CI: "1" })).toThrow(/in CI every/);
+    expect(skipWithout("the libical checks", ["libical"], absent, { CI: "false" })).toBe(true);
+    expect(skipWithout("the libical checks", ["libical"], absent, {})).toBe(true);
+    expect(warn).toHaveBeenCalledTimes(2);
+  });
+
   it("neither warns nor skips when everything is present", () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const all = { ...absent, missing: { python3: [], pythonIcalendar: [], libical: [], vdirsyncer: [] } };

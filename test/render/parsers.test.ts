@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
+import { PYTHON, skipWithout } from "../support/parsers.ts";
 import type { Snapshot } from "../../src/core/snapshot/types.ts";
 import {
   GOLDEN_DIR,
@@ -163,20 +164,7 @@ describe("ical.js", () => {
   });
 });
 
-const PYTHON = "/usr/bin/python3";
-const hasPythonIcalendar = (() => {
-  try {
-    execFileSync(PYTHON, ["-c", "import icalendar"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasPythonIcalendar) {
-  console.warn(
-    "SKIPPED python-icalendar checks: `/usr/bin/python3 -c 'import icalendar'` failed; install Debian's python3-icalendar",
-  );
-}
+const pythonIcalendarMissing = skipWithout("the python-icalendar golden-file checks", ["pythonIcalendar"]);
 
 interface PythonEvent {
   uid: string;
@@ -199,35 +187,45 @@ function pythonEvents(caseName: string): Map<string, PythonEvent[]> {
   return new Map(names.map((n, i) => [n, parsed[files[i]!]!]));
 }
 
-describe.skipIf(!hasPythonIcalendar)("python-icalendar (Debian python3-icalendar, /usr/bin/python3)", () => {
-  it.each(HAND_WRITTEN)(
-    "%s: TZID (pytz) and VTIMEZONE (to_tz) readings both give the hand-written instants",
-    (caseName, expected) => {
-      const seen = new Set<string>();
-      for (const [name, events] of pythonEvents(caseName)) {
-        for (const e of events) {
-          const id = assignmentId(e.uid);
-          seen.add(id);
-          const want = expected[id] ?? ["?", "?"];
-          expect([name, id, e.start_utc, e.end_utc]).toEqual([name, id, ...want]);
-          expect([name, id, e.start_vtz, e.end_vtz]).toEqual([name, id, ...want]);
+describe.skipIf(pythonIcalendarMissing)(
+  "python-icalendar (Debian python3-icalendar, /usr/bin/python3)",
+  () => {
+    it.each(HAND_WRITTEN)(
+      "%s: TZID (pytz) and VTIMEZONE (to_tz) readings both give the hand-written instants",
+      (caseName, expected) => {
+        const seen = new Set<string>();
+        for (const [name, events] of pythonEvents(caseName)) {
+          for (const e of events) {
+            const id = assignmentId(e.uid);
+            seen.add(id);
+            const want = expected[id] ?? ["?", "?"];
+            expect([name, id, e.start_utc, e.end_utc]).toEqual([name, id, ...want]);
+            expect([name, id, e.start_vtz, e.end_vtz]).toEqual([name, id, ...want]);
+          }
         }
-      }
-      expect([...seen].sort()).toEqual(Object.keys(expected).sort());
-    },
-  );
+        expect([...seen].sort()).toEqual(Object.keys(expected).sort());
+      },
+    );
 
-  it.each(["demo", "hostile-text", "revisions"])(
-    "%s: agrees with ical.js on every UID, instant and summary",
-    (caseName) => {
-      const js = icalJsEvents(caseName);
-      const py = pythonEvents(caseName);
-      expect([...py.keys()]).toEqual([...js.keys()]);
-      for (const [name, events] of py) {
-        const mine = js.get(name)!.map((e) => [e.uid, e.start, e.end, e.start, e.end, e.summary]);
-        const theirs = events.map((e) => [e.uid, e.start_utc, e.end_utc, e.start_vtz, e.end_vtz, e.summary]);
-        expect(theirs, name).toEqual(mine);
-      }
-    },
-  );
-});
+    it.each(["demo", "hostile-text", "revisions"])(
+      "%s: agrees with ical.js on every UID, instant and summary",
+      (caseName) => {
+        const js = icalJsEvents(caseName);
+        const py = pythonEvents(caseName);
+        expect([...py.keys()]).toEqual([...js.keys()]);
+        for (const [name, events] of py) {
+          const mine = js.get(name)!.map((e) => [e.uid, e.start, e.end, e.start, e.end, e.summary]);
+          const theirs = events.map((e) => [
+            e.uid,
+            e.start_utc,
+            e.end_utc,
+            e.start_vtz,
+            e.end_vtz,
+            e.summary,
+          ]);
+          expect(theirs, name).toEqual(mine);
+        }
+      },
+    );
+  },
+);

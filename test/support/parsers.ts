@@ -220,11 +220,24 @@ export function skipMessage(
   return `skipping ${what}: ${packages} not installed (CI installs ${missing.length === 1 ? "it" : "them"} via .ci/run)`;
 }
 
-/** For `describe.skipIf(skipWithout(...))`: warns (visibly, via `console.warn`) and returns true when a tool is missing. */
-export function skipWithout(what: string, tools: readonly Tool[], avail: Availability = present()): boolean {
+/**
+ * For `describe.skipIf(skipWithout(...))`: warns (visibly, via `console.warn`) and returns true when a tool is
+ * missing — except in CI (`CI` set, as `.ci/run` runs), where a missing tool throws, so the test file fails
+ * instead of passing with its real-client checks skipped.
+ */
+export function skipWithout(
+  what: string,
+  tools: readonly Tool[],
+  avail: Availability = present(),
+  env: Record<string, string | undefined> = process.env,
+): boolean {
   const message = skipMessage(what, tools, avail);
-  if (message !== null) console.warn(message);
-  return message !== null;
+  if (message === null) return false;
+  if (env["CI"] !== undefined && env["CI"] !== "" && env["CI"] !== "false" && env["CI"] !== "0") {
+    throw new Error(`${message.replace(/^skipping/, "cannot run")}; in CI every real-client test must run`);
+  }
+  console.warn(message);
+  return true;
 }
 
 // ---- helpers -------------------------------------------------------------------------------------------
