@@ -32,17 +32,21 @@ export class ServiceError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetail[];
   readonly extra: Record<string, unknown>;
+  /** For `unavailable` and `rate_limited`: when to try again, in whole seconds (the `Retry-After` header). */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
     details: ErrorDetail[] = [],
     extra: Record<string, unknown> = {},
+    retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = "ServiceError";
     this.code = code;
     this.details = details;
     this.extra = extra;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }

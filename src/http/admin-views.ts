@@ -9,7 +9,7 @@ import { schedulesOf } from "../core/publish/org-state.ts";
 import { ServiceError } from "../core/errors.ts";
 
 async function feedView(service: FeedService, publicUrl: string, org: string, key: FeedKey) {
-  const record = service.org(org)?.manifest.feeds[key];
+  const record = service.org(org)?.manifest.feeds.get(key);
   if (!record) return null;
   const token = await service.tokenFor(org, key);
   return {
@@ -50,7 +50,7 @@ export async function personView(
 /** A schedule's revision, head count and schedule feed link. */
 export async function scheduleView(service: FeedService, publicUrl: string, org: string, schedule: string) {
   const state = service.org(org);
-  const record = state?.manifest.schedules[schedule];
+  const record = state?.manifest.schedules.get(schedule);
   if (!state || !record || record.retired)
     throw new ServiceError("not_found", `no live schedule \`${schedule}\` in \`${org}\``);
   return {

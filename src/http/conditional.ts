@@ -19,7 +19,7 @@ export const MAX_IF_NONE_MATCH_MEMBERS = 1000;
  */
 export function isNotModified(
   req: { ifNoneMatch: string | null; ifModifiedSince: string | null },
-  current: { etag: string; lastModified: number },
+  current: { etag: string; lastModified: number; lastModifiedShared?: boolean },
 ): boolean {
   // RFC 9110 §13.2.2 step 3: "When If-None-Match is present, evaluate the If-None-Match precondition";
   // step 4: "When the method is GET or HEAD, If-None-Match is not present, and If-Modified-Since is present,
@@ -31,8 +31,11 @@ export function isNotModified(
     const since = parseHttpDate(req.ifModifiedSince);
     if (since === null) return false;
     // §13.1.3: false "if the selected representation's last modification date is earlier or equal to the date
-    // provided in the field value" — i.e. not modified. Both sides are whole seconds.
-    return Math.floor(current.lastModified) <= since;
+    // provided in the field value" — i.e. not modified. Both sides are whole seconds. When two versions share
+    // the second (`lastModifiedShared`), an equal date may come from the earlier one: only an earlier
+    // modification date proves the client has these bytes (§8.8.2.2: such a date is only weakly validating).
+    const modified = Math.floor(current.lastModified);
+    return current.lastModifiedShared ? modified < since : modified <= since;
   }
   return false;
 }

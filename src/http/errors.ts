@@ -26,9 +26,16 @@ export function errorResponse(error: ServiceError, headers: Record<string, strin
   const body = {
     error: { code: error.code, message: error.message, details: error.details, ...error.extra },
   };
+  const retry: Record<string, string> =
+    error.retryAfterSeconds === undefined ? {} : { "retry-after": String(error.retryAfterSeconds) };
   return new Response(JSON.stringify(body), {
     status: STATUS_BY_CODE[error.code],
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      ...retry,
+      ...headers,
+    },
   });
 }
 

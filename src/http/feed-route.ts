@@ -48,6 +48,11 @@ export interface FeedRouteDeps {
   random?: () => number;
   /** Optional structured logger for storage failures. Default: none. */
   log?: (event: FeedLogEvent) => void;
+  /**
+   * Milliseconds since the epoch, for the `Date` of feed answers: the same clock the service stamps
+   * `Last-Modified` with, so `Last-Modified` is never later than `Date` (RFC 9110 §8.8.2.1). Default `Date.now`.
+   */
+  clock?: () => number;
 }
 
 /** `/feeds/` + 24 base64url characters + lower-case `.ics`, matched on the raw (undecoded) request path. */
@@ -75,6 +80,7 @@ const UNAVAILABLE = new ServiceError(
 export function createFeedRoutes(deps: FeedRouteDeps): Hono {
   const { tokens, source } = deps;
   const random = deps.random ?? Math.random;
+  const clock = deps.clock ?? Date.now;
   const app = new Hono();
 
   const answer = (c: Context, entry: FeedEntry | null, res: Response): Response => {
@@ -122,6 +128,7 @@ export function createFeedRoutes(deps: FeedRouteDeps): Hono {
     if (entry === null) return answer(c, null, notFound());
 
     const validators = {
+      Date: formatHttpDate(clock() / 1000),
       ETag: entry.etag,
       "Last-Modified": formatHttpDate(entry.lastModified),
       "Cache-Control": "private, no-cache",

@@ -154,7 +154,7 @@ export async function renderCase(
   const out = new Map<string, Uint8Array>();
   const names: [string, FeedKey][] = [];
   for (const org of service.orgIds()) {
-    for (const key of Object.keys(service.org(org)?.manifest.feeds ?? {}) as FeedKey[]) {
+    for (const key of service.org(org)?.manifest.feeds.keys() ?? []) {
       names.push([org, key]);
     }
   }

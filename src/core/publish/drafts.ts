@@ -74,7 +74,7 @@ export function draftPublish(
   draft.manifest.tier = snapshot.organization.tier;
   draft.schedules.set(sid, loadSchedule(state, events));
   const stateKey = scheduleStateKey(orgId, sid, snapshot.revision);
-  draft.manifest.schedules[sid] = {
+  draft.manifest.schedules.set(sid, {
     revision: snapshot.revision,
     stateKey,
     name: snapshot.schedule.name,
@@ -85,7 +85,7 @@ export function draftPublish(
     people: snapshot.people.length,
     assignments: snapshot.assignments.length,
     retired: false,
-  };
+  });
   const previous = live?.schedules.get(sid);
   const people = new Set([...(previous?.byPerson.keys() ?? []), ...snapshot.people.map((p) => p.id)]);
   return { draft, state, stateKey, keys: [scheduleFeedKey(sid), ...[...people].sort().map(personFeedKey)] };
@@ -97,14 +97,14 @@ export function draftPublish(
  * @throws ServiceError `not_found` when the schedule is not live.
  */
 export function draftRetire(live: OrgState | undefined, orgId: string, sid: string) {
-  const current = live?.manifest.schedules[sid];
+  const current = live?.manifest.schedules.get(sid);
   const loaded = live?.schedules.get(sid);
   if (!live || !current || current.retired || !loaded) {
     throw new ServiceError("not_found", `no live schedule \`${sid}\` in \`${orgId}\``);
   }
   const draft = draftOrg(live, null);
   draft.schedules.delete(sid);
-  draft.manifest.schedules[sid] = { ...current, retired: true };
+  draft.manifest.schedules.set(sid, { ...current, retired: true });
   const keys: FeedKey[] = [scheduleFeedKey(sid), ...[...loaded.byPerson.keys()].sort().map(personFeedKey)];
   return { draft, keys, revision: current.revision };
 }

@@ -15,8 +15,13 @@ export interface FeedEntry {
   blobKey: string;
   /** Weak entity tag derived from the identity bytes only, e.g. `W/"3q2-7w…"`. */
   etag: string;
-  /** When the bytes last changed, in whole seconds since the epoch. */
+  /** When the bytes last changed, in whole seconds since the epoch; never later than the time of that change. */
   lastModified: number;
+  /**
+   * True when an earlier version had the same `lastModified` second, so `If-Modified-Since` equal to it cannot
+   * tell the versions apart (see `isNotModified`).
+   */
+  lastModifiedShared?: boolean;
   /** Length of the identity (uncompressed) body in bytes. */
   size: number;
   /** Number of VEVENTs in the feed. */

@@ -19,12 +19,10 @@ import { createEventBlockCache, type EventBlockCache } from "../ical/render-feed
 import { KeyedMutex } from "./keyed-mutex.ts";
 import { manifestKey, parseFeedKey, personFeedKey, scheduleFeedKey, type FeedKey } from "./keys.ts";
 import { draftOrg, draftPublish, draftRetire, isReplay } from "./drafts.ts";
-import { referencedKeys } from "./manifest.ts";
+import { encodeManifest, referencedKeys } from "./manifest.ts";
 import { loadOrgs, readScheduleState, unreferencedKeys, writeScheduleState } from "./persistence.ts";
 import type { OrgState } from "./org-state.ts";
 import { refreshFeeds, type RefreshResult } from "./refresh.ts";
-
-const encoder = new TextEncoder();
 
 /** Settings of the service (see the README's settings table). */
 export interface ServiceSettings extends WindowSettings {
@@ -58,7 +56,10 @@ export class FeedService {
   readonly deps: FeedServiceDeps;
   readonly #live: LiveFeeds;
   readonly #blocks: EventBlockCache | null;
-  readonly #locks = new KeyedMutex();
+  /** Serializes publishes, retirements and refreshes of one organization (long: they render). */
+  readonly #changes = new KeyedMutex();
+  /** Serializes manifest writes of one organization (short), so a rotation never waits for a render. */
+  readonly #commits = new KeyedMutex();
   readonly #log: Logger;
 
   private constructor(deps: FeedServiceDeps) {
@@ -98,7 +99,7 @@ export class FeedService {
 
   /** The current token of a feed (derived from the secret and the feed's link version). */
   async tokenFor(org: string, key: FeedKey): Promise<string> {
-    const version = this.#live.get(org)?.manifest.tokenVersions[key] ?? 1;
+    const version = this.#live.get(org)?.manifest.tokenVersions.get(key) ?? 1;
     const { kind, id } = parseFeedKey(key);
     return this.deps.tokens.derive({ kind, org, id, version });
   }
@@ -111,7 +112,7 @@ export class FeedService {
     const sid = snapshot.schedule.id;
     return this.#change(orgId, async (written) => {
       const live = this.#live.get(orgId);
-      const current = live?.manifest.schedules[sid];
+      const current = live?.manifest.schedules.get(sid);
       if (isReplay(current, snapshot, snapshotHash)) {
         return { revision: snapshot.revision, peopleAffected: 0, feedsUpdated: 0, unchanged: true };
       }
@@ -153,19 +154,24 @@ export class FeedService {
     });
   }
 
-  /** Gives a feed a new link; the old one stops working as this resolves. Returns the new token. */
+  /**
+   * Gives a feed a new link; the old one stops working as this resolves. Returns the new token. A rotation
+   * takes only the short commit lock, so it is never queued behind a publish that is still rendering; that
+   * publish keeps the rotated link when it commits (see `#commit`).
+   */
   rotate(orgId: string, key: FeedKey): Promise<string> {
-    return this.#locks.run(orgId, async () => {
+    return this.#commits.run(orgId, async () => {
       const live = this.#live.get(orgId);
-      const record = live?.manifest.feeds[key];
+      const record = live?.manifest.feeds.get(key);
       if (!live || !record) throw new ServiceError("not_found", `no feed for \`${key}\` in \`${orgId}\``);
       const draft = draftOrg(live, null);
-      const version = (live.manifest.tokenVersions[key] ?? 1) + 1;
-      draft.manifest.tokenVersions[key] = version;
+      const version = (live.manifest.tokenVersions.get(key) ?? 1) + 1;
+      draft.manifest.tokenVersions.set(key, version);
       const { kind, id } = parseFeedKey(key);
       const token = await this.deps.tokens.derive({ kind, org: orgId, id, version });
-      draft.manifest.feeds[key] = { ...record, tokenHash: await this.deps.tokens.hash(token) };
-      await this.#commit(orgId, draft, { rendered: [], updated: [], replaced: [] }, []);
+      draft.manifest.feeds.set(key, { ...record, tokenHash: await this.deps.tokens.hash(token) });
+      draft.manifest.garbage = live.manifest.garbage;
+      await this.#write(orgId, draft);
       this.#log.info("rotate", { org: orgId, feed: key });
       return token;
     });
@@ -177,7 +183,12 @@ export class FeedService {
    */
   refresh(
     orgId: string,
-    options: { keys?: FeedKey[]; force?: boolean; onProgress?: (key: FeedKey) => void } = {},
+    options: {
+      keys?: FeedKey[];
+      force?: boolean;
+      onProgress?: (key: FeedKey) => void;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<RefreshResult> {
     return this.#change(orgId, async (written) => {
       const live = this.#live.get(orgId);
@@ -202,7 +213,7 @@ export class FeedService {
     if (!org) return [];
     const people = new Set<string>();
     for (const s of org.schedules.values()) for (const p of s.byPerson.keys()) people.add(p);
-    const existing = Object.keys(org.manifest.feeds) as FeedKey[];
+    const existing = [...org.manifest.feeds.keys()];
     return [
       ...new Set([
         ...[...org.schedules.keys()].sort().map(scheduleFeedKey),
@@ -232,7 +243,7 @@ export class FeedService {
    * failed publish leaves nothing behind (what a crash leaves, `sweep` removes at the next start).
    */
   #change<T>(orgId: string, work: (written: string[]) => Promise<T>): Promise<T> {
-    return this.#locks.run(orgId, async () => {
+    return this.#changes.run(orgId, async () => {
       const written: string[] = [];
       try {
         return await work(written);
@@ -256,21 +267,52 @@ export class FeedService {
       blocks: this.#blocks,
       nowMs,
       tokenHashFor: async (key: FeedKey) => {
-        const version = draft.manifest.tokenVersions[key] ?? 1;
+        const version = draft.manifest.tokenVersions.get(key) ?? 1;
         const { kind, id } = parseFeedKey(key);
         return this.deps.tokens.hash(await this.deps.tokens.derive({ kind, org: orgId, id, version }));
       },
     };
   }
 
-  /** Makes a draft live: one manifest write, then memory, then the previous publish's garbage goes. */
-  async #commit(orgId: string, draft: OrgState, result: RefreshResult, staleKeys: string[]): Promise<void> {
-    const live = this.#live.get(orgId);
-    const referenced = referencedKeys(draft.manifest);
-    draft.manifest.garbage = [...new Set([...result.replaced, ...staleKeys])].filter(
-      (k) => !referenced.has(k),
-    );
-    const bytes = encoder.encode(JSON.stringify(draft.manifest));
+  /**
+   * Makes a draft live: one manifest write, then memory, then the previous publish's garbage goes. Runs under
+   * the commit lock; links rotated while the draft was being rendered are carried over into it first.
+   */
+  #commit(orgId: string, draft: OrgState, result: RefreshResult, staleKeys: string[]): Promise<void> {
+    return this.#commits.run(orgId, async () => {
+      const live = this.#live.get(orgId);
+      if (live) await this.#keepRotations(orgId, live, draft);
+      const referenced = referencedKeys(draft.manifest);
+      draft.manifest.garbage = [...new Set([...result.replaced, ...staleKeys])].filter(
+        (k) => !referenced.has(k),
+      );
+      await this.#write(orgId, draft);
+      for (const key of live?.manifest.garbage ?? []) {
+        if (referenced.has(key)) continue;
+        this.#live.forget(key);
+        await this.deps.store
+          .delete(key)
+          .catch((error: unknown) => this.#log.warn("gc_failed", { key, error: String(error) }));
+      }
+    });
+  }
+
+  /** Carries link versions (and the token hashes they give) from the live manifest into a draft made from an older one. */
+  async #keepRotations(orgId: string, live: OrgState, draft: OrgState): Promise<void> {
+    for (const [key, version] of live.manifest.tokenVersions) {
+      if (draft.manifest.tokenVersions.get(key) === version) continue;
+      draft.manifest.tokenVersions.set(key, version);
+      const record = draft.manifest.feeds.get(key);
+      if (!record) continue;
+      const { kind, id } = parseFeedKey(key);
+      const token = await this.deps.tokens.derive({ kind, org: orgId, id, version });
+      draft.manifest.feeds.set(key, { ...record, tokenHash: await this.deps.tokens.hash(token) });
+    }
+  }
+
+  /** Writes a draft's manifest and installs the draft as live; the caller holds the commit lock. */
+  async #write(orgId: string, draft: OrgState): Promise<void> {
+    const bytes = encodeManifest(draft.manifest);
     try {
       await this.deps.store.put(manifestKey(orgId), bytes);
     } catch (error) {
@@ -281,20 +323,16 @@ export class FeedService {
       this.#log.warn("manifest_put_failed_after_landing", { org: orgId, error: String(error) });
     }
     this.#live.install(orgId, draft);
-    for (const key of live?.manifest.garbage ?? []) {
-      if (referenced.has(key)) continue;
-      this.#live.forget(key);
-      await this.deps.store
-        .delete(key)
-        .catch((error: unknown) => this.#log.warn("gc_failed", { key, error: String(error) }));
-    }
   }
 }
 
-/** The counts a publish or retirement answers with. */
+/**
+ * The counts a publish or retirement answers with: people whose feed bytes changed, appeared or went, and
+ * every feed (person or schedule) that did.
+ */
 function counts(result: RefreshResult): { peopleAffected: number; feedsUpdated: number } {
   return {
-    peopleAffected: result.rendered.filter((k) => k.startsWith("person/")).length,
+    peopleAffected: result.updated.filter((k) => k.startsWith("person/")).length,
     feedsUpdated: result.updated.length,
   };
 }

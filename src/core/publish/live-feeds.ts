@@ -42,10 +42,8 @@ export class LiveFeeds {
   /** Makes `next` an organization's live state, re-indexing its tokens, in one synchronous step. */
   install(org: string, next: OrgState): void {
     const previous = this.#orgs.get(org);
-    for (const record of Object.values(previous?.manifest.feeds ?? {})) this.#index.delete(record.tokenHash);
-    for (const [key, record] of Object.entries(next.manifest.feeds)) {
-      this.#index.set(record.tokenHash, { org, key: key as FeedKey });
-    }
+    for (const record of previous?.manifest.feeds.values() ?? []) this.#index.delete(record.tokenHash);
+    for (const [key, record] of next.manifest.feeds) this.#index.set(record.tokenHash, { org, key });
     this.#orgs.set(org, next);
   }
 
@@ -60,11 +58,13 @@ export class LiveFeeds {
     const hash = await this.#tokens.hash(token);
     const hit = this.#index.get(hash);
     if (!hit) return null;
-    const record = this.#orgs.get(hit.org)?.manifest.feeds[hit.key];
+    const record = this.#orgs.get(hit.org)?.manifest.feeds.get(hit.key);
     if (!record || record.tokenHash !== hash) return null;
     const { kind, id } = parseFeedKey(hit.key);
     const { blobKey, etag, lastModified, size, events } = record;
-    return { kind, org: hit.org, id, blobKey, etag, lastModified, size, events };
+    const entry: FeedEntry = { kind, org: hit.org, id, blobKey, etag, lastModified, size, events };
+    if (record.lastModifiedShared) entry.lastModifiedShared = true;
+    return entry;
   }
 
   /**

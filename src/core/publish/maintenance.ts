@@ -1,6 +1,6 @@
 /**
  * Work that keeps feeds current without a new snapshot: the daily window roll, and admin-requested
- * regeneration as a job with visible progress.
+ * regeneration as jobs with visible progress, run one at a time from a bounded queue.
  */
 import { ServiceError } from "../errors.ts";
 import { localDateOf } from "../time/local-time.ts";
@@ -15,16 +15,27 @@ export interface RegenerateScope {
   person?: string;
 }
 
+/** Most regeneration jobs queued or running at once; past it a request is refused with a `Retry-After`. */
+export const MAX_PENDING_JOBS = 16;
+/** `Retry-After` (seconds) for a regeneration refused because the queue is full. */
+const QUEUE_FULL_RETRY_SECONDS = 30;
+
 export class Maintenance {
   readonly #service: FeedService;
   readonly #newId: () => string;
-  readonly #jobs = new JobRegistry();
+  readonly #jobs: JobRegistry;
+  /** Jobs waiting to run, in order, with the scope each covers. */
+  readonly #queue: { job: Job; scope: RegenerateScope; key: string }[] = [];
+  #running: Promise<void> | null = null;
+  /** Aborted by `close()`: the running job stops between two feeds, queued ones never start. */
+  readonly #closing = new AbortController();
   /** The calendar dates each organization's feeds were last rolled for. */
   readonly #rolledFor = new Map<string, string>();
 
   constructor(service: FeedService, newId: () => string) {
     this.#service = service;
     this.#newId = newId;
+    this.#jobs = new JobRegistry(service.deps.clock);
   }
 
   /** The feeds a scope covers, by organization. Throws `not_found` for an unknown org, schedule or person. */
@@ -57,30 +68,77 @@ export class Maintenance {
     return out;
   }
 
-  /** Starts re-rendering a scope in the background and returns its job at once. */
+  /**
+   * Queues a re-rendering of a scope and returns its job at once. A request for the same scope as a job that is
+   * still queued joins that job. Throws `not_found` for an unknown scope and `unavailable` (with `Retry-After`)
+   * when {@link MAX_PENDING_JOBS} are already queued or running.
+   */
   regenerate(scope: RegenerateScope): Job {
     const plan = this.scopeKeys(scope);
+    const key = JSON.stringify([scope.org ?? null, scope.schedule ?? null, scope.person ?? null]);
+    if (this.#closing.signal.aborted)
+      throw new ServiceError("unavailable", "The service is shutting down.", [], {}, 5);
+    const same = this.#queue.find((q) => q.key === key);
+    if (same) return { ...same.job };
+    const pending = this.#queue.length + (this.#running ? 1 : 0);
+    if (pending >= MAX_PENDING_JOBS) {
+      throw new ServiceError(
+        "unavailable",
+        `${pending} regenerations are already queued or running; try again later.`,
+        [],
+        {},
+        QUEUE_FULL_RETRY_SECONDS,
+      );
+    }
     const total = [...plan.values()].reduce((n, keys) => n + keys.length, 0);
     const job = this.#jobs.create(this.#newId(), total);
-    void (async () => {
-      job.state = "running";
-      job.startedAt = new Date(this.#service.deps.clock()).toISOString();
-      for (const [org, keys] of plan) {
-        try {
-          const result = await this.#service.refresh(org, {
-            keys,
-            force: true,
-            onProgress: () => void job.done++,
-          });
-          job.updated += result.updated.length;
-        } catch (error) {
-          job.errors.push({ scope: org, message: error instanceof Error ? error.message : String(error) });
-        }
-      }
-      job.state = job.errors.length > 0 ? "failed" : "succeeded";
-      job.finishedAt = new Date(this.#service.deps.clock()).toISOString();
-    })();
+    this.#queue.push({ job, scope, key });
+    this.#running ??= this.#drain();
     return { ...job };
+  }
+
+  /** Runs queued jobs one after another until the queue is empty. */
+  async #drain(): Promise<void> {
+    for (let next = this.#queue.shift(); next; next = this.#queue.shift())
+      await this.#run(next.job, next.scope);
+    this.#running = null;
+  }
+
+  /** Stops the job runner: queued jobs fail, the running one stops between two feeds; resolves once it has. */
+  async close(): Promise<void> {
+    this.#closing.abort(new ServiceError("unavailable", "The service is shutting down."));
+    for (const { job } of this.#queue.splice(0)) {
+      job.errors.push({ scope: "*", message: "not run: the service shut down" });
+      this.#jobs.finish(job);
+    }
+    await this.#running;
+  }
+
+  /** Runs one job; its scope is planned again, since publishes may have changed it while it waited. */
+  async #run(job: Job, scope: RegenerateScope): Promise<void> {
+    this.#jobs.start(job);
+    let plan: Map<string, FeedKey[]>;
+    try {
+      plan = this.scopeKeys(scope);
+      job.total = [...plan.values()].reduce((n, keys) => n + keys.length, 0);
+    } catch (error) {
+      job.errors.push({ scope: JSON.stringify(scope), message: messageOf(error) });
+      plan = new Map();
+    }
+    for (const [org, keys] of plan) {
+      try {
+        const result = await this.#service.refresh(org, {
+          keys,
+          force: true,
+          onProgress: () => void job.done++,
+          signal: this.#closing.signal,
+        });
+        job.updated += result.updated.length;
+      } catch (error) {
+        job.errors.push({ scope: org, message: messageOf(error) });
+      }
+    }
+    this.#jobs.finish(job);
   }
 
   /** A job's current progress, or `null`. */
@@ -109,4 +167,8 @@ export class Maintenance {
     }
     return updated;
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

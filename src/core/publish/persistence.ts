@@ -5,7 +5,7 @@
 import type { BlobStore } from "../../store/blob-store.ts";
 import { gunzip, gzip } from "./compress.ts";
 import { FEEDS_PREFIX, manifestKey, ORGS_PREFIX } from "./keys.ts";
-import { referencedKeys, type OrgManifest, type ScheduleState } from "./manifest.ts";
+import { decodeManifest, referencedKeys, type OrgManifest, type ScheduleState } from "./manifest.ts";
 import { loadSchedule, type OrgState } from "./org-state.ts";
 
 const encoder = new TextEncoder();
@@ -30,9 +30,9 @@ export async function loadOrgs(store: BlobStore): Promise<OrgState[]> {
     if (!key.endsWith("/manifest.json")) continue;
     const bytes = await store.get(key);
     if (!bytes) continue;
-    const manifest = JSON.parse(decoder.decode(bytes)) as OrgManifest;
+    const manifest = decodeManifest(bytes);
     const org: OrgState = { manifest, schedules: new Map() };
-    for (const [id, record] of Object.entries(manifest.schedules)) {
+    for (const [id, record] of manifest.schedules) {
       if (!record.retired)
         org.schedules.set(id, loadSchedule(await readScheduleState(store, record.stateKey)));
     }

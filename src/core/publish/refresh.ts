@@ -41,25 +41,43 @@ export function entityTag(digest: Uint8Array): string {
 }
 
 /**
+ * When a feed's new bytes count as modified: the current second, never later (RFC 9110 §8.8.2.1: an origin
+ * server "MUST NOT send a Last-Modified date that is later than the server's time of message origination"),
+ * and never earlier than the previous version's. Two versions within one second share the second; the later
+ * one is then marked `lastModifiedShared`, so `If-Modified-Since` equal to it is answered with the full feed
+ * (a client holding the earlier bytes would otherwise be told nothing changed).
+ */
+export function nextLastModified(
+  previous: FeedRecord | undefined,
+  nowSeconds: number,
+): Pick<FeedRecord, "lastModified" | "lastModifiedShared"> {
+  if (previous === undefined || nowSeconds > previous.lastModified) return { lastModified: nowSeconds };
+  return { lastModified: previous.lastModified, lastModifiedShared: true };
+}
+
+/**
  * Refreshes `keys` in `draft` (mutating `draft.manifest.feeds`). With `force`, renders even when the input
- * fingerprint is unchanged (the bytes, and so the validators, still stay the same when nothing changed).
+ * fingerprint is unchanged (the bytes, and so the validators, still stay the same when nothing changed), and
+ * writes any body the store has lost again, so a forced regeneration repairs a damaged store.
  * @param onProgress called after each feed, for job progress.
+ * @param signal stops the refresh between two feeds (it throws the signal's reason; the change is then undone).
  */
 export async function refreshFeeds(
   draft: OrgState,
   keys: Iterable<FeedKey>,
   ctx: RefreshContext,
-  options: { force?: boolean; onProgress?: (key: FeedKey, error?: unknown) => void } = {},
+  options: { force?: boolean; onProgress?: (key: FeedKey) => void; signal?: AbortSignal } = {},
 ): Promise<RefreshResult> {
   const feeds = draft.manifest.feeds;
   const result: RefreshResult = { rendered: [], updated: [], replaced: [] };
   const nowSeconds = Math.floor(ctx.nowMs / 1000);
   for (const key of keys) {
-    const record = feeds[key];
+    options.signal?.throwIfAborted();
+    const record = feeds.get(key);
     const built = buildFeed(draft, key, ctx.nowMs, ctx.settings);
     if (!built) {
       if (record) {
-        delete feeds[key];
+        feeds.delete(key);
         result.replaced.push(record.blobKey);
         result.updated.push(key);
       }
@@ -75,7 +93,11 @@ export async function refreshFeeds(
     const digest = await sha256(bytes);
     const etag = entityTag(digest);
     if (record && record.etag === etag) {
-      feeds[key] = { ...record, inputHash: built.inputHash, events: built.doc.events.length };
+      feeds.set(key, { ...record, inputHash: built.inputHash, events: built.doc.events.length });
+      if (options.force && (await ctx.store.get(record.blobKey)) === null) {
+        ctx.written.push(record.blobKey);
+        await ctx.store.put(record.blobKey, await gzip(bytes));
+      }
       options.onProgress?.(key);
       continue;
     }
@@ -85,13 +107,13 @@ export async function refreshFeeds(
     const next: FeedRecord = {
       blobKey,
       etag,
-      lastModified: Math.max(nowSeconds, (record?.lastModified ?? 0) + 1),
+      ...nextLastModified(record, nowSeconds),
       size: bytes.length,
       events: built.doc.events.length,
       inputHash: built.inputHash,
       tokenHash: record?.tokenHash ?? (await ctx.tokenHashFor(key)),
     };
-    feeds[key] = next;
+    feeds.set(key, next);
     if (record && record.blobKey !== blobKey) result.replaced.push(record.blobKey);
     result.updated.push(key);
     options.onProgress?.(key);

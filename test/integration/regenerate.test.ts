@@ -1,0 +1,213 @@
+/**
+ * Regeneration over real sockets: a forced regeneration repairs feed bodies the store lost, and jobs stay
+ * visible from the moment they are queued until a while after they finish, with identical queued scopes merged
+ * and a bounded queue that answers `503` with `Retry-After` past its bound.
+ */
+import { unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JOB_RETENTION_MS } from "../../src/core/publish/jobs.ts";
+import { MAX_PENDING_JOBS } from "../../src/core/publish/maintenance.ts";
+import { randomUUID } from "node:crypto";
+import { FetchLog } from "../../src/core/fetch-log.ts";
+import { silentLogger } from "../../src/core/logger.ts";
+import { Metrics } from "../../src/core/metrics.ts";
+import { FeedService } from "../../src/core/publish/feed-service.ts";
+import { Maintenance } from "../../src/core/publish/maintenance.ts";
+import { validateSnapshot } from "../../src/core/snapshot/validate.ts";
+import { createFeedTokens } from "../../src/core/tokens.ts";
+import { createApp } from "../../src/http/create-app.ts";
+import type { BlobStore } from "../../src/store/blob-store.ts";
+import { createMemoryStore } from "../../src/store/memory.ts";
+import {
+  ADMIN_TOKEN,
+  FEED_SECRET,
+  SMALL_SETTINGS,
+  T0,
+  makeSnapshot,
+  raw,
+  serveApp,
+  startHarness,
+  type Harness,
+  type Reply,
+} from "../support/server.ts";
+
+interface JobView {
+  id: string;
+  state: string;
+  done: number;
+  total: number;
+  updated: number;
+  errors: unknown[];
+}
+
+/** Polls a job until it has finished. */
+async function settle(h: Harness, id: string): Promise<JobView> {
+  for (let i = 0; i < 400; i++) {
+    const reply = await h.admin("GET", `/admin/jobs/${id}`);
+    expect(reply.status, reply.text).toBe(200);
+    const job = reply.json as JobView;
+    if (job.state === "succeeded" || job.state === "failed") return job;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`job ${id} did not finish`);
+}
+
+describe("regeneration repairs a damaged store (issue: bodies swept by a second process)", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    expect((await h.publish(makeSnapshot())).status).toBe(200);
+  });
+  afterAll(() => h.close());
+
+  it("re-creates every missing body with the same bytes and validators, also after a restart", async () => {
+    const paths = [await h.feedPathOf("acme", "pA"), await h.feedPathOf("acme", "pB")];
+    const before = await Promise.all(paths.map((p) => h.feed(p)));
+    const listing = await h.storeListing();
+    const bodies = Object.keys(listing).filter((f) => f.startsWith("feeds/"));
+    expect(bodies.length).toBe(3);
+    for (const file of bodies) await unlink(join(h.dataDir, "store", file));
+    await h.restart(); // a cold body cache: every read goes to the store
+    for (const p of paths) expect((await h.feed(p)).status).toBe(503); // a storage fault, never a 404 or empty feed
+
+    const queued = await h.admin("POST", "/admin/regenerate", {});
+    expect(queued.status).toBe(202);
+    const job = await settle(h, (queued.json as { job: JobView }).job.id);
+    expect(job).toMatchObject({ state: "succeeded", updated: 0, errors: [] });
+
+    for (const restart of [false, true]) {
+      if (restart) await h.restart();
+      const after = await Promise.all(paths.map((p) => h.feed(p)));
+      after.forEach((reply, i) => {
+        expect(reply.status).toBe(200);
+        expect(reply.etag).toBe(before[i]!.etag);
+        expect(reply.lastModified).toBe(before[i]!.lastModified);
+        expect(reply.text).toBe(before[i]!.text);
+      });
+    }
+    expect(await h.storeListing()).toEqual(listing);
+  });
+});
+
+describe("regeneration jobs under a flood (issue: 1,000 POST /admin/regenerate in 3 s)", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    expect((await h.publish(makeSnapshot())).status).toBe(200);
+    const other = makeSnapshot({ schedule: { id: "er", name: "Emergency", timezone: "America/Chicago" } });
+    expect((await h.publish(other)).status).toBe(200);
+  });
+  afterAll(() => h.close());
+
+  it("every job handed out stays visible; identical queued scopes merge; past the bound 503 + Retry-After", async () => {
+    const scopes = [{}, { org: "acme" }, { org: "acme", schedule: "icu" }, { org: "acme", person: "pA" }];
+    const replies: Reply[] = [];
+    for (let i = 0; i < 250; i++) {
+      replies.push(
+        ...(await Promise.all(scopes.map((scope) => h.admin("POST", "/admin/regenerate", scope)))),
+      );
+    }
+    const statuses = new Set(replies.map((r) => r.status));
+    expect(
+      [...statuses].every((s) => s === 202 || s === 503),
+      [...statuses].join(),
+    ).toBe(true);
+    const accepted = replies.filter((r) => r.status === 202);
+    const refused = replies.filter((r) => r.status === 503);
+    for (const r of refused) {
+      expect(Number(r.headers["retry-after"])).toBeGreaterThan(0);
+      expect((r.json as { error: { code: string } }).error.code).toBe("unavailable");
+    }
+    const ids = new Set(accepted.map((r) => (r.json as { job: JobView }).job.id));
+    // Merging keeps the queue small: far fewer distinct jobs than accepted requests, never more than the bound
+    // plus what finished meanwhile.
+    expect(ids.size).toBeLessThan(accepted.length);
+    for (const r of accepted)
+      expect(r.headers.location).toBe(`/admin/jobs/${(r.json as { job: JobView }).job.id}`);
+    for (const id of ids) {
+      const job = await settle(h, id);
+      expect(job.state).toBe("succeeded");
+      expect(job.done).toBe(job.total);
+    }
+    // Still visible a while after finishing, gone after the retention period.
+    const last = [...ids].at(-1)!;
+    h.now += JOB_RETENTION_MS - 60_000;
+    expect((await h.admin("GET", `/admin/jobs/${last}`)).status).toBe(200);
+    h.now += 120_000;
+    expect((await h.admin("GET", `/admin/jobs/${last}`)).status).toBe(404);
+  });
+});
+
+describe("the regeneration queue is bounded (runner held busy by a store that waits)", () => {
+  let served: Awaited<ReturnType<typeof serveApp>>;
+  let release: () => void = () => undefined;
+  let gate: Promise<void> | null = null;
+
+  beforeAll(async () => {
+    const memory = createMemoryStore();
+    // Reads wait while the gate is closed: a forced refresh reads each body back, so a job blocks on its first feed.
+    const store: BlobStore = { ...memory, get: async (key) => (await gate, memory.get(key)) };
+    const clock = () => T0;
+    const tokens = await createFeedTokens(new TextEncoder().encode(FEED_SECRET));
+    const service = await FeedService.open({ store, tokens, clock, settings: SMALL_SETTINGS });
+    const people = Array.from({ length: 30 }, (_, i) => ({ id: `p${i}`, name: `Dr. ${i}` }));
+    const assignments = people.map((p, i) => ({
+      id: `a${i}`,
+      personId: p.id,
+      shiftId: "day",
+      date: "2026-11-25",
+    }));
+    const snapshot = validateSnapshot(makeSnapshot({ people, assignments }));
+    if (!snapshot.ok) throw new Error(JSON.stringify(snapshot.details));
+    await service.publish(snapshot.snapshot, "h1");
+    const app = createApp({
+      service,
+      maintenance: new Maintenance(service, randomUUID),
+      tokens,
+      fetchLog: new FetchLog(clock),
+      adminToken: ADMIN_TOKEN,
+      publicUrl: "https://feeds.example.org",
+      maxSnapshotBytes: 1 << 20,
+      logger: silentLogger,
+      metrics: new Metrics(),
+      newId: randomUUID,
+    });
+    served = await serveApp(app);
+  });
+  afterAll(async () => {
+    release();
+    await served.close();
+  });
+
+  it("holds the running job plus queued ones up to the bound; the next is 503 with Retry-After", async () => {
+    gate = new Promise((resolve) => (release = resolve));
+    const post = (scope: object) =>
+      raw("POST", `${served.url}/admin/regenerate`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify(scope),
+      });
+    const accepted: string[] = [];
+    for (let i = 0; i < MAX_PENDING_JOBS; i++) {
+      const reply = await post({ org: "acme", person: `p${i}` });
+      expect(reply.status, reply.text).toBe(202);
+      accepted.push((reply.json as { job: JobView }).job.id);
+    }
+    const over = await post({ org: "acme", person: "p29" });
+    expect(over.status).toBe(503);
+    expect(Number(over.headers["retry-after"])).toBeGreaterThan(0);
+    // The same scope as a queued job joins it rather than being refused.
+    const joined = await post({ org: "acme", person: "p5" });
+    expect(joined.status).toBe(202);
+    expect((joined.json as { job: JobView }).job.id).toBe(accepted[5]);
+    // Every handed-out job answers while it waits.
+    for (const id of accepted) {
+      const reply = await raw("GET", `${served.url}/admin/jobs/${id}`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect(reply.status).toBe(200);
+      expect(["queued", "running"]).toContain((reply.json as JobView).state);
+    }
+    release();
+  });
+});
