@@ -1,0 +1,11 @@
+/** The conformance suite on node:sqlite: a WAL database file, and a private in-memory database. */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openNodeSqlite } from "../../src/store/node-sqlite.ts";
+import { describeSqlBackend } from "./sql-conformance.ts";
+
+describeSqlBackend("node:sqlite, WAL file", async () =>
+  openNodeSqlite({ path: join(await mkdtemp(join(tmpdir(), "shiftfeed-sql-")), "shiftfeed.db") }),
+);
+describeSqlBackend("node:sqlite, in memory", async () => openNodeSqlite({ path: ":memory:" }));
