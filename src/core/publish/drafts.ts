@@ -5,6 +5,7 @@
 import { ServiceError } from "../errors.ts";
 import { expandSnapshot } from "../feeds/events.ts";
 import { advanceHistory, type History } from "../feeds/history.ts";
+import { asHistory, type LegacyHistory } from "../feeds/history-codec.ts";
 import type { Snapshot } from "../snapshot/types.ts";
 import { personFeedKey, scheduleFeedKey, scheduleStateKey, type FeedKey } from "./keys.ts";
 import { draftManifest, emptyManifest, type ScheduleRecord, type ScheduleState } from "./manifest.ts";
@@ -57,7 +58,7 @@ export function draftPublish(
   live: OrgState | undefined,
   snapshot: Snapshot,
   snapshotHash: string,
-  prevHistory: History,
+  prevHistory: History | LegacyHistory,
   nowSeconds: number,
 ): PublishDraft {
   const orgId = snapshot.organization.id;
@@ -66,7 +67,7 @@ export function draftPublish(
   const state: ScheduleState = {
     format: 1,
     snapshot,
-    history: advanceHistory(prevHistory, events, nowSeconds),
+    history: advanceHistory(asHistory(prevHistory), events, nowSeconds),
     receivedAt: nowSeconds,
   };
   const draft = draftOrg(live, snapshot);

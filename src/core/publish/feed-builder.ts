@@ -43,7 +43,7 @@ function toFeedEvents(
   const out: FeedEvent[] = [];
   for (const e of events) {
     if (!inWindow(e, w)) continue;
-    const meta = schedule.history[e.facts.assignmentId];
+    const meta = schedule.history.get(e.facts.assignmentId);
     if (!meta) throw new Error(`no history for assignment \`${e.facts.assignmentId}\``);
     out.push({ facts: e.facts, meta, fp: e.fp });
   }
