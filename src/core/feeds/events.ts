@@ -2,16 +2,15 @@
  * Expands a validated snapshot into event facts: one per assignment, with real instants resolved per the
  * contract's time rules and the colleagues on the same shift that day.
  */
-import type { Assignment, Shift, Snapshot } from "../snapshot/types.ts";
-import { addDays, resolveLocalTime, type ResolvedTime } from "../time/local-time.ts";
-import { fingerprint } from "./fingerprint.ts";
+import { displayText } from "../ical/text.ts";
+import type { Snapshot } from "../snapshot/types.ts";
+import { eventFingerprint } from "./event-fingerprint.ts";
+import { lastDateOf, timingOf, type EventTiming } from "./timing.ts";
 
-/** When an event happens: local dates for all-day events, resolved instants for timed ones. */
-export type EventTiming =
-  | { allDay: true; startDate: string; endDateExclusive: string }
-  | { allDay: false; start: ResolvedTime; end: ResolvedTime };
-
-/** Everything a rendered event says, in either a person's or a schedule's feed. */
+/**
+ * Everything a rendered event says, in either a person's or a schedule's feed. Names, location and note are
+ * display text (see `displayText`): exactly what the feed shows, so the fingerprint can cover exactly that.
+ */
 export interface EventFacts {
   uid: string;
   assignmentId: string;
@@ -31,7 +30,7 @@ export interface EventFacts {
   colleagues: string[];
 }
 
-/** An event's facts and their fingerprint, which moves whenever anything rendered about it moves. */
+/** An event's facts and their fingerprint (`eventFingerprint`), which moves whenever anything rendered moves. */
 export interface ExpandedEvent {
   facts: EventFacts;
   fp: string;
@@ -42,59 +41,13 @@ export function eventUid(org: string, schedule: string, assignmentId: string): s
   return `${assignmentId}@${schedule}.${org}.shiftfeed`;
 }
 
-function timingOf(assignment: Assignment, shift: Shift, zone: string): EventTiming {
-  if (shift.allDay) {
-    return {
-      allDay: true,
-      startDate: assignment.date,
-      endDateExclusive: addDays(assignment.endDate ?? assignment.date, 1),
-    };
-  }
-  const startTime = assignment.start ?? shift.start;
-  const endTime = assignment.end ?? shift.end;
-  const endDate = assignment.endDate ?? (endTime > startTime ? assignment.date : addDays(assignment.date, 1));
-  return {
-    allDay: false,
-    start: resolveLocalTime(assignment.date, startTime, zone),
-    end: resolveLocalTime(endDate, endTime, zone),
-  };
-}
-
-function lastDateOf(timing: EventTiming, firstDate: string): string {
-  if (timing.allDay) return addDays(timing.endDateExclusive, -1);
-  const endLocalDate = timing.end.local.slice(0, 10);
-  // A shift ending exactly at midnight does not touch the next day.
-  return timing.end.local.slice(11) === "00:00:00" && endLocalDate > firstDate
-    ? addDays(endLocalDate, -1)
-    : endLocalDate;
-}
-
-/** Everything rendered about an event, as one string (cheaper to build than JSON for large snapshots). */
-function factsText(f: EventFacts): string {
-  const t = f.timing;
-  const when = t.allDay
-    ? `D${t.startDate}/${t.endDateExclusive}`
-    : `T${t.start.epochMs}/${t.start.kind}/${t.end.epochMs}/${t.end.kind}`;
-  return [
-    f.uid,
-    f.scheduleName,
-    f.zone,
-    f.personId,
-    f.personName,
-    f.shiftName,
-    when,
-    f.location ?? "\u0001",
-    f.note ?? "\u0001",
-    f.colleagues.join("\u0002"),
-  ].join("\u0000");
-}
-
 /**
  * Every assignment of a snapshot as an expanded event, in snapshot order.
  * @example expandSnapshot(snapshot).filter((e) => e.facts.personId === "p1001")
  */
 export function expandSnapshot(snapshot: Snapshot): ExpandedEvent[] {
   const zone = snapshot.schedule.timezone;
+  const scheduleName = displayText(snapshot.schedule.name);
   const people = new Map(snapshot.people.map((p) => [p.id, p]));
   const shifts = new Map(snapshot.shifts.map((s) => [s.id, s]));
 
@@ -124,24 +77,24 @@ export function expandSnapshot(snapshot: Snapshot): ExpandedEvent[] {
       ? []
       : crewOf(a.shiftId, a.date)
           .filter((m) => m.id !== a.personId)
-          .map((m) => m.name);
+          .map((m) => displayText(m.name));
     const facts: EventFacts = {
       uid: eventUid(snapshot.organization.id, snapshot.schedule.id, a.id),
       assignmentId: a.id,
       scheduleId: snapshot.schedule.id,
-      scheduleName: snapshot.schedule.name,
+      scheduleName,
       zone,
       personId: a.personId,
-      personName: person.name,
-      shiftName: shift.name,
+      personName: displayText(person.name),
+      shiftName: displayText(shift.name),
       firstDate: a.date,
       lastDate: lastDateOf(timing, a.date),
       timing,
-      location: shift.location,
-      note: a.note,
+      location: shift.location === undefined ? undefined : displayText(shift.location),
+      note: a.note === undefined ? undefined : displayText(a.note),
       colleagues,
     };
-    out.push({ facts, fp: fingerprint(factsText(facts)) });
+    out.push({ facts, fp: eventFingerprint(facts) });
   }
   return out;
 }

@@ -1,8 +1,10 @@
 /**
  * The stored (JSON) form of a {@link History}: `[assignmentId, entry]` pairs in the history's order. Earlier
- * versions stored an object keyed by id; that form is still read, so an existing data directory keeps its
- * SEQUENCE values.
+ * versions stored an object keyed by id, with fingerprints of an earlier encoding; that form is still read, so
+ * an existing data directory keeps its SEQUENCE values and the next revision moves only what it changed.
  */
+import type { Snapshot } from "../snapshot/types.ts";
+import { expandSnapshot } from "./events.ts";
 import type { History, HistoryEntry } from "./history.ts";
 
 /** A history as stored inside a schedule state. */
@@ -38,6 +40,21 @@ export function decodeHistory(stored: unknown): History {
     return new Map(entries as [string, HistoryEntry][]);
   }
   throw new TypeError("stored history must be an array of `[id, entry]` pairs or an object");
+}
+
+/**
+ * The history stored with `snapshot`, in either form. The legacy form's fingerprints were computed by an earlier
+ * encoding; since a stored history always holds the fingerprints of its own snapshot's events, those of live
+ * assignments are recomputed from `snapshot` (tombstones keep their empty fingerprint).
+ */
+export function readStoredHistory(stored: unknown, snapshot: Snapshot): History {
+  const history = decodeHistory(stored);
+  if (Array.isArray(stored)) return history;
+  for (const { facts, fp } of expandSnapshot(snapshot)) {
+    const entry = history.get(facts.assignmentId);
+    if (entry && entry.fp !== "") history.set(facts.assignmentId, { ...entry, fp });
+  }
+  return history;
 }
 
 /** A history given either as a map or in the legacy object form (an empty `{}` for "no history yet"). */

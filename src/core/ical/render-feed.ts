@@ -5,9 +5,10 @@
 import ical, { foldLines, ICalCalendarMethod, ICalEvent, type ICalCalendar } from "ical-generator";
 import { LRUCache } from "lru-cache";
 import type { EventFacts } from "../feeds/events.ts";
+import { writtenInUtc } from "../feeds/timing.ts";
 import type { HistoryEntry } from "../feeds/history.ts";
 import { buildVtimezone } from "../time/vtimezone.ts";
-import { cleanText, escapeText } from "./text.ts";
+import { escapeText } from "./text.ts";
 import { WallClockDate } from "./wall-clock-date.ts";
 
 /** PRODID of every feed (RFC 5545 §3.7.3). */
@@ -43,7 +44,7 @@ function description(facts: EventFacts, view: FeedDocument["view"]): string {
   if (view === "schedule") lines.push(`Who: ${facts.personName}`);
   if (facts.colleagues.length > 0) lines.push(`With: ${facts.colleagues.join(", ")}`);
   if (facts.note !== undefined) lines.push(`Note: ${facts.note}`);
-  return cleanText(lines.join("\n"));
+  return lines.join("\n");
 }
 
 /** A sort key: start (UTC, or the date for all-day events), then UID. */
@@ -86,11 +87,6 @@ export function createEventBlockCache(maxChars: number): EventBlockCache {
   return new LRUCache<string, string>({ maxSize: maxChars, sizeCalculation: (s) => Math.max(1, s.length) });
 }
 
-/** Whether an event is written in UTC: its start or end is a local time that occurs twice. */
-function isAmbiguous(timing: EventFacts["timing"]): boolean {
-  return !timing.allDay && (timing.start.kind === "ambiguous" || timing.end.kind === "ambiguous");
-}
-
 /** One folded `BEGIN:VEVENT … END:VEVENT` block; ical-generator ends it with CRLF. */
 function eventBlock(
   calendar: ICalCalendar,
@@ -103,7 +99,7 @@ function eventBlock(
   if (hit !== undefined) return hit;
   const summary = view === "schedule" ? `${facts.shiftName}: ${facts.personName}` : facts.shiftName;
   const timing = facts.timing;
-  const ambiguous = isAmbiguous(timing);
+  const ambiguous = writtenInUtc(timing);
   const [start, end] = timing.allDay
     ? [utcDate(timing.startDate), utcDate(timing.endDateExclusive)]
     : ambiguous
@@ -119,14 +115,14 @@ function eventBlock(
       stamp: utc(meta.modified),
       created: utc(meta.created),
       lastModified: utc(meta.modified),
-      summary: cleanText(summary),
+      summary,
       description: description(facts, view),
       start,
       end,
       allDay: timing.allDay,
       // No zone for all-day events (DATE values) and ambiguous local times (written in UTC).
       timezone: timing.allDay || ambiguous ? null : facts.zone,
-      ...(facts.location === undefined ? {} : { location: cleanText(facts.location) }),
+      ...(facts.location === undefined ? {} : { location: facts.location }),
     },
     calendar,
   );
@@ -154,7 +150,7 @@ export function renderFeed(doc: FeedDocument, cache: EventBlockCache | null = nu
   // VTIMEZONEs in order of first use by a TZID-written event.
   const zones = new Set<string>();
   for (const { facts } of events)
-    if (!facts.timing.allDay && !isAmbiguous(facts.timing)) zones.add(facts.zone);
+    if (!facts.timing.allDay && !writtenInUtc(facts.timing)) zones.add(facts.zone);
   const parts = [head, calendarProperties(doc)];
   for (const zone of zones) {
     const range = years.get(zone)!;

@@ -13,6 +13,14 @@ export function cleanText(text: string): string {
   return text.replace(CONTROL, "");
 }
 
+/**
+ * A user-provided string as every rendered text value shows it. Applied once, where facts are expanded, so that
+ * what an event's fingerprint covers is exactly what its feed shows.
+ */
+export function displayText(text: string): string {
+  return cleanText(text);
+}
+
 /** A TEXT value escaped per RFC 5545 §3.3.11, for properties ical-generator writes verbatim. */
 export function escapeText(text: string): string {
   return escape(cleanText(text), false);

@@ -3,7 +3,7 @@
  * startup, writing a schedule state, and finding keys no manifest refers to.
  */
 import type { BlobStore } from "../../store/blob-store.ts";
-import { decodeHistory, encodeHistory } from "../feeds/history-codec.ts";
+import { encodeHistory, readStoredHistory } from "../feeds/history-codec.ts";
 import { gunzip, gzip } from "./compress.ts";
 import { FEEDS_PREFIX, manifestKey, ORGS_PREFIX } from "./keys.ts";
 import { referencedKeys, type OrgManifest, type ScheduleState } from "./manifest.ts";
@@ -22,7 +22,7 @@ export async function readScheduleState(store: BlobStore, key: string): Promise<
   const stored = JSON.parse(decoder.decode(await gunzip(bytes))) as Omit<ScheduleState, "history"> & {
     history: unknown;
   };
-  return { ...stored, history: decodeHistory(stored.history) };
+  return { ...stored, history: readStoredHistory(stored.history, stored.snapshot) };
 }
 
 /** Stores a schedule state as gzip-compressed JSON, its history as `[id, entry]` pairs. */
