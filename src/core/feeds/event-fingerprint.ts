@@ -30,6 +30,7 @@ export function eventFingerprint(f: EventFacts): string {
       f.location,
       f.note,
       f.colleagues,
+      f.otherColleagues,
       ...whenFields(f),
     ]),
   );

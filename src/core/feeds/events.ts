@@ -4,8 +4,9 @@
  */
 import { displayText } from "../ical/text.ts";
 import type { Snapshot } from "../snapshot/types.ts";
+import { createCrews, type Colleagues } from "./crews.ts";
 import { eventFingerprint } from "./event-fingerprint.ts";
-import { lastDateOf, timingOf, type EventTiming } from "./timing.ts";
+import { createTimeResolver, lastDateOf, timingOf, type EventTiming } from "./timing.ts";
 
 /**
  * Everything a rendered event says, in either a person's or a schedule's feed. Names, location and note are
@@ -26,8 +27,13 @@ export interface EventFacts {
   timing: EventTiming;
   location?: string;
   note?: string;
-  /** Names of the other people on the same shift on the same date, sorted. Empty for all-day shifts. */
-  colleagues: string[];
+  /**
+   * Display names of the first other people (by name, at most `MAX_LISTED_COLLEAGUES`) on the same shift on the
+   * same date. Empty for all-day shifts.
+   */
+  colleagues: readonly string[];
+  /** How many more people are on that shift that day than `colleagues` names. */
+  otherColleagues: number;
 }
 
 /** An event's facts and their fingerprint (`eventFingerprint`), which moves whenever anything rendered moves. */
@@ -35,6 +41,8 @@ export interface ExpandedEvent {
   facts: EventFacts;
   fp: string;
 }
+
+const NO_COLLEAGUES: Colleagues = { names: [], others: 0 };
 
 /** The stable UID of an assignment: it survives edits and reassignment to another person. */
 export function eventUid(org: string, schedule: string, assignmentId: string): string {
@@ -51,33 +59,16 @@ export function expandSnapshot(snapshot: Snapshot): ExpandedEvent[] {
   const people = new Map(snapshot.people.map((p) => [p.id, p]));
   const shifts = new Map(snapshot.shifts.map((s) => [s.id, s]));
 
-  // Who works which shift on which date (shift → date → ids), for the colleagues line.
-  const crews = new Map<string, Map<string, string[]>>();
-  for (const a of snapshot.assignments) {
-    let byDate = crews.get(a.shiftId);
-    if (!byDate) crews.set(a.shiftId, (byDate = new Map()));
-    const crew = byDate.get(a.date);
-    if (crew) crew.push(a.personId);
-    else byDate.set(a.date, [a.personId]);
-  }
-  const byName = (x: { name: string }, y: { name: string }) =>
-    x.name < y.name ? -1 : x.name > y.name ? 1 : 0;
-  const crewOf = (shiftId: string, date: string) =>
-    [...new Set(crews.get(shiftId)?.get(date) ?? [])]
-      .map((id) => ({ id, name: people.get(id)?.name ?? id }))
-      .sort(byName);
+  const colleaguesOf = createCrews(snapshot, people);
+  const resolve = createTimeResolver(zone);
 
   const out: ExpandedEvent[] = [];
   for (const a of snapshot.assignments) {
     const person = people.get(a.personId);
     const shift = shifts.get(a.shiftId);
     if (!person || !shift) throw new Error(`assignment \`${a.id}\` references an unknown person or shift`);
-    const timing = timingOf(a, shift, zone);
-    const colleagues = shift.allDay
-      ? []
-      : crewOf(a.shiftId, a.date)
-          .filter((m) => m.id !== a.personId)
-          .map((m) => displayText(m.name));
+    const timing = timingOf(a, shift, resolve);
+    const colleagues = shift.allDay ? NO_COLLEAGUES : colleaguesOf(a.shiftId, a.date, a.personId);
     const facts: EventFacts = {
       uid: eventUid(snapshot.organization.id, snapshot.schedule.id, a.id),
       assignmentId: a.id,
@@ -92,7 +83,8 @@ export function expandSnapshot(snapshot: Snapshot): ExpandedEvent[] {
       timing,
       location: shift.location === undefined ? undefined : displayText(shift.location),
       note: a.note === undefined ? undefined : displayText(a.note),
-      colleagues,
+      colleagues: colleagues.names,
+      otherColleagues: colleagues.others,
     };
     out.push({ facts, fp: eventFingerprint(facts) });
   }

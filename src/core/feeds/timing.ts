@@ -10,8 +10,25 @@ export type EventTiming =
   | { allDay: true; startDate: string; endDateExclusive: string }
   | { allDay: false; start: ResolvedTime; end: ResolvedTime };
 
-/** The timing of an assignment of `shift` in `zone`. */
-export function timingOf(assignment: Assignment, shift: Shift, zone: string): EventTiming {
+/** Resolves a local date and wall time to an instant (see `resolveLocalTime`). */
+export type TimeResolver = (date: string, time: string) => ResolvedTime;
+
+/**
+ * `resolveLocalTime` in one zone, remembered per date and time: a roster has few distinct shift times, so one
+ * expansion resolves each only once. The results are shared between events and never changed.
+ */
+export function createTimeResolver(zone: string): TimeResolver {
+  const seen = new Map<string, ResolvedTime>();
+  return (date, time) => {
+    const key = `${date}T${time}`;
+    let resolved = seen.get(key);
+    if (!resolved) seen.set(key, (resolved = resolveLocalTime(date, time, zone)));
+    return resolved;
+  };
+}
+
+/** The timing of an assignment of `shift`, its wall times resolved by `resolve`. */
+export function timingOf(assignment: Assignment, shift: Shift, resolve: TimeResolver): EventTiming {
   if (shift.allDay) {
     return {
       allDay: true,
@@ -24,8 +41,8 @@ export function timingOf(assignment: Assignment, shift: Shift, zone: string): Ev
   const endDate = assignment.endDate ?? (endTime > startTime ? assignment.date : addDays(assignment.date, 1));
   return {
     allDay: false,
-    start: resolveLocalTime(assignment.date, startTime, zone),
-    end: resolveLocalTime(endDate, endTime, zone),
+    start: resolve(assignment.date, startTime),
+    end: resolve(endDate, endTime),
   };
 }
 

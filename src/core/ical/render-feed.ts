@@ -8,7 +8,7 @@ import type { EventFacts } from "../feeds/events.ts";
 import { writtenInUtc } from "../feeds/timing.ts";
 import type { HistoryEntry } from "../feeds/history.ts";
 import { buildVtimezone } from "../time/vtimezone.ts";
-import { escapeText } from "./text.ts";
+import { escapeText, groupDigits } from "./text.ts";
 import { WallClockDate } from "./wall-clock-date.ts";
 
 /** PRODID of every feed (RFC 5545 §3.7.3). */
@@ -39,10 +39,16 @@ const utc = (seconds: number) => new Date(seconds * 1000);
 /** Midnight UTC of a `YYYY-MM-DD` date: ical-generator writes DATE values from UTC getters when no zone is set. */
 const utcDate = (date: string) => new Date(`${date}T00:00:00Z`);
 
+/** "A, B, C" or, past the listed ones, "A, B, … J and 1,989 others" (never longer however big the shift). */
+function colleaguesText({ colleagues, otherColleagues: others }: EventFacts): string {
+  const names = colleagues.join(", ");
+  return others === 0 ? names : `${names} and ${groupDigits(others)} ${others === 1 ? "other" : "others"}`;
+}
+
 function description(facts: EventFacts, view: FeedDocument["view"]): string {
   const lines = [`Schedule: ${facts.scheduleName}`];
   if (view === "schedule") lines.push(`Who: ${facts.personName}`);
-  if (facts.colleagues.length > 0) lines.push(`With: ${facts.colleagues.join(", ")}`);
+  if (facts.colleagues.length > 0) lines.push(`With: ${colleaguesText(facts)}`);
   if (facts.note !== undefined) lines.push(`Note: ${facts.note}`);
   return lines.join("\n");
 }

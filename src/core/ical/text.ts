@@ -25,3 +25,11 @@ export function displayText(text: string): string {
 export function escapeText(text: string): string {
   return escape(cleanText(text), false);
 }
+
+/**
+ * A non-negative integer with a comma every three digits, the same on every host (no locale is consulted).
+ * @example groupDigits(1990) // "1,990"
+ */
+export function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ",");
+}

@@ -10,7 +10,7 @@ import { parseFeedKey, type FeedKey } from "./keys.ts";
 import { schedulesOf, type LoadedSchedule, type OrgState } from "./org-state.ts";
 
 /** Bumped whenever rendering changes, so every feed is rendered again once after an upgrade. */
-export const RENDER_VERSION = 1;
+export const RENDER_VERSION = 2;
 
 /** The feed window around today, in days (CONTRACT.md: `FEED_PAST_DAYS` / `FEED_FUTURE_DAYS`). */
 export interface WindowSettings {

@@ -55,6 +55,7 @@ describe("eventFingerprint", () => {
     for (const key of Object.keys(f) as (keyof EventFacts)[]) {
       const value = f[key];
       if (typeof value === "string") out.push([key, { ...f, [key]: `${value}x` }]);
+      else if (typeof value === "number") out.push([key, { ...f, [key]: value + 1 }]);
       else if (value === undefined) out.push([key, { ...f, [key]: "" }]);
       else if (Array.isArray(value)) {
         out.push([`${key} +1`, { ...f, [key]: [...value, "x"] }]);
@@ -95,6 +96,7 @@ describe("eventFingerprint", () => {
         "note",
         "location",
         "colleagues joined",
+        "otherColleagues",
       ]),
     );
     for (const [name, facts] of cases) expect(eventFingerprint(facts), name).not.toBe(event.fp);
