@@ -1,5 +1,5 @@
 // Regression (issue 6, row 15): a name ending in an unclosed RIGHT-TO-LEFT OVERRIDE spilled over the organization's
-// name in "Ann‮ · St. Mary's Health". Every user string with explicit bidi formatting is now isolated (FSI … PDI)
+// name in `Ann<U+202E> · St. Mary's Health`. Every user string with explicit bidi formatting is now isolated (FSI … PDI)
 // wherever a value is composed: calendar names, schedule-feed summaries, and the description's lines. Read back
 // with ical.js, and laid out with GNU FriBidi (a UAX #9 implementation) where it is installed.
 import { spawnSync } from "node:child_process";
