@@ -8,6 +8,7 @@ import type { FetchLog } from "../core/fetch-log.ts";
 import type { FeedService } from "../core/publish/feed-service.ts";
 import { personFeedKey, scheduleFeedKey } from "../core/publish/keys.ts";
 import type { Maintenance, RegenerateScope } from "../core/publish/maintenance.ts";
+import { ID } from "../core/snapshot/field-checks.ts";
 import { parseJsonBody } from "../core/snapshot/parse-body.ts";
 import { validateSnapshot } from "../core/snapshot/validate.ts";
 import { personView, scheduleView } from "./admin-views.ts";
@@ -21,8 +22,6 @@ export interface AdminDeps {
   /** Largest accepted snapshot body, in bytes. */
   maxSnapshotBytes: number;
 }
-
-const ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 function ids(...values: string[]): void {
   for (const v of values) if (!ID.test(v)) throw new ServiceError("not_found", "No such resource.");

@@ -37,8 +37,12 @@ function codePoints(s: string): number {
 
 // In a `u` regex a paired surrogate is one code point, so this matches only unpaired halves.
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
-/** Exactly the valid ids; also the zod fast path for `id` fields. */
-export const ID = new RegExp(`^[A-Za-z0-9._-]{1,${SNAPSHOT_LIMITS.maxIdLength}}$`);
+/**
+ * Exactly the valid ids; also the zod fast path for `id` fields and the check of ids in admin URLs.
+ * `.` and `..` are excluded: URL parsers remove them as dot-segments (RFC 3986 §5.2.4), so a feed, lookup or
+ * rotate URL could never name them.
+ */
+export const ID = new RegExp(`^(?!\\.\\.?$)[A-Za-z0-9._-]{1,${SNAPSHOT_LIMITS.maxIdLength}}$`);
 /** Exactly the valid wall-clock times `HH:MM`. */
 export const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 const DATE_SHAPE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -55,6 +59,9 @@ const INSTANT =
 /** Why `s` is not a valid id, or `undefined`. */
 export function idProblem(s: string): string | undefined {
   if (ID.test(s)) return undefined;
+  if (s === "." || s === "..") {
+    return `must not be "." or "..": URL parsers remove these from a path (RFC 3986 §5.2.4), so no URL could address it`;
+  }
   return `must be 1–${SNAPSHOT_LIMITS.maxIdLength} characters of A-Z a-z 0-9 . _ -, got ${show(s)}`;
 }
 

@@ -1,0 +1,55 @@
+/**
+ * Regressions from the adversarial run of issue 6 (snapshot ingest rows), over real sockets against the real
+ * Node server: one block per reported defect, named after what a hostile user saw and what they expected.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeSnapshot, startHarness, type Harness, type Reply } from "../support/server.ts";
+
+interface ErrorBody {
+  error: { code: string; message: string; details: { path: string; message: string }[] };
+}
+
+/** Asserts status and code of a contract JSON error and returns its `error` object. */
+function expectError(reply: Reply, status: number, code: string): ErrorBody["error"] {
+  expect(reply.status, reply.text.slice(0, 500)).toBe(status);
+  expect(reply.headers["content-type"]).toMatch(/^application\/json/);
+  const body = reply.json as ErrorBody;
+  expect(body.error.code).toBe(code);
+  return body.error;
+}
+
+const PUBLISH = "/admin/orgs/acme/schedules/icu";
+const JSON_TYPE = { "content-type": "application/json" };
+
+describe("publish regressions (issue 6)", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    expect((await h.publish(makeSnapshot())).status).toBe(200);
+  });
+  afterAll(() => h.close());
+
+  describe("row 8: people `.` and `..` were published, then their URLs 404ed forever", () => {
+    it("refuses them at publish with a 422 that says why", async () => {
+      const s = makeSnapshot({ revision: 2 });
+      s.people[1]!.id = "..";
+      s.assignments[1]!.personId = "..";
+      const error = expectError(await h.publish(s), 422, "invalid_snapshot");
+      expect(error.details.map((d) => d.path)).toEqual(["$.people[1].id", "$.assignments[1].personId"]);
+      expect(error.details[0]!.message).toContain("no URL could address it");
+      expect((await h.admin("GET", "/admin/orgs/acme/schedules/icu")).json).toMatchObject({ revision: 1 });
+    });
+
+    it("a person `...` is published and addressable by lookup and rotate", async () => {
+      const s = makeSnapshot({ revision: 3 });
+      s.people[1]!.id = "...";
+      s.assignments[1]!.personId = "...";
+      expect((await h.publish(s)).status).toBe(200);
+      const lookup = await h.admin("GET", "/admin/orgs/acme/people/...");
+      expect(lookup.status, lookup.text).toBe(200);
+      expect(lookup.json).toMatchObject({ person: "..." });
+      expect((await h.admin("POST", "/admin/orgs/acme/people/.../rotate")).status).toBe(200);
+      expect((await h.feed(await h.feedPathOf("acme", "..."))).status).toBe(200);
+    });
+  });
+});
