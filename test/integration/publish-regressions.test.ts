@@ -52,4 +52,34 @@ describe("publish regressions (issue 6)", () => {
       expect((await h.feed(await h.feedPathOf("acme", "..."))).status).toBe(200);
     });
   });
+
+  describe("row 12: one 30 MiB unknown key produced a 62.9 MB 422 body", () => {
+    it("answers a 422 of a few hundred bytes", async () => {
+      const text = JSON.stringify(makeSnapshot({ revision: 4 })).replace(
+        /}$/,
+        `,"${"k".repeat(30 << 20)}":1}`,
+      );
+      const reply = await h.admin("PUT", PUBLISH, text, JSON_TYPE);
+      const error = expectError(reply, 422, "invalid_snapshot");
+      expect(error.details).toHaveLength(1);
+      expect(reply.body.length).toBeLessThan(64 * 1024);
+    });
+  });
+
+  describe('row 14: `"revision": 1e309` said "got number null", no `format` said "got undefined undefined"', () => {
+    it("says what was found", async () => {
+      const text = JSON.stringify(makeSnapshot({ revision: 5 })).replace('"revision":5', '"revision":1e309');
+      const huge = expectError(await h.admin("PUT", PUBLISH, text, JSON_TYPE), 422, "invalid_snapshot");
+      expect(huge.details).toEqual([
+        {
+          path: "$.revision",
+          message:
+            "`revision` must be an integer from 1 to 9007199254740991, got a number too large to represent",
+        },
+      ]);
+      const { format: _format, ...rest } = makeSnapshot({ revision: 5 });
+      const missing = expectError(await h.admin("PUT", PUBLISH, rest), 422, "invalid_snapshot");
+      expect(missing.details).toEqual([{ path: "$.format", message: "`format` is required" }]);
+    });
+  });
 });

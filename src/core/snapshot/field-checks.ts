@@ -5,35 +5,7 @@
  */
 import { isSupportedZone } from "../time/local-time.ts";
 import { SNAPSHOT_LIMITS } from "./limits.ts";
-
-/** Renders an input value for a message: strings quoted (and shortened), other values by kind. */
-export function show(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "string") {
-    const quoted = JSON.stringify(value);
-    return quoted.length > 60 ? `${quoted.slice(0, 56)}…" (${codePoints(value)} characters)` : quoted;
-  }
-  if (typeof value === "object") return "an object";
-  if (typeof value === "number") return `${typeof value} ${JSON.stringify(value) ?? String(value)}`;
-  return `${typeof value} ${String(value)}`;
-}
-
-/** Counts code points without allocating (a UTF-16 surrogate pair is one character). */
-function codePoints(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length - 1; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n--;
-        i++;
-      }
-    }
-  }
-  return n;
-}
+import { codePoints, show } from "./show.ts";
 
 // In a `u` regex a paired surrogate is one code point, so this matches only unpaired halves.
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;

@@ -3,7 +3,7 @@
  * property of a person (did you mean `email`?)"), in the same bare-problem style as `field-checks.ts`.
  */
 import type { z } from "zod";
-import { show } from "./field-checks.ts";
+import { show, showKey } from "./show.ts";
 import type { Path } from "./json-path.ts";
 import {
   assignmentSchema,
@@ -41,8 +41,11 @@ export function issueDetails(issue: z.core.$ZodIssue): { path: Path; message: st
       ? "the snapshot"
       : typeof last === "number"
         ? `\`${String(path[path.length - 2])}[${last}]\``
-        : `\`${last}\``;
+        : showKey(last);
+  // JSON has no `undefined`: an issue about one is about a property that is not there.
   const input = "input" in issue ? issue.input : undefined;
+  if (input === undefined && issue.code !== "unrecognized_keys")
+    return [{ path, message: `${field} is required` }];
 
   switch (issue.code) {
     case "unrecognized_keys": {
@@ -56,19 +59,19 @@ export function issueDetails(issue: z.core.$ZodIssue): { path: Path; message: st
         const hint = closest(key, known);
         return {
           path: [...path, key],
-          message: `\`${key}\` is not a property of ${kind}${hint === undefined ? "" : ` (did you mean \`${hint}\`?)`}`,
+          message: `${showKey(key)} is not a property of ${kind}${hint === undefined ? "" : ` (did you mean \`${hint}\`?)`}`,
         };
       });
     }
     case "invalid_type":
-      if (input === undefined) return [{ path, message: `${field} is required` }];
       return [{ path, message: `${field} must be ${article(issue.expected)}, got ${show(input)}` }];
     case "invalid_value": {
-      const options = issue.values.map((v) => JSON.stringify(v)).join(", ");
+      const options = issue.values.map((v) => show(v)).join(", ");
       const want = issue.values.length === 1 ? options : `one of ${options}`;
       return [{ path, message: `${field} must be ${want}, got ${show(input)}` }];
     }
     default:
+      // `custom` and `invalid_format`: the schema's own rules, worded by `field-checks.ts`.
       return [{ path, message: `${field} ${issue.message}` }];
   }
 }

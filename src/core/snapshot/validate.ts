@@ -7,7 +7,7 @@
  */
 import type { ErrorDetail } from "../errors.ts";
 import { checkRelations } from "./cross-record-rules.ts";
-import { show } from "./field-checks.ts";
+import { show } from "./show.ts";
 import { issueDetails } from "./issue-details.ts";
 import { isRecord, type Json } from "./json-value.ts";
 import { SNAPSHOT_LIMITS } from "./limits.ts";

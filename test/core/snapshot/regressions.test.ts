@@ -54,3 +54,158 @@ describe("row 8: ids `.` and `..` were published, but no URL can address them", 
     expect(validateSnapshot(s).ok).toBe(true);
   });
 });
+
+/** `doc` as JSON text with the value at `set`'s placeholder replaced by a raw JSON literal, then parsed. */
+function withLiteral(set: (doc: SnapshotInput, placeholder: string) => void, literal: string | undefined) {
+  const doc = small();
+  const placeholder = "\u0000placeholder\u0000";
+  set(doc, placeholder);
+  const text = JSON.stringify(doc);
+  const quoted = JSON.stringify(placeholder);
+  if (literal !== undefined) return JSON.parse(text.replace(quoted, literal)) as unknown;
+  // Missing: drop the property (and the comma before it, or after it when it comes first).
+  return JSON.parse(
+    text.replace(new RegExp(`,?"[A-Za-z]+":${quoted.replace(/\\/g, "\\\\")}`), "").replace("{,", "{"),
+  );
+}
+
+describe('row 14: `"revision": 1e309` said "got number null"; no `format` said "got undefined undefined"', () => {
+  it("says a huge literal is a number too large to represent", () => {
+    const value = withLiteral((d, x) => (d.revision = x), "1e309");
+    expect(errorsOf(value)).toEqual([
+      {
+        path: "$.revision",
+        message:
+          "`revision` must be an integer from 1 to 9007199254740991, got a number too large to represent",
+      },
+    ]);
+  });
+
+  it("says a missing `format` is required", () => {
+    expect(errorsOf(withLiteral((d, x) => (d.format = x), undefined))).toEqual([
+      { path: "$.format", message: "`format` is required" },
+    ]);
+  });
+
+  // Every kind of schema rule (literal, enum, regex fast path, refinement, boolean, number, object, array, array
+  // element: zod's invalid_value, invalid_format, custom and invalid_type issues) against every kind of JSON input.
+  type Set = (d: SnapshotInput, x: string) => void;
+  const fields: [path: string, set: Set, accepts: string[]][] = [
+    ["$.format", (d, x) => (d.format = x), []],
+    ["$.organization.tier", (d, x) => (d.organization.tier = x), ["missing"]],
+    ["$.organization", (d, x) => ((d as { organization: unknown }).organization = x), ["object"]],
+    ["$.schedule.timezone", (d, x) => (d.schedule.timezone = x), []],
+    ["$.revision", (d, x) => (d.revision = x), []],
+    ["$.publishedAt", (d, x) => (d.publishedAt = x), []],
+    ["$.people", (d, x) => ((d as { people: unknown }).people = x), ["array"]],
+    ["$.people[0]", (d, x) => ((d.people as unknown[])[0] = x), ["object", "missing"]],
+    ["$.people[0].name", (d, x) => (d.people[0]!.name = x), []],
+    ["$.people[0].email", (d, x) => (d.people[0]!.email = x), ["missing"]],
+    [
+      "$.shifts[0].allDay",
+      (d, x) => ((d.shifts[0] as { allDay: unknown }).allDay = x),
+      ["missing", "boolean"],
+    ],
+    ["$.assignments[0].personId", (d, x) => (d.assignments[0]!.personId = x), []],
+    ["$.assignments[0].date", (d, x) => (d.assignments[0]!.date = x), []],
+    ["$.assignments[0].note", (d, x) => (d.assignments[0]!.note = x), ["missing"]],
+  ];
+  const inputs: [kind: string, literal: string | undefined, shown: RegExp][] = [
+    ["missing", undefined, /^`[A-Za-z]+(\[0\])?` is required$/],
+    ["null", "null", /, got null$/],
+    ["boolean", "true", /, got boolean true$/],
+    ["huge", "1e309", /, got a number too large to represent$/],
+    ["huge negative", "-1e309", /, got a negative number too large to represent$/],
+    ["large negative", "-1e308", /, got number -1e\+308$/],
+    ["negative zero", "-0", /, got number -0$/],
+    ["object", '{"a":1}', /, got an object$/],
+    ["array", "[1]", /, got an array$/],
+  ];
+  for (const [path, set, accepts] of fields) {
+    it.each(inputs.filter(([kind]) => !accepts.includes(kind)))(
+      `words %s at ${path}`,
+      (_kind, literal, shown) => {
+        const details = errorsOf(withLiteral(set, literal));
+        const at = details.filter((d) => d.path === path);
+        expect(at, JSON.stringify(details)).toHaveLength(1);
+        const message = at[0]!.message;
+        expect(message).toMatch(/^`[A-Za-z]+(\[0\])?` /);
+        expect(message).toMatch(shown);
+        expect(message).not.toMatch(/undefined|NaN|number null|\[object/);
+      },
+    );
+  }
+});
+
+describe("row 12: one 30 MiB unknown key made a 62.9 MB 422 body (the key in both path and message)", () => {
+  /** Every detail stays short whatever it quotes: the limits the error body's size follows from. */
+  function expectShort(details: ErrorDetail[]) {
+    for (const d of details) {
+      expect(d.path.length, d.path.slice(0, 200)).toBeLessThanOrEqual(128);
+      expect(d.message.length, d.message.slice(0, 400)).toBeLessThanOrEqual(320);
+    }
+  }
+
+  it("cuts a 30 MiB key in the path and the message", () => {
+    const key = "k".repeat(30 * 1024 * 1024);
+    const details = errorsOf({ ...small(), [key]: 1 });
+    expect(details).toEqual([
+      {
+        path: `$["${"k".repeat(48)}…"]`,
+        message: `"${"k".repeat(48)}…" (31457280 characters) is not a property of the snapshot`,
+      },
+    ]);
+  });
+
+  it("cuts every other place input is echoed: values, ids in cross-record rules, odd keys", () => {
+    const big = "\u0001".repeat(1 << 20);
+    const id = "x".repeat(1 << 20);
+    const s = small();
+    s.organization.id = id;
+    s.schedule.timezone = big;
+    s.publishedAt = big;
+    s.people = [
+      { id, name: big },
+      { id, name: "Twin", email: big },
+    ];
+    s.shifts = [{ id, name: "Leave", allDay: true, location: big }];
+    s.assignments = [
+      { id, personId: id, shiftId: id, date: big, start: big, note: `${big}\ud800` },
+      { id: "a2", personId: "p1", shiftId: id, date: "2026-11-25", endDate: big, [big]: 1 },
+    ];
+    const result = validateSnapshot(s, { org: "acme", schedule: "icu" });
+    if (result.ok) throw new Error("expected a rejection");
+    expect(result.details.length).toBeGreaterThan(15);
+    expect(result.details.map((d) => d.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^`id` must match the organization in the URL \("acme"\), got "x{48}…" \(1048576/,
+        ),
+        expect.stringMatching(/^`id` "x{48}…" \(1048576 characters\) duplicates \$\.people\[0\]\.id$/),
+        expect.stringMatching(/^`start` cannot override the all-day shift "x{48}…" \(1048576 characters\)$/),
+      ]),
+    );
+    expectShort(result.details);
+    expect(JSON.stringify(result.details).length).toBeLessThan(8 * 1024);
+  });
+
+  it("keeps the worst case of 1,000 details, each quoting the most it can, under 512 KiB", () => {
+    const odd = "\u0001".repeat(1000);
+    const s = small();
+    s.assignments = Array.from({ length: 2000 }, (_, i) => ({
+      id: `a${i}`,
+      personId: "p1",
+      shiftId: "day",
+      date: odd,
+      [odd]: odd,
+    }));
+    const result = validateSnapshot(s);
+    if (result.ok) throw new Error("expected a rejection");
+    expect(result.details).toHaveLength(1001);
+    expectShort(result.details);
+    const body = JSON.stringify({
+      error: { code: "invalid_snapshot", message: "x", details: result.details },
+    });
+    expect(body.length).toBeLessThan(512 * 1024);
+  });
+});
