@@ -2,7 +2,6 @@
  * The admin API (CONTRACT.md "Admin API"), behind bearer auth: publish, retire, look up, rotate, regenerate.
  */
 import { Hono } from "hono";
-import { sha256Hex } from "../core/digest.ts";
 import { ServiceError } from "../core/errors.ts";
 import type { FetchLog } from "../core/fetch-log.ts";
 import type { FeedService } from "../core/publish/feed-service.ts";
@@ -10,7 +9,7 @@ import { personFeedKey, scheduleFeedKey } from "../core/publish/keys.ts";
 import type { Maintenance, RegenerateScope } from "../core/publish/maintenance.ts";
 import { ID } from "../core/snapshot/field-checks.ts";
 import { parseJsonBody } from "../core/snapshot/parse-body.ts";
-import { validateSnapshot } from "../core/snapshot/validate.ts";
+import { ingestSnapshot, type Ingest } from "../core/snapshot/ingest.ts";
 import { personView, scheduleView } from "./admin-views.ts";
 import { isJsonMediaType, readBodyCapped } from "./read-body.ts";
 
@@ -21,19 +20,19 @@ export interface AdminDeps {
   publicUrl: string;
   /** Largest accepted snapshot body, in bytes. */
   maxSnapshotBytes: number;
+  /** Parses and validates publish bodies; default {@link ingestSnapshot}, in process (Node passes a worker pool). */
+  ingest?: Ingest;
 }
 
 function ids(...values: string[]): void {
   for (const v of values) if (!ID.test(v)) throw new ServiceError("not_found", "No such resource.");
 }
 
-async function jsonBody(request: Request, limit: number): Promise<unknown> {
+async function jsonBytes(request: Request, limit: number): Promise<Uint8Array> {
   if (!isJsonMediaType(request.headers.get("content-type") ?? undefined)) {
     throw new ServiceError("unsupported_media_type", "The body must be `application/json` (UTF-8).");
   }
-  const parsed = parseJsonBody(await readBodyCapped(request, limit));
-  if (!parsed.ok) throw new ServiceError("invalid_json", parsed.message);
-  return parsed.value;
+  return readBodyCapped(request, limit);
 }
 
 function regenerateScope(value: unknown): RegenerateScope {
@@ -61,24 +60,15 @@ function regenerateScope(value: unknown): RegenerateScope {
 
 /** The admin routes, to mount behind `requireAdmin`. */
 export function createAdminRoutes(deps: AdminDeps): Hono {
-  const { service, maintenance, fetchLog, publicUrl } = deps;
+  const { service, maintenance, fetchLog, publicUrl, ingest = ingestSnapshot } = deps;
   const app = new Hono();
 
   app.put("/admin/orgs/:org/schedules/:schedule", async (c) => {
     const { org, schedule } = c.req.param();
     ids(org, schedule);
-    const value = await jsonBody(c.req.raw, deps.maxSnapshotBytes);
-    const result = validateSnapshot(value, { org, schedule });
-    if (!result.ok) {
-      const n = result.details.length;
-      throw new ServiceError(
-        "invalid_snapshot",
-        `The snapshot has ${n} problem${n === 1 ? "" : "s"}.`,
-        result.details,
-      );
-    }
-    const hash = await sha256Hex(JSON.stringify(result.snapshot));
-    return c.json(await service.publish(result.snapshot, hash));
+    const result = await ingest(await jsonBytes(c.req.raw, deps.maxSnapshotBytes), { org, schedule });
+    if (!result.ok) throw new ServiceError(result.error.code, result.error.message, result.error.details);
+    return c.json(await service.publish(result.snapshot, result.hash));
   });
 
   app.delete("/admin/orgs/:org/schedules/:schedule", async (c) => {
