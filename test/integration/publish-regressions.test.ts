@@ -82,4 +82,26 @@ describe("publish regressions (issue 6)", () => {
       expect(missing.details).toEqual([{ path: "$.format", message: "`format` is required" }]);
     });
   });
+
+  describe('row 13: 5,000 bad dates said "The snapshot has 1001 problems."', () => {
+    it("says 5000 and lists the first 1,000 with a summary of the rest", async () => {
+      const assignments = Array.from({ length: 5000 }, (_, i) => ({
+        id: `a${i}`,
+        personId: "pA",
+        shiftId: "day",
+        date: "2026-02-30",
+      }));
+      const error = expectError(
+        await h.publish(makeSnapshot({ revision: 6, assignments })),
+        422,
+        "invalid_snapshot",
+      );
+      expect(error.message).toBe("The snapshot has 5000 problems (the first 1000 are listed).");
+      expect(error.details).toHaveLength(1001);
+      expect(error.details.at(-1)).toEqual({
+        path: "$",
+        message: "4000 more problems not listed (at most 1000 are reported)",
+      });
+    });
+  });
 });

@@ -50,8 +50,9 @@ export async function ingestSnapshot(bytes: Uint8Array, target: IngestTarget): P
   const snapshot = checkSnapshot(parsed.value, report, target);
   if (snapshot === undefined) {
     const details = report.details();
-    const n = details.length;
-    const message = `The snapshot has ${n} problem${n === 1 ? "" : "s"}.`;
+    const n = report.count;
+    const listed = n > SNAPSHOT_LIMITS.maxDetails ? ` (the first ${SNAPSHOT_LIMITS.maxDetails} are listed)` : "";
+    const message = `The snapshot has ${n} problem${n === 1 ? "" : "s"}${listed}.`;
     return { ok: false, error: { code: "invalid_snapshot", message, details } };
   }
   return { ok: true, snapshot, hash: await sha256Hex(JSON.stringify(snapshot)) };

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ErrorDetail } from "../../../src/core/errors.ts";
+import { ingestSnapshot } from "../../../src/core/snapshot/ingest.ts";
 import { validateSnapshot } from "../../../src/core/snapshot/validate.ts";
 import { makeSnapshot, type SnapshotInput } from "../../support/server.ts";
 
@@ -207,5 +208,56 @@ describe("row 12: one 30 MiB unknown key made a 62.9 MB 422 body (the key in bot
       error: { code: "invalid_snapshot", message: "x", details: result.details },
     });
     expect(body.length).toBeLessThan(512 * 1024);
+  });
+});
+
+describe('row 13: 5,000 bad dates said "The snapshot has 1001 problems."', () => {
+  /** `small()` with `n` assignments dated 2026-02-30. */
+  function badDates(n: number): SnapshotInput {
+    const s = small();
+    s.assignments = Array.from({ length: n }, (_, i) => ({
+      id: `a${i}`,
+      personId: "p1",
+      shiftId: "day",
+      date: "2026-02-30",
+    }));
+    return s;
+  }
+  const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+  it("says 5000, lists the first 1,000 and counts the other 4,000", async () => {
+    const result = await ingestSnapshot(bytes(badDates(5000)), { org: "acme", schedule: "icu" });
+    if (result.ok) throw new Error("expected a rejection");
+    expect(result.error.message).toBe("The snapshot has 5000 problems (the first 1000 are listed).");
+    const { details } = result.error;
+    expect(details).toHaveLength(1001);
+    expect(details.slice(0, 1000).map((d) => d.path)).toEqual(
+      Array.from({ length: 1000 }, (_, i) => `$.assignments[${i}].date`),
+    );
+    expect(details[1000]).toEqual({
+      path: "$",
+      message: "4000 more problems not listed (at most 1000 are reported)",
+    });
+  });
+
+  it("lists the first problems of the document, whichever rule found them last", async () => {
+    // The URL mismatch is found by the cross-record rules, after zod reported all 5,000 dates.
+    const result = await ingestSnapshot(bytes(badDates(5000)), { org: "other", schedule: "icu" });
+    if (result.ok) throw new Error("expected a rejection");
+    expect(result.error.message).toBe("The snapshot has 5001 problems (the first 1000 are listed).");
+    expect(result.error.details.slice(0, 2).map((d) => d.path)).toEqual([
+      "$.organization.id",
+      "$.assignments[0].date",
+    ]);
+    expect(result.error.details.at(-2)?.path).toBe("$.assignments[998].date");
+    expect(result.error.details.at(-1)?.message).toBe(
+      "4001 more problems not listed (at most 1000 are reported)",
+    );
+  });
+
+  it("says the count without a listing note when every problem is listed", async () => {
+    const result = await ingestSnapshot(bytes(badDates(1000)), { org: "acme", schedule: "icu" });
+    expect(result.ok || result.error.message).toBe("The snapshot has 1000 problems.");
+    expect(result.ok || result.error.details).toHaveLength(1000);
   });
 });
