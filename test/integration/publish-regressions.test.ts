@@ -104,4 +104,19 @@ describe("publish regressions (issue 6)", () => {
       });
     });
   });
+
+  describe("row 15: a name of only control characters was accepted and rendered as an empty calendar name", () => {
+    it("refuses it with a message that shows what it held", async () => {
+      const s = makeSnapshot({ revision: 7 });
+      s.people[0]!.name = "\u0001\u200b\u202e";
+      const error = expectError(await h.publish(s), 422, "invalid_snapshot");
+      expect(error.details).toEqual([
+        {
+          path: "$.people[0].name",
+          message:
+            '`name` must contain a visible character, got "\\u0001\\u200b\\u202e": only spaces, control or invisible formatting characters',
+        },
+      ]);
+    });
+  });
 });

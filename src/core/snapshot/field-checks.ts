@@ -37,10 +37,21 @@ export function idProblem(s: string): string | undefined {
   return `must be 1–${SNAPSHOT_LIMITS.maxIdLength} characters of A-Z a-z 0-9 . _ -, got ${show(s)}`;
 }
 
-/** Why `s` is not acceptable text of at most `max` characters, or `undefined`. */
+// A character that shows: anything but control (Cc), format (Cf: zero-width space, bidi controls, BOM),
+// separators and white space, and the default-ignorable characters that render as nothing (Hangul fillers,
+// variation selectors). A search for one, not a `^[…]*$` match, which would recurse per character.
+const VISIBLE = /[^\p{Cc}\p{Cf}\p{Z}\p{White_Space}\p{Default_Ignorable_Code_Point}]/u;
+
+/**
+ * Why `s` is not acceptable text of at most `max` characters, or `undefined`. With `nonBlank` (names) it must
+ * also show something: a name of only spaces, control or invisible characters renders as an empty calendar name.
+ */
 export function textProblem(s: string, max: number, nonBlank: boolean): string | undefined {
-  if (nonBlank && s.trim() === "") return `must not be empty or blank, got ${show(s)}`;
   if (s.length > max && codePoints(s) > max) return `must be at most ${max} characters, got ${codePoints(s)}`;
+  if (nonBlank && s === "") return "must not be empty";
+  if (nonBlank && !VISIBLE.test(s)) {
+    return `must contain a visible character, got ${show(s)}: only spaces, control or invisible formatting characters`;
+  }
   if (LONE_SURROGATE.test(s)) return "must be valid Unicode text (it contains an unpaired UTF-16 surrogate)";
   return undefined;
 }

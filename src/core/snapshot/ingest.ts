@@ -51,7 +51,8 @@ export async function ingestSnapshot(bytes: Uint8Array, target: IngestTarget): P
   if (snapshot === undefined) {
     const details = report.details();
     const n = report.count;
-    const listed = n > SNAPSHOT_LIMITS.maxDetails ? ` (the first ${SNAPSHOT_LIMITS.maxDetails} are listed)` : "";
+    const listed =
+      n > SNAPSHOT_LIMITS.maxDetails ? ` (the first ${SNAPSHOT_LIMITS.maxDetails} are listed)` : "";
     const message = `The snapshot has ${n} problem${n === 1 ? "" : "s"}${listed}.`;
     return { ok: false, error: { code: "invalid_snapshot", message, details } };
   }

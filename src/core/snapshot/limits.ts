@@ -10,7 +10,7 @@ export const SNAPSHOT_FORMAT = "shiftfeed.snapshot/1";
 export const SNAPSHOT_LIMITS = {
   /** Longest id (organization, schedule, person, shift, assignment), in characters of `A-Za-z0-9._-`. */
   maxIdLength: 64,
-  /** Longest name (organization, schedule, person, shift); names must also be non-empty after trimming. */
+  /** Longest name (organization, schedule, person, shift); names must also contain a visible character. */
   maxNameLength: 200,
   /** Longest `email`, `phone` or `location`. */
   maxContactLength: 320,

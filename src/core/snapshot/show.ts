@@ -23,16 +23,31 @@ export function codePoints(s: string): number {
   return n;
 }
 
+// Characters a reader could not see or tell from a space: DEL and C1 controls, format (Cf: zero-width, bidi
+// controls, BOM), default ignorables, separators other than the plain space. JSON.stringify leaves them as they
+// are (it escapes only C0 controls, quotes and backslashes); we escape them.
+const UNSEEN =
+  /[\u007f-\u009f\p{Cf}\p{Default_Ignorable_Code_Point}\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
+
+/** One code point as it appears inside a quoted string: JSON's escapes, plus `\uXXXX` for unseen characters. */
+function written(cp: string): string {
+  if (!UNSEEN.test(cp)) return JSON.stringify(cp).slice(1, -1);
+  let out = "";
+  for (let i = 0; i < cp.length; i++) out += `\\u${cp.charCodeAt(i).toString(16).padStart(4, "0")}`;
+  return out;
+}
+
 /**
- * `s` as a JSON string literal (control characters escaped), cut once its inside would pass
+ * `s` as a JSON string literal (control and unseen characters escaped), cut once its inside would pass
  * {@link SHOWN_CHARACTERS} characters of output (escapes count at their written length, and are never split, nor
  * are surrogate pairs). A cut string ends in `…"` and, unless `count` is false, says how long it was.
  *
  * @example
+ * quote("\u200b")                // '"\\u200b"' (JSON.stringify would leave it invisible)
  * quote("x".repeat(30_000_000)) // '"xxx…" (30000000 characters)', with 48 x before the ellipsis
  */
 export function quote(s: string, count = true): string {
-  if (s.length <= SHOWN_CHARACTERS) {
+  if (s.length <= SHOWN_CHARACTERS && !UNSEEN.test(s)) {
     const whole = JSON.stringify(s);
     if (whole.length <= SHOWN_CHARACTERS + 2) return whole;
   }
@@ -42,9 +57,9 @@ export function quote(s: string, count = true): string {
     const c = s.charCodeAt(end);
     const d = s.charCodeAt(end + 1);
     const units = c >= 0xd800 && c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff ? 2 : 1;
-    const written = JSON.stringify(s.slice(end, end + units)).slice(1, -1);
-    if (inside.length + written.length > SHOWN_CHARACTERS) break;
-    inside += written;
+    const next = written(s.slice(end, end + units));
+    if (inside.length + next.length > SHOWN_CHARACTERS) break;
+    inside += next;
     end += units;
   }
   if (end === s.length) return `"${inside}"`;

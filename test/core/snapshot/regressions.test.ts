@@ -261,3 +261,60 @@ describe('row 13: 5,000 bad dates said "The snapshot has 1001 problems."', () =>
     expect(result.ok || result.error.details).toHaveLength(1000);
   });
 });
+
+describe("row 15: a name of only control characters was accepted (an empty calendar name)", () => {
+  const setNames = (s: SnapshotInput, name: string) => {
+    s.organization.name = name;
+    s.schedule.name = name;
+    s.people[0]!.name = name;
+    s.shifts[0]!.name = name;
+  };
+
+  it.each([
+    ["control characters", "\u0001\u0002\u007f"],
+    ["a zero-width space", "\u200b"],
+    ["bidi controls", "\u202e\u2066\u2069"],
+    ["a byte order mark", "\ufeff"],
+    ["no-break and ideographic spaces", "\u00a0\u3000\u2028"],
+    ["Hangul fillers and a variation selector", "\u3164\u115f\ufe0f"],
+    ["a mix of all of these", " \t\u0000\u200d\u202a\ufeff\u00a0"],
+  ])("refuses a name of only %s in every name field", (_kind, name) => {
+    const s = small();
+    setNames(s, name);
+    const details = errorsOf(s);
+    expect(details.map((d) => d.path)).toEqual([
+      "$.organization.name",
+      "$.schedule.name",
+      "$.people[0].name",
+      "$.shifts[0].name",
+    ]);
+    for (const d of details) {
+      expect(d.message).toMatch(
+        /^`name` must contain a visible character, got "(\\u[0-9a-f]{4}| |\\[tn])+": only spaces, control or/,
+      );
+    }
+  });
+
+  it.each(["A", "\u200bA\u200b", "\u202eDr. Kim", "👩🏽‍⚕️", "心", "\u3164x"])(
+    "accepts %j, which shows something",
+    (name) => {
+      const s = small();
+      setNames(s, name);
+      expect(validateSnapshot(s).ok).toBe(true);
+    },
+  );
+
+  it("says an empty name must not be empty", () => {
+    const s = small();
+    s.people[0]!.name = "";
+    expect(errorsOf(s)).toEqual([{ path: "$.people[0].name", message: "`name` must not be empty" }]);
+  });
+
+  it("checks a 10 MB invisible name in bounded time, reporting its length", () => {
+    const s = small();
+    s.people[0]!.name = "\u200b".repeat(10_000_000);
+    expect(errorsOf(s)).toEqual([
+      { path: "$.people[0].name", message: "`name` must be at most 200 characters, got 10000000" },
+    ]);
+  });
+});
