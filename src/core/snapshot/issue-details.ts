@@ -33,7 +33,7 @@ const KINDS: Record<string, string> = {
  * Turns one zod issue into located, field-naming messages. An unknown-keys issue becomes one detail per key,
  * at the key's own path, with a "did you mean" hint when a known property is one typo away.
  */
-export function issueDetails(issue: z.core.$ZodIssue): { path: Path; message: string }[] {
+export function issueDetails(issue: z.core.$ZodIssue): { path: Path; message: string | (() => string) }[] {
   const path = issue.path.filter((seg): seg is string | number => typeof seg !== "symbol");
   const last = path[path.length - 1];
   const field =
@@ -55,13 +55,14 @@ export function issueDetails(issue: z.core.$ZodIssue): { path: Path; message: st
         (container !== undefined ? SHAPES[container] : undefined)?.shape ?? snapshotSchema.shape,
       );
       const kind = (container !== undefined ? KINDS[container] : undefined) ?? "the snapshot";
-      return issue.keys.map((key) => {
-        const hint = closest(key, known);
-        return {
-          path: [...path, key],
-          message: `${showKey(key)} is not a property of ${kind}${hint === undefined ? "" : ` (did you mean \`${hint}\`?)`}`,
-        };
-      });
+      // Worded lazily: a hostile object of a million unknown keys pays the hint search for the listed ones only.
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        message: () => {
+          const hint = closest(key, known);
+          return `${showKey(key)} is not a property of ${kind}${hint === undefined ? "" : ` (did you mean \`${hint}\`?)`}`;
+        },
+      }));
     }
     case "invalid_type":
       return [{ path, message: `${field} must be ${article(issue.expected)}, got ${show(input)}` }];

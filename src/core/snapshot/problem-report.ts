@@ -10,12 +10,14 @@ import { comparePaths, formatPath, type Path } from "./json-path.ts";
 export interface Report {
   /** Every problem added, listed or not. */
   count: number;
-  add(path: Path, message: string): void;
+  /** Adds a problem; a message that costs something to word (a "did you mean" search) can be passed as a
+   * function, called only if the problem is listed. */
+  add(path: Path, message: string | (() => string)): void;
   /** The first `max` problems in document order, then one summary detail counting the rest. */
   details(): ErrorDetail[];
 }
 
-type Problem = { path: Path; message: string };
+type Problem = { path: Path; message: string | (() => string) };
 
 const byPath = (a: Problem, b: Problem) => comparePaths(a.path, b.path);
 
@@ -37,7 +39,10 @@ export function createReport(max: number): Report {
     },
     details() {
       trim();
-      const out = kept.map(({ path, message }) => ({ path: formatPath(path), message }));
+      const out = kept.map(({ path, message }) => ({
+        path: formatPath(path),
+        message: typeof message === "string" ? message : message(),
+      }));
       const more = this.count - out.length;
       if (more > 0)
         out.push({ path: "$", message: `${more} more problems not listed (at most ${max} are reported)` });

@@ -38,4 +38,21 @@ describe("createReport", () => {
       { path: "$.b", message: "x" },
     ]);
   });
+
+  it("words a lazy message only if the problem is listed", () => {
+    const report = createReport(2);
+    const worded: number[] = [];
+    for (const i of [5, 1, 4, 0, 3, 2]) {
+      report.add(["k", i], () => {
+        worded.push(i);
+        return `problem ${i}`;
+      });
+    }
+    expect(report.details().map((d) => d.message)).toEqual([
+      "problem 0",
+      "problem 1",
+      "4 more problems not listed (at most 2 are reported)",
+    ]);
+    expect(worded.sort()).toEqual([0, 1]);
+  });
 });
