@@ -119,4 +119,21 @@ describe("publish regressions (issue 6)", () => {
       ]);
     });
   });
+
+  describe('row 16: with `"revision":2,"revision":1` the last key silently won', () => {
+    it("refuses the duplicate with a 422 naming the key and its JSON path", async () => {
+      const text = JSON.stringify(makeSnapshot({ revision: 9 })).replace(
+        '"revision":9',
+        '"revision":9,"revision":8',
+      );
+      const error = expectError(await h.admin("PUT", PUBLISH, text, JSON_TYPE), 422, "invalid_snapshot");
+      expect(error.details).toEqual([
+        {
+          path: "$.revision",
+          message:
+            "`revision` appears more than once in this object; JSON parsers disagree on which value counts",
+        },
+      ]);
+    });
+  });
 });

@@ -6,8 +6,10 @@
 import { sha256Hex } from "../digest.ts";
 import type { ErrorDetail } from "../errors.ts";
 import { SNAPSHOT_LIMITS } from "./limits.ts";
-import { parseJsonBody } from "./parse-body.ts";
+import { findDuplicateKeys } from "./json-text.ts";
+import { decodeJsonText, parseJsonText } from "./parse-body.ts";
 import { createReport } from "./problem-report.ts";
+import { showKey } from "./show.ts";
 import type { Snapshot } from "./types.ts";
 import { checkSnapshot } from "./validate.ts";
 
@@ -35,18 +37,27 @@ export type IngestResult =
 export type Ingest = (bytes: Uint8Array, target: IngestTarget) => Promise<IngestResult>;
 
 /**
- * Decodes (strict UTF-8), parses and validates a snapshot body against the URL's org and schedule, and hashes
- * the validated snapshot (SHA-256 hex of its canonical JSON: an identical replay has the same hash).
+ * Decodes (strict UTF-8), parses and validates a snapshot body against the URL's org and schedule, refusing
+ * duplicate keys like any other ambiguity of a strict snapshot, and hashes the validated snapshot (SHA-256 hex of
+ * its canonical JSON: an identical replay has the same hash).
  *
  * @example
  * const result = await ingestSnapshot(bytes, { org: "stmarys", schedule: "cardiology" });
  * if (result.ok) await service.publish(result.snapshot, result.hash);
  */
 export async function ingestSnapshot(bytes: Uint8Array, target: IngestTarget): Promise<IngestResult> {
-  const parsed = parseJsonBody(bytes);
-  if (!parsed.ok) return { ok: false, error: { code: "invalid_json", message: parsed.message, details: [] } };
+  const decoded = decodeJsonText(bytes);
+  if (!decoded.ok) return invalidJson(decoded.message);
+  const parsed = parseJsonText(decoded.text);
+  if (!parsed.ok) return invalidJson(parsed.message);
 
   const report = createReport(SNAPSHOT_LIMITS.maxDetails);
+  findDuplicateKeys(decoded.text, (path, key) => {
+    report.add(
+      path,
+      `${showKey(key)} appears more than once in this object; JSON parsers disagree on which value counts`,
+    );
+  });
   const snapshot = checkSnapshot(parsed.value, report, target);
   if (snapshot === undefined) {
     const details = report.details();
@@ -57,4 +68,8 @@ export async function ingestSnapshot(bytes: Uint8Array, target: IngestTarget): P
     return { ok: false, error: { code: "invalid_snapshot", message, details } };
   }
   return { ok: true, snapshot, hash: await sha256Hex(JSON.stringify(snapshot)) };
+}
+
+function invalidJson(message: string): IngestResult {
+  return { ok: false, error: { code: "invalid_json", message, details: [] } };
 }

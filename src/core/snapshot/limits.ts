@@ -29,6 +29,8 @@ export const SNAPSHOT_LIMITS = {
   maxAllDaySpanDays: 366,
   /** Longest timed assignment, in minutes of wall-clock time (7 days). */
   maxTimedMinutes: 7 * 24 * 60,
+  /** Deepest nesting of arrays and objects in a body (a snapshot uses 3); deeper bodies are not parsed. */
+  maxNesting: 64,
   /** Most problems listed in one result; the rest are summarised in one final detail. */
   maxDetails: 1_000,
 } as const;

@@ -318,3 +318,72 @@ describe("row 15: a name of only control characters was accepted (an empty calen
     ]);
   });
 });
+
+describe('row 16: with `"revision":2,"revision":1` the last key silently won', () => {
+  const target = { org: "acme", schedule: "icu" };
+  const ingestText = (text: string) => ingestSnapshot(new TextEncoder().encode(text), target);
+
+  it("refuses a duplicated key with a 422 naming it and its path", async () => {
+    const text = JSON.stringify(small()).replace('"revision":1', '"revision":2,"revision":1');
+    const result = await ingestText(text);
+    if (result.ok) throw new Error("expected a rejection");
+    expect(result.error).toEqual({
+      code: "invalid_snapshot",
+      message: "The snapshot has 1 problem.",
+      details: [
+        {
+          path: "$.revision",
+          message:
+            "`revision` appears more than once in this object; JSON parsers disagree on which value counts",
+        },
+      ],
+    });
+  });
+
+  it("finds duplicates deep in the document, however the key is spelled, alongside other problems", async () => {
+    const s = small();
+    s.assignments = Array.from({ length: 5 }, (_, i) => ({
+      id: `a${i}`,
+      personId: "p1",
+      shiftId: "day",
+      date: "2026-11-25",
+    }));
+    const text = JSON.stringify(s)
+      .replace('"id":"a3",', '"id":"a3","\\u0064ate":"2026-11-26",')
+      .replace('"name":"Day"', '"name":"Day","name":""');
+    const result = await ingestText(text);
+    if (result.ok) throw new Error("expected a rejection");
+    expect(result.error.details.map((d) => d.path)).toEqual([
+      "$.shifts[0].name",
+      "$.shifts[0].name",
+      "$.assignments[3].date",
+    ]);
+  });
+
+  it("reports every duplicate, listing at most 1,000", async () => {
+    const extra = Array.from({ length: 3000 }, (_, i) => `"k${i}":1,"k${i}":2`).join(",");
+    const result = await ingestText(JSON.stringify(small()).replace(/^\{/, `{${extra},`));
+    if (result.ok) throw new Error("expected a rejection");
+    // Each key is also unknown: 3,000 duplicates and 3,000 unknown keys.
+    expect(result.error.message).toBe("The snapshot has 6000 problems (the first 1000 are listed).");
+    expect(result.error.details).toHaveLength(1001);
+  });
+});
+
+describe("row 11 (part): 32 MiB of nested arrays took seconds to parse", () => {
+  it("refuses nesting deeper than 64 levels as invalid JSON before parsing it", async () => {
+    const text = "[".repeat(16 << 20) + "]".repeat(16 << 20);
+    const started = performance.now();
+    const result = await ingestSnapshot(new TextEncoder().encode(text), { org: "acme", schedule: "icu" });
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(result).toEqual({
+      ok: false,
+      error: {
+        code: "invalid_json",
+        message:
+          "body nests arrays and objects more than 64 levels deep (at position 64); a snapshot needs 3",
+        details: [],
+      },
+    });
+  });
+});
