@@ -1,6 +1,7 @@
 /**
  * Wires the Node runtime: filesystem store, secrets from the environment or `DATA_DIR`, the feed service,
- * the daily window roll, and the Hono app on a Node HTTP server with timeouts against slow clients.
+ * the daily window roll, snapshot ingest in worker threads, and the Hono app on a Node HTTP server with timeouts
+ * against slow clients.
  */
 import { serve, type ServerType } from "@hono/node-server";
 import { randomUUID } from "node:crypto";
@@ -17,6 +18,7 @@ import { createFeedTokens } from "../core/tokens.ts";
 import { createApp } from "../http/create-app.ts";
 import { createFsStore } from "../store/fs.ts";
 import { loadDemo } from "./demo.ts";
+import { createIngestPool } from "./ingest-pool.ts";
 import { loadSecret, type LoadedSecret } from "./secrets.ts";
 
 /** How often the window roll checks whether a calendar day has turned somewhere (cheap when not). */
@@ -72,7 +74,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
     "Organizations with published schedules",
     () => service.orgIds().length,
   );
+  const ingestPool = createIngestPool({ logger });
   const app = createApp({
+    ingest: ingestPool.ingest,
     service,
     maintenance,
     tokens,
@@ -104,7 +108,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     close: () =>
       new Promise<void>((resolve, reject) => {
         clearInterval(rollTimer);
-        server.close((error) => (error ? reject(error) : resolve()));
+        const closed = ingestPool.close();
+        server.close((error) => (error ? reject(error) : closed.then(resolve, reject)));
         http.closeAllConnections();
       }),
   };
