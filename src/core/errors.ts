@@ -32,17 +32,21 @@ export class ServiceError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetail[];
   readonly extra: Record<string, unknown>;
+  /** Response headers the protocol asks for with this error (e.g. `Accept-Encoding` on a 415). */
+  readonly headers: Record<string, string>;
 
   constructor(
     code: ErrorCode,
     message: string,
     details: ErrorDetail[] = [],
     extra: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "ServiceError";
     this.code = code;
     this.details = details;
     this.extra = extra;
+    this.headers = headers;
   }
 }

@@ -6,12 +6,12 @@ import { ServiceError } from "../core/errors.ts";
 import type { FetchLog } from "../core/fetch-log.ts";
 import type { FeedService } from "../core/publish/feed-service.ts";
 import { personFeedKey, scheduleFeedKey } from "../core/publish/keys.ts";
-import type { Maintenance, RegenerateScope } from "../core/publish/maintenance.ts";
+import type { Maintenance } from "../core/publish/maintenance.ts";
 import { ID } from "../core/snapshot/field-checks.ts";
-import { parseJsonBody } from "../core/snapshot/parse-body.ts";
 import { ingestSnapshot, type Ingest } from "../core/snapshot/ingest.ts";
 import { personView, scheduleView } from "./admin-views.ts";
-import { isJsonMediaType, readBodyCapped } from "./read-body.ts";
+import { readJsonRequest } from "./json-request.ts";
+import { parseRegenerateScope } from "./regenerate-scope.ts";
 
 export interface AdminDeps {
   service: FeedService;
@@ -28,36 +28,6 @@ function ids(...values: string[]): void {
   for (const v of values) if (!ID.test(v)) throw new ServiceError("not_found", "No such resource.");
 }
 
-async function jsonBytes(request: Request, limit: number): Promise<Uint8Array> {
-  if (!isJsonMediaType(request.headers.get("content-type") ?? undefined)) {
-    throw new ServiceError("unsupported_media_type", "The body must be `application/json` (UTF-8).");
-  }
-  return readBodyCapped(request, limit);
-}
-
-function regenerateScope(value: unknown): RegenerateScope {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new ServiceError("bad_request", "The body must be a JSON object.", [
-      { path: "$", message: "must be an object" },
-    ]);
-  }
-  const scope: RegenerateScope = {};
-  const details = [];
-  for (const [field, v] of Object.entries(value)) {
-    if (field !== "org" && field !== "schedule" && field !== "person") {
-      details.push({ path: `$.${field}`, message: `unknown field \`${field}\`` });
-    } else if (typeof v !== "string" || !ID.test(v)) {
-      details.push({
-        path: `$.${field}`,
-        message: `\`${field}\` must be an id of 1–64 characters [A-Za-z0-9._-]`,
-      });
-    } else scope[field] = v;
-  }
-  if (details.length > 0)
-    throw new ServiceError("bad_request", "The regeneration scope is not valid.", details);
-  return scope;
-}
-
 /** The admin routes, to mount behind `requireAdmin`. */
 export function createAdminRoutes(deps: AdminDeps): Hono {
   const { service, maintenance, fetchLog, publicUrl, ingest = ingestSnapshot } = deps;
@@ -66,7 +36,8 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
   app.put("/admin/orgs/:org/schedules/:schedule", async (c) => {
     const { org, schedule } = c.req.param();
     ids(org, schedule);
-    const result = await ingest(await jsonBytes(c.req.raw, deps.maxSnapshotBytes), { org, schedule });
+    const body = await readJsonRequest(c.req.raw, { limit: deps.maxSnapshotBytes });
+    const result = await ingest(body, { org, schedule });
     if (!result.ok) throw new ServiceError(result.error.code, result.error.message, result.error.details);
     return c.json(await service.publish(result.snapshot, result.hash));
   });
@@ -104,14 +75,8 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
   });
 
   app.post("/admin/regenerate", async (c) => {
-    const raw = await readBodyCapped(c.req.raw, 64 * 1024);
-    let scope: RegenerateScope = {};
-    if (raw.length > 0) {
-      const parsed = parseJsonBody(raw);
-      if (!parsed.ok) throw new ServiceError("invalid_json", parsed.message);
-      scope = regenerateScope(parsed.value);
-    }
-    const job = maintenance.regenerate(scope);
+    const body = await readJsonRequest(c.req.raw, { limit: 64 * 1024, emptyAllowed: true });
+    const job = maintenance.regenerate(parseRegenerateScope(body));
     return c.json({ job }, 202, { location: `/admin/jobs/${job.id}` });
   });
 

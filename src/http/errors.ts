@@ -28,7 +28,12 @@ export function errorResponse(error: ServiceError, headers: Record<string, strin
   };
   return new Response(JSON.stringify(body), {
     status: STATUS_BY_CODE[error.code],
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      ...error.headers,
+      ...headers,
+    },
   });
 }
 

@@ -33,12 +33,3 @@ export async function readBodyCapped(request: Request, limit: number): Promise<U
   }
   return out;
 }
-
-/** True for `application/json` (any case, optional `charset=utf-8` and other parameters). */
-export function isJsonMediaType(contentType: string | undefined): boolean {
-  if (!contentType) return false;
-  const [type, ...params] = contentType.split(";").map((p) => p.trim().toLowerCase());
-  if (type !== "application/json") return false;
-  const charset = params.find((p) => p.startsWith("charset="));
-  return charset === undefined || charset.replace(/"/g, "") === "charset=utf-8";
-}

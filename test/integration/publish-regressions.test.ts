@@ -2,6 +2,7 @@
  * Regressions from the adversarial run of issue 6 (snapshot ingest rows), over real sockets against the real
  * Node server: one block per reported defect, named after what a hostile user saw and what they expected.
  */
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeSnapshot, startHarness, type Harness, type Reply } from "../support/server.ts";
 
@@ -132,6 +133,84 @@ describe("publish regressions (issue 6)", () => {
           path: "$.revision",
           message:
             "`revision` appears more than once in this object; JSON parsers disagree on which value counts",
+        },
+      ]);
+    });
+  });
+
+  describe("row 19: gzip publishes said `not valid UTF-8`, text/plain regenerates were accepted, a doubled charset was order-dependent", () => {
+    const body = (revision: number) => JSON.stringify(makeSnapshot({ revision }));
+
+    it("answers 415 with `Accept-Encoding: identity` for any content coding but identity", async () => {
+      for (const coding of ["gzip", "br", "deflate", "identity, gzip", "x-custom"]) {
+        const reply = await h.admin("PUT", PUBLISH, gzipSync(body(10)), {
+          ...JSON_TYPE,
+          "content-encoding": coding,
+        });
+        const error = expectError(reply, 415, "unsupported_media_type");
+        expect(error.message).toContain("Content-Encoding");
+        expect(reply.headers["accept-encoding"]).toBe("identity");
+        const regenerate = await h.admin("POST", "/admin/regenerate", "{}", {
+          ...JSON_TYPE,
+          "content-encoding": coding,
+        });
+        expectError(regenerate, 415, "unsupported_media_type");
+      }
+      const identity = await h.admin("PUT", PUBLISH, body(10), {
+        ...JSON_TYPE,
+        "content-encoding": "Identity",
+      });
+      expect(identity.status, identity.text).toBe(200);
+    });
+
+    it("applies the one JSON content-type rule to regenerate", async () => {
+      const regenerate = (payload: string, headers: Record<string, string>) =>
+        h.admin("POST", "/admin/regenerate", payload, headers);
+      expectError(await regenerate("{}", { "content-type": "text/plain" }), 415, "unsupported_media_type");
+      expectError(await regenerate("", { "content-type": "text/plain" }), 415, "unsupported_media_type");
+      expectError(await regenerate("{}", {}), 415, "unsupported_media_type");
+      expect((await regenerate("", {})).status).toBe(202); // no body, no type: everything
+      expect((await regenerate("{}", JSON_TYPE)).status).toBe(202);
+      expect(
+        (await regenerate('{"org":"acme"}', { "content-type": 'Application/JSON ; Charset="UTF-8"' })).status,
+      ).toBe(202);
+    });
+
+    it("refuses a doubled parameter as ambiguous in either order, and parses quoted values", async () => {
+      for (const type of [
+        "application/json; charset=utf-8; charset=iso-8859-1",
+        "application/json; charset=iso-8859-1; charset=utf-8",
+        "application/json; charset=utf-8; charset=utf-8",
+      ]) {
+        const publish = expectError(
+          await h.admin("PUT", PUBLISH, body(11), { "content-type": type }),
+          415,
+          "unsupported_media_type",
+        );
+        expect(publish.message).toContain("parameter `charset` is given twice");
+        expectError(
+          await h.admin("POST", "/admin/regenerate", "{}", { "content-type": type }),
+          415,
+          "unsupported_media_type",
+        );
+      }
+      const quoted = await h.admin("PUT", PUBLISH, body(11), {
+        "content-type": 'application/json;charset="utf-8"',
+      });
+      expect(quoted.status, quoted.text).toBe(200);
+    });
+
+    it("reads a regeneration scope like a snapshot: no duplicate keys, ids of the id form", async () => {
+      const error = expectError(
+        await h.admin("POST", "/admin/regenerate", '{"org":"acme","org":"other","person":".."}', JSON_TYPE),
+        400,
+        "bad_request",
+      );
+      expect(error.details).toEqual([
+        { path: "$.org", message: "`org` appears more than once" },
+        {
+          path: "$.person",
+          message: expect.stringMatching(/^`person` must not be "\." or "\.\.": /) as string,
         },
       ]);
     });
