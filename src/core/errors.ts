@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   "invalid_json",
   "unsupported_media_type",
   "payload_too_large",
+  "request_timeout",
   "invalid_snapshot",
   "stale_revision",
   "not_found",

@@ -22,6 +22,8 @@ export interface AdminDeps {
   maxSnapshotBytes: number;
   /** Parses and validates publish bodies; default {@link ingestSnapshot}, in process (Node passes a worker pool). */
   ingest?: Ingest;
+  /** Longest wait for the next chunk of a request body, in ms; default 10 s (`BODY_IDLE_TIMEOUT_MS`). */
+  bodyIdleTimeoutMs?: number;
 }
 
 function ids(...values: string[]): void {
@@ -36,7 +38,10 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
   app.put("/admin/orgs/:org/schedules/:schedule", async (c) => {
     const { org, schedule } = c.req.param();
     ids(org, schedule);
-    const body = await readJsonRequest(c.req.raw, { limit: deps.maxSnapshotBytes });
+    const body = await readJsonRequest(c.req.raw, {
+      limit: deps.maxSnapshotBytes,
+      idleTimeoutMs: deps.bodyIdleTimeoutMs,
+    });
     const result = await ingest(body, { org, schedule });
     if (!result.ok) throw new ServiceError(result.error.code, result.error.message, result.error.details);
     return c.json(await service.publish(result.snapshot, result.hash));
@@ -75,7 +80,11 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
   });
 
   app.post("/admin/regenerate", async (c) => {
-    const body = await readJsonRequest(c.req.raw, { limit: 64 * 1024, emptyAllowed: true });
+    const body = await readJsonRequest(c.req.raw, {
+      limit: 64 * 1024,
+      emptyAllowed: true,
+      idleTimeoutMs: deps.bodyIdleTimeoutMs,
+    });
     const job = maintenance.regenerate(parseRegenerateScope(body));
     return c.json({ job }, 202, { location: `/admin/jobs/${job.id}` });
   });

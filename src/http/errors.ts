@@ -10,6 +10,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_json: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  request_timeout: 408,
   invalid_snapshot: 422,
   stale_revision: 409,
   not_found: 404,

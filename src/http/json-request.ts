@@ -12,6 +12,8 @@ export interface JsonRequestOptions {
   limit: number;
   /** Allow an empty body without `Content-Type` (regenerate: "everything"). Default false. */
   emptyAllowed?: boolean;
+  /** Longest wait for the next chunk of the body, in ms. Default `BODY_IDLE_TIMEOUT_MS` (10 s). */
+  idleTimeoutMs?: number;
 }
 
 const WANTED = "The body must be `application/json` (UTF-8).";
@@ -20,7 +22,8 @@ const WANTED = "The body must be `application/json` (UTF-8).";
  * Checks the headers of a JSON request, then reads its body.
  *
  * @throws ServiceError `unsupported_media_type` (415) for a content coding, another media type or charset, an
- *   unparsable or ambiguous `Content-Type`, or a body without one; `payload_too_large` (413) past `limit`.
+ *   unparsable or ambiguous `Content-Type`, or a body without one; `payload_too_large` (413) past `limit`;
+ *   `request_timeout` (408) for a body that stalls or ends early.
  */
 export async function readJsonRequest(request: Request, options: JsonRequestOptions): Promise<Uint8Array> {
   checkContentEncoding(request.headers.get("content-encoding"));
@@ -29,7 +32,7 @@ export async function readJsonRequest(request: Request, options: JsonRequestOpti
   else if (!options.emptyAllowed) {
     throw new ServiceError("unsupported_media_type", `${WANTED} The request has no \`Content-Type\`.`);
   }
-  const bytes = await readBodyCapped(request, options.limit);
+  const bytes = await readBodyCapped(request, options.limit, options.idleTimeoutMs);
   if (contentType === null && bytes.length > 0) {
     throw new ServiceError(
       "unsupported_media_type",

@@ -38,6 +38,8 @@ export interface StartOptions {
   logger: Logger;
   /** Milliseconds since the epoch; tests drive time with it. Default `Date.now`. */
   clock?: () => number;
+  /** Longest wait for the next chunk of an admin request body, in ms. Default 10 s; tests shorten it. */
+  bodyIdleTimeoutMs?: number;
 }
 
 /** Starts the service as configured and resolves once it listens. */
@@ -77,6 +79,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const ingestPool = createIngestPool({ logger });
   const app = createApp({
     ingest: ingestPool.ingest,
+    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
     service,
     maintenance,
     tokens,
