@@ -102,11 +102,12 @@ export function createIngestPool(options: IngestPoolOptions = {}): IngestPool {
       const pending = queue.shift()!;
       slot.running = pending;
       slot.worker.ref();
-      const { bytes } = pending.job;
-      // Transfer the body's buffer when the view spans all of it (a body read by `readBodyCapped` does).
+      // Transfer the body's buffer: as it is when the view spans all of it (a body from `readBodyCapped` does),
+      // else a copy of just the view (posting a view would copy the whole buffer behind it).
+      const { bytes, target } = pending.job;
       const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-      const transfer = whole && bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
-      slot.worker.postMessage(pending.job, transfer);
+      const own = whole && bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes);
+      slot.worker.postMessage({ bytes: own, target } satisfies IngestJob, [own.buffer as ArrayBuffer]);
     }
   }
 

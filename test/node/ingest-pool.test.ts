@@ -37,6 +37,17 @@ describe("createIngestPool", () => {
     expect((await result).ok).toBe(true);
   });
 
+  it("sends a copy of just the view when the body is part of a larger buffer, leaving that buffer alone", async () => {
+    const p = pool({ size: 1 });
+    const text = bytesOf(makeSnapshot());
+    const larger = new Uint8Array(text.length + 20);
+    larger.set(text, 10);
+    const view = larger.subarray(10, 10 + text.length);
+    const result = await p.ingest(view, target);
+    expect(result.ok).toBe(true);
+    expect(larger.byteLength).toBe(text.length + 20);
+  });
+
   it("starts threads on demand, never more than its size, and reuses them", async () => {
     const p = pool({ size: 2 });
     expect(p.threads).toBe(0);
