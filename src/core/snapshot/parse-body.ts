@@ -1,7 +1,8 @@
 /**
  * Request body bytes → a JSON value. Strict UTF-8 (RFC 8259 §8.1: JSON exchanged between systems is UTF-8),
- * one leading byte order mark tolerated because some producers write one. Validation of the value's shape is
- * `validateSnapshot`'s job; this only answers "is it JSON at all" (HTTP 400 when not).
+ * one leading byte order mark tolerated because some producers write one, at most 64 levels of nesting.
+ * Validation of the value's shape is `validateSnapshot`'s job; this only answers "is it JSON at all" (HTTP 400
+ * when not).
  */
 import { tooDeepAt } from "./json-text.ts";
 import { SNAPSHOT_LIMITS } from "./limits.ts";
