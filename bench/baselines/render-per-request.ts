@@ -21,7 +21,7 @@ const snapshots = JSON.parse(readFileSync(process.argv[3]!, "utf8")) as Snapshot
 const org: OrgState = { manifest: emptyManifest(snapshots[0]!), schedules: new Map() };
 for (const s of snapshots) {
   const events = expandSnapshot(s);
-  const history = advanceHistory({}, events, 1_790_000_000);
+  const history = advanceHistory(new Map(), events, 1_790_000_000);
   org.schedules.set(
     s.schedule.id,
     loadSchedule({ format: 1, snapshot: s, history, receivedAt: 1_790_000_000 }, events),

@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   "invalid_json",
   "unsupported_media_type",
   "payload_too_large",
+  "request_timeout",
   "invalid_snapshot",
   "stale_revision",
   "not_found",
@@ -32,21 +33,21 @@ export class ServiceError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetail[];
   readonly extra: Record<string, unknown>;
-  /** For `unavailable` and `rate_limited`: when to try again, in whole seconds (the `Retry-After` header). */
-  readonly retryAfterSeconds: number | undefined;
+  /** Response headers the protocol asks for with this error (e.g. `Accept-Encoding` on a 415). */
+  readonly headers: Record<string, string>;
 
   constructor(
     code: ErrorCode,
     message: string,
     details: ErrorDetail[] = [],
     extra: Record<string, unknown> = {},
-    retryAfterSeconds?: number,
+    headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "ServiceError";
     this.code = code;
     this.details = details;
     this.extra = extra;
-    this.retryAfterSeconds = retryAfterSeconds;
+    this.headers = headers;
   }
 }

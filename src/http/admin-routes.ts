@@ -2,16 +2,16 @@
  * The admin API (CONTRACT.md "Admin API"), behind bearer auth: publish, retire, look up, rotate, regenerate.
  */
 import { Hono } from "hono";
-import { sha256Hex } from "../core/digest.ts";
 import { ServiceError } from "../core/errors.ts";
 import type { FetchLog } from "../core/fetch-log.ts";
 import type { FeedService } from "../core/publish/feed-service.ts";
 import { personFeedKey, scheduleFeedKey } from "../core/publish/keys.ts";
-import type { Maintenance, RegenerateScope } from "../core/publish/maintenance.ts";
-import { parseJsonBody } from "../core/snapshot/parse-body.ts";
-import { validateSnapshot } from "../core/snapshot/validate.ts";
+import type { Maintenance } from "../core/publish/maintenance.ts";
+import { ID } from "../core/snapshot/field-checks.ts";
+import { ingestSnapshot, type Ingest } from "../core/snapshot/ingest.ts";
 import { personView, scheduleView } from "./admin-views.ts";
-import { isJsonMediaType, readBodyCapped } from "./read-body.ts";
+import { readJsonRequest } from "./json-request.ts";
+import { parseRegenerateScope } from "./regenerate-scope.ts";
 
 export interface AdminDeps {
   service: FeedService;
@@ -20,66 +20,31 @@ export interface AdminDeps {
   publicUrl: string;
   /** Largest accepted snapshot body, in bytes. */
   maxSnapshotBytes: number;
+  /** Parses and validates publish bodies; default {@link ingestSnapshot}, in process (Node passes a worker pool). */
+  ingest?: Ingest;
+  /** Longest wait for the next chunk of a request body, in ms; default 10 s (`BODY_IDLE_TIMEOUT_MS`). */
+  bodyIdleTimeoutMs?: number;
 }
-
-const ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 function ids(...values: string[]): void {
   for (const v of values) if (!ID.test(v)) throw new ServiceError("not_found", "No such resource.");
 }
 
-async function jsonBody(request: Request, limit: number): Promise<unknown> {
-  if (!isJsonMediaType(request.headers.get("content-type") ?? undefined)) {
-    throw new ServiceError("unsupported_media_type", "The body must be `application/json` (UTF-8).");
-  }
-  const parsed = parseJsonBody(await readBodyCapped(request, limit));
-  if (!parsed.ok) throw new ServiceError("invalid_json", parsed.message);
-  return parsed.value;
-}
-
-function regenerateScope(value: unknown): RegenerateScope {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new ServiceError("bad_request", "The body must be a JSON object.", [
-      { path: "$", message: "must be an object" },
-    ]);
-  }
-  const scope: RegenerateScope = {};
-  const details = [];
-  for (const [field, v] of Object.entries(value)) {
-    if (field !== "org" && field !== "schedule" && field !== "person") {
-      details.push({ path: `$.${field}`, message: `unknown field \`${field}\`` });
-    } else if (typeof v !== "string" || !ID.test(v)) {
-      details.push({
-        path: `$.${field}`,
-        message: `\`${field}\` must be an id of 1–64 characters [A-Za-z0-9._-]`,
-      });
-    } else scope[field] = v;
-  }
-  if (details.length > 0)
-    throw new ServiceError("bad_request", "The regeneration scope is not valid.", details);
-  return scope;
-}
-
 /** The admin routes, to mount behind `requireAdmin`. */
 export function createAdminRoutes(deps: AdminDeps): Hono {
-  const { service, maintenance, fetchLog, publicUrl } = deps;
+  const { service, maintenance, fetchLog, publicUrl, ingest = ingestSnapshot } = deps;
   const app = new Hono();
 
   app.put("/admin/orgs/:org/schedules/:schedule", async (c) => {
     const { org, schedule } = c.req.param();
     ids(org, schedule);
-    const value = await jsonBody(c.req.raw, deps.maxSnapshotBytes);
-    const result = validateSnapshot(value, { org, schedule });
-    if (!result.ok) {
-      const n = result.details.length;
-      throw new ServiceError(
-        "invalid_snapshot",
-        `The snapshot has ${n} problem${n === 1 ? "" : "s"}.`,
-        result.details,
-      );
-    }
-    const hash = await sha256Hex(JSON.stringify(result.snapshot));
-    return c.json(await service.publish(result.snapshot, hash));
+    const body = await readJsonRequest(c.req.raw, {
+      limit: deps.maxSnapshotBytes,
+      idleTimeoutMs: deps.bodyIdleTimeoutMs,
+    });
+    const result = await ingest(body, { org, schedule });
+    if (!result.ok) throw new ServiceError(result.error.code, result.error.message, result.error.details);
+    return c.json(await service.publish(result.snapshot, result.hash));
   });
 
   app.delete("/admin/orgs/:org/schedules/:schedule", async (c) => {
@@ -115,14 +80,12 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
   });
 
   app.post("/admin/regenerate", async (c) => {
-    const raw = await readBodyCapped(c.req.raw, 64 * 1024);
-    let scope: RegenerateScope = {};
-    if (raw.length > 0) {
-      const parsed = parseJsonBody(raw);
-      if (!parsed.ok) throw new ServiceError("invalid_json", parsed.message);
-      scope = regenerateScope(parsed.value);
-    }
-    const job = maintenance.regenerate(scope);
+    const body = await readJsonRequest(c.req.raw, {
+      limit: 64 * 1024,
+      emptyAllowed: true,
+      idleTimeoutMs: deps.bodyIdleTimeoutMs,
+    });
+    const job = maintenance.regenerate(parseRegenerateScope(body));
     return c.json({ job }, 202, { location: `/admin/jobs/${job.id}` });
   });
 

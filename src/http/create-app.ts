@@ -48,6 +48,8 @@ export function createApp(deps: AppDeps): Hono {
         path: route === "feed" ? "/feeds/…" : redactTokens(path),
         status: c.res.status,
         ms: Math.round(performance.now() - started),
+        // What an expected failure was (a 408 says whether the body stalled or the client left).
+        ...(c.error instanceof ServiceError && { error: c.error.message }),
       });
     }
   });

@@ -10,6 +10,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_json: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  request_timeout: 408,
   invalid_snapshot: 422,
   stale_revision: 409,
   not_found: 404,
@@ -26,14 +27,12 @@ export function errorResponse(error: ServiceError, headers: Record<string, strin
   const body = {
     error: { code: error.code, message: error.message, details: error.details, ...error.extra },
   };
-  const retry: Record<string, string> =
-    error.retryAfterSeconds === undefined ? {} : { "retry-after": String(error.retryAfterSeconds) };
   return new Response(JSON.stringify(body), {
     status: STATUS_BY_CODE[error.code],
     headers: {
       "content-type": "application/json; charset=utf-8",
       "cache-control": "no-store",
-      ...retry,
+      ...error.headers,
       ...headers,
     },
   });

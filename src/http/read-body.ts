@@ -1,10 +1,22 @@
 /**
- * Reads a request body with a hard size cap, so an oversized upload costs at most `limit` bytes of memory.
+ * Reads a request body with a hard size cap, so an oversized upload costs at most `limit` bytes of memory, and an
+ * idle timeout, so a client that stops sending cannot hold a request open. A body that never fully arrives
+ * (timeout, or the client closing early) is a `request_timeout` (408), never an internal error.
  */
 import { ServiceError } from "../core/errors.ts";
 
-/** Reads at most `limit` bytes; throws `payload_too_large` past it (early when Content-Length says so). */
-export async function readBodyCapped(request: Request, limit: number): Promise<Uint8Array> {
+/** Default longest wait for the next chunk of a body, in milliseconds. */
+export const BODY_IDLE_TIMEOUT_MS = 10_000;
+
+/**
+ * Reads at most `limit` bytes; throws `payload_too_large` past it (early when Content-Length says so), and
+ * `request_timeout` when no chunk arrives for `idleTimeoutMs` or the connection ends before the body does.
+ */
+export async function readBodyCapped(
+  request: Request,
+  limit: number,
+  idleTimeoutMs = BODY_IDLE_TIMEOUT_MS,
+): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   const tooLarge = () =>
     new ServiceError("payload_too_large", `The body is larger than the limit of ${limit} bytes.`, [], {
@@ -16,7 +28,7 @@ export async function readBodyCapped(request: Request, limit: number): Promise<U
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await nextChunk(reader, idleTimeoutMs);
     if (done) break;
     total += value.byteLength;
     if (total > limit) {
@@ -34,11 +46,35 @@ export async function readBodyCapped(request: Request, limit: number): Promise<U
   return out;
 }
 
-/** True for `application/json` (any case, optional `charset=utf-8` and other parameters). */
-export function isJsonMediaType(contentType: string | undefined): boolean {
-  if (!contentType) return false;
-  const [type, ...params] = contentType.split(";").map((p) => p.trim().toLowerCase());
-  if (type !== "application/json") return false;
-  const charset = params.find((p) => p.startsWith("charset="));
-  return charset === undefined || charset.replace(/"/g, "") === "charset=utf-8";
+/** The next chunk, or a `request_timeout` when it takes longer than `ms` or the stream breaks (client gone). */
+function nextChunk(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  ms: number,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reader.cancel().catch(() => {});
+      reject(
+        new ServiceError(
+          "request_timeout",
+          `The request body stopped arriving: nothing was received for ${ms / 1000} s.`,
+        ),
+      );
+    }, ms);
+    reader.read().then(
+      (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      },
+      () => {
+        clearTimeout(timer);
+        reject(
+          new ServiceError(
+            "request_timeout",
+            "The request body ended early: the connection closed before all of it arrived.",
+          ),
+        );
+      },
+    );
+  });
 }

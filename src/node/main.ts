@@ -31,6 +31,16 @@ try {
 }
 const { service, adminSecret } = running!;
 
+const stop = (signal: string) => {
+  say(`shiftfeed: ${signal}, closing`);
+  running!.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.once("SIGINT", () => stop("SIGINT"));
+process.once("SIGTERM", () => stop("SIGTERM"));
+
 say(`shiftfeed listening on ${running!.url} (public URL ${config.publicUrl}), data in ${config.dataDir}`);
 if (adminSecret.file === null) say("Admin token: from ADMIN_TOKEN.");
 else if (adminSecret.created)
@@ -59,13 +69,3 @@ if (running!.demoLoaded > 0) {
 say(
   `Look up any person's link: curl -H "Authorization: Bearer <admin token>" ${config.publicUrl}/admin/orgs/<org>/people/<person>`,
 );
-
-const stop = (signal: string) => {
-  say(`shiftfeed: ${signal}, closing`);
-  running.close().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
-process.once("SIGINT", () => stop("SIGINT"));
-process.once("SIGTERM", () => stop("SIGTERM"));

@@ -1,6 +1,7 @@
 /**
  * Wires the Node runtime: filesystem store, secrets from the environment or `DATA_DIR`, the feed service,
- * the daily window roll, and the Hono app on a Node HTTP server with timeouts against slow clients.
+ * the daily window roll, snapshot ingest in worker threads, and the Hono app on a Node HTTP server with timeouts
+ * against slow clients.
  *
  * Start-up order: the data dir is checked and locked before anything reads or writes it (a second process is
  * refused untouched), then the port is bound (a port in use fails before any work), then the store is opened
@@ -23,6 +24,7 @@ import { createFsStore } from "../store/fs.ts";
 import { answerClientErrors } from "./client-errors.ts";
 import { lockDataDir, prepareDataDir } from "./data-dir.ts";
 import { loadDemo } from "./demo.ts";
+import { createIngestPool } from "./ingest-pool.ts";
 import { loadSecret, type LoadedSecret } from "./secrets.ts";
 
 /** How often the window roll checks whether a calendar day has turned somewhere (cheap when not). */
@@ -42,6 +44,8 @@ export interface StartOptions {
   logger: Logger;
   /** Milliseconds since the epoch; tests drive time with it. Default `Date.now`. */
   clock?: () => number;
+  /** Longest wait for the next chunk of an admin request body, in ms. Default 10 s; tests shorten it. */
+  bodyIdleTimeoutMs?: number;
 }
 
 /** While the service loads: every request gets this (never an empty calendar, never a 404). */
@@ -87,9 +91,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
   );
   let rollTimer: ReturnType<typeof setInterval> | undefined;
   let maintenance: Maintenance | undefined;
+  let ingestPool: { close(): Promise<void> } | undefined;
   const close = async () => {
     clearInterval(rollTimer);
     await maintenance?.close();
+    await ingestPool?.close();
     await new Promise<void>((resolve, reject) => {
       http.close((error) => {
         lock.release();
@@ -101,10 +107,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
   };
   try {
     await listen(http, config.port, config.host);
-    const loaded = await load(config, clock, logger, metrics);
+    const loaded = await load(config, clock, logger, metrics, options);
     fetch = loaded.app.fetch;
     rollTimer = loaded.rollTimer;
     maintenance = loaded.maintenance;
+    ingestPool = loaded.ingestPool;
     const port = (http.address() as AddressInfo).port;
     return {
       url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
@@ -122,7 +129,13 @@ export async function startServer(config: Config, options: StartOptions): Promis
 }
 
 /** Opens the store and the service on a locked data dir, and builds the app. */
-async function load(config: Config, clock: () => number, logger: Logger, metrics: Metrics) {
+async function load(
+  config: Config,
+  clock: () => number,
+  logger: Logger,
+  metrics: Metrics,
+  options: StartOptions,
+) {
   const store = await createFsStore({ dir: join(config.dataDir, "store") });
   if (store.removedTempFiles > 0) logger.warn("store_temp_files_removed", { count: store.removedTempFiles });
   const adminSecret = await loadSecret(config.dataDir, "admin-token", config.adminToken);
@@ -152,7 +165,10 @@ async function load(config: Config, clock: () => number, logger: Logger, metrics
     "Organizations with published schedules",
     () => service.orgIds().length,
   );
+  const ingestPool = createIngestPool({ logger });
   const app = createApp({
+    ingest: ingestPool.ingest,
+    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
     service,
     maintenance,
     tokens,
@@ -164,5 +180,5 @@ async function load(config: Config, clock: () => number, logger: Logger, metrics
     metrics,
     newId: randomUUID,
   });
-  return { app, service, maintenance, adminSecret, demoLoaded, rollTimer };
+  return { app, service, maintenance, adminSecret, demoLoaded, rollTimer, ingestPool };
 }

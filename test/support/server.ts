@@ -93,6 +93,8 @@ export interface HarnessOptions {
   demo?: boolean;
   /** Start time of the clock, ms since the epoch. Default {@link T0}. */
   now?: number;
+  /** Longest wait for the next chunk of an admin request body, in ms (the server's default is 10 s). */
+  bodyIdleTimeoutMs?: number;
 }
 
 /** A feed fetched with no Accept-Encoding: the identity bytes and their validators. */
@@ -155,7 +157,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   });
   const clock = { now: options.now ?? T0 };
-  let running = await startServer(config, { logger, clock: () => clock.now });
+  const start = { logger, clock: () => clock.now, bodyIdleTimeoutMs: options.bodyIdleTimeoutMs };
+  let running = await startServer(config, start);
 
   const record = async (promise: Promise<Reply>): Promise<Reply> => {
     const reply = await promise;
@@ -213,7 +216,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async restart() {
       await running.close();
-      running = await startServer(config, { logger, clock: () => clock.now });
+      running = await startServer(config, start);
       return running.url;
     },
     storeListing: () => listFiles(join(dataDir, "store")),

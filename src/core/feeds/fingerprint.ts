@@ -1,7 +1,33 @@
 /**
- * A fast, deterministic 53-bit string hash (cyrb53) for change detection between revisions.
- * Not a security boundary: collisions only cost a missed SEQUENCE bump, with odds of about 2^-53.
+ * Change detection between revisions: an unambiguous encoding of a list of values, and a fast deterministic
+ * 53-bit hash (cyrb53) of it. The encoding is injective (every value carries its kind and length, so no value
+ * can imitate a separator); the hash is not a security boundary: a collision costs a missed SEQUENCE bump, with
+ * odds of about 2^-53 for values nobody chose to collide.
  */
+
+/** A value {@link encodeFields} can encode: text, a number, an absent optional, or a list of texts. */
+export type Field = string | number | undefined | readonly string[];
+
+/**
+ * Encodes values so that different lists never give the same text: `s<length>:<text>` for a string,
+ * `n<length>:<digits>` for a number, `u` for `undefined`, `l<count>:` followed by the items for a list.
+ * @example encodeFields(["a,b", undefined, 3]) // "s3:a,bun1:3"
+ */
+export function encodeFields(values: readonly Field[]): string {
+  let out = "";
+  for (const value of values) {
+    if (value === undefined) out += "u";
+    else if (typeof value === "string") out += `s${value.length}:${value}`;
+    else if (typeof value === "number") {
+      const text = String(value);
+      out += `n${text.length}:${text}`;
+    } else {
+      out += `l${value.length}:`;
+      for (const item of value) out += `s${item.length}:${item}`;
+    }
+  }
+  return out;
+}
 
 /** 14 lower-case hex characters identifying `text`. */
 export function fingerprint(text: string): string {

@@ -1,6 +1,8 @@
 /**
  * Per-assignment revision history: what lets `SEQUENCE`, `LAST-MODIFIED` and `DTSTAMP` move when, and only
  * when, an assignment changed. It is stored with each schedule revision and survives restarts.
+ *
+ * Assignment ids are map keys, never object properties: `constructor`, `__proto__` and `toString` are valid ids.
  */
 import type { ExpandedEvent } from "./events.ts";
 
@@ -15,7 +17,7 @@ export interface HistoryEntry {
 }
 
 /** Change records by assignment id. */
-export type History = Record<string, HistoryEntry>;
+export type History = Map<string, HistoryEntry>;
 
 /** Removed assignments are remembered this long (seconds), so a returning id still gets a higher SEQUENCE. */
 export const TOMBSTONE_SECONDS = 400 * 86_400;
@@ -24,20 +26,25 @@ export const TOMBSTONE_SECONDS = 400 * 86_400;
  * The history after a new revision: unchanged assignments keep their entry as is, changed ones get
  * `seq + 1` and `modified = now`, new ones start at 0, removed ones become tombstones.
  */
-export function advanceHistory(prev: History, events: readonly ExpandedEvent[], nowSeconds: number): History {
-  const next: History = {};
+export function advanceHistory(
+  prev: ReadonlyMap<string, HistoryEntry>,
+  events: readonly ExpandedEvent[],
+  nowSeconds: number,
+): History {
+  const next: History = new Map();
   for (const { facts, fp } of events) {
-    const old = prev[facts.assignmentId];
-    if (!old) next[facts.assignmentId] = { fp, seq: 0, created: nowSeconds, modified: nowSeconds };
-    else if (old.fp === fp) next[facts.assignmentId] = old;
-    else next[facts.assignmentId] = { fp, seq: old.seq + 1, created: old.created, modified: nowSeconds };
+    const id = facts.assignmentId;
+    const old = prev.get(id);
+    if (!old) next.set(id, { fp, seq: 0, created: nowSeconds, modified: nowSeconds });
+    else if (old.fp === fp) next.set(id, old);
+    else next.set(id, { fp, seq: old.seq + 1, created: old.created, modified: nowSeconds });
   }
-  for (const [id, old] of Object.entries(prev)) {
-    if (id in next) continue;
+  for (const [id, old] of prev) {
+    if (next.has(id)) continue;
     if (old.fp === "") {
-      if (nowSeconds - old.modified < TOMBSTONE_SECONDS) next[id] = old;
+      if (nowSeconds - old.modified < TOMBSTONE_SECONDS) next.set(id, old);
     } else {
-      next[id] = { fp: "", seq: old.seq, created: old.created, modified: nowSeconds };
+      next.set(id, { fp: "", seq: old.seq, created: old.created, modified: nowSeconds });
     }
   }
   return next;

@@ -5,9 +5,10 @@
 import ical, { foldLines, ICalCalendarMethod, ICalEvent, type ICalCalendar } from "ical-generator";
 import { LRUCache } from "lru-cache";
 import type { EventFacts } from "../feeds/events.ts";
+import { writtenInUtc } from "../feeds/timing.ts";
 import type { HistoryEntry } from "../feeds/history.ts";
 import { buildVtimezone } from "../time/vtimezone.ts";
-import { cleanText, escapeText } from "./text.ts";
+import { escapeText, groupDigits } from "./text.ts";
 import { WallClockDate } from "./wall-clock-date.ts";
 
 /** PRODID of every feed (RFC 5545 §3.7.3). */
@@ -38,12 +39,18 @@ const utc = (seconds: number) => new Date(seconds * 1000);
 /** Midnight UTC of a `YYYY-MM-DD` date: ical-generator writes DATE values from UTC getters when no zone is set. */
 const utcDate = (date: string) => new Date(`${date}T00:00:00Z`);
 
+/** "A, B, C" or, past the listed ones, "A, B, … J and 1,989 others" (never longer however big the shift). */
+function colleaguesText({ colleagues, otherColleagues: others }: EventFacts): string {
+  const names = colleagues.join(", ");
+  return others === 0 ? names : `${names} and ${groupDigits(others)} ${others === 1 ? "other" : "others"}`;
+}
+
 function description(facts: EventFacts, view: FeedDocument["view"]): string {
   const lines = [`Schedule: ${facts.scheduleName}`];
   if (view === "schedule") lines.push(`Who: ${facts.personName}`);
-  if (facts.colleagues.length > 0) lines.push(`With: ${facts.colleagues.join(", ")}`);
+  if (facts.colleagues.length > 0) lines.push(`With: ${colleaguesText(facts)}`);
   if (facts.note !== undefined) lines.push(`Note: ${facts.note}`);
-  return cleanText(lines.join("\n"));
+  return lines.join("\n");
 }
 
 /** A sort key: start (UTC, or the date for all-day events), then UID. */
@@ -86,11 +93,6 @@ export function createEventBlockCache(maxChars: number): EventBlockCache {
   return new LRUCache<string, string>({ maxSize: maxChars, sizeCalculation: (s) => Math.max(1, s.length) });
 }
 
-/** Whether an event is written in UTC: its start or end is a local time that occurs twice. */
-function isAmbiguous(timing: EventFacts["timing"]): boolean {
-  return !timing.allDay && (timing.start.kind === "ambiguous" || timing.end.kind === "ambiguous");
-}
-
 /** One folded `BEGIN:VEVENT … END:VEVENT` block; ical-generator ends it with CRLF. */
 function eventBlock(
   calendar: ICalCalendar,
@@ -103,7 +105,7 @@ function eventBlock(
   if (hit !== undefined) return hit;
   const summary = view === "schedule" ? `${facts.shiftName}: ${facts.personName}` : facts.shiftName;
   const timing = facts.timing;
-  const ambiguous = isAmbiguous(timing);
+  const ambiguous = writtenInUtc(timing);
   const [start, end] = timing.allDay
     ? [utcDate(timing.startDate), utcDate(timing.endDateExclusive)]
     : ambiguous
@@ -119,14 +121,14 @@ function eventBlock(
       stamp: utc(meta.modified),
       created: utc(meta.created),
       lastModified: utc(meta.modified),
-      summary: cleanText(summary),
+      summary,
       description: description(facts, view),
       start,
       end,
       allDay: timing.allDay,
       // No zone for all-day events (DATE values) and ambiguous local times (written in UTC).
       timezone: timing.allDay || ambiguous ? null : facts.zone,
-      ...(facts.location === undefined ? {} : { location: cleanText(facts.location) }),
+      ...(facts.location === undefined ? {} : { location: facts.location }),
     },
     calendar,
   );
@@ -154,7 +156,7 @@ export function renderFeed(doc: FeedDocument, cache: EventBlockCache | null = nu
   // VTIMEZONEs in order of first use by a TZID-written event.
   const zones = new Set<string>();
   for (const { facts } of events)
-    if (!facts.timing.allDay && !isAmbiguous(facts.timing)) zones.add(facts.zone);
+    if (!facts.timing.allDay && !writtenInUtc(facts.timing)) zones.add(facts.zone);
   const parts = [head, calendarProperties(doc)];
   for (const zone of zones) {
     const range = years.get(zone)!;

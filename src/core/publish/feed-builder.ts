@@ -5,12 +5,13 @@
 import type { FeedDocument, FeedEvent } from "../ical/render-feed.ts";
 import type { ExpandedEvent } from "../feeds/events.ts";
 import { fingerprint } from "../feeds/fingerprint.ts";
+import { displayText } from "../ical/text.ts";
 import { addDays, localDateOf } from "../time/local-time.ts";
 import { parseFeedKey, type FeedKey } from "./keys.ts";
 import { schedulesOf, type LoadedSchedule, type OrgState } from "./org-state.ts";
 
 /** Bumped whenever rendering changes, so every feed is rendered again once after an upgrade. */
-export const RENDER_VERSION = 1;
+export const RENDER_VERSION = 3;
 
 /** The feed window around today, in days (CONTRACT.md: `FEED_PAST_DAYS` / `FEED_FUTURE_DAYS`). */
 export interface WindowSettings {
@@ -43,11 +44,16 @@ function toFeedEvents(
   const out: FeedEvent[] = [];
   for (const e of events) {
     if (!inWindow(e, w)) continue;
-    const meta = schedule.history[e.facts.assignmentId];
+    const meta = schedule.history.get(e.facts.assignmentId);
     if (!meta) throw new Error(`no history for assignment \`${e.facts.assignmentId}\``);
     out.push({ facts: e.facts, meta, fp: e.fp });
   }
   return out;
+}
+
+/** "Ana López, MD · St. Mary's Health": each part display text, so neither can reorder the other. */
+function calendarName(subject: string, orgName: string): string {
+  return `${displayText(subject)} · ${displayText(orgName)}`;
 }
 
 /** A feed's document plus the fingerprint of its input, or `null` when the feed no longer exists. */
@@ -74,7 +80,7 @@ export function buildFeed(
     windowEvents = toFeedEvents(schedule.events, schedule, windowFor(zone, nowMs, settings));
     doc = {
       view: "schedule",
-      name: `${schedule.snapshot.schedule.name} · ${orgName}`,
+      name: calendarName(schedule.snapshot.schedule.name, orgName),
       zone,
       refreshSeconds: settings.refreshSeconds,
       events: windowEvents,
@@ -90,7 +96,7 @@ export function buildFeed(
     );
     doc = {
       view: "person",
-      name: `${latest.names.get(id) ?? id} · ${orgName}`,
+      name: calendarName(latest.names.get(id) ?? id, orgName),
       zone: schedules[0]!.snapshot.schedule.timezone,
       refreshSeconds: settings.refreshSeconds,
       events: windowEvents,

@@ -119,7 +119,7 @@ export class FeedService {
       const nowMs = this.deps.clock();
       const prevHistory =
         live?.schedules.get(sid)?.history ??
-        (current ? (await readScheduleState(this.deps.store, current.stateKey)).history : {});
+        (current ? (await readScheduleState(this.deps.store, current.stateKey)).history : new Map());
       const { draft, state, stateKey, keys } = draftPublish(
         live,
         snapshot,

@@ -77,7 +77,7 @@ export class Maintenance {
     const plan = this.scopeKeys(scope);
     const key = JSON.stringify([scope.org ?? null, scope.schedule ?? null, scope.person ?? null]);
     if (this.#closing.signal.aborted)
-      throw new ServiceError("unavailable", "The service is shutting down.", [], {}, 5);
+      throw new ServiceError("unavailable", "The service is shutting down.", [], {}, { "retry-after": "5" });
     const same = this.#queue.find((q) => q.key === key);
     if (same) return { ...same.job };
     const pending = this.#queue.length + (this.#running ? 1 : 0);
@@ -87,7 +87,7 @@ export class Maintenance {
         `${pending} regenerations are already queued or running; try again later.`,
         [],
         {},
-        QUEUE_FULL_RETRY_SECONDS,
+        { "retry-after": String(QUEUE_FULL_RETRY_SECONDS) },
       );
     }
     const total = [...plan.values()].reduce((n, keys) => n + keys.length, 0);

@@ -63,6 +63,7 @@ export interface OrgManifest {
 export interface ScheduleState {
   format: 1;
   snapshot: Snapshot;
+  /** Change records by assignment id (stored as `[id, entry]` pairs: see `persistence.ts`). */
   history: History;
   receivedAt: number;
 }

@@ -3,6 +3,7 @@
  * startup, writing a schedule state, and finding keys no manifest refers to.
  */
 import type { BlobStore } from "../../store/blob-store.ts";
+import { encodeHistory, readStoredHistory } from "../feeds/history-codec.ts";
 import { gunzip, gzip } from "./compress.ts";
 import { FEEDS_PREFIX, manifestKey, ORGS_PREFIX } from "./keys.ts";
 import { decodeManifest, referencedKeys, type OrgManifest, type ScheduleState } from "./manifest.ts";
@@ -11,16 +12,23 @@ import { loadSchedule, type OrgState } from "./org-state.ts";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** A stored schedule state. @throws Error naming the key when it is missing. */
+/**
+ * A stored schedule state, its history read from either stored form (see `history-codec.ts`).
+ * @throws Error naming the key when it is missing.
+ */
 export async function readScheduleState(store: BlobStore, key: string): Promise<ScheduleState> {
   const bytes = await store.get(key);
   if (!bytes) throw new Error(`schedule state \`${key}\` is missing from the store`);
-  return JSON.parse(decoder.decode(await gunzip(bytes))) as ScheduleState;
+  const stored = JSON.parse(decoder.decode(await gunzip(bytes))) as Omit<ScheduleState, "history"> & {
+    history: unknown;
+  };
+  return { ...stored, history: readStoredHistory(stored.history, stored.snapshot) };
 }
 
-/** Stores a schedule state as gzip-compressed JSON. */
+/** Stores a schedule state as gzip-compressed JSON, its history as `[id, entry]` pairs. */
 export async function writeScheduleState(store: BlobStore, key: string, state: ScheduleState): Promise<void> {
-  await store.put(key, await gzip(encoder.encode(JSON.stringify(state))));
+  const stored = { ...state, history: encodeHistory(state.history) };
+  await store.put(key, await gzip(encoder.encode(JSON.stringify(stored))));
 }
 
 /** Every organization in the store, with its live schedules loaded and expanded. */

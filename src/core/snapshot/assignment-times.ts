@@ -7,6 +7,7 @@ import { validDate, validTime } from "./field-checks.ts";
 import type { Json } from "./json-value.ts";
 import { SNAPSHOT_LIMITS } from "./limits.ts";
 import type { Report } from "./problem-report.ts";
+import { show } from "./show.ts";
 
 /** What we know about a shift for checking its assignments; absent fields were missing or invalid. */
 export interface ShiftFacts {
@@ -20,10 +21,7 @@ export function checkAssignmentTimes(a: Json, i: number, shiftId: string, shift:
   if (shift.allDay) {
     for (const key of ["start", "end"] as const) {
       if (a[key] !== undefined) {
-        report.add(
-          ["assignments", i, key],
-          `\`${key}\` cannot override the all-day shift ${JSON.stringify(shiftId)}`,
-        );
+        report.add(["assignments", i, key], `\`${key}\` cannot override the all-day shift ${show(shiftId)}`);
       }
     }
   }
@@ -35,7 +33,7 @@ export function checkAssignmentTimes(a: Json, i: number, shiftId: string, shift:
   const days = dayNumber(endDate) - dayNumber(date);
   const at = ["assignments", i, "endDate"];
   if (days < 0) {
-    report.add(at, `\`endDate\` must be on or after \`date\` (${date}), got ${JSON.stringify(endDate)}`);
+    report.add(at, `\`endDate\` must be on or after \`date\` (${date}), got ${show(endDate)}`);
     return;
   }
 

@@ -7,6 +7,7 @@ import { checkAssignmentTimes, type ShiftFacts } from "./assignment-times.ts";
 import { idProblem, validTime } from "./field-checks.ts";
 import { isRecord, type Json } from "./json-value.ts";
 import type { Report } from "./problem-report.ts";
+import { show } from "./show.ts";
 
 /**
  * Reports every cross-record problem of `value`. Lists named in `oversized` were already rejected for their
@@ -40,7 +41,7 @@ export function checkRelations(
       if (idProblem(personId) === undefined) {
         report.add(
           ["assignments", i, "personId"],
-          `\`personId\` ${JSON.stringify(personId)} names no entry of \`people\``,
+          `\`personId\` ${show(personId)} names no entry of \`people\``,
         );
       }
     }
@@ -48,10 +49,7 @@ export function checkRelations(
     const facts = shiftFacts.get(shiftId);
     if (facts !== undefined) checkAssignmentTimes(a, i, shiftId, facts, report);
     else if (!shiftFacts.has(shiftId) && idProblem(shiftId) === undefined) {
-      report.add(
-        ["assignments", i, "shiftId"],
-        `\`shiftId\` ${JSON.stringify(shiftId)} names no entry of \`shifts\``,
-      );
+      report.add(["assignments", i, "shiftId"], `\`shiftId\` ${show(shiftId)} names no entry of \`shifts\``);
     }
   }
 }
@@ -59,10 +57,7 @@ export function checkRelations(
 function checkExpected(value: Json, key: "organization" | "schedule", want: string, report: Report) {
   const got = isRecord(value[key]) ? value[key]["id"] : undefined;
   if (typeof got === "string" && got !== want) {
-    report.add(
-      [key, "id"],
-      `\`id\` must match the ${key} in the URL (${JSON.stringify(want)}), got ${JSON.stringify(got)}`,
-    );
+    report.add([key, "id"], `\`id\` must match the ${key} in the URL (${show(want)}), got ${show(got)}`);
   }
 }
 
@@ -79,7 +74,7 @@ function checkDuplicate(key: string, i: number, id: unknown, seen: Map<string, n
   if (typeof id !== "string") return;
   const first = seen.get(id);
   if (first === undefined) seen.set(id, i);
-  else report.add([key, i, "id"], `\`id\` ${JSON.stringify(id)} duplicates $.${key}[${first}].id`);
+  else report.add([key, i, "id"], `\`id\` ${show(id)} duplicates $.${key}[${first}].id`);
 }
 
 /** Checks `allDay` against `start`/`end`, and returns the facts assignments need, by shift id. */

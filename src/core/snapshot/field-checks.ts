@@ -5,40 +5,16 @@
  */
 import { isSupportedZone } from "../time/local-time.ts";
 import { SNAPSHOT_LIMITS } from "./limits.ts";
-
-/** Renders an input value for a message: strings quoted (and shortened), other values by kind. */
-export function show(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "string") {
-    const quoted = JSON.stringify(value);
-    return quoted.length > 60 ? `${quoted.slice(0, 56)}…" (${codePoints(value)} characters)` : quoted;
-  }
-  if (typeof value === "object") return "an object";
-  if (typeof value === "number") return `${typeof value} ${JSON.stringify(value) ?? String(value)}`;
-  return `${typeof value} ${String(value)}`;
-}
-
-/** Counts code points without allocating (a UTF-16 surrogate pair is one character). */
-function codePoints(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length - 1; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n--;
-        i++;
-      }
-    }
-  }
-  return n;
-}
+import { codePoints, show } from "./show.ts";
 
 // In a `u` regex a paired surrogate is one code point, so this matches only unpaired halves.
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
-/** Exactly the valid ids; also the zod fast path for `id` fields. */
-export const ID = new RegExp(`^[A-Za-z0-9._-]{1,${SNAPSHOT_LIMITS.maxIdLength}}$`);
+/**
+ * Exactly the valid ids; also the zod fast path for `id` fields and the check of ids in admin URLs.
+ * `.` and `..` are excluded: URL parsers remove them as dot-segments (RFC 3986 §5.2.4), so a feed, lookup or
+ * rotate URL could never name them.
+ */
+export const ID = new RegExp(`^(?!\\.\\.?$)[A-Za-z0-9._-]{1,${SNAPSHOT_LIMITS.maxIdLength}}$`);
 /** Exactly the valid wall-clock times `HH:MM`. */
 export const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 const DATE_SHAPE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -55,13 +31,27 @@ const INSTANT =
 /** Why `s` is not a valid id, or `undefined`. */
 export function idProblem(s: string): string | undefined {
   if (ID.test(s)) return undefined;
+  if (s === "." || s === "..") {
+    return `must not be "." or "..": URL parsers remove these from a path (RFC 3986 §5.2.4), so no URL could address it`;
+  }
   return `must be 1–${SNAPSHOT_LIMITS.maxIdLength} characters of A-Z a-z 0-9 . _ -, got ${show(s)}`;
 }
 
-/** Why `s` is not acceptable text of at most `max` characters, or `undefined`. */
+// A character that shows: anything but control (Cc), format (Cf: zero-width space, bidi controls, BOM),
+// separators and white space, and the default-ignorable characters that render as nothing (Hangul fillers,
+// variation selectors). A search for one, not a `^[…]*$` match, which would recurse per character.
+const VISIBLE = /[^\p{Cc}\p{Cf}\p{Z}\p{White_Space}\p{Default_Ignorable_Code_Point}]/u;
+
+/**
+ * Why `s` is not acceptable text of at most `max` characters, or `undefined`. With `nonBlank` (names) it must
+ * also show something: a name of only spaces, control or invisible characters renders as an empty calendar name.
+ */
 export function textProblem(s: string, max: number, nonBlank: boolean): string | undefined {
-  if (nonBlank && s.trim() === "") return `must not be empty or blank, got ${show(s)}`;
   if (s.length > max && codePoints(s) > max) return `must be at most ${max} characters, got ${codePoints(s)}`;
+  if (nonBlank && s === "") return "must not be empty";
+  if (nonBlank && !VISIBLE.test(s)) {
+    return `must contain a visible character, got ${show(s)}: only spaces, control or invisible formatting characters`;
+  }
   if (LONE_SURROGATE.test(s)) return "must be valid Unicode text (it contains an unpaired UTF-16 surrogate)";
   return undefined;
 }

@@ -3,7 +3,7 @@
  * property of a person (did you mean `email`?)"), in the same bare-problem style as `field-checks.ts`.
  */
 import type { z } from "zod";
-import { show } from "./field-checks.ts";
+import { show, showKey } from "./show.ts";
 import type { Path } from "./json-path.ts";
 import {
   assignmentSchema,
@@ -33,7 +33,7 @@ const KINDS: Record<string, string> = {
  * Turns one zod issue into located, field-naming messages. An unknown-keys issue becomes one detail per key,
  * at the key's own path, with a "did you mean" hint when a known property is one typo away.
  */
-export function issueDetails(issue: z.core.$ZodIssue): { path: Path; message: string }[] {
+export function issueDetails(issue: z.core.$ZodIssue): { path: Path; message: string | (() => string) }[] {
   const path = issue.path.filter((seg): seg is string | number => typeof seg !== "symbol");
   const last = path[path.length - 1];
   const field =
@@ -41,8 +41,11 @@ export function issueDetails(issue: z.core.$ZodIssue): { path: Path; message: st
       ? "the snapshot"
       : typeof last === "number"
         ? `\`${String(path[path.length - 2])}[${last}]\``
-        : `\`${last}\``;
+        : showKey(last);
+  // JSON has no `undefined`: an issue about one is about a property that is not there.
   const input = "input" in issue ? issue.input : undefined;
+  if (input === undefined && issue.code !== "unrecognized_keys")
+    return [{ path, message: `${field} is required` }];
 
   switch (issue.code) {
     case "unrecognized_keys": {
@@ -52,23 +55,24 @@ export function issueDetails(issue: z.core.$ZodIssue): { path: Path; message: st
         (container !== undefined ? SHAPES[container] : undefined)?.shape ?? snapshotSchema.shape,
       );
       const kind = (container !== undefined ? KINDS[container] : undefined) ?? "the snapshot";
-      return issue.keys.map((key) => {
-        const hint = closest(key, known);
-        return {
-          path: [...path, key],
-          message: `\`${key}\` is not a property of ${kind}${hint === undefined ? "" : ` (did you mean \`${hint}\`?)`}`,
-        };
-      });
+      // Worded lazily: a hostile object of a million unknown keys pays the hint search for the listed ones only.
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        message: () => {
+          const hint = closest(key, known);
+          return `${showKey(key)} is not a property of ${kind}${hint === undefined ? "" : ` (did you mean \`${hint}\`?)`}`;
+        },
+      }));
     }
     case "invalid_type":
-      if (input === undefined) return [{ path, message: `${field} is required` }];
       return [{ path, message: `${field} must be ${article(issue.expected)}, got ${show(input)}` }];
     case "invalid_value": {
-      const options = issue.values.map((v) => JSON.stringify(v)).join(", ");
+      const options = issue.values.map((v) => show(v)).join(", ");
       const want = issue.values.length === 1 ? options : `one of ${options}`;
       return [{ path, message: `${field} must be ${want}, got ${show(input)}` }];
     }
     default:
+      // `custom` and `invalid_format`: the schema's own rules, worded by `field-checks.ts`.
       return [{ path, message: `${field} ${issue.message}` }];
   }
 }

@@ -2,6 +2,7 @@
  * Locations inside a snapshot document: the `Path` type, the document order that sorts problems top to bottom,
  * and the `$.assignments[3].date` notation used in error details.
  */
+import { quote, SHOWN_CHARACTERS } from "./show.ts";
 
 /** A location inside the document: object keys and array indexes from the root. */
 export type Path = readonly (string | number)[];
@@ -44,12 +45,17 @@ export function comparePaths(a: Path, b: Path): number {
   return a.length - b.length;
 }
 
-/** `["assignments", 3, "date"]` → `$.assignments[3].date`; odd keys are quoted: `$["a b"]`. */
+const NAME = new RegExp(`^[A-Za-z_][A-Za-z0-9_]{0,${SHOWN_CHARACTERS - 1}}$`);
+
+/**
+ * `["assignments", 3, "date"]` → `$.assignments[3].date`; odd keys are quoted, long ones cut like any input
+ * shown in a message: `$["a b"]`, `$["xxxx…"]`.
+ */
 export function formatPath(path: Path): string {
   let out = "$";
   for (const seg of path) {
     if (typeof seg === "number") out += `[${seg}]`;
-    else out += /^[A-Za-z_][A-Za-z0-9_]*$/.test(seg) ? `.${seg}` : `[${JSON.stringify(seg)}]`;
+    else out += NAME.test(seg) ? `.${seg}` : `[${quote(seg, false)}]`;
   }
   return out;
 }

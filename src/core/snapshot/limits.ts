@@ -10,7 +10,7 @@ export const SNAPSHOT_FORMAT = "shiftfeed.snapshot/1";
 export const SNAPSHOT_LIMITS = {
   /** Longest id (organization, schedule, person, shift, assignment), in characters of `A-Za-z0-9._-`. */
   maxIdLength: 64,
-  /** Longest name (organization, schedule, person, shift); names must also be non-empty after trimming. */
+  /** Longest name (organization, schedule, person, shift); names must also contain a visible character. */
   maxNameLength: 200,
   /** Longest `email`, `phone` or `location`. */
   maxContactLength: 320,
@@ -29,6 +29,8 @@ export const SNAPSHOT_LIMITS = {
   maxAllDaySpanDays: 366,
   /** Longest timed assignment, in minutes of wall-clock time (7 days). */
   maxTimedMinutes: 7 * 24 * 60,
+  /** Deepest nesting of arrays and objects in a body (a snapshot uses 3); deeper bodies are not parsed. */
+  maxNesting: 64,
   /** Most problems listed in one result; the rest are summarised in one final detail. */
   maxDetails: 1_000,
 } as const;

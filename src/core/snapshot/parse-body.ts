@@ -1,10 +1,14 @@
 /**
  * Request body bytes → a JSON value. Strict UTF-8 (RFC 8259 §8.1: JSON exchanged between systems is UTF-8),
- * one leading byte order mark tolerated because some producers write one. Validation of the value's shape is
- * `validateSnapshot`'s job; this only answers "is it JSON at all" (HTTP 400 when not).
+ * one leading byte order mark tolerated because some producers write one, at most 64 levels of nesting.
+ * Validation of the value's shape is `validateSnapshot`'s job; this only answers "is it JSON at all" (HTTP 400
+ * when not).
  */
+import { tooDeepAt } from "./json-text.ts";
+import { SNAPSHOT_LIMITS } from "./limits.ts";
 
 export type BodyResult = { ok: true; value: unknown } | { ok: false; message: string };
+export type TextResult = { ok: true; text: string } | { ok: false; message: string };
 
 // `ignoreBOM: true` keeps a BOM in the output instead of silently eating it: we strip exactly one ourselves,
 // so a second BOM reaches JSON.parse and is reported.
@@ -12,25 +16,43 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Decodes a request body: strict UTF-8 (invalid sequences → error), one leading UTF-8 BOM is accepted and
- * skipped, then `JSON.parse`. Messages name the problem and, where known, its position.
+ * skipped, then `JSON.parse` (see {@link parseJsonText}). Messages name the problem and, where known, its position.
  *
  * @example
  * parseJsonBody(new TextEncoder().encode('{"a":1}')) // { ok: true, value: { a: 1 } }
  * parseJsonBody(new TextEncoder().encode('{"a":'))   // { ok: false, message: "body is not valid JSON: Unexpected end of JSON input" }
  */
 export function parseJsonBody(bytes: Uint8Array): BodyResult {
+  const decoded = decodeJsonText(bytes);
+  return decoded.ok ? parseJsonText(decoded.text) : decoded;
+}
+
+/** The text of a JSON body: strict UTF-8, one leading BOM skipped, not empty. */
+export function decodeJsonText(bytes: Uint8Array): TextResult {
   const hasBom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   const content = hasBom ? bytes.subarray(3) : bytes;
   if (content.length === 0) return { ok: false, message: "body is empty: expected a JSON document" };
-
-  let text: string;
   try {
-    text = decoder.decode(content);
+    return { ok: true, text: decoder.decode(content) };
   } catch {
     const offset = firstInvalidUtf8(content) + (hasBom ? 3 : 0);
     return { ok: false, message: `body is not valid UTF-8: invalid byte sequence at byte offset ${offset}` };
   }
+}
 
+/**
+ * `JSON.parse`, after refusing text that nests deeper than `SNAPSHOT_LIMITS.maxNesting` (RFC 8259 §9 lets a parser
+ * limit depth): a snapshot needs 3 levels, and a deep pile of brackets would cost seconds to build for nothing.
+ */
+export function parseJsonText(text: string): BodyResult {
+  const max = SNAPSHOT_LIMITS.maxNesting;
+  const deep = tooDeepAt(text, max);
+  if (deep >= 0) {
+    return {
+      ok: false,
+      message: `body nests arrays and objects more than ${max} levels deep (at position ${deep}); a snapshot needs 3`,
+    };
+  }
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {

@@ -1,30 +1,49 @@
 /**
- * The problem collector of one validation run: keeps at most `max` problems (so a hostile snapshot cannot make
- * the response huge), counts the rest, and lists what it kept in document order.
+ * The problem collector of one validation run: counts every problem, keeps the first `max` of them in document
+ * order (so a hostile snapshot cannot make the response huge, and what is listed is the top of the document
+ * whatever order the rules ran in), and says how many more there were.
  */
 import type { ErrorDetail } from "../errors.ts";
 import { comparePaths, formatPath, type Path } from "./json-path.ts";
 
-/** Collects problems up to `max`, then only counts; lists them in document order. */
+/** Counts problems and lists the first ones in document order. */
 export interface Report {
+  /** Every problem added, listed or not. */
   count: number;
-  add(path: Path, message: string): void;
+  /** Adds a problem; a message that costs something to word (a "did you mean" search) can be passed as a
+   * function, called only if the problem is listed. */
+  add(path: Path, message: string | (() => string)): void;
+  /** The first `max` problems in document order, then one summary detail counting the rest. */
   details(): ErrorDetail[];
 }
 
+type Problem = { path: Path; message: string | (() => string) };
+
+const byPath = (a: Problem, b: Problem) => comparePaths(a.path, b.path);
+
 /** A fresh report that lists at most `max` problems (`SNAPSHOT_LIMITS.maxDetails` in validation). */
 export function createReport(max: number): Report {
-  const kept: { path: Path; message: string }[] = [];
+  let kept: Problem[] = [];
+  // Keep up to 2 × max, then sort and drop the later half: O(n log max) over n problems, memory O(max).
+  // The sort is stable, so problems at one path stay in the order they were found.
+  const trim = () => {
+    kept.sort(byPath);
+    if (kept.length > max) kept = kept.slice(0, max);
+  };
   return {
     count: 0,
     add(path, message) {
       this.count++;
-      if (kept.length < max) kept.push({ path, message });
+      kept.push({ path, message });
+      if (kept.length >= 2 * max && max > 0) trim();
     },
     details() {
-      const sorted = kept.slice().sort((a, b) => comparePaths(a.path, b.path));
-      const out = sorted.map(({ path, message }) => ({ path: formatPath(path), message }));
-      const more = this.count - kept.length;
+      trim();
+      const out = kept.map(({ path, message }) => ({
+        path: formatPath(path),
+        message: typeof message === "string" ? message : message(),
+      }));
+      const more = this.count - out.length;
       if (more > 0)
         out.push({ path: "$", message: `${more} more problems not listed (at most ${max} are reported)` });
       return out;

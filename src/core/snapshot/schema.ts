@@ -19,6 +19,7 @@ import {
   zoneProblem,
 } from "./field-checks.ts";
 import { SNAPSHOT_FORMAT, SNAPSHOT_LIMITS } from "./limits.ts";
+import { show } from "./show.ts";
 
 /**
  * A string schema whose rule is `problem` (a bare message, or `undefined` when fine). With `fast`, a regex that
@@ -29,6 +30,19 @@ function stringWith(problem: (s: string) => string | undefined, fast?: RegExp) {
   const error = (issue: { input?: unknown }) => problem(String(issue.input)) ?? "is invalid";
   if (fast !== undefined) return z.string().regex(fast, { error });
   return z.string().refine((s) => problem(s) === undefined, { error });
+}
+
+/**
+ * A number schema whose rule is `problem`. Unlike `z.number()` it lets `problem` word non-finite input too, which
+ * is what a huge literal such as `1e309` parses to.
+ */
+function numberWith(problem: (n: number) => string | undefined) {
+  return z.custom<number>((v) => typeof v === "number" && problem(v) === undefined, {
+    error: (issue) =>
+      typeof issue.input === "number"
+        ? (problem(issue.input) ?? "is invalid")
+        : `must be a number, got ${show(issue.input)}`,
+  });
 }
 
 const id = stringWith(idProblem, ID);
@@ -79,9 +93,7 @@ export const snapshotSchema = z.strictObject({
   format: z.literal(SNAPSHOT_FORMAT),
   organization: organizationSchema,
   schedule: scheduleSchema,
-  revision: z.number().refine((n) => revisionProblem(n) === undefined, {
-    error: (issue) => revisionProblem(Number(issue.input)) ?? "is invalid",
-  }),
+  revision: numberWith(revisionProblem),
   publishedAt: stringWith(instantProblem),
   people: z.array(personSchema),
   shifts: z.array(shiftSchema),

@@ -7,11 +7,11 @@
  */
 import type { ErrorDetail } from "../errors.ts";
 import { checkRelations } from "./cross-record-rules.ts";
-import { show } from "./field-checks.ts";
+import { show } from "./show.ts";
 import { issueDetails } from "./issue-details.ts";
 import { isRecord, type Json } from "./json-value.ts";
 import { SNAPSHOT_LIMITS } from "./limits.ts";
-import { createReport } from "./problem-report.ts";
+import { createReport, type Report } from "./problem-report.ts";
 import { snapshotSchema, type SnapshotInput } from "./schema.ts";
 import type { Assignment, Person, Shift, Snapshot } from "./types.ts";
 
@@ -39,19 +39,33 @@ export function validateSnapshot(
   expected?: { org: string; schedule: string },
 ): SnapshotResult {
   const report = createReport(SNAPSHOT_LIMITS.maxDetails);
+  const snapshot = checkSnapshot(value, report, expected);
+  return snapshot === undefined ? { ok: false, details: report.details() } : { ok: true, snapshot };
+}
+
+/**
+ * {@link validateSnapshot} into a caller's report, for callers that add problems of their own (ingest adds the
+ * duplicate keys only the JSON text shows): the typed snapshot, or `undefined` when any problem was reported.
+ */
+export function checkSnapshot(
+  value: unknown,
+  report: Report,
+  expected?: { org: string; schedule: string },
+): Snapshot | undefined {
   if (!isRecord(value)) {
     report.add([], `the snapshot must be a JSON object, got ${show(value)}`);
-    return { ok: false, details: report.details() };
+    return undefined;
   }
 
-  // Refuse oversized arrays before touching their elements, so validation time stays bounded.
-  const input: Json = { ...value };
+  // Refuse oversized arrays before touching their elements, so validation time stays bounded. (The value is
+  // copied only then: a copy of an object with a million unknown keys would cost seconds.)
+  let input: Json = value;
   const oversized = new Set<string>();
   for (const [key, max] of ARRAY_LIMITS) {
     const list = value[key];
     if (Array.isArray(list) && list.length > max) {
       report.add([key], `\`${key}\` must have at most ${max} entries, got ${list.length}`);
-      input[key] = [];
+      input = { ...input, [key]: [] };
       oversized.add(key);
     }
   }
@@ -64,8 +78,8 @@ export function validateSnapshot(
   }
   checkRelations(value, oversized, report, expected);
 
-  if (report.count > 0 || !parsed.success) return { ok: false, details: report.details() };
-  return { ok: true, snapshot: toSnapshot(parsed.data) };
+  if (report.count > 0 || !parsed.success) return undefined;
+  return toSnapshot(parsed.data);
 }
 
 function toSnapshot(data: SnapshotInput): Snapshot {

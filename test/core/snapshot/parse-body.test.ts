@@ -89,4 +89,12 @@ describe("parseJsonBody", () => {
       details: [{ path: "$", message: `the snapshot must be a JSON object, got ${shown}` }],
     });
   });
+
+  it("refuses nesting deeper than 64 levels without parsing it, and allows 64", () => {
+    expect(parseJsonBody(utf8("[".repeat(64) + "]".repeat(64))).ok).toBe(true);
+    expect(parseJsonBody(utf8('{"a":' + "[".repeat(64) + "]".repeat(64) + "}"))).toEqual({
+      ok: false,
+      message: "body nests arrays and objects more than 64 levels deep (at position 68); a snapshot needs 3",
+    });
+  });
 });

@@ -1,0 +1,75 @@
+/**
+ * Snapshot ingest: the body bytes of a publish in, a typed snapshot and its content hash (or the exact reason it
+ * was refused) out. Pure and self-contained, so a runtime can run it wherever parsing a hostile 32 MiB body does
+ * not stall feed serving: a worker thread on Node (`src/node/ingest-pool.ts`), in process elsewhere.
+ */
+import { sha256Hex } from "../digest.ts";
+import type { ErrorDetail } from "../errors.ts";
+import { SNAPSHOT_LIMITS } from "./limits.ts";
+import { findDuplicateKeys } from "./json-text.ts";
+import { decodeJsonText, parseJsonText } from "./parse-body.ts";
+import { createReport } from "./problem-report.ts";
+import { showKey } from "./show.ts";
+import type { Snapshot } from "./types.ts";
+import { checkSnapshot } from "./validate.ts";
+
+/** The organization and schedule the publish URL names; the body's ids must match them. */
+export interface IngestTarget {
+  org: string;
+  schedule: string;
+}
+
+/** Why a body was refused, shaped like a `ServiceError` (plain data, so it crosses a thread boundary). */
+export interface IngestFailure {
+  /** `invalid_json` (HTTP 400) or `invalid_snapshot` (HTTP 422). */
+  code: "invalid_json" | "invalid_snapshot";
+  message: string;
+  details: ErrorDetail[];
+}
+
+export type IngestResult =
+  { ok: true; snapshot: Snapshot; hash: string } | { ok: false; error: IngestFailure };
+
+/**
+ * Turns publish body bytes into a snapshot. Runtimes inject their own (the admin routes' `ingest` dependency);
+ * {@link ingestSnapshot} is the in-process one.
+ */
+export type Ingest = (bytes: Uint8Array, target: IngestTarget) => Promise<IngestResult>;
+
+/**
+ * Decodes (strict UTF-8), parses and validates a snapshot body against the URL's org and schedule, refusing
+ * duplicate keys like any other ambiguity of a strict snapshot, and hashes the validated snapshot (SHA-256 hex of
+ * its canonical JSON: an identical replay has the same hash).
+ *
+ * @example
+ * const result = await ingestSnapshot(bytes, { org: "stmarys", schedule: "cardiology" });
+ * if (result.ok) await service.publish(result.snapshot, result.hash);
+ */
+export async function ingestSnapshot(bytes: Uint8Array, target: IngestTarget): Promise<IngestResult> {
+  const decoded = decodeJsonText(bytes);
+  if (!decoded.ok) return invalidJson(decoded.message);
+  const parsed = parseJsonText(decoded.text);
+  if (!parsed.ok) return invalidJson(parsed.message);
+
+  const report = createReport(SNAPSHOT_LIMITS.maxDetails);
+  findDuplicateKeys(decoded.text, (path, key) => {
+    report.add(
+      path,
+      `${showKey(key)} appears more than once in this object; JSON parsers disagree on which value counts`,
+    );
+  });
+  const snapshot = checkSnapshot(parsed.value, report, target);
+  if (snapshot === undefined) {
+    const details = report.details();
+    const n = report.count;
+    const listed =
+      n > SNAPSHOT_LIMITS.maxDetails ? ` (the first ${SNAPSHOT_LIMITS.maxDetails} are listed)` : "";
+    const message = `The snapshot has ${n} problem${n === 1 ? "" : "s"}${listed}.`;
+    return { ok: false, error: { code: "invalid_snapshot", message, details } };
+  }
+  return { ok: true, snapshot, hash: await sha256Hex(JSON.stringify(snapshot)) };
+}
+
+function invalidJson(message: string): IngestResult {
+  return { ok: false, error: { code: "invalid_json", message, details: [] } };
+}
