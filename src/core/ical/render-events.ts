@@ -1,0 +1,153 @@
+/**
+ * Renders events to folded VEVENT blocks with ical-generator, deterministically: every value ical-generator would
+ * otherwise take from the clock, randomness or the host's time zone is set here. Each block comes with what a
+ * feed needs to merge it with blocks rendered elsewhere (its sort key, and the zone and years its VTIMEZONE must
+ * cover), so a person's feed can be assembled from pieces rendered per schedule (see `assemble-feed.ts`).
+ */
+import ical, { foldLines, ICalEvent, type ICalCalendar } from "ical-generator";
+import { LRUCache } from "lru-cache";
+import type { EventFacts } from "../feeds/events.ts";
+import { writtenInUtc } from "../feeds/timing.ts";
+import type { HistoryEntry } from "../feeds/history.ts";
+import { groupDigits } from "./text.ts";
+import { WallClockDate } from "./wall-clock-date.ts";
+
+/** One event to render: its facts, their fingerprint, and its change record. */
+export interface FeedEvent {
+  facts: EventFacts;
+  /** Fingerprint of `facts` (see `expandSnapshot`): equal fingerprints render equal blocks. */
+  fp: string;
+  meta: HistoryEntry;
+}
+
+/** Which feed an event is rendered for: `person` (the subscriber's own shifts) or `schedule` (everyone's). */
+export type FeedView = "person" | "schedule";
+
+/** A rendered event with what merging it into a feed needs. */
+export interface RenderedEvent {
+  /** Start (UTC instant, or the date of an all-day event) then UID: the order of events in every feed. */
+  sortKey: string;
+  /** The schedule's zone for a timed event, `""` for an all-day one. */
+  zone: string;
+  /** True when the event is written with `TZID=` (not all-day, not in UTC), so its zone needs a VTIMEZONE. */
+  tzid: boolean;
+  /** First and last local year of a timed event (0 for all-day ones): the span its zone's VTIMEZONE covers. */
+  fromYear: number;
+  toYear: number;
+  /** The folded `BEGIN:VEVENT … END:VEVENT` block, ending in CRLF. */
+  block: string;
+}
+
+const utc = (seconds: number) => new Date(seconds * 1000);
+/** Midnight UTC of a `YYYY-MM-DD` date: ical-generator writes DATE values from UTC getters when no zone is set. */
+const utcDate = (date: string) => new Date(`${date}T00:00:00Z`);
+
+/** "A, B, C" or, past the listed ones, "A, B, … J and 1,989 others" (never longer however big the shift). */
+function colleaguesText({ colleagues, otherColleagues: others }: EventFacts): string {
+  const names = colleagues.join(", ");
+  return others === 0 ? names : `${names} and ${groupDigits(others)} ${others === 1 ? "other" : "others"}`;
+}
+
+function description(facts: EventFacts, view: FeedView): string {
+  const lines = [`Schedule: ${facts.scheduleName}`];
+  if (view === "schedule") lines.push(`Who: ${facts.personName}`);
+  if (facts.colleagues.length > 0) lines.push(`With: ${colleaguesText(facts)}`);
+  if (facts.note !== undefined) lines.push(`Note: ${facts.note}`);
+  return lines.join("\n");
+}
+
+/** Rendered VEVENT blocks by everything they depend on: a memo of a pure function, bounded by characters. */
+export type EventBlockCache = LRUCache<string, string>;
+
+/** A cache of rendered events holding at most `maxChars` characters (about as many bytes: feeds are mostly ASCII). */
+export function createEventBlockCache(maxChars: number): EventBlockCache {
+  return new LRUCache<string, string>({ maxSize: maxChars, sizeCalculation: (s) => Math.max(1, s.length) });
+}
+
+/** One folded `BEGIN:VEVENT … END:VEVENT` block; ical-generator ends it with CRLF. */
+function eventBlock(
+  calendar: ICalCalendar,
+  { facts, fp, meta }: FeedEvent,
+  view: FeedView,
+  cache: EventBlockCache | null,
+): string {
+  const key = `${view}\u0000${facts.uid}\u0000${fp}\u0000${meta.seq}\u0000${meta.created}\u0000${meta.modified}`;
+  const hit = cache?.get(key);
+  if (hit !== undefined) return hit;
+  const summary = view === "schedule" ? `${facts.shiftName}: ${facts.personName}` : facts.shiftName;
+  const timing = facts.timing;
+  const ambiguous = writtenInUtc(timing);
+  const [start, end] = timing.allDay
+    ? [utcDate(timing.startDate), utcDate(timing.endDateExclusive)]
+    : ambiguous
+      ? [new Date(timing.start.epochMs), new Date(timing.end.epochMs)]
+      : [
+          new WallClockDate(timing.start.epochMs, timing.start.local),
+          new WallClockDate(timing.end.epochMs, timing.end.local),
+        ];
+  const event = new ICalEvent(
+    {
+      id: facts.uid,
+      sequence: meta.seq,
+      stamp: utc(meta.modified),
+      created: utc(meta.created),
+      lastModified: utc(meta.modified),
+      summary,
+      description: description(facts, view),
+      start,
+      end,
+      allDay: timing.allDay,
+      // No zone for all-day events (DATE values) and ambiguous local times (written in UTC).
+      timezone: timing.allDay || ambiguous ? null : facts.zone,
+      ...(facts.location === undefined ? {} : { location: facts.location }),
+    },
+    calendar,
+  );
+  const block = foldLines(event.toString());
+  cache?.set(key, block);
+  return block;
+}
+
+/** The sort key of an event: start (UTC, or the date for all-day events), then UID. */
+function sortKey(facts: EventFacts): string {
+  const start = facts.timing.allDay
+    ? `${facts.timing.startDate}T00:00:00`
+    : new Date(facts.timing.start.epochMs).toISOString().slice(0, 19);
+  return `${start} ${facts.uid}`;
+}
+
+const byKey = (a: RenderedEvent, b: RenderedEvent) =>
+  a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;
+
+/**
+ * Renders events for a view, sorted by start then UID.
+ * @param cache rendered blocks to reuse (an unchanged event is then serialized once across feeds and revisions).
+ */
+export function renderEvents(
+  events: readonly FeedEvent[],
+  view: FeedView,
+  cache: EventBlockCache | null = null,
+): RenderedEvent[] {
+  const calendar = ical();
+  const out = events.map((event): RenderedEvent => {
+    const { facts } = event;
+    const timing = facts.timing;
+    const timed = !timing.allDay;
+    return {
+      sortKey: sortKey(facts),
+      zone: timed ? facts.zone : "",
+      tzid: timed && !writtenInUtc(timing),
+      fromYear: timed ? Number(timing.start.local.slice(0, 4)) : 0,
+      toYear: timed ? Number(timing.end.local.slice(0, 4)) : 0,
+      block: eventBlock(calendar, event, view, cache),
+    };
+  });
+  return out.sort(byKey);
+}
+
+/** Merges lists each sorted by `sortKey` into one sorted list. */
+export function mergeRendered(lists: readonly (readonly RenderedEvent[])[]): RenderedEvent[] {
+  const nonEmpty = lists.filter((l) => l.length > 0);
+  if (nonEmpty.length === 1) return [...nonEmpty[0]!];
+  return nonEmpty.flat().sort(byKey);
+}
