@@ -8,7 +8,6 @@ import type { FeedService } from "../core/publish/feed-service.ts";
 import { personFeedKey, scheduleFeedKey } from "../core/publish/keys.ts";
 import type { Maintenance } from "../core/publish/maintenance.ts";
 import { ID } from "../core/snapshot/field-checks.ts";
-import { ingestSnapshot, type Ingest } from "../core/snapshot/ingest.ts";
 import { personView, scheduleView } from "./admin-views.ts";
 import { readJsonRequest } from "./json-request.ts";
 import { parseRegenerateScope } from "./regenerate-scope.ts";
@@ -20,8 +19,6 @@ export interface AdminDeps {
   publicUrl: string;
   /** Largest accepted snapshot body, in bytes. */
   maxSnapshotBytes: number;
-  /** Parses and validates publish bodies; default {@link ingestSnapshot}, in process (Node passes a worker pool). */
-  ingest?: Ingest;
   /** Longest wait for the next chunk of a request body, in ms; default 10 s (`BODY_IDLE_TIMEOUT_MS`). */
   bodyIdleTimeoutMs?: number;
 }
@@ -32,7 +29,7 @@ function ids(...values: string[]): void {
 
 /** The admin routes, to mount behind `requireAdmin`. */
 export function createAdminRoutes(deps: AdminDeps): Hono {
-  const { service, maintenance, fetchLog, publicUrl, ingest = ingestSnapshot } = deps;
+  const { service, maintenance, fetchLog, publicUrl } = deps;
   const app = new Hono();
 
   app.put("/admin/orgs/:org/schedules/:schedule", async (c) => {
@@ -42,9 +39,8 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
       limit: deps.maxSnapshotBytes,
       idleTimeoutMs: deps.bodyIdleTimeoutMs,
     });
-    const result = await ingest(body, { org, schedule });
-    if (!result.ok) throw new ServiceError(result.error.code, result.error.message, result.error.details);
-    return c.json(await service.publish(result.snapshot, result.hash));
+    // Parsed, validated and published where the service's runner runs units (a worker thread on Node).
+    return c.json(await service.publish(body, { org, schedule }));
   });
 
   app.delete("/admin/orgs/:org/schedules/:schedule", async (c) => {

@@ -1,15 +1,14 @@
 /**
  * The JSON the admin API answers for a person and a schedule (CONTRACT.md "Admin API").
  */
+import { ServiceError } from "../core/errors.ts";
 import type { FetchLog } from "../core/fetch-log.ts";
 import { feedLinks, httpDate } from "../core/links.ts";
 import type { FeedService } from "../core/publish/feed-service.ts";
 import { personFeedKey, scheduleFeedKey, type FeedKey } from "../core/publish/keys.ts";
-import { schedulesOf } from "../core/publish/org-state.ts";
-import { ServiceError } from "../core/errors.ts";
 
 async function feedView(service: FeedService, publicUrl: string, org: string, key: FeedKey) {
-  const record = service.org(org)?.manifest.feeds.get(key);
+  const record = service.feed(org, key);
   if (!record) return null;
   const token = await service.tokenFor(org, key);
   return {
@@ -29,19 +28,17 @@ export async function personView(
   org: string,
   person: string,
 ) {
-  const state = service.org(org);
   const key = personFeedKey(person);
-  const feed = state ? await feedView(service, publicUrl, org, key) : null;
-  if (!state || !feed) throw new ServiceError("not_found", `no person \`${person}\` in \`${org}\``);
-  const schedules = schedulesOf(state, person);
-  const latest = schedules
-    .map((id) => state.schedules.get(id)!)
-    .reduce((a, b) => (b.receivedAt > a.receivedAt ? b : a));
+  const pieces = service.personSchedules(org, person);
+  const feed = pieces.length > 0 ? await feedView(service, publicUrl, org, key) : null;
+  if (!feed) throw new ServiceError("not_found", `no person \`${person}\` in \`${org}\``);
+  // The name the most recently received schedule gives (the one the calendar name uses).
+  const latest = pieces.reduce((a, b) => (b.receivedAt > a.receivedAt ? b : a));
   return {
     org,
     person,
-    name: latest.names.get(person) ?? person,
-    schedules,
+    name: latest.name,
+    schedules: pieces.map((p) => p.schedule),
     feed,
     lastFetch: fetchLog.last(`${org}/${key}`),
   };
@@ -49,9 +46,8 @@ export async function personView(
 
 /** A schedule's revision, head count and schedule feed link. */
 export async function scheduleView(service: FeedService, publicUrl: string, org: string, schedule: string) {
-  const state = service.org(org);
-  const record = state?.manifest.schedules.get(schedule);
-  if (!state || !record || record.retired)
+  const record = service.schedule(org, schedule);
+  if (!record || record.retired)
     throw new ServiceError("not_found", `no live schedule \`${schedule}\` in \`${org}\``);
   return {
     org,

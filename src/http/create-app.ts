@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { redactTokens, type Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
+import type { FeedReader } from "../core/publish/feed-reader.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { createAdminRoutes, type AdminDeps } from "./admin-routes.ts";
 import { requireAdmin } from "./auth.ts";
@@ -14,6 +15,8 @@ import { ServiceError } from "../core/errors.ts";
 
 export interface AppDeps extends AdminDeps {
   tokens: FeedTokens;
+  /** Serving reads: the feed a token opens, and its body. */
+  reader: Pick<FeedReader, "lookup" | "body">;
   /** The admin bearer secret; `null` disables the admin API (it answers 503: fail closed). */
   adminToken: string | null;
   logger: Logger;
@@ -61,8 +64,8 @@ export function createApp(deps: AppDeps): Hono {
     createFeedRoutes({
       tokens: deps.tokens,
       source: {
-        lookup: (token) => service.lookup(token),
-        body: (entry, encoding) => service.body(entry, encoding),
+        lookup: (token) => deps.reader.lookup(token),
+        body: (entry, encoding) => deps.reader.body(entry, encoding),
         recordFetch: (entry, info) => {
           metrics.inc("shiftfeed_feed_requests_total", "Feed requests by client and status", {
             client: info.client,

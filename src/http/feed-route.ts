@@ -11,7 +11,7 @@ import type { Context } from "hono";
 import { sha256Hex } from "../core/digest.ts";
 import { ServiceError } from "../core/errors.ts";
 import { classifyClient } from "../core/clients.ts";
-import type { FeedEntry } from "../core/publish/feed-entry.ts";
+import type { FeedBody, FeedEntry } from "../core/publish/feed-entry.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { formatHttpDate, isNotModified } from "./conditional.ts";
 import { chooseEncoding, type FeedEncoding } from "./encoding.ts";
@@ -24,7 +24,7 @@ export interface FeedSource {
    * An entry's body in the chosen coding (`gzip` as stored, or `identity`, decompressed); the source caches.
    * Throws when storage is unavailable or the stored bytes are corrupt; null if the blob vanished.
    */
-  body(entry: FeedEntry, encoding: FeedEncoding): Promise<Uint8Array | null>;
+  body(entry: FeedEntry, encoding: FeedEncoding): Promise<FeedBody | null>;
   /** Optional: told about every answered feed request (for admin "last fetch" and metrics). Must not throw. */
   recordFetch?(
     entry: FeedEntry | null,
@@ -149,7 +149,7 @@ export function createFeedRoutes(deps: FeedRouteDeps): Hono {
     if (notModified) return answer(c, entry, new Response(null, { status: 304, headers: validators }));
 
     const encoding = chooseEncoding(c.req.header("accept-encoding") ?? null);
-    let bytes: Uint8Array | null;
+    let bytes: FeedBody | null;
     try {
       bytes = await source.body(entry, encoding);
       if (bytes === null) throw new Error("feed body missing from store");
@@ -160,12 +160,18 @@ export function createFeedRoutes(deps: FeedRouteDeps): Hono {
     const headers: Record<string, string> = {
       ...validators,
       "Content-Type": "text/calendar; charset=utf-8",
-      "Content-Length": String(bytes.byteLength),
+      "Content-Length": String(bytes instanceof Uint8Array ? bytes.byteLength : bytes.length),
     };
     if (encoding === "gzip") headers["Content-Encoding"] = "gzip";
     // RFC 9110 §9.3.2: "The server SHOULD send the same header fields in response to a HEAD request as it would
     // have sent if the request method had been GET", Content-Length included.
-    const body = method === "HEAD" ? null : (bytes as Uint8Array<ArrayBuffer>);
+    if (method === "HEAD" && !(bytes instanceof Uint8Array)) await bytes.stream.cancel();
+    const body =
+      method === "HEAD"
+        ? null
+        : bytes instanceof Uint8Array
+          ? (bytes as Uint8Array<ArrayBuffer>)
+          : bytes.stream;
     return answer(c, entry, new Response(body, { status: 200, headers }));
   });
 

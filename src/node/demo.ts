@@ -5,7 +5,6 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { sha256Hex } from "../core/digest.ts";
 import type { FeedService } from "../core/publish/feed-service.ts";
 import type { Snapshot } from "../core/snapshot/types.ts";
 import { validateSnapshot } from "../core/snapshot/validate.ts";
@@ -46,7 +45,10 @@ export async function readDemoSnapshots(nowMs: number, dir = DEMO_DIR): Promise<
 /** Publishes the demo snapshots; returns how many. */
 export async function loadDemo(service: FeedService, nowMs: number): Promise<number> {
   const snapshots = await readDemoSnapshots(nowMs);
-  for (const snapshot of snapshots)
-    await service.publish(snapshot, await sha256Hex(JSON.stringify(snapshot)));
+  const encoder = new TextEncoder();
+  for (const snapshot of snapshots) {
+    const target = { org: snapshot.organization.id, schedule: snapshot.schedule.id };
+    await service.publish(encoder.encode(JSON.stringify(snapshot)), target);
+  }
   return snapshots.length;
 }

@@ -52,13 +52,12 @@ else say(`Admin token: kept in ${adminSecret.file}`);
 if (running!.demoLoaded > 0) {
   say(`Loaded ${running!.demoLoaded} demo schedules into the empty data dir. Sample feeds:`);
   for (const org of service.orgIds().slice(0, 2)) {
-    const state = service.org(org)!;
-    const scheduleId = [...state.manifest.schedules.keys()].sort()[0];
+    const scheduleId = service.schedules(org)[0]?.schedule;
     const keys = [
       ...(scheduleId === undefined ? [] : [scheduleFeedKey(scheduleId)]),
-      ...[...state.manifest.feeds.keys()]
+      ...service
+        .feedKeys(org)
         .filter((k) => k.startsWith("person/"))
-        .sort()
         .slice(0, 2),
     ];
     for (const key of keys) {

@@ -20,12 +20,19 @@ import { FeedService } from "../core/publish/feed-service.ts";
 import { Maintenance } from "../core/publish/maintenance.ts";
 import { createFeedTokens } from "../core/tokens.ts";
 import { createApp } from "../http/create-app.ts";
-import { createFsStore } from "../store/fs.ts";
+import { BIG_FEED_BYTES } from "../core/publish/unit-deps.ts";
+import { createInProcessRunner } from "../core/publish/unit-runner.ts";
+import { FeedReader } from "../core/publish/feed-reader.ts";
+import { createEventBlockCache } from "../core/ical/render-events.ts";
+import { ensureSchema } from "../core/store/schema.ts";
+import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { answerClientErrors } from "./client-errors.ts";
 import { lockDataDir, prepareDataDir } from "./data-dir.ts";
 import { loadDemo } from "./demo.ts";
-import { createIngestPool } from "./ingest-pool.ts";
 import { loadSecret, type LoadedSecret } from "./secrets.ts";
+
+/** The database file inside `DATA_DIR`. */
+export const DATABASE_FILE = "shiftfeed.db";
 
 /** How often the window roll checks whether a calendar day has turned somewhere (cheap when not). */
 const ROLL_CHECK_MS = 5 * 60 * 1000;
@@ -91,13 +98,13 @@ export async function startServer(config: Config, options: StartOptions): Promis
   );
   let rollTimer: ReturnType<typeof setInterval> | undefined;
   let maintenance: Maintenance | undefined;
-  let ingestPool: { close(): Promise<void> } | undefined;
+  let closeStore: (() => void) | undefined;
   const close = async () => {
     clearInterval(rollTimer);
     await maintenance?.close();
-    await ingestPool?.close();
     await new Promise<void>((resolve, reject) => {
       http.close((error) => {
+        closeStore?.();
         lock.release();
         if (error && (error as NodeJS.ErrnoException).code !== "ERR_SERVER_NOT_RUNNING") reject(error);
         else resolve();
@@ -111,7 +118,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     fetch = loaded.app.fetch;
     rollTimer = loaded.rollTimer;
     maintenance = loaded.maintenance;
-    ingestPool = loaded.ingestPool;
+    closeStore = loaded.closeStore;
     const port = (http.address() as AddressInfo).port;
     return {
       url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
@@ -128,7 +135,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   }
 }
 
-/** Opens the store and the service on a locked data dir, and builds the app. */
+/** Opens the database and the service on a locked data dir, and builds the app. */
 async function load(
   config: Config,
   clock: () => number,
@@ -136,8 +143,8 @@ async function load(
   metrics: Metrics,
   options: StartOptions,
 ) {
-  const store = await createFsStore({ dir: join(config.dataDir, "store") });
-  if (store.removedTempFiles > 0) logger.warn("store_temp_files_removed", { count: store.removedTempFiles });
+  const sql = openNodeSqlite({ path: join(config.dataDir, DATABASE_FILE) });
+  ensureSchema(sql);
   const adminSecret = await loadSecret(config.dataDir, "admin-token", config.adminToken);
   const feedSecret = await loadSecret(config.dataDir, "feed-secret", config.feedSecret);
   const tokens = await createFeedTokens(new TextEncoder().encode(feedSecret.value));
@@ -147,17 +154,25 @@ async function load(
     refreshSeconds: config.refreshSeconds,
     cacheBytes: config.cacheBytes,
     eventCacheChars: config.cacheBytes,
+    bigFeedBytes: BIG_FEED_BYTES,
   };
-  const service = await FeedService.open({ store, tokens, clock, settings, logger });
-  // This process owns the data dir alone (it holds the lock), so anything no manifest refers to is a crash leftover.
-  const swept = await service.sweep();
-  if (swept > 0) logger.warn("store_unreferenced_removed", { count: swept });
+  let generation = 0;
+  const onCommit = () => void generation++;
+  const blocks = settings.eventCacheChars > 0 ? createEventBlockCache(settings.eventCacheChars) : null;
+  const runner = createInProcessRunner({ sql, tokens, settings, blocks, clock, onCommit });
+  const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger });
+  const reader = new FeedReader({
+    sql,
+    tokens,
+    cacheBytes: settings.cacheBytes,
+    generation: () => generation,
+  });
   const demoLoaded = config.demo && service.orgIds().length === 0 ? await loadDemo(service, clock()) : 0;
   const maintenance = new Maintenance(service, randomUUID);
-  await maintenance.roll();
-  const rollTimer = setInterval(() => {
+  const roll = () =>
     maintenance.roll().catch((error: unknown) => logger.error("roll_failed", { error: String(error) }));
-  }, ROLL_CHECK_MS);
+  await roll();
+  const rollTimer = setInterval(roll, ROLL_CHECK_MS);
   rollTimer.unref();
 
   metrics.gauge(
@@ -165,11 +180,10 @@ async function load(
     "Organizations with published schedules",
     () => service.orgIds().length,
   );
-  const ingestPool = createIngestPool({ logger });
   const app = createApp({
-    ingest: ingestPool.ingest,
     bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
     service,
+    reader,
     maintenance,
     tokens,
     fetchLog: new FetchLog(clock),
@@ -180,5 +194,5 @@ async function load(
     metrics,
     newId: randomUUID,
   });
-  return { app, service, maintenance, adminSecret, demoLoaded, rollTimer, ingestPool };
+  return { app, service, maintenance, adminSecret, demoLoaded, rollTimer, closeStore: () => sql.close() };
 }

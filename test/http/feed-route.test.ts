@@ -40,7 +40,8 @@ const ENTRY: FeedEntry = {
   kind: "person",
   org: "stmarys",
   id: "p1001",
-  blobKey: "feeds/ab/abcdef.ics.gz",
+  bodyKey: "g/stmarys/person/p1001/abcdef",
+  identityKey: null,
   etag: ETAG,
   lastModified: 1_795_183_380,
   size: IDENTITY.byteLength,
@@ -74,11 +75,11 @@ const source: FeedSource = {
   },
   async body(entry, encoding) {
     calls.body++;
-    if (fault === "body-throws") throw new Error(`R2 get ${entry.blobKey}: EIO`);
+    if (fault === "body-throws") throw new Error(`R2 get ${entry.bodyKey}: EIO`);
     if (fault === "body-null") return null;
     let stored: Uint8Array | null = null;
     if (fault === "body-corrupt") stored = new TextEncoder().encode("not gzip");
-    else for (const feed of feeds.values()) if (feed.entry.blobKey === entry.blobKey) stored = feed.gzip;
+    else for (const feed of feeds.values()) if (feed.entry.bodyKey === entry.bodyKey) stored = feed.gzip;
     if (stored === null || encoding === "gzip") return stored;
     return gunzip(stored);
   },

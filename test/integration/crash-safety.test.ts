@@ -1,34 +1,16 @@
 /**
- * Crash safety of a publish (TEST-CHECKLIST §D 27): the service and app are built by hand on a filesystem store
- * whose Nth `put` fails, for every N a publish makes. The publish answers 500 `internal`, every feed keeps serving
- * the previous revision byte for byte, and a retry without the fault lands exactly where a clean run does.
+ * Crash safety of a publish (TEST-CHECKLIST §D 27), in the style of SQLite's own I/O-error tests: the service
+ * and app run on a database whose k-th write statement fails (an injected I/O error), for every k a publish
+ * executes. The publish answers 500 `internal`, every feed keeps serving the previous revision byte for byte, the
+ * database holds exactly what it held before, and a retry without the fault lands exactly where a clean run does.
+ * A transaction that cannot commit takes everything with it, so there is nothing to sweep and no orphan to leak.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { randomUUID } from "node:crypto";
-import * as nodeFs from "node:fs/promises";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { FetchLog } from "../../src/core/fetch-log.ts";
 import type { Logger } from "../../src/core/logger.ts";
-import { Metrics } from "../../src/core/metrics.ts";
-import { FeedService } from "../../src/core/publish/feed-service.ts";
-import { Maintenance } from "../../src/core/publish/maintenance.ts";
-import { createFeedTokens } from "../../src/core/tokens.ts";
-import { createApp } from "../../src/http/create-app.ts";
-import type { BlobStore } from "../../src/store/blob-store.ts";
-import { createFsStore, type FsPromises } from "../../src/store/fs.ts";
-import {
-  ADMIN_TOKEN,
-  FEED_SECRET,
-  T0,
-  listFiles,
-  makeSnapshot,
-  raw,
-  serveApp,
-  type SnapshotInput,
-  SMALL_SETTINGS,
-} from "../support/server.ts";
+import type { SqlPort } from "../../src/core/store/sql-port.ts";
+import { openNodeSqlite } from "../../src/store/node-sqlite.ts";
+import { ADMIN_TOKEN, T0, makeSnapshot, raw, serveApp, type SnapshotInput } from "../support/server.ts";
+import { createStack } from "../support/stack.ts";
 
 const rev1 = makeSnapshot();
 /** Changes A's and B's feeds and adds a person C: several feed bodies, a state and the manifest are written. */
@@ -44,59 +26,56 @@ const rev2 = makeSnapshot({
 const FEEDS = ["pA", "pB", "pC"] as const;
 
 interface Fault {
-  /** Counts puts; the put whose 1-based number equals `failAt` throws. `0` disarms. */
-  puts: number;
+  /** Counts write statements; the one whose 1-based number equals `failAt` throws. `0` disarms. */
+  writes: number;
   failAt: number;
 }
 
 interface Instance {
-  url: string;
+  sql: SqlPort;
   close(): Promise<void>;
   publish(snapshot: SnapshotInput): Promise<Awaited<ReturnType<typeof raw>>>;
   /** Bytes and validators of each person's and the schedule's feed, by the admin-looked-up link. */
   feeds(): Promise<Record<string, { status: number; etag?: string; lastModified?: string; body?: string }>>;
 }
 
-const dirs: string[] = [];
 const open: Instance[] = [];
 afterEach(async () => {
   for (const i of open.splice(0)) await i.close();
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "shiftfeed-crash-"));
-  dirs.push(dir);
-  return dir;
-}
 
 const errors: string[] = [];
 const logger: Logger = { info() {}, warn() {}, error: (event) => void errors.push(event) };
 
-/** FeedService + createApp on `store`, served on a real socket. */
-async function instance(store: BlobStore, now: { ms: number }): Promise<Instance> {
-  const tokens = await createFeedTokens(new TextEncoder().encode(FEED_SECRET));
-  const clock = () => now.ms;
-  const service = await FeedService.open({
-    store,
-    tokens,
-    clock,
-    settings: SMALL_SETTINGS,
-    logger,
-  });
-  const app = createApp({
-    service,
-    maintenance: new Maintenance(service, randomUUID),
-    tokens,
-    fetchLog: new FetchLog(clock),
-    adminToken: ADMIN_TOKEN,
-    publicUrl: "https://feeds.example.org",
-    maxSnapshotBytes: 1 << 20,
-    logger,
-    metrics: new Metrics(),
-    newId: randomUUID,
-  });
-  const served = await serveApp(app);
+/** A database whose write statements can be made to fail (reads and transactions pass through). */
+function faulty(sql: SqlPort, fault: Fault): SqlPort {
+  return {
+    all: (q, ...p) => sql.all(q, ...p),
+    transaction: (work) => sql.transaction(work),
+    run(q, ...p) {
+      fault.writes += 1;
+      if (fault.writes === fault.failAt)
+        throw Object.assign(new Error("disk I/O error (injected)"), { errcode: 10 });
+      sql.run(q, ...p);
+    },
+  };
+}
+
+/** Every row of every table, for comparing whole database states. */
+function dump(sql: SqlPort): string {
+  const tables = sql.all("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+  return JSON.stringify(
+    tables.map((t) => [t["name"], sql.all(`SELECT * FROM "${String(t["name"])}" ORDER BY 1, 2`)]),
+    (_k, v: unknown) => (v instanceof Uint8Array ? Array.from(v).join(",") : v),
+  );
+}
+
+/** The service and app on a fresh database behind `fault`, served on a real socket. */
+async function instance(fault: Fault, now: { ms: number }): Promise<Instance> {
+  const base = openNodeSqlite({ path: ":memory:" });
+  const stack = await createStack({ now: now.ms, sql: faulty(base, fault), logger });
+  Object.defineProperty(stack.clock, "now", { get: () => now.ms });
+  const served = await serveApp(stack.app);
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
   const fetchFeed = async (lookup: string) => {
     const view = await raw("GET", served.url + lookup, { headers: auth });
@@ -111,7 +90,7 @@ async function instance(store: BlobStore, now: { ms: number }): Promise<Instance
     };
   };
   const inst: Instance = {
-    url: served.url,
+    sql: base,
     close: served.close,
     publish: (snapshot) =>
       raw("PUT", `${served.url}/admin/orgs/acme/schedules/icu`, {
@@ -129,149 +108,49 @@ async function instance(store: BlobStore, now: { ms: number }): Promise<Instance
   return inst;
 }
 
-/** A store whose puts can be made to fail. */
-function faulty(store: BlobStore, fault: Fault): BlobStore {
-  return {
-    get: (key) => store.get(key),
-    delete: (key) => store.delete(key),
-    list: (prefix) => store.list(prefix),
-    async put(key, value) {
-      fault.puts += 1;
-      if (fault.puts === fault.failAt)
-        throw Object.assign(new Error(`injected failure writing ${key}`), { code: "EIO" });
-      return store.put(key, value);
-    },
-  };
-}
-
 /** The clean run every faulty run must end up equal to: rev 1 at T0, rev 2 a minute later. */
 async function control() {
-  const fault: Fault = { puts: 0, failAt: 0 };
+  const fault: Fault = { writes: 0, failAt: 0 };
   const now = { ms: T0 };
-  const inst = await instance(
-    faulty(await createFsStore({ dir: join(await tempDir(), "store") }), fault),
-    now,
-  );
+  const inst = await instance(fault, now);
   expect((await inst.publish(rev1)).status).toBe(200);
   const old = await inst.feeds();
   now.ms = T0 + 60_000;
-  fault.puts = 0;
+  fault.writes = 0;
   const reply = await inst.publish(rev2);
   expect(reply.status, reply.text).toBe(200);
-  return { old, final: await inst.feeds(), puts: fault.puts, reply: reply.json };
+  return { old, final: await inst.feeds(), writes: fault.writes, reply: reply.json, db: dump(inst.sql) };
 }
 
-describe("a failing store put during publish (TEST-CHECKLIST §D 27)", () => {
-  it("at every put k of N: 500, old revision served whole, retry reaches the clean final state", async () => {
+describe("a failing write during publish (TEST-CHECKLIST §D 27)", () => {
+  it("at every write k of N: 500, old revision served whole, nothing written, retry reaches the clean final state", async () => {
     const clean = await control();
-    expect(clean.puts).toBeGreaterThanOrEqual(5);
-    expect(clean.final["pC"]!.status).toBe(200);
-    expect(clean.final["pA"]!.etag).not.toBe(clean.old["pA"]!.etag);
-
-    for (let k = 1; k <= clean.puts; k++) {
-      const fault: Fault = { puts: 0, failAt: 0 };
+    expect(clean.writes).toBeGreaterThan(10);
+    for (let k = 1; k <= clean.writes; k++) {
+      const fault: Fault = { writes: 0, failAt: 0 };
       const now = { ms: T0 };
-      const dir = await tempDir();
-      const inst = await instance(faulty(await createFsStore({ dir: join(dir, "store") }), fault), now);
+      const inst = await instance(fault, now);
       expect((await inst.publish(rev1)).status).toBe(200);
-      expect(await inst.feeds()).toEqual(clean.old);
-
+      const before = dump(inst.sql);
       now.ms = T0 + 60_000;
-      Object.assign(fault, { puts: 0, failAt: k });
+      fault.writes = 0;
+      fault.failAt = k;
       const failed = await inst.publish(rev2);
-      expect(failed.status, `put ${k}/${clean.puts}: ${failed.text}`).toBe(500);
-      expect(failed.json).toEqual({ error: { code: "internal", message: "Internal error.", details: [] } });
+      expect(failed.status, `write ${k}: ${failed.text}`).toBe(500);
+      expect((failed.json as { error: { code: string } }).error.code).toBe("internal");
       expect(failed.text).not.toContain("injected");
-      expect(await inst.feeds(), `put ${k}`).toEqual(clean.old);
-      const schedule = await raw("GET", `${inst.url}/admin/orgs/acme/schedules/icu`, {
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-      });
-      expect((schedule.json as { revision: number }).revision).toBe(1);
-      expect(Object.keys(await listFiles(join(dir, "store"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
-
+      expect(await inst.feeds(), `write ${k}`).toEqual(clean.old);
+      expect(dump(inst.sql) === before, `write ${k}: the database changed`).toBe(true);
       fault.failAt = 0;
       const retried = await inst.publish(rev2);
-      expect(retried.status, `retry after put ${k}: ${retried.text}`).toBe(200);
+      expect(retried.status, `retry after write ${k}`).toBe(200);
       expect(retried.json).toEqual(clean.reply);
-      expect(await inst.feeds(), `retry after put ${k}`).toEqual(clean.final);
+      expect(await inst.feeds(), `retry after write ${k}`).toEqual(clean.final);
+      expect(dump(inst.sql) === clean.db, `retry after write ${k}: database differs from a clean run`).toBe(
+        true,
+      );
+      await inst.close();
+      open.splice(open.indexOf(inst), 1);
     }
-    expect(errors.filter((e) => e === "unhandled").length).toBe(clean.puts);
-  });
-
-  // Regression block for a reported bug: bodies and state a failed publish wrote before its manifest put are never
-  // recorded as garbage, so each failed attempt leaves unreferenced files behind for good (restarts included).
-  it("files written by a failed publish do not outlive later successful publishes (orphan leak)", async () => {
-    const fault: Fault = { puts: 0, failAt: 0 };
-    const now = { ms: T0 };
-    const dir = await tempDir();
-    const store = await createFsStore({ dir: join(dir, "store") });
-    const inst = await instance(faulty(store, fault), now);
-    expect((await inst.publish(rev1)).status).toBe(200);
-    now.ms += 60_000;
-    Object.assign(fault, { puts: 0, failAt: 6 }); // the manifest put: every body and the state are already written
-    expect((await inst.publish(rev2)).status).toBe(500);
-    fault.failAt = 0;
-    for (const revision of [3, 4, 5]) {
-      now.ms += 60_000;
-      const next = makeSnapshot({
-        revision,
-        assignments: [{ id: "a1", personId: "pA", shiftId: "day", date: `2026-12-0${revision}` }],
-      });
-      expect((await inst.publish(next)).status).toBe(200);
-    }
-    const manifest = JSON.parse(
-      new TextDecoder().decode((await store.get("orgs/o.acme/manifest.json"))!),
-    ) as {
-      feeds: Record<string, { blobKey: string }>;
-      schedules: Record<string, { stateKey: string }>;
-      garbage: string[];
-    };
-    const known = new Set([
-      "orgs/o.acme/manifest.json",
-      ...Object.values(manifest.feeds).map((f) => f.blobKey),
-      ...Object.values(manifest.schedules).map((s) => s.stateKey),
-      ...manifest.garbage,
-    ]);
-    const files = Object.keys(await listFiles(join(dir, "store")));
-    expect(files.filter((f) => !known.has(f))).toEqual([]);
-  });
-
-  it("ENOSPC from the filesystem mid-write: no temp file left, a restart serves the old revision, retry converges", async () => {
-    const clean = await control();
-    const dir = await tempDir();
-    const shim = { writes: 0, failAt: 0 };
-    const fs: FsPromises = {
-      ...(nodeFs as unknown as FsPromises),
-      async open(path, flags) {
-        const handle = await (nodeFs as unknown as FsPromises).open(path, flags);
-        if (flags !== "w") return handle;
-        shim.writes += 1;
-        if (shim.writes !== shim.failAt) return handle;
-        return {
-          write: async () => {
-            throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
-          },
-          sync: () => handle.sync(),
-          close: () => handle.close(),
-        };
-      },
-    };
-    const now = { ms: T0 };
-    const first = await instance(await createFsStore({ dir: join(dir, "store"), fs }), now);
-    expect((await first.publish(rev1)).status).toBe(200);
-    now.ms = T0 + 60_000;
-    Object.assign(shim, { writes: 0, failAt: 2 });
-    expect((await first.publish(rev2)).status).toBe(500);
-    expect(Object.keys(await listFiles(join(dir, "store"))).filter((f) => f.includes("~"))).toEqual([]);
-    expect(await first.feeds()).toEqual(clean.old);
-
-    // "Crash": a new process opens the same store and still serves revision 1, then the retry lands.
-    await first.close();
-    open.splice(open.indexOf(first), 1);
-    shim.failAt = 0;
-    const second = await instance(await createFsStore({ dir: join(dir, "store") }), now);
-    expect(await second.feeds()).toEqual(clean.old);
-    expect((await second.publish(rev2)).status).toBe(200);
-    expect(await second.feeds()).toEqual(clean.final);
   });
 });

@@ -3,26 +3,11 @@
  * visible from the moment they are queued until a while after they finish, with identical queued scopes merged
  * and a bounded queue that answers `503` with `Retry-After` past its bound.
  */
-import { unlink } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOB_RETENTION_MS } from "../../src/core/publish/jobs.ts";
 import { MAX_PENDING_JOBS } from "../../src/core/publish/maintenance.ts";
-import { randomUUID } from "node:crypto";
-import { FetchLog } from "../../src/core/fetch-log.ts";
-import { silentLogger } from "../../src/core/logger.ts";
-import { Metrics } from "../../src/core/metrics.ts";
-import { FeedService } from "../../src/core/publish/feed-service.ts";
-import { Maintenance } from "../../src/core/publish/maintenance.ts";
-import { validateSnapshot } from "../../src/core/snapshot/validate.ts";
-import { createFeedTokens } from "../../src/core/tokens.ts";
-import { createApp } from "../../src/http/create-app.ts";
-import type { BlobStore } from "../../src/store/blob-store.ts";
-import { createMemoryStore } from "../../src/store/memory.ts";
 import {
   ADMIN_TOKEN,
-  FEED_SECRET,
-  SMALL_SETTINGS,
   T0,
   makeSnapshot,
   raw,
@@ -31,6 +16,7 @@ import {
   type Harness,
   type Reply,
 } from "../support/server.ts";
+import { createStack, Gate, gated } from "../support/stack.ts";
 
 interface JobView {
   id: string;
@@ -53,7 +39,7 @@ async function settle(h: Harness, id: string): Promise<JobView> {
   throw new Error(`job ${id} did not finish`);
 }
 
-describe("regeneration repairs a damaged store (issue: bodies swept by a second process)", () => {
+describe("regeneration repairs a damaged store (issue: bodies lost to a second process)", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
@@ -65,10 +51,8 @@ describe("regeneration repairs a damaged store (issue: bodies swept by a second 
     const paths = [await h.feedPathOf("acme", "pA"), await h.feedPathOf("acme", "pB")];
     const before = await Promise.all(paths.map((p) => h.feed(p)));
     const listing = await h.storeListing();
-    const bodies = Object.keys(listing).filter((f) => f.startsWith("feeds/"));
-    expect(bodies.length).toBe(3);
-    for (const file of bodies) await unlink(join(h.dataDir, "store", file));
-    await h.restart(); // a cold body cache: every read goes to the store
+    await h.restart(); // a cold body cache: every read goes to the database
+    h.tamper("DELETE FROM blobs WHERE key LIKE 'g/%'"); // every feed body lost
     for (const p of paths) expect((await h.feed(p)).status).toBe(503); // a storage fault, never a 404 or empty feed
 
     const queued = await h.admin("POST", "/admin/regenerate", {});
@@ -139,18 +123,13 @@ describe("regeneration jobs under a flood (issue: 1,000 POST /admin/regenerate i
   });
 });
 
-describe("the regeneration queue is bounded (runner held busy by a store that waits)", () => {
+describe("the regeneration queue is bounded (runner held busy at a gate)", () => {
   let served: Awaited<ReturnType<typeof serveApp>>;
-  let release: () => void = () => undefined;
-  let gate: Promise<void> | null = null;
+  const gate = new Gate();
+  const release = () => gate.open();
 
   beforeAll(async () => {
-    const memory = createMemoryStore();
-    // Reads wait while the gate is closed: a forced refresh reads each body back, so a job blocks on its first feed.
-    const store: BlobStore = { ...memory, get: async (key) => (await gate, memory.get(key)) };
-    const clock = () => T0;
-    const tokens = await createFeedTokens(new TextEncoder().encode(FEED_SECRET));
-    const service = await FeedService.open({ store, tokens, clock, settings: SMALL_SETTINGS });
+    const { app, service } = await createStack({ now: T0, runner: (inner) => gated(inner, gate) });
     const people = Array.from({ length: 30 }, (_, i) => ({ id: `p${i}`, name: `Dr. ${i}` }));
     const assignments = people.map((p, i) => ({
       id: `a${i}`,
@@ -158,20 +137,10 @@ describe("the regeneration queue is bounded (runner held busy by a store that wa
       shiftId: "day",
       date: "2026-11-25",
     }));
-    const snapshot = validateSnapshot(makeSnapshot({ people, assignments }));
-    if (!snapshot.ok) throw new Error(JSON.stringify(snapshot.details));
-    await service.publish(snapshot.snapshot, "h1");
-    const app = createApp({
-      service,
-      maintenance: new Maintenance(service, randomUUID),
-      tokens,
-      fetchLog: new FetchLog(clock),
-      adminToken: ADMIN_TOKEN,
-      publicUrl: "https://feeds.example.org",
-      maxSnapshotBytes: 1 << 20,
-      logger: silentLogger,
-      metrics: new Metrics(),
-      newId: randomUUID,
+    const snapshot = makeSnapshot({ people, assignments });
+    await service.publish(new TextEncoder().encode(JSON.stringify(snapshot)), {
+      org: "acme",
+      schedule: "icu",
     });
     served = await serveApp(app);
   });
@@ -181,7 +150,7 @@ describe("the regeneration queue is bounded (runner held busy by a store that wa
   });
 
   it("holds the running job plus queued ones up to the bound; the next is 503 with Retry-After", async () => {
-    gate = new Promise((resolve) => (release = resolve));
+    gate.close();
     const post = (scope: object) =>
       raw("POST", `${served.url}/admin/regenerate`, {
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },

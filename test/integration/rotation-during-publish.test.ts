@@ -1,66 +1,19 @@
 /**
  * A rotation takes effect at once, even while a long publish of the same organization is rendering (issue: the
- * rotate waited 9.7 s behind a publish while the old link kept working). The app runs over real sockets on a
- * memory store whose feed-body writes wait at a gate the test opens, so "during the publish" is exact.
+ * rotate waited 9.7 s behind a publish while the old link kept working). The app runs over real sockets with a
+ * runner whose units wait at a gate the test opens, so "during the publish" is exact.
  */
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FetchLog } from "../../src/core/fetch-log.ts";
-import { silentLogger } from "../../src/core/logger.ts";
-import { Metrics } from "../../src/core/metrics.ts";
-import { FeedService } from "../../src/core/publish/feed-service.ts";
-import { Maintenance } from "../../src/core/publish/maintenance.ts";
-import { createFeedTokens } from "../../src/core/tokens.ts";
-import { createApp } from "../../src/http/create-app.ts";
-import type { BlobStore } from "../../src/store/blob-store.ts";
-import { createMemoryStore } from "../../src/store/memory.ts";
-import {
-  ADMIN_TOKEN,
-  FEED_SECRET,
-  SMALL_SETTINGS,
-  T0,
-  feedPath,
-  makeSnapshot,
-  raw,
-  serveApp,
-  type Reply,
-} from "../support/server.ts";
+import { ADMIN_TOKEN, T0, feedPath, makeSnapshot, raw, serveApp, type Reply } from "../support/server.ts";
+import { createStack, Gate, gated } from "../support/stack.ts";
 
 describe("rotation during a publish", () => {
   let served: Awaited<ReturnType<typeof serveApp>>;
-  let gate: Promise<void> | null = null;
-  let open: () => void = () => undefined;
-  let waiting = 0;
+  const gate = new Gate();
 
   beforeAll(async () => {
-    const memory = createMemoryStore();
-    const store: BlobStore = {
-      ...memory,
-      async put(key, value) {
-        if (gate && key.startsWith("feeds/")) {
-          waiting++;
-          await gate;
-        }
-        return memory.put(key, value);
-      },
-    };
-    const clock = () => T0;
-    const tokens = await createFeedTokens(new TextEncoder().encode(FEED_SECRET));
-    const service = await FeedService.open({ store, tokens, clock, settings: SMALL_SETTINGS });
-    served = await serveApp(
-      createApp({
-        service,
-        maintenance: new Maintenance(service, randomUUID),
-        tokens,
-        fetchLog: new FetchLog(clock),
-        adminToken: ADMIN_TOKEN,
-        publicUrl: "https://feeds.example.org",
-        maxSnapshotBytes: 1 << 20,
-        logger: silentLogger,
-        metrics: new Metrics(),
-        newId: randomUUID,
-      }),
-    );
+    const { app } = await createStack({ now: T0, runner: (inner) => gated(inner, gate) });
+    served = await serveApp(app);
   });
   afterAll(() => served.close());
 
@@ -79,13 +32,13 @@ describe("rotation during a publish", () => {
     const old = await feedOf("pA");
     expect((await raw("GET", served.url + old)).status).toBe(200);
 
-    gate = new Promise((resolve) => (open = resolve));
+    gate.close();
     const rev2 = makeSnapshot({
       revision: 2,
       assignments: makeSnapshot().assignments.map((a) => (a.id === "a1" ? { ...a, note: "moved" } : a)),
     });
     const publishing = admin("PUT", "/admin/orgs/acme/schedules/icu", rev2);
-    while (waiting === 0) await new Promise((r) => setTimeout(r, 5)); // the publish is rendering and writing
+    while (gate.waiting === 0) await new Promise((r) => setTimeout(r, 5)); // the publish is under way
 
     const started = performance.now();
     const rotated = await admin("POST", "/admin/orgs/acme/people/pA/rotate");
@@ -96,8 +49,7 @@ describe("rotation during a publish", () => {
     expect((await raw("GET", served.url + old)).status).toBe(404); // dead at once, publish still pending
     expect((await raw("GET", served.url + fresh)).status).toBe(200);
 
-    open();
-    gate = null;
+    gate.open();
     expect((await publishing).json).toEqual({ revision: 2, peopleAffected: 1, feedsUpdated: 2 });
     expect((await raw("GET", served.url + old)).status).toBe(404);
     const after = await raw("GET", served.url + fresh);

@@ -4,15 +4,7 @@
  * closed with no secret; no raw token ever reaches a log line, an error body, /metrics or the data dir.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { randomUUID } from "node:crypto";
-import { FetchLog } from "../../src/core/fetch-log.ts";
-import { silentLogger } from "../../src/core/logger.ts";
-import { Metrics } from "../../src/core/metrics.ts";
-import { FeedService } from "../../src/core/publish/feed-service.ts";
-import { Maintenance } from "../../src/core/publish/maintenance.ts";
-import { createFeedTokens } from "../../src/core/tokens.ts";
-import { createApp } from "../../src/http/create-app.ts";
-import { createMemoryStore } from "../../src/store/memory.ts";
+import { createStack } from "../support/stack.ts";
 import {
   ADMIN_TOKEN,
   FEED_SECRET,
@@ -23,7 +15,6 @@ import {
   serveApp,
   startHarness,
   type Harness,
-  SMALL_SETTINGS,
 } from "../support/server.ts";
 
 const TOKEN_IN_PATH = /\/feeds\/([A-Za-z0-9_-]{24})\.ics/;
@@ -170,27 +161,7 @@ describe("admin auth (TEST-CHECKLIST §B 18)", () => {
 describe("no admin secret: fail closed (TEST-CHECKLIST §B 18)", () => {
   let served: Awaited<ReturnType<typeof serveApp>>;
   beforeAll(async () => {
-    const tokens = await createFeedTokens(new TextEncoder().encode(FEED_SECRET));
-    const clock = () => T0;
-    const service = await FeedService.open({
-      store: createMemoryStore(),
-      tokens,
-      clock,
-      settings: SMALL_SETTINGS,
-    });
-    const maintenance = new Maintenance(service, randomUUID);
-    const app = createApp({
-      service,
-      maintenance,
-      tokens,
-      fetchLog: new FetchLog(clock),
-      adminToken: null,
-      publicUrl: "https://feeds.example.org",
-      maxSnapshotBytes: 1 << 20,
-      logger: silentLogger,
-      metrics: new Metrics(),
-      newId: randomUUID,
-    });
+    const { app } = await createStack({ now: T0, adminToken: null });
     served = await serveApp(app);
   });
   afterAll(() => served.close());

@@ -10,6 +10,8 @@ import { describe, expect, it } from "vitest";
 import { personFeedKey, scheduleFeedKey } from "../../src/core/publish/keys.ts";
 import { validateSnapshot } from "../../src/core/snapshot/validate.ts";
 import { vevents, type AssignmentInput, type ShiftInput, type SnapshotInput } from "../support/server.ts";
+import { expandSnapshot } from "../../src/core/feeds/events.ts";
+import { readState } from "../../src/core/publish/schedule-state.ts";
 import { openService, publish, readFeeds } from "../support/service.ts";
 
 const ORG = "Acme Hospital";
@@ -249,7 +251,8 @@ interface Seen {
 /** Publishes `s` and reads every feed back, with each event's fingerprint. */
 async function publishAndRead(t: Awaited<ReturnType<typeof openService>>, s: SnapshotInput): Promise<Seen> {
   await publish(t, s);
-  const events = t.service.org("acme")!.schedules.get("icu")!.events;
+  const state = await readState(t.sql, t.service.schedule("acme", "icu")!.stateKey);
+  const events = expandSnapshot(state.snapshot);
   const feeds: Seen["feeds"] = new Map();
   for (const [key, feed] of await readFeeds(t, "acme")) {
     const sequences = new Map([...vevents(feed.text)].map(([uid, p]) => [uid, p["SEQUENCE"] ?? "?"]));

@@ -6,8 +6,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { expandSnapshot } from "../../src/core/feeds/events.ts";
 import { gzip } from "../../src/core/publish/compress.ts";
-import { scheduleStateKey, personFeedKey, scheduleFeedKey } from "../../src/core/publish/keys.ts";
-import { readScheduleState } from "../../src/core/publish/persistence.ts";
+import { stateBlobKey, personFeedKey, scheduleFeedKey } from "../../src/core/publish/keys.ts";
+import { readState } from "../../src/core/publish/schedule-state.ts";
+import { putBlob } from "../../src/core/store/blob-table.ts";
 import { ROOT } from "../support/render-cases.ts";
 import { vevents } from "../support/server.ts";
 import { openService, publish, readFeeds, validSnapshot, type TestService } from "../support/service.ts";
@@ -17,7 +18,7 @@ const legacy = JSON.parse(legacyText) as {
   snapshot: { revision: number; assignments: { id: string; note?: string }[] };
   history: Record<string, { seq: number; created: number; modified: number }>;
 };
-const KEY = scheduleStateKey("legacy", "ward", 2);
+const KEY = stateBlobKey("legacy", "ward", 2);
 const REV2 = "20261120T130000Z";
 const REV3 = "20261120T140000Z";
 const uid = (id: string) => `${id}@ward.legacy.shiftfeed`;
@@ -33,20 +34,20 @@ async function stamps(t: TestService): Promise<Record<string, string>> {
   return out;
 }
 
-/** A service whose live state of `ward` is the legacy file (the manifest and feeds as this code writes them). */
+/** A service whose stored state of `ward` is the legacy file, its feeds rendered again from it. */
 async function serviceOnLegacyState(): Promise<TestService> {
   const first = await openService(Date.parse("2026-11-20T13:00:00Z"));
   await publish(first, legacy.snapshot);
-  await first.store.put(KEY, await gzip(new TextEncoder().encode(legacyText)));
-  const t = await openService(first.clock.now, first.store);
-  await t.service.refresh("legacy");
-  return t;
+  const bytes = await gzip(new TextEncoder().encode(legacyText));
+  first.sql.transaction(() => putBlob(first.sql, KEY, bytes));
+  await first.service.refresh("legacy", "ward", { force: true });
+  return first;
 }
 
 describe("a schedule state with the legacy object-form history", () => {
   it("reads with every entry's SEQUENCE, CREATED and LAST-MODIFIED, tombstone included", async () => {
     const t = await serviceOnLegacyState();
-    const history = (await readScheduleState(t.store, KEY)).history;
+    const history = (await readState(t.sql, KEY)).history;
     expect([...history.keys()].sort()).toEqual(Object.keys(legacy.history).sort());
     for (const [id, entry] of history) {
       const { seq, created, modified } = legacy.history[id]!;

@@ -7,12 +7,11 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import ICAL from "ical.js";
 import { sha256Hex } from "../../src/core/digest.ts";
 import { gunzip } from "../../src/core/publish/compress.ts";
-import { FeedService } from "../../src/core/publish/feed-service.ts";
 import { parseFeedKey, type FeedKey } from "../../src/core/publish/keys.ts";
 import type { Snapshot } from "../../src/core/snapshot/types.ts";
 import { validateSnapshot } from "../../src/core/snapshot/validate.ts";
 import { createFeedTokens } from "../../src/core/tokens.ts";
-import { createMemoryStore } from "../../src/store/memory.ts";
+import { createStack } from "./stack.ts";
 
 /** Repository root, as a file-system path ending in `/`. */
 export const ROOT = new URL("../../", import.meta.url).pathname;
@@ -133,37 +132,30 @@ export async function renderCase(
   c: RenderCase,
   settings: typeof CASE_SETTINGS = CASE_SETTINGS,
 ): Promise<Map<string, Uint8Array>> {
-  let now = Date.parse(c.steps[0]?.at ?? c.readAt);
-  const tokens = await createFeedTokens(SECRET);
-  const service = await FeedService.open({
-    store: createMemoryStore(),
-    tokens,
-    clock: () => now,
+  const stack = await createStack({
+    now: Date.parse(c.steps[0]?.at ?? c.readAt),
     settings,
+    tokens: await createFeedTokens(SECRET),
   });
+  const { service, reader, clock } = stack;
+  const encoder = new TextEncoder();
   for (const step of c.steps) {
-    now = Date.parse(step.at);
+    clock.now = Date.parse(step.at);
     const snapshot = readSnapshot(step.file);
-    await service.publish(snapshot, await sha256Hex(JSON.stringify(snapshot)));
+    const target = { org: snapshot.organization.id, schedule: snapshot.schedule.id };
+    await service.publish(encoder.encode(JSON.stringify(snapshot)), target);
   }
-  const readAt = Date.parse(c.readAt);
-  if (readAt !== now) {
-    now = readAt;
-    for (const org of service.orgIds()) await service.refresh(org);
-  }
+  clock.now = Date.parse(c.readAt);
+  await stack.maintenance.roll();
   const out = new Map<string, Uint8Array>();
   const names: [string, FeedKey][] = [];
-  for (const org of service.orgIds()) {
-    for (const key of service.org(org)?.manifest.feeds.keys() ?? []) {
-      names.push([org, key]);
-    }
-  }
+  for (const org of service.orgIds()) for (const key of service.feedKeys(org)) names.push([org, key]);
   names.sort(([oa, ka], [ob, kb]) => (feedName(oa, ka) < feedName(ob, kb) ? -1 : 1));
   for (const [org, key] of names) {
-    const entry = await service.lookup(await service.tokenFor(org, key));
+    const entry = await reader.lookup(await service.tokenFor(org, key));
     if (!entry) throw new Error(`feed ${org}/${key} has no live token`);
-    const gz = await service.body(entry);
-    if (!gz) throw new Error(`feed ${org}/${key} has no body in the store`);
+    const gz = await reader.body(entry, "gzip");
+    if (!(gz instanceof Uint8Array)) throw new Error(`feed ${org}/${key} has no body in the store`);
     out.set(feedName(org, key), await gunzip(gz));
   }
   return out;

@@ -20,6 +20,8 @@ import { parseConfig } from "../../src/core/config.ts";
 import type { Logger } from "../../src/core/logger.ts";
 import { startServer, type RunningServer } from "../../src/node/server.ts";
 import { LOCK_FILE } from "../../src/node/data-dir.ts";
+import { DATABASE_FILE } from "../../src/node/server.ts";
+import { DatabaseSync } from "node:sqlite";
 import type { Assignment } from "../../src/core/snapshot/types.ts";
 
 /** The admin bearer secret every harness server uses. */
@@ -126,8 +128,10 @@ export interface Harness {
   feed(pathOrUrl: string, headers?: OutgoingHttpHeaders): Promise<FeedReply>;
   /** Closes and starts again on the same DATA_DIR and clock; resolves to the new base URL. */
   restart(): Promise<string>;
-  /** Every file under DATA_DIR/store: relative path → SHA-256 of its bytes. */
+  /** Every row of every table of the database, by table: what "nothing written" compares. */
   storeListing(): Promise<Record<string, string>>;
+  /** Runs statements on the database through a connection of its own (to damage it on purpose). */
+  tamper(statements: string): void;
   close(): Promise<void>;
 }
 
@@ -219,13 +223,36 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       running = await startServer(config, start);
       return running.url;
     },
-    storeListing: () => listFiles(join(dataDir, "store")),
+    storeListing: async () => databaseListing(join(dataDir, DATABASE_FILE)),
+    tamper(statements) {
+      const db = new DatabaseSync(join(dataDir, DATABASE_FILE), { timeout: 5000 });
+      db.exec(statements);
+      db.close();
+    },
     async close() {
       await running.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
   return harness;
+}
+
+/** Every row of every table of a database file, by table (blobs as hex), through a read-only connection. */
+export function databaseListing(path: string): Record<string, string> {
+  const db = new DatabaseSync(path, { readOnly: true, timeout: 5000 });
+  try {
+    const out: Record<string, string> = {};
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
+    for (const { name } of tables as { name: string }[]) {
+      const rows = db.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).all();
+      out[name] = JSON.stringify(rows, (_k, v: unknown) =>
+        v instanceof Uint8Array ? createHash("sha256").update(v).digest("hex") : v,
+      );
+    }
+    return out;
+  } finally {
+    db.close();
+  }
 }
 
 /**

@@ -4,15 +4,17 @@
 
 export type FeedKind = "person" | "schedule";
 
-/** A live feed's validators and the store key of its compressed body. */
+/** A live feed's validators and the blob keys of its bodies. */
 export interface FeedEntry {
   /** `person` feeds merge every schedule of the organization; `schedule` feeds show one schedule. */
   kind: FeedKind;
   org: string;
   /** The person id or schedule id. */
   id: string;
-  /** Store key of the gzip-compressed body (content-addressed: it changes whenever the bytes change). */
-  blobKey: string;
+  /** Blob key of the gzip body (it changes whenever the bytes change). */
+  bodyKey: string;
+  /** Blob key of the stored identity body (big feeds only), or `null`. */
+  identityKey: string | null;
   /** Weak entity tag derived from the identity bytes only, e.g. `W/"3q2-7w…"`. */
   etag: string;
   /** When the bytes last changed, in whole seconds since the epoch; never later than the time of that change. */
@@ -27,3 +29,6 @@ export interface FeedEntry {
   /** Number of VEVENTs in the feed. */
   events: number;
 }
+
+/** A body to send: whole bytes, or (big feeds) a stream of known length. */
+export type FeedBody = Uint8Array | { stream: ReadableStream<Uint8Array>; length: number };

@@ -1,27 +1,9 @@
 /**
- * Store keys. Ids may legally be `.` or `..`, so every id segment carries a prefix; feed bodies are
- * content-addressed and sharded by the first two hex digits of their hash (256 folders).
+ * Feed keys inside an organization (`person/<id>`, `schedule/<id>`) and the keys of the blobs a publish writes.
+ * Blob keys name their content: a body by the SHA-256 of its identity bytes, a piece by the fingerprint of its
+ * input, a state by its revision, so an unchanged value keeps its key and a changed one never overwrites a key a
+ * reader may still be using.
  */
-
-/** The pointer document of an organization: swapping it makes a whole publish live at once. */
-export const manifestKey = (org: string) => `orgs/o.${org}/manifest.json`;
-
-/** Prefix under which every organization's folder lives. */
-export const ORGS_PREFIX = "orgs/";
-
-/** A schedule revision's state (snapshot + change history), gzip-compressed JSON. */
-export const scheduleStateKey = (org: string, schedule: string, revision: number) =>
-  `orgs/o.${org}/s.${schedule}/r${revision}.json.gz`;
-
-/** Prefix of every feed body. */
-export const FEEDS_PREFIX = "feeds/";
-
-/**
- * A feed body, gzip-compressed, named by the hex SHA-256 of its identity bytes. Bodies live under their
- * organization so that one tenant's garbage collection can never remove a body another tenant shares.
- */
-export const feedBlobKey = (org: string, hexDigest: string) =>
-  `feeds/o.${org}/${hexDigest.slice(0, 2)}/${hexDigest}.ics.gz`;
 
 /** Feeds inside an organization: `person/<id>` or `schedule/<id>`. */
 export type FeedKey = `person/${string}` | `schedule/${string}`;
@@ -34,3 +16,15 @@ export function parseFeedKey(key: FeedKey): { kind: "person" | "schedule"; id: s
   const slash = key.indexOf("/");
   return { kind: key.slice(0, slash) as "person" | "schedule", id: key.slice(slash + 1) };
 }
+
+/** A schedule revision's state (snapshot + change history), gzip JSON. */
+export const stateBlobKey = (org: string, schedule: string, revision: number) =>
+  `s/${org}/${schedule}/${revision}`;
+
+/** One person's rendered events in one schedule, for input fingerprint `inputHash`. */
+export const pieceBlobKey = (org: string, schedule: string, person: string, inputHash: string) =>
+  `p/${org}/${schedule}/${person}/${inputHash}`;
+
+/** A feed body: gzip (`g`) or, for big feeds, identity (`i`), named by the SHA-256 hex of its identity bytes. */
+export const bodyBlobKey = (org: string, feed: FeedKey, hexDigest: string, coding: "gzip" | "identity") =>
+  `${coding === "gzip" ? "g" : "i"}/${org}/${feed}/${hexDigest}`;

@@ -1,18 +1,28 @@
 /**
  * Work that keeps feeds current without a new snapshot: the daily window roll, and admin-requested
- * regeneration as jobs with visible progress, run one at a time from a bounded queue.
+ * regeneration as jobs with visible progress, run one at a time from a bounded queue. A job is a list of units
+ * (one per schedule in its scope) kept as busy as the runner allows, so a full regeneration uses every core.
  */
 import { ServiceError } from "../errors.ts";
 import { localDateOf } from "../time/local-time.ts";
 import type { FeedService } from "./feed-service.ts";
 import { JobRegistry, type Job } from "./jobs.ts";
-import { personFeedKey, scheduleFeedKey, type FeedKey } from "./keys.ts";
+import type { RefreshScope } from "./schedule-unit.ts";
 
 /** What `POST /admin/regenerate` may name; omitted fields widen the scope. */
 export interface RegenerateScope {
   org?: string;
   schedule?: string;
   person?: string;
+}
+
+/** One unit of a job: one schedule, and what of it to render again. */
+interface PlannedUnit {
+  org: string;
+  schedule: string;
+  scope: RefreshScope;
+  /** Feeds it covers (its people, and its schedule feed when in scope): the job's progress counts these. */
+  feeds: number;
 }
 
 /** Most regeneration jobs queued or running at once; past it a request is refused with a `Retry-After`. */
@@ -27,10 +37,8 @@ export class Maintenance {
   /** Jobs waiting to run, in order, with the scope each covers. */
   readonly #queue: { job: Job; scope: RegenerateScope; key: string }[] = [];
   #running: Promise<void> | null = null;
-  /** Aborted by `close()`: the running job stops between two feeds, queued ones never start. */
+  /** Aborted by `close()`: running units stop before they commit, queued jobs never start. */
   readonly #closing = new AbortController();
-  /** The calendar dates each organization's feeds were last rolled for. */
-  readonly #rolledFor = new Map<string, string>();
 
   constructor(service: FeedService, newId: () => string) {
     this.#service = service;
@@ -38,34 +46,45 @@ export class Maintenance {
     this.#jobs = new JobRegistry(service.deps.clock);
   }
 
-  /** The feeds a scope covers, by organization. Throws `not_found` for an unknown org, schedule or person. */
-  scopeKeys(scope: RegenerateScope): Map<string, FeedKey[]> {
+  /** The units a scope covers. Throws `not_found` for an unknown org, schedule or person. */
+  plan(scope: RegenerateScope): PlannedUnit[] {
     if ((scope.schedule !== undefined || scope.person !== undefined) && scope.org === undefined) {
       throw new ServiceError("bad_request", "`org` is required with `schedule` or `person`", [
         { path: "$.org", message: "required when `schedule` or `person` is given" },
       ]);
     }
-    const orgs = scope.org === undefined ? this.#service.orgIds() : [scope.org];
-    const out = new Map<string, FeedKey[]>();
+    const service = this.#service;
+    const orgs = scope.org === undefined ? service.orgIds() : [scope.org];
+    const units: PlannedUnit[] = [];
     for (const org of orgs) {
-      const state = this.#service.org(org);
-      if (!state) throw new ServiceError("not_found", `no organization \`${org}\``);
-      let keys = this.#service.feedKeys(org);
-      if (scope.schedule !== undefined) {
-        const schedule = state.schedules.get(scope.schedule);
-        if (!schedule)
-          throw new ServiceError("not_found", `no live schedule \`${scope.schedule}\` in \`${org}\``);
-        const people = new Set([...schedule.byPerson.keys()].map(personFeedKey));
-        keys = keys.filter((k) => k === scheduleFeedKey(scope.schedule!) || people.has(k));
-      }
+      if (!service.org(org)) throw new ServiceError("not_found", `no organization \`${org}\``);
       if (scope.person !== undefined) {
-        keys = keys.filter((k) => k === personFeedKey(scope.person!));
-        if (keys.length === 0)
-          throw new ServiceError("not_found", `no feed for person \`${scope.person}\` in \`${org}\``);
+        const person = scope.person;
+        const pieces = service
+          .personSchedules(org, person)
+          .filter((p) => scope.schedule === undefined || p.schedule === scope.schedule);
+        if (pieces.length === 0)
+          throw new ServiceError("not_found", `no feed for person \`${person}\` in \`${org}\``);
+        for (const p of pieces) {
+          units.push({
+            org,
+            schedule: p.schedule,
+            scope: { force: true, people: [person], scheduleFeed: false },
+            feeds: 1,
+          });
+        }
+        continue;
       }
-      out.set(org, keys);
+      const schedules = service
+        .schedules(org)
+        .filter((s) => scope.schedule === undefined || s.schedule === scope.schedule);
+      if (scope.schedule !== undefined && schedules.length === 0) {
+        throw new ServiceError("not_found", `no live schedule \`${scope.schedule}\` in \`${org}\``);
+      }
+      for (const s of schedules)
+        units.push({ org, schedule: s.schedule, scope: { force: true }, feeds: s.people + 1 });
     }
-    return out;
+    return units;
   }
 
   /**
@@ -74,10 +93,11 @@ export class Maintenance {
    * when {@link MAX_PENDING_JOBS} are already queued or running.
    */
   regenerate(scope: RegenerateScope): Job {
-    const plan = this.scopeKeys(scope);
+    const units = this.plan(scope);
     const key = JSON.stringify([scope.org ?? null, scope.schedule ?? null, scope.person ?? null]);
-    if (this.#closing.signal.aborted)
+    if (this.#closing.signal.aborted) {
       throw new ServiceError("unavailable", "The service is shutting down.", [], {}, { "retry-after": "5" });
+    }
     const same = this.#queue.find((q) => q.key === key);
     if (same) return { ...same.job };
     const pending = this.#queue.length + (this.#running ? 1 : 0);
@@ -90,11 +110,18 @@ export class Maintenance {
         { "retry-after": String(QUEUE_FULL_RETRY_SECONDS) },
       );
     }
-    const total = [...plan.values()].reduce((n, keys) => n + keys.length, 0);
-    const job = this.#jobs.create(this.#newId(), total);
+    const job = this.#jobs.create(
+      this.#newId(),
+      units.reduce((n, u) => n + u.feeds, 0),
+    );
     this.#queue.push({ job, scope, key });
     this.#running ??= this.#drain();
     return { ...job };
+  }
+
+  /** A job's current progress, or `null`. */
+  job(id: string): Job | null {
+    return this.#jobs.get(id);
   }
 
   /** Runs queued jobs one after another until the queue is empty. */
@@ -104,7 +131,58 @@ export class Maintenance {
     this.#running = null;
   }
 
-  /** Stops the job runner: queued jobs fail, the running one stops between two feeds; resolves once it has. */
+  /** Runs one job; its scope is planned again, since publishes may have changed it while it waited. */
+  async #run(job: Job, scope: RegenerateScope): Promise<void> {
+    this.#jobs.start(job);
+    let units: PlannedUnit[] = [];
+    try {
+      units = this.plan(scope);
+      job.total = units.reduce((n, u) => n + u.feeds, 0);
+    } catch (error) {
+      job.errors.push({ scope: JSON.stringify(scope), message: messageOf(error) });
+    }
+    await this.#runUnits(
+      units,
+      (unit, result) => {
+        if (result instanceof Error)
+          job.errors.push({ scope: `${unit.org}/${unit.schedule}`, message: messageOf(result) });
+        else job.updated += result;
+      },
+      (n) => {
+        job.done = Math.min(job.total, job.done + n);
+      },
+    );
+    if (job.errors.length === 0) job.done = job.total;
+    this.#jobs.finish(job);
+  }
+
+  /** Runs units with as many in flight as the runner runs at once. */
+  async #runUnits(
+    units: PlannedUnit[],
+    settled: (unit: PlannedUnit, result: number | Error) => void,
+    onProgress?: (feeds: number) => void,
+  ): Promise<void> {
+    let next = 0;
+    const signal = this.#closing.signal;
+    const worker = async () => {
+      while (next < units.length && !signal.aborted) {
+        const unit = units[next++]!;
+        try {
+          const result = await this.#service.refresh(unit.org, unit.schedule, unit.scope, {
+            signal,
+            onProgress,
+          });
+          settled(unit, result.feedsUpdated);
+        } catch (error) {
+          settled(unit, error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+    };
+    const lanes = Math.max(1, Math.min(this.#service.deps.runner.parallelism, units.length));
+    await Promise.all(Array.from({ length: lanes }, worker));
+  }
+
+  /** Stops the job runner: queued jobs fail, running units stop before they commit; resolves once they have. */
   async close(): Promise<void> {
     this.#closing.abort(new ServiceError("unavailable", "The service is shutting down."));
     for (const { job } of this.#queue.splice(0)) {
@@ -114,57 +192,28 @@ export class Maintenance {
     await this.#running;
   }
 
-  /** Runs one job; its scope is planned again, since publishes may have changed it while it waited. */
-  async #run(job: Job, scope: RegenerateScope): Promise<void> {
-    this.#jobs.start(job);
-    let plan: Map<string, FeedKey[]>;
-    try {
-      plan = this.scopeKeys(scope);
-      job.total = [...plan.values()].reduce((n, keys) => n + keys.length, 0);
-    } catch (error) {
-      job.errors.push({ scope: JSON.stringify(scope), message: messageOf(error) });
-      plan = new Map();
-    }
-    for (const [org, keys] of plan) {
-      try {
-        const result = await this.#service.refresh(org, {
-          keys,
-          force: true,
-          onProgress: () => void job.done++,
-          signal: this.#closing.signal,
-        });
-        job.updated += result.updated.length;
-      } catch (error) {
-        job.errors.push({ scope: org, message: messageOf(error) });
-      }
-    }
-    this.#jobs.finish(job);
-  }
-
-  /** A job's current progress, or `null`. */
-  job(id: string): Job | null {
-    return this.#jobs.get(id);
-  }
-
   /**
-   * Rolls the feed window: for each organization whose zones' calendar dates changed since the last roll,
-   * renders again only the feeds whose window content changed. Cheap to call often.
+   * Rolls the feed window: every live schedule whose zone's calendar date moved since its pieces were rendered
+   * is refreshed (only feeds whose window content changed are rendered). Cheap to call often.
    * @returns the number of feeds whose bytes changed.
    */
   async roll(): Promise<number> {
-    let updated = 0;
     const now = this.#service.deps.clock();
+    const units: PlannedUnit[] = [];
     for (const org of this.#service.orgIds()) {
-      const state = this.#service.org(org)!;
-      const zones = [
-        ...new Set([...state.schedules.values()].map((s) => s.snapshot.schedule.timezone)),
-      ].sort();
-      const dates = zones.map((z) => `${z}=${localDateOf(now, z)}`).join(",");
-      if (this.#rolledFor.get(org) === dates) continue;
-      const result = await this.#service.refresh(org);
-      updated += result.updated.length;
-      this.#rolledFor.set(org, dates);
+      for (const s of this.#service.schedules(org)) {
+        if (s.rolledFor !== localDateOf(now, s.timezone)) {
+          units.push({ org, schedule: s.schedule, scope: { force: false }, feeds: s.people + 1 });
+        }
+      }
     }
+    let updated = 0;
+    const failures: Error[] = [];
+    await this.#runUnits(units, (unit, result) => {
+      if (typeof result === "number") updated += result;
+      else failures.push(new Error(`${unit.org}/${unit.schedule}: ${result.message}`));
+    });
+    if (failures.length > 0) throw new AggregateError(failures, failures.map((f) => f.message).join("; "));
     return updated;
   }
 }

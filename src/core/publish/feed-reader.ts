@@ -1,0 +1,122 @@
+/**
+ * Serving reads: the live feed a token opens, and its body in the coding the client takes. Each serving thread
+ * has its own reader on its own database connection, with two caches:
+ *
+ * - validators by token hash, dropped whenever the writer's generation moves (a counter every commit bumps, so a
+ *   publish or rotation is seen by the very next request, in every thread) — a hot `304` reads nothing;
+ * - bodies by blob key (gzip, and decompressed identity), bounded in bytes — blob keys name their content, so
+ *   these never go stale.
+ *
+ * Big feeds (those that store their identity body) are streamed part by part, never held whole.
+ */
+import { LRUCache } from "lru-cache";
+import { blobParts, readBlob, readBlobPart } from "../store/blob-table.ts";
+import { feedByTokenHash } from "../store/feeds-table.ts";
+import type { SqlPort } from "../store/sql-port.ts";
+import type { FeedTokens } from "../tokens.ts";
+import { gunzip } from "./compress.ts";
+import type { FeedBody, FeedEntry } from "./feed-entry.ts";
+import { parseFeedKey } from "./keys.ts";
+
+export interface FeedReaderDeps {
+  sql: SqlPort;
+  tokens: FeedTokens;
+  /** Upper bound of cached body bytes (gzip and identity together). */
+  cacheBytes: number;
+  /** The writer's commit generation: validators cached under another value are read again. */
+  generation: () => number;
+  /** Most validator entries cached. Default 100,000. */
+  maxEntries?: number;
+}
+
+const IDENTITY = "#identity";
+
+export class FeedReader {
+  readonly #deps: FeedReaderDeps;
+  readonly #entries: LRUCache<string, FeedEntry | false>;
+  readonly #bodies: LRUCache<string, Uint8Array>;
+  #generation: number;
+
+  constructor(deps: FeedReaderDeps) {
+    this.#deps = deps;
+    this.#entries = new LRUCache({ max: deps.maxEntries ?? 100_000 });
+    this.#bodies = new LRUCache({ maxSize: deps.cacheBytes, sizeCalculation: (b) => Math.max(1, b.length) });
+    this.#generation = deps.generation();
+  }
+
+  /** The live feed a token opens, or `null`. */
+  async lookup(token: string): Promise<FeedEntry | null> {
+    const generation = this.#deps.generation();
+    if (generation !== this.#generation) {
+      this.#entries.clear();
+      this.#generation = generation;
+    }
+    const hash = await this.#deps.tokens.hash(token);
+    const cached = this.#entries.get(hash);
+    if (cached !== undefined) return cached || null;
+    const row = feedByTokenHash(this.#deps.sql, hash);
+    let entry: FeedEntry | false = false;
+    if (row !== null) {
+      const { kind, id } = parseFeedKey(row.feed);
+      entry = {
+        kind,
+        org: row.org,
+        id,
+        bodyKey: row.bodyKey,
+        identityKey: row.identityKey,
+        etag: row.etag,
+        lastModified: row.lastModified,
+        size: row.size,
+        events: row.events,
+      };
+      if (row.lastModifiedShared) entry.lastModifiedShared = true;
+    }
+    // A miss is cached too (until the next commit): scans of unknown tokens cost no read after the first.
+    if (this.#deps.generation() === generation) this.#entries.set(hash, entry);
+    return entry || null;
+  }
+
+  /**
+   * A feed's body as stored (`gzip`) or decompressed (`identity`, for clients that send no Accept-Encoding, like
+   * Google's importer), or `null` when the store no longer has it.
+   */
+  async body(entry: FeedEntry, encoding: "gzip" | "identity"): Promise<FeedBody | null> {
+    if (encoding === "identity" && entry.identityKey !== null)
+      return this.#stream(entry.identityKey, entry.size);
+    const key = encoding === "gzip" ? entry.bodyKey : `${entry.bodyKey}${IDENTITY}`;
+    const cached = this.#bodies.get(key);
+    if (cached) return cached;
+    let gz = this.#bodies.get(entry.bodyKey) ?? null;
+    if (!gz) {
+      gz = readBlob(this.#deps.sql, entry.bodyKey);
+      if (!gz) return null;
+      this.#remember(entry.bodyKey, gz);
+    }
+    if (encoding === "gzip") return gz;
+    const identity = await gunzip(gz);
+    this.#remember(key, identity);
+    return identity;
+  }
+
+  /** Caches a body unless it would take more than an eighth of the cache. */
+  #remember(key: string, bytes: Uint8Array): void {
+    if (bytes.length <= this.#deps.cacheBytes / 8) this.#bodies.set(key, bytes);
+  }
+
+  /** A stored body streamed part by part (one part in memory at a time). */
+  #stream(key: string, length: number): FeedBody | null {
+    const { sql } = this.#deps;
+    const parts = blobParts(sql, key);
+    if (parts === 0) return null;
+    let part = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const bytes = readBlobPart(sql, key, part++);
+        if (bytes === null) controller.error(new Error(`feed body \`${key}\` vanished while it was sent`));
+        else controller.enqueue(bytes);
+        if (part >= parts) controller.close();
+      },
+    });
+    return { stream, length };
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * What a unit of publishing work (one schedule's publish, retirement or refresh) needs from its surroundings.
+ * Units run wherever the runtime puts them — in a worker thread with its own database connection on Node, in
+ * process elsewhere — so everything is passed in.
+ */
+import type { EventBlockCache } from "../ical/render-events.ts";
+import type { SqlPort } from "../store/sql-port.ts";
+import type { FeedTokens } from "../tokens.ts";
+import type { WindowSettings } from "./feed-specs.ts";
+
+/** Settings of the service that shape what is rendered and stored (see the README's settings table). */
+export interface ServiceSettings extends WindowSettings {
+  /** Upper bound of the in-memory body cache of a serving thread, in bytes. */
+  cacheBytes: number;
+  /** Upper bound of the rendered-event cache of a rendering thread, in characters; 0 renders every event. */
+  eventCacheChars: number;
+  /** Feeds whose identity body is at least this long also store it, to be streamed as is. Default 8 MiB. */
+  bigFeedBytes: number;
+}
+
+/** The default for {@link ServiceSettings.bigFeedBytes}. */
+export const BIG_FEED_BYTES = 8 * 1024 * 1024;
+
+export interface UnitDeps {
+  sql: SqlPort;
+  tokens: FeedTokens;
+  settings: ServiceSettings;
+  /** Rendered events to reuse across feeds and revisions, or `null`. */
+  blocks: EventBlockCache | null;
+  /** Milliseconds since the epoch. */
+  clock: () => number;
+  /** Called after every transaction that changed what is served, before the unit resolves. */
+  onCommit?: () => void;
+}
+
+/** Progress and cancellation of a unit. */
+export interface UnitOptions {
+  /** Called with how many more feeds were brought up to date. */
+  onProgress?: (feeds: number) => void;
+  /** Stops the unit before its transaction (it then throws the signal's reason and writes nothing). */
+  signal?: AbortSignal;
+}
