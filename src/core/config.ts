@@ -78,6 +78,8 @@ const schema = z.object({
   REFRESH_INTERVAL_MINUTES: int("REFRESH_INTERVAL_MINUTES", 5, 10080, 60),
   MAX_SNAPSHOT_BYTES: int("MAX_SNAPSHOT_BYTES", 1024, 1024 * 1024 * 1024, 32 * 1024 * 1024),
   CACHE_MB: int("CACHE_MB", 1, 65536, 64),
+  SERVE_THREADS: int("SERVE_THREADS", 0, 256, -1),
+  RENDER_THREADS: int("RENDER_THREADS", 0, 256, -1),
   DEMO: z.enum(["0", "1", "false", "true", ""]).optional(),
 });
 
@@ -95,6 +97,10 @@ export interface Config {
   maxSnapshotBytes: number;
   cacheBytes: number;
   demo: boolean;
+  /** Threads that listen and serve feeds (0: the main thread serves); `null`: one per CPU. */
+  serveThreads: number | null;
+  /** Threads that parse, render and commit publishes (0: in the main thread); `null`: one per CPU. */
+  renderThreads: number | null;
 }
 
 /**
@@ -119,5 +125,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     maxSnapshotBytes: e.MAX_SNAPSHOT_BYTES,
     cacheBytes: e.CACHE_MB * 1024 * 1024,
     demo: e.DEMO !== "0" && e.DEMO !== "false",
+    serveThreads: e.SERVE_THREADS < 0 ? null : e.SERVE_THREADS,
+    renderThreads: e.RENDER_THREADS < 0 ? null : e.RENDER_THREADS,
   };
 }

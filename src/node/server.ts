@@ -26,10 +26,17 @@ import { FeedReader } from "../core/publish/feed-reader.ts";
 import { createEventBlockCache } from "../core/ical/render-events.ts";
 import { ensureSchema } from "../core/store/schema.ts";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
+import { createRenderPool } from "./render-pool.ts";
+import { availableParallelism } from "node:os";
 import { answerClientErrors } from "./client-errors.ts";
 import { lockDataDir, prepareDataDir } from "./data-dir.ts";
 import { loadDemo } from "./demo.ts";
 import { loadSecret, type LoadedSecret } from "./secrets.ts";
+
+/** The rendered-event cache of a thread that renders, or `null` when the settings turn it off. */
+function createBlocks(settings: { eventCacheChars: number }) {
+  return settings.eventCacheChars > 0 ? createEventBlockCache(settings.eventCacheChars) : null;
+}
 
 /** The database file inside `DATA_DIR`. */
 export const DATABASE_FILE = "shiftfeed.db";
@@ -98,16 +105,17 @@ export async function startServer(config: Config, options: StartOptions): Promis
   );
   let rollTimer: ReturnType<typeof setInterval> | undefined;
   let maintenance: Maintenance | undefined;
-  let closeStore: (() => void) | undefined;
+  let closeStore: (() => Promise<void>) | undefined;
   const close = async () => {
     clearInterval(rollTimer);
     await maintenance?.close();
     await new Promise<void>((resolve, reject) => {
       http.close((error) => {
-        closeStore?.();
-        lock.release();
-        if (error && (error as NodeJS.ErrnoException).code !== "ERR_SERVER_NOT_RUNNING") reject(error);
-        else resolve();
+        void (closeStore?.() ?? Promise.resolve()).finally(() => {
+          lock.release();
+          if (error && (error as NodeJS.ErrnoException).code !== "ERR_SERVER_NOT_RUNNING") reject(error);
+          else resolve();
+        });
       });
       http.closeAllConnections();
     });
@@ -153,19 +161,35 @@ async function load(
     futureDays: config.futureDays,
     refreshSeconds: config.refreshSeconds,
     cacheBytes: config.cacheBytes,
-    eventCacheChars: config.cacheBytes,
+    // Rendered events are kept per rendering thread; pieces are stored, so this mostly serves schedule feeds.
+    eventCacheChars: Math.min(config.cacheBytes, 16 << 20),
     bigFeedBytes: BIG_FEED_BYTES,
   };
-  let generation = 0;
-  const onCommit = () => void generation++;
-  const blocks = settings.eventCacheChars > 0 ? createEventBlockCache(settings.eventCacheChars) : null;
-  const runner = createInProcessRunner({ sql, tokens, settings, blocks, clock, onCommit });
+  // The commit generation, shared with every thread: a commit anywhere bumps it, every serving cache reads it.
+  const generationBuffer = new SharedArrayBuffer(4);
+  const generation = new Int32Array(generationBuffer);
+  const onCommit = () => void Atomics.add(generation, 0, 1);
+  const renderThreads = config.renderThreads ?? availableParallelism();
+  const runner =
+    renderThreads === 0
+      ? createInProcessRunner({ sql, tokens, settings, blocks: createBlocks(settings), clock, onCommit })
+      : createRenderPool({
+          data: {
+            databasePath: join(config.dataDir, DATABASE_FILE),
+            feedSecret: feedSecret.value,
+            settings,
+            generation: generationBuffer,
+          },
+          size: renderThreads,
+          clock,
+          logger,
+        });
   const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger });
   const reader = new FeedReader({
     sql,
     tokens,
     cacheBytes: settings.cacheBytes,
-    generation: () => generation,
+    generation: () => Atomics.load(generation, 0),
   });
   const demoLoaded = config.demo && service.orgIds().length === 0 ? await loadDemo(service, clock()) : 0;
   const maintenance = new Maintenance(service, randomUUID);
@@ -194,5 +218,9 @@ async function load(
     metrics,
     newId: randomUUID,
   });
-  return { app, service, maintenance, adminSecret, demoLoaded, rollTimer, closeStore: () => sql.close() };
+  const closeStore = async () => {
+    await runner.close();
+    sql.close();
+  };
+  return { app, service, maintenance, adminSecret, demoLoaded, rollTimer, closeStore };
 }

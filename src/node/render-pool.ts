@@ -1,0 +1,69 @@
+/**
+ * The Node `UnitRunner`: publishing work on a pool of worker threads, each with its own connection to the
+ * database. A publish's body is transferred to a thread, which parses, validates, renders and commits it, so
+ * neither a hostile 32 MiB body nor a schedule of 500,000 assignments ever stalls the threads that serve feeds;
+ * a regeneration keeps every thread busy. Every commit bumps the shared generation that serving caches read.
+ */
+import type { IngestTarget } from "../core/snapshot/ingest.ts";
+import type { RefreshScope, UnitResult } from "../core/publish/schedule-unit.ts";
+import type { ServiceSettings } from "../core/publish/unit-deps.ts";
+import type { UnitRunner } from "../core/publish/unit-runner.ts";
+import type { Logger } from "../core/logger.ts";
+import { createWorkerPool, transferable } from "./worker-pool.ts";
+
+/** What every render thread is started with. */
+export interface RenderWorkerData {
+  databasePath: string;
+  /** The feed-token secret (new feeds' token hashes are derived where they are rendered). */
+  feedSecret: string;
+  settings: ServiceSettings;
+  /** One Int32: the commit generation, bumped after every commit. */
+  generation: SharedArrayBuffer;
+}
+
+/** A unit as sent to a thread; `nowMs` is the unit's time (every unit sees one instant, as in process). */
+export type RenderTask = { nowMs: number } & (
+  | { kind: "publish"; bytes: Uint8Array; target: IngestTarget }
+  | { kind: "retire"; org: string; schedule: string }
+  | { kind: "refresh"; org: string; schedule: string; scope: RefreshScope }
+);
+
+const RENDER_WORKER = new URL("./render-worker.ts", import.meta.url);
+
+export interface RenderPoolOptions {
+  data: RenderWorkerData;
+  /** Threads (at least 1). */
+  size: number;
+  clock: () => number;
+  logger?: Logger;
+  /** A thread idle this long ends, in ms. Default 30 s. */
+  idleMs?: number;
+}
+
+/** Creates the pool; threads start on the first unit. */
+export function createRenderPool(options: RenderPoolOptions): UnitRunner {
+  const pool = createWorkerPool<RenderTask, UnitResult>({
+    worker: RENDER_WORKER,
+    size: options.size,
+    workerData: options.data,
+    name: "render",
+    ...(options.idleMs !== undefined && { idleMs: options.idleMs }),
+    ...(options.logger && { logger: options.logger }),
+  });
+  const nowMs = () => options.clock();
+  return {
+    publish(bytes, target, unitOptions = {}) {
+      const own = transferable(bytes);
+      return pool.run(
+        { kind: "publish", bytes: own, target, nowMs: nowMs() },
+        { transfer: [own.buffer], ...unitOptions },
+      );
+    },
+    retire: (org, schedule, unitOptions = {}) =>
+      pool.run({ kind: "retire", org, schedule, nowMs: nowMs() }, unitOptions),
+    refresh: (org, schedule, scope, unitOptions = {}) =>
+      pool.run({ kind: "refresh", org, schedule, scope, nowMs: nowMs() }, unitOptions),
+    parallelism: pool.size,
+    close: () => pool.close(),
+  };
+}

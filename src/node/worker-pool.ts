@@ -1,0 +1,208 @@
+/**
+ * A bounded pool of `node:worker_threads`, one task per thread at a time: work that would stall the event loop
+ * that serves feeds (parsing a 32 MiB body, rendering thousands of feeds) runs here instead. Threads start on
+ * demand and end after a while idle, so memory is held only while there is work; a thread that dies fails only
+ * its own task and is replaced. Bodies are transferred (zero copy); tasks report progress and can be aborted.
+ * The thread side is `worker-tasks.ts`.
+ */
+import { Worker } from "node:worker_threads";
+import { ServiceError, type ErrorCode } from "../core/errors.ts";
+import type { Logger } from "../core/logger.ts";
+
+/** An error as it crosses the thread boundary: a service error's parts, or the text of anything else. */
+export type WireError =
+  | {
+      service: {
+        code: ErrorCode;
+        message: string;
+        details: ServiceError["details"];
+        extra: Record<string, unknown>;
+        headers: Record<string, string>;
+      };
+    }
+  | { text: string };
+
+/** Messages between the pool and a thread. */
+export type ToWorker<T> = { type: "task"; task: T } | { type: "abort" };
+export type FromWorker<R> =
+  { type: "progress"; value: number } | { type: "result"; value: R } | { type: "error"; error: WireError };
+
+export interface WorkerPoolOptions {
+  /** The thread's module (it calls `serveTasks`). */
+  worker: URL;
+  /** Most threads at once (at least 1). */
+  size: number;
+  /** Passed to every thread as `workerData`. */
+  workerData?: unknown;
+  /** A thread idle this long ends (ms). Default 30 s; `Infinity` keeps threads. */
+  idleMs?: number;
+  /** Where a thread's death is reported. */
+  logger?: Logger;
+  /** Name for messages (`render`). */
+  name: string;
+}
+
+export interface WorkerPool<T, R> {
+  /**
+   * Runs a task on a free thread (queued until one is). `transfer` lists buffers moved to the thread.
+   * Rejects with the task's error (a `ServiceError` comes back as one), or when its thread dies.
+   */
+  run(
+    task: T,
+    options?: { transfer?: ArrayBuffer[]; onProgress?: (n: number) => void; signal?: AbortSignal },
+  ): Promise<R>;
+  readonly size: number;
+  /** Threads alive now. */
+  readonly threads: number;
+  /** Ends every thread; tasks waiting or running reject. */
+  close(): Promise<void>;
+}
+
+interface Pending<T, R> {
+  task: T;
+  transfer: ArrayBuffer[];
+  onProgress?: (n: number) => void;
+  signal?: AbortSignal;
+  resolve(value: R): void;
+  reject(error: Error): void;
+}
+
+interface Slot<T, R> {
+  worker: Worker;
+  running?: Pending<T, R>;
+  idle?: ReturnType<typeof setTimeout>;
+}
+
+/** Rebuilds an error sent by a thread. */
+export function fromWire(error: WireError): Error {
+  if ("service" in error) {
+    const s = error.service;
+    return new ServiceError(s.code, s.message, s.details, s.extra, s.headers);
+  }
+  return new Error(error.text);
+}
+
+/** An error as it crosses to the pool. */
+export function toWire(error: unknown): WireError {
+  if (error instanceof ServiceError) {
+    const { code, message, details, extra, headers } = error;
+    return { service: { code, message, details, extra, headers } };
+  }
+  return { text: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+}
+
+export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T, R> {
+  const size = Math.max(1, Math.floor(options.size));
+  const idleMs = options.idleMs ?? 30_000;
+  const slots = new Set<Slot<T, R>>();
+  const queue: Pending<T, R>[] = [];
+  let closed = false;
+
+  function spawn(): Slot<T, R> {
+    const worker = new Worker(options.worker, { workerData: options.workerData });
+    const slot: Slot<T, R> = { worker };
+    worker.unref();
+    worker.on("message", (message: FromWorker<R>) => {
+      const pending = slot.running;
+      if (pending === undefined) return;
+      if (message.type === "progress") {
+        pending.onProgress?.(message.value);
+        return;
+      }
+      slot.running = undefined;
+      worker.unref();
+      if (message.type === "result") pending.resolve(message.value);
+      else pending.reject(fromWire(message.error));
+      rest(slot);
+      pump();
+    });
+    worker.on("error", (error) => fail(slot, error));
+    worker.on("exit", (code) => fail(slot, new Error(`${options.name} worker exited with code ${code}`)));
+    slots.add(slot);
+    return slot;
+  }
+
+  /** An idle thread ends after `idleMs`, unless a task arrives first. */
+  function rest(slot: Slot<T, R>): void {
+    if (!Number.isFinite(idleMs)) return;
+    slot.idle = setTimeout(() => {
+      if (slot.running === undefined && slots.delete(slot)) void slot.worker.terminate();
+    }, idleMs);
+    slot.idle.unref();
+  }
+
+  /** A thread died (an uncaught error, an exit): its task fails, and the next task starts a replacement. */
+  function fail(slot: Slot<T, R>, error: Error): void {
+    if (!slots.delete(slot)) return; // `error` is followed by `exit`: handle the first only
+    if (!closed) options.logger?.error(`${options.name}_worker_failed`, { error: String(error) });
+    slot.running?.reject(error);
+    slot.running = undefined;
+    void slot.worker.terminate();
+    pump();
+  }
+
+  function pump(): void {
+    while (queue.length > 0 && !closed) {
+      let slot: Slot<T, R> | undefined;
+      for (const s of slots) if (s.running === undefined) slot = s;
+      if (slot === undefined) {
+        if (slots.size >= size) return;
+        slot = spawn();
+      }
+      clearTimeout(slot.idle);
+      const pending = queue.shift()!;
+      if (pending.signal?.aborted) {
+        pending.reject(pending.signal.reason instanceof Error ? pending.signal.reason : new Error("aborted"));
+        continue;
+      }
+      slot.running = pending;
+      slot.worker.ref();
+      const worker = slot.worker;
+      pending.signal?.addEventListener("abort", () => {
+        if (slot.running === pending) worker.postMessage({ type: "abort" } satisfies ToWorker<T>);
+      });
+      worker.postMessage({ type: "task", task: pending.task } satisfies ToWorker<T>, pending.transfer);
+    }
+  }
+
+  return {
+    run(task, runOptions = {}) {
+      if (closed) return Promise.reject(new Error(`the ${options.name} pool is closed`));
+      return new Promise<R>((resolve, reject) => {
+        queue.push({
+          task,
+          transfer: runOptions.transfer ?? [],
+          ...(runOptions.onProgress && { onProgress: runOptions.onProgress }),
+          ...(runOptions.signal && { signal: runOptions.signal }),
+          resolve,
+          reject,
+        });
+        pump();
+      });
+    },
+    size,
+    get threads() {
+      return slots.size;
+    },
+    async close() {
+      closed = true;
+      const error = new Error(`the ${options.name} pool is closed`);
+      for (const pending of queue.splice(0)) pending.reject(error);
+      const workers = [...slots];
+      slots.clear();
+      for (const slot of workers) {
+        clearTimeout(slot.idle);
+        slot.running?.reject(error);
+      }
+      await Promise.all(workers.map((slot) => slot.worker.terminate()));
+    },
+  };
+}
+
+/** A buffer a view can be transferred with: its own when the view spans all of it, else a copy of the view. */
+export function transferable(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return whole && bytes.buffer instanceof ArrayBuffer
+    ? (bytes as Uint8Array<ArrayBuffer>)
+    : new Uint8Array(bytes);
+}
