@@ -20,12 +20,20 @@ export class FetchLog {
     this.#clock = clock;
   }
 
-  /** Notes a request for a feed (`org` + feed key). */
-  record(feed: string, client: CalendarClient, userAgent: string | null, status: number): void {
+  /** Notes a request for a feed (`org` + feed key), answered at `atMs` (default now). */
+  record(
+    feed: string,
+    client: CalendarClient,
+    userAgent: string | null,
+    status: number,
+    atMs?: number,
+  ): void {
     let byClient = this.#last.get(feed);
     if (!byClient) this.#last.set(feed, (byClient = new Map()));
     const ua = userAgent === null ? null : userAgent.slice(0, 256);
-    byClient.set(client, { client, userAgent: ua, at: new Date(this.#clock()).toISOString(), status });
+    const at = new Date(atMs ?? this.#clock()).toISOString();
+    const seen = byClient.get(client);
+    if (seen === undefined || seen.at <= at) byClient.set(client, { client, userAgent: ua, at, status });
   }
 
   /** The last request of each client family, most recent first. */

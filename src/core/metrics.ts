@@ -3,9 +3,33 @@
  * Labels never carry tokens, people or organization ids: only bounded sets (status, client, route).
  */
 
+/** A counter's value for one label combination (labels already in exposition form). */
+export interface CounterSample {
+  name: string;
+  help: string;
+  labels: string;
+  value: number;
+}
+
 export class Metrics {
   readonly #counters = new Map<string, { help: string; values: Map<string, number> }>();
   readonly #gauges = new Map<string, { help: string; read: () => number }>();
+  /** Counters kept elsewhere (other serving threads), by source: added in when rendering. */
+  readonly #external = new Map<string, CounterSample[]>();
+
+  /** Every counter's current samples (what another thread's registry merges in). */
+  samples(): CounterSample[] {
+    const out: CounterSample[] = [];
+    for (const [name, { help, values }] of this.#counters) {
+      for (const [labels, value] of values) out.push({ name, help, labels, value });
+    }
+    return out;
+  }
+
+  /** Replaces the samples last reported by `source` (they are added to this registry's own when rendered). */
+  merge(source: string, samples: CounterSample[]): void {
+    this.#external.set(source, samples);
+  }
 
   /** Adds `by` to a counter for one label combination. */
   inc(name: string, help: string, labels: Record<string, string | number> = {}, by = 1): void {
@@ -22,10 +46,20 @@ export class Metrics {
     this.#gauges.set(name, { help, read });
   }
 
-  /** The Prometheus exposition text (version 0.0.4). */
+  /** The Prometheus exposition text (version 0.0.4), with merged samples added in. */
   render(): string {
     const lines: string[] = [];
-    for (const [name, { help, values }] of [...this.#counters].sort(([a], [b]) => a.localeCompare(b))) {
+    const counters = new Map<string, { help: string; values: Map<string, number> }>();
+    for (const [name, { help, values }] of this.#counters)
+      counters.set(name, { help, values: new Map(values) });
+    for (const samples of this.#external.values()) {
+      for (const { name, help, labels, value } of samples) {
+        let counter = counters.get(name);
+        if (!counter) counters.set(name, (counter = { help, values: new Map() }));
+        counter.values.set(labels, (counter.values.get(labels) ?? 0) + value);
+      }
+    }
+    for (const [name, { help, values }] of [...counters].sort(([a], [b]) => a.localeCompare(b))) {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
       for (const [labels, value] of [...values].sort(([a], [b]) => a.localeCompare(b))) {
         lines.push(`${name}${labels ? `{${labels}}` : ""} ${value}`);

@@ -1,48 +1,47 @@
 /**
- * Wires the Node runtime: filesystem store, secrets from the environment or `DATA_DIR`, the feed service,
- * the daily window roll, snapshot ingest in worker threads, and the Hono app on a Node HTTP server with timeouts
- * against slow clients.
+ * Wires the Node runtime: one SQLite database in `DATA_DIR`, secrets from the environment or `DATA_DIR`, the feed
+ * service with its render threads, the daily window roll, and the HTTP surface on serving threads that share the
+ * port (`SO_REUSEPORT`), each with its own database connection and caches.
  *
  * Start-up order: the data dir is checked and locked before anything reads or writes it (a second process is
- * refused untouched), then the port is bound (a port in use fails before any work), then the store is opened
- * and loaded while the socket answers `503` with `Retry-After`.
+ * refused untouched); the port is probed (a port in use fails before any work) and bound, answering `503` with
+ * `Retry-After` while the database is opened; then the serving threads take over the port.
  */
-import { createAdaptorServer } from "@hono/node-server";
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../core/config.ts";
 import { FetchLog } from "../core/fetch-log.ts";
+import { createEventBlockCache } from "../core/ical/render-events.ts";
 import type { Logger } from "../core/logger.ts";
 import { Metrics } from "../core/metrics.ts";
+import { FeedReader } from "../core/publish/feed-reader.ts";
 import { FeedService } from "../core/publish/feed-service.ts";
 import { Maintenance } from "../core/publish/maintenance.ts";
+import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
+import { createInProcessRunner, type UnitRunner } from "../core/publish/unit-runner.ts";
+import { collectGarbage } from "../core/store/blob-table.ts";
+import { ensureSchema } from "../core/store/schema.ts";
 import { createFeedTokens } from "../core/tokens.ts";
 import { createApp } from "../http/create-app.ts";
-import { BIG_FEED_BYTES } from "../core/publish/unit-deps.ts";
-import { createInProcessRunner } from "../core/publish/unit-runner.ts";
-import { FeedReader } from "../core/publish/feed-reader.ts";
-import { createEventBlockCache } from "../core/ical/render-events.ts";
-import { ensureSchema } from "../core/store/schema.ts";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
-import { createRenderPool } from "./render-pool.ts";
-import { availableParallelism } from "node:os";
-import { answerClientErrors } from "./client-errors.ts";
 import { lockDataDir, prepareDataDir } from "./data-dir.ts";
 import { loadDemo } from "./demo.ts";
+import { createHttpServer, listen } from "./http-server.ts";
+import { createRenderPool } from "./render-pool.ts";
 import { loadSecret, type LoadedSecret } from "./secrets.ts";
-
-/** The rendered-event cache of a thread that renders, or `null` when the settings turn it off. */
-function createBlocks(settings: { eventCacheChars: number }) {
-  return settings.eventCacheChars > 0 ? createEventBlockCache(settings.eventCacheChars) : null;
-}
+import { startServeThreads, type ServeThreads } from "./serve-threads.ts";
+import { SharedClock } from "./shared-clock.ts";
 
 /** The database file inside `DATA_DIR`. */
 export const DATABASE_FILE = "shiftfeed.db";
 
 /** How often the window roll checks whether a calendar day has turned somewhere (cheap when not). */
 const ROLL_CHECK_MS = 5 * 60 * 1000;
+/** Released blobs stay readable this long (a reader that has just looked a feed up can still read its body). */
+const GARBAGE_GRACE_S = 10 * 60;
 
 export interface RunningServer {
   url: string;
@@ -51,13 +50,15 @@ export interface RunningServer {
   maintenance: Maintenance;
   adminSecret: LoadedSecret;
   demoLoaded: number;
+  /** Gathers what the serving threads have not reported yet (log lines, counters, who-polls notes). */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   logger: Logger;
-  /** Milliseconds since the epoch; tests drive time with it. Default `Date.now`. */
-  clock?: () => number;
+  /** The clock every thread reads; tests pass a settable one. Default the wall clock. */
+  clock?: SharedClock;
   /** Longest wait for the next chunk of an admin request body, in ms. Default 10 s; tests shorten it. */
   bodyIdleTimeoutMs?: number;
 }
@@ -75,59 +76,70 @@ function starting(): Response {
   });
 }
 
-/** Binds the HTTP server; rejects (instead of emitting an unhandled `error`) when the address is unusable. */
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const fail = (error: Error) => reject(error);
-    server.once("error", fail);
-    server.listen(port, host, () => {
-      server.off("error", fail);
-      resolve();
-    });
+/**
+ * The port to use, checked free: bound once without `SO_REUSEPORT` and let go. Every listener of this process
+ * sets `SO_REUSEPORT`; probing without it first keeps a second process (even another shiftfeed) from silently
+ * sharing the port.
+ */
+async function probePort(port: number, host: string): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once("error", reject);
+    probe.listen({ port, host }, () => resolve());
   });
+  const bound = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return bound;
 }
 
 /** Starts the service as configured and resolves once it listens with everything loaded. */
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
-  const clock = options.clock ?? Date.now;
+  const shared = options.clock ?? new SharedClock();
+  const clock = shared.now;
   const { logger } = options;
   await prepareDataDir(config.dataDir);
   const lock = await lockDataDir(config.dataDir, { port: config.port, host: config.host });
-  let fetch: (request: Request) => Response | Promise<Response> = starting;
-  const http = createAdaptorServer({ fetch: (request: Request) => fetch(request) }) as Server;
-  // Slow or stalled clients (slowloris) are cut off instead of holding sockets open.
-  http.headersTimeout = 10_000;
-  http.requestTimeout = 30_000;
-  http.keepAliveTimeout = 5_000;
   const metrics = new Metrics();
-  answerClientErrors(http, (status) =>
-    metrics.inc("shiftfeed_http_requests_total", "HTTP requests answered", { route: "other", status }),
-  );
-  let rollTimer: ReturnType<typeof setInterval> | undefined;
-  let maintenance: Maintenance | undefined;
-  let closeStore: (() => Promise<void>) | undefined;
+  let fetch: (request: Request) => Response | Promise<Response> = starting;
+  const http: Server = createHttpServer((request) => fetch(request), metrics);
+  const cleanup: (() => Promise<void> | void)[] = [];
   const close = async () => {
-    clearInterval(rollTimer);
-    await maintenance?.close();
-    await new Promise<void>((resolve, reject) => {
-      http.close((error) => {
-        void (closeStore?.() ?? Promise.resolve()).finally(() => {
-          lock.release();
-          if (error && (error as NodeJS.ErrnoException).code !== "ERR_SERVER_NOT_RUNNING") reject(error);
-          else resolve();
-        });
-      });
-      http.closeAllConnections();
-    });
+    for (const step of cleanup.splice(0).reverse()) await step();
+    lock.release();
   };
   try {
-    await listen(http, config.port, config.host);
-    const loaded = await load(config, clock, logger, metrics, options);
-    fetch = loaded.app.fetch;
-    rollTimer = loaded.rollTimer;
-    maintenance = loaded.maintenance;
-    closeStore = loaded.closeStore;
-    const port = (http.address() as AddressInfo).port;
+    const port = await probePort(config.port, config.host);
+    await listen(http, { port, host: config.host, reusePort: true });
+    cleanup.push(() => closeServer(http));
+    const loaded = await load(config, clock, logger, metrics, cleanup);
+    const threads = config.serveThreads ?? availableParallelism();
+    let serving: ServeThreads | null = null;
+    if (threads === 0) fetch = loaded.app.fetch;
+    else {
+      serving = await startServeThreads({
+        count: threads,
+        data: {
+          port,
+          host: config.host,
+          databasePath: join(config.dataDir, DATABASE_FILE),
+          feedSecret: loaded.feedSecret,
+          adminToken: loaded.adminSecret.value,
+          cacheBytes: Math.max(1 << 20, Math.floor(config.cacheBytes / threads)),
+          maxSnapshotBytes: config.maxSnapshotBytes,
+          bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+          generation: loaded.generation,
+          clock: shared.buffer,
+        },
+        fetch: loaded.app.fetch,
+        logger,
+        metrics,
+        fetchLog: loaded.fetchLog,
+      });
+      cleanup.push(() => serving!.close());
+      // The serving threads have the port now; the main thread stops listening (requests it already has finish).
+      fetch = loaded.app.fetch;
+      await closeServer(http);
+    }
     return {
       url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
       port,
@@ -135,6 +147,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       maintenance: loaded.maintenance,
       adminSecret: loaded.adminSecret,
       demoLoaded: loaded.demoLoaded,
+      flush: () => serving?.flush() ?? Promise.resolve(),
       close,
     };
   } catch (error) {
@@ -143,20 +156,32 @@ export async function startServer(config: Config, options: StartOptions): Promis
   }
 }
 
-/** Opens the database and the service on a locked data dir, and builds the app. */
+/** Stops a server listening and closes its connections. */
+function closeServer(http: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!http.listening) return resolve();
+    http.close(() => resolve());
+    http.closeIdleConnections();
+    setTimeout(() => http.closeAllConnections(), 1000).unref();
+  });
+}
+
+/** Opens the database and the service on a locked data dir, and builds the app; registers what `close` undoes. */
 async function load(
   config: Config,
   clock: () => number,
   logger: Logger,
   metrics: Metrics,
-  options: StartOptions,
+  cleanup: (() => Promise<void> | void)[],
 ) {
-  const sql = openNodeSqlite({ path: join(config.dataDir, DATABASE_FILE) });
+  const databasePath = join(config.dataDir, DATABASE_FILE);
+  const sql = openNodeSqlite({ path: databasePath });
+  cleanup.push(() => sql.close());
   ensureSchema(sql);
   const adminSecret = await loadSecret(config.dataDir, "admin-token", config.adminToken);
   const feedSecret = await loadSecret(config.dataDir, "feed-secret", config.feedSecret);
   const tokens = await createFeedTokens(new TextEncoder().encode(feedSecret.value));
-  const settings = {
+  const settings: ServiceSettings = {
     pastDays: config.pastDays,
     futureDays: config.futureDays,
     refreshSeconds: config.refreshSeconds,
@@ -170,20 +195,23 @@ async function load(
   const generation = new Int32Array(generationBuffer);
   const onCommit = () => void Atomics.add(generation, 0, 1);
   const renderThreads = config.renderThreads ?? availableParallelism();
-  const runner =
+  const runner: UnitRunner =
     renderThreads === 0
-      ? createInProcessRunner({ sql, tokens, settings, blocks: createBlocks(settings), clock, onCommit })
+      ? createInProcessRunner({
+          sql,
+          tokens,
+          settings,
+          blocks: settings.eventCacheChars > 0 ? createEventBlockCache(settings.eventCacheChars) : null,
+          clock,
+          onCommit,
+        })
       : createRenderPool({
-          data: {
-            databasePath: join(config.dataDir, DATABASE_FILE),
-            feedSecret: feedSecret.value,
-            settings,
-            generation: generationBuffer,
-          },
+          data: { databasePath, feedSecret: feedSecret.value, settings, generation: generationBuffer },
           size: renderThreads,
           clock,
           logger,
         });
+  cleanup.push(() => runner.close());
   const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger });
   const reader = new FeedReader({
     sql,
@@ -193,24 +221,37 @@ async function load(
   });
   const demoLoaded = config.demo && service.orgIds().length === 0 ? await loadDemo(service, clock()) : 0;
   const maintenance = new Maintenance(service, randomUUID);
-  const roll = () =>
-    maintenance.roll().catch((error: unknown) => logger.error("roll_failed", { error: String(error) }));
-  await roll();
-  const rollTimer = setInterval(roll, ROLL_CHECK_MS);
-  rollTimer.unref();
+  cleanup.push(() => maintenance.close());
+
+  // Background upkeep: the daily window roll, and deleting blobs released more than the grace period ago.
+  const upkeep = async () => {
+    await maintenance.roll().catch((error: unknown) => logger.error("roll_failed", { error: String(error) }));
+    try {
+      collectGarbage(sql, Math.floor(clock() / 1000) - GARBAGE_GRACE_S);
+    } catch (error) {
+      logger.warn("gc_failed", { error: String(error) });
+    }
+  };
+  const first = upkeep();
+  const timer = setInterval(() => void upkeep(), ROLL_CHECK_MS);
+  timer.unref();
+  cleanup.push(async () => {
+    clearInterval(timer);
+    await first;
+  });
 
   metrics.gauge(
     "shiftfeed_organizations",
     "Organizations with published schedules",
     () => service.orgIds().length,
   );
+  const fetchLog = new FetchLog(clock);
   const app = createApp({
-    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
     service,
     reader,
     maintenance,
     tokens,
-    fetchLog: new FetchLog(clock),
+    fetchLog,
     adminToken: adminSecret.value,
     publicUrl: config.publicUrl,
     maxSnapshotBytes: config.maxSnapshotBytes,
@@ -218,9 +259,14 @@ async function load(
     metrics,
     newId: randomUUID,
   });
-  const closeStore = async () => {
-    await runner.close();
-    sql.close();
+  return {
+    app,
+    service,
+    maintenance,
+    adminSecret,
+    feedSecret: feedSecret.value,
+    demoLoaded,
+    generation: generationBuffer,
+    fetchLog,
   };
-  return { app, service, maintenance, adminSecret, demoLoaded, rollTimer, closeStore };
 }

@@ -50,6 +50,7 @@ function partialPublish(url: string, { sent, declared, close }: Partial): Promis
 async function requestLogs(h: Harness): Promise<Record<string, unknown>[]> {
   for (let i = 0; i < 50 && !h.logs.some((l) => l.includes('"event":"request"')); i++) {
     await new Promise((resolve) => setTimeout(resolve, 20));
+    await h.settle();
   }
   return h.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
 }

@@ -46,6 +46,7 @@ describe("feed tokens never reach a log line (issue: //feeds/<token>.ics and /FE
       const posted = await h.admin("POST", path, {});
       expect(posted.status, path).toBeLessThan(500);
     }
+    await h.settle();
     const lines = h.logs.slice(before);
     expect(lines.length).toBeGreaterThan(paths.length); // the requests were logged …
     for (const line of lines) expect(line).not.toContain(token); // … without the token

@@ -236,6 +236,7 @@ describe("token hygiene (TEST-CHECKLIST §B 17)", () => {
       expect((await h.feed(newA)).status).toBe(200);
 
       expect(seen.size).toBe(4);
+      await h.settle();
       expect(h.logs.length).toBeGreaterThan(0);
       const files = await readAllText(h.dataDir);
       expect(files.size).toBeGreaterThan(0);

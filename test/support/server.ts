@@ -3,7 +3,6 @@
  * secrets, a clock the test drives, and captured log lines. Every helper talks real HTTP over a real socket.
  */
 import { serve, type ServerType } from "@hono/node-server";
-import type { Hono } from "hono";
 import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import {
@@ -19,6 +18,7 @@ import { gunzipSync } from "node:zlib";
 import { parseConfig } from "../../src/core/config.ts";
 import type { Logger } from "../../src/core/logger.ts";
 import { startServer, type RunningServer } from "../../src/node/server.ts";
+import { SharedClock } from "../../src/node/shared-clock.ts";
 import { LOCK_FILE } from "../../src/node/data-dir.ts";
 import { DATABASE_FILE } from "../../src/node/server.ts";
 import { DatabaseSync } from "node:sqlite";
@@ -110,8 +110,10 @@ export interface Harness {
   readonly url: string;
   readonly dataDir: string;
   readonly running: RunningServer;
-  /** Every log line written so far, as JSON text. */
+  /** Every log line written so far, as JSON text (serving threads' lines arrive after `settle()`). */
   readonly logs: string[];
+  /** Gathers what the serving threads have not reported yet: log lines, counters, who-polls notes. */
+  settle(): Promise<void>;
   /** Every response body any helper received, for token-hygiene greps. */
   readonly bodies: string[];
   /** The test clock, ms since the epoch. */
@@ -160,8 +162,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     DEMO: options.demo ? "1" : "0",
     ...options.env,
   });
-  const clock = { now: options.now ?? T0 };
-  const start = { logger, clock: () => clock.now, bodyIdleTimeoutMs: options.bodyIdleTimeoutMs };
+  const clock = SharedClock.fixed(options.now ?? T0);
+  const start = { logger, clock, bodyIdleTimeoutMs: options.bodyIdleTimeoutMs };
   let running = await startServer(config, start);
 
   const record = async (promise: Promise<Reply>): Promise<Reply> => {
@@ -181,11 +183,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logs,
     bodies,
     get now() {
-      return clock.now;
+      return clock.now();
     },
     set now(value: number) {
-      clock.now = value;
+      clock.set(value);
     },
+    settle: () => running.flush(),
     admin(method, path, body, headers = {}) {
       const h: OutgoingHttpHeaders = { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers };
       let payload: string | Uint8Array | undefined;
@@ -288,7 +291,9 @@ export async function readAllText(dir: string): Promise<Map<string, string>> {
 }
 
 /** Serves a Hono app built by hand on 127.0.0.1, port 0. */
-export async function serveApp(app: Hono): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveApp(app: {
+  fetch: (request: Request) => Response | Promise<Response>;
+}): Promise<{ url: string; close(): Promise<void> }> {
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });

@@ -1,0 +1,113 @@
+/**
+ * The part of the HTTP surface every serving thread answers itself: request ids, the request log and counters,
+ * `/healthz`, and the feed route. `createApp` adds the admin API to it; a Node serving thread adds forwarding of
+ * admin requests to the main thread instead.
+ */
+import { Hono } from "hono";
+import type { CalendarClient } from "../core/clients.ts";
+import { ServiceError } from "../core/errors.ts";
+import { redactTokens, type Logger } from "../core/logger.ts";
+import type { Metrics } from "../core/metrics.ts";
+import type { FeedEntry } from "../core/publish/feed-entry.ts";
+import type { FeedReader } from "../core/publish/feed-reader.ts";
+import type { FeedTokens } from "../core/tokens.ts";
+import { errorResponse, toServiceError } from "./errors.ts";
+import { createFeedRoutes } from "./feed-route.ts";
+
+/** Hono variables: set by a handler whose request is answered (and logged and counted) elsewhere. */
+export type ServingEnv = { Variables: { forwarded: boolean } };
+
+export interface ServingDeps {
+  tokens: FeedTokens;
+  /** Serving reads: the feed a token opens, and its body. */
+  reader: Pick<FeedReader, "lookup" | "body">;
+  logger: Logger;
+  metrics: Metrics;
+  /** Request ids for logs and the `X-Request-Id` header. */
+  newId: () => string;
+  /** Milliseconds since the epoch (the `Date` of feed answers). */
+  clock: () => number;
+  /** How many organizations have published (for `/healthz`). */
+  orgCount: () => number;
+  /** Told about every answered feed request (who polls what). */
+  recordFetch: (feed: string, client: CalendarClient, userAgent: string | null, status: number) => void;
+}
+
+/**
+ * @param mount adds the routes the serving part does not answer (the admin API, or its forwarding).
+ */
+export function createServingApp(
+  deps: ServingDeps,
+  mount: (app: Hono<ServingEnv>) => void,
+): Hono<ServingEnv> {
+  const { logger, metrics } = deps;
+  const app = new Hono<ServingEnv>();
+
+  app.use("*", async (c, next) => {
+    const id = deps.newId();
+    c.header("x-request-id", id);
+    const started = performance.now();
+    await next();
+    if (c.get("forwarded")) return;
+    // Classified leniently (`//feeds/…`, `/FEEDS/…` are feed-like too), so no token-bearing path is logged.
+    const path = c.req.path;
+    const route = /\/feeds\//i.test(path) ? "feed" : path.startsWith("/admin/") ? "admin" : "other";
+    metrics.inc("shiftfeed_http_requests_total", "HTTP requests answered", { route, status: c.res.status });
+    if (route !== "feed" || c.res.status >= 500) {
+      // Feed paths are never logged: they carry tokens. The feed route logs a token-hash prefix itself.
+      logger.info("request", {
+        requestId: id,
+        method: c.req.method,
+        path: route === "feed" ? "/feeds/…" : redactTokens(path),
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+        // What an expected failure was (a 408 says whether the body stalled or the client left).
+        ...(c.error instanceof ServiceError && { error: c.error.message }),
+      });
+    }
+  });
+
+  app.get("/healthz", (c) => c.json({ ok: true, orgs: deps.orgCount() }));
+
+  app.route(
+    "/",
+    createFeedRoutes({
+      tokens: deps.tokens,
+      source: {
+        lookup: (token) => deps.reader.lookup(token),
+        body: (entry, encoding) => deps.reader.body(entry, encoding),
+        recordFetch: (entry: FeedEntry | null, info) => {
+          metrics.inc("shiftfeed_feed_requests_total", "Feed requests by client and status", {
+            client: info.client,
+            status: info.status,
+          });
+          if (entry)
+            deps.recordFetch(
+              `${entry.org}/${entry.kind}/${entry.id}`,
+              info.client,
+              info.userAgent,
+              info.status,
+            );
+        },
+      },
+      log: (event) => logger.warn(event.event, { tokenHash: event.tokenHash, error: String(event.error) }),
+      clock: deps.clock,
+    }),
+  );
+
+  mount(app);
+
+  app.notFound(() => errorResponse(new ServiceError("not_found", "No such resource.")));
+  app.onError((error, c) => {
+    const serviceError = toServiceError(error);
+    if (serviceError.code === "internal") {
+      logger.error("unhandled", {
+        requestId: c.res.headers.get("x-request-id"),
+        error: redactTokens(String(error)),
+        stack: redactTokens(String((error as Error).stack)),
+      });
+    }
+    return errorResponse(serviceError);
+  });
+  return app;
+}

@@ -1,0 +1,43 @@
+/**
+ * One Node HTTP server as every thread that listens configures it: the Hono app's `fetch`, timeouts that cut
+ * slow or stalled clients off (slowloris), and the JSON answers for requests Node's parser refuses.
+ */
+import { createAdaptorServer } from "@hono/node-server";
+import type { Server } from "node:http";
+import type { Metrics } from "../core/metrics.ts";
+import { answerClientErrors } from "./client-errors.ts";
+
+/** Longest wait for a request's headers, for a whole request, and between requests on a kept-alive socket (ms). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+/** A server answering with `fetch`; requests refused by the parser are counted in `metrics`. */
+export function createHttpServer(
+  fetch: (request: Request) => Response | Promise<Response>,
+  metrics: Metrics,
+): Server {
+  const http = createAdaptorServer({ fetch }) as Server;
+  http.headersTimeout = HEADERS_TIMEOUT_MS;
+  http.requestTimeout = REQUEST_TIMEOUT_MS;
+  http.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  answerClientErrors(http, (status) =>
+    metrics.inc("shiftfeed_http_requests_total", "HTTP requests answered", { route: "other", status }),
+  );
+  return http;
+}
+
+/** Binds a server; rejects (instead of emitting an unhandled `error`) when the address is unusable. */
+export function listen(
+  server: Server,
+  options: { port: number; host: string; reusePort?: boolean },
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error) => reject(error);
+    server.once("error", fail);
+    server.listen({ port: options.port, host: options.host, reusePort: options.reusePort ?? false }, () => {
+      server.off("error", fail);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * A serving thread: listens on the service's port beside its siblings (`SO_REUSEPORT`: the kernel spreads
+ * connections across threads) and answers feeds and `/healthz` from its own database connection and caches.
+ * Admin requests are checked for the bearer secret here, their body read (capped, with an idle timeout), and
+ * forwarded to the main thread, which runs the admin API; logs, counters and who-polls notes go there too.
+ */
+import { randomUUID } from "node:crypto";
+import { parentPort, workerData } from "node:worker_threads";
+import type { Logger } from "../core/logger.ts";
+import { Metrics } from "../core/metrics.ts";
+import { FeedReader } from "../core/publish/feed-reader.ts";
+import { orgIds } from "../core/store/schedules-table.ts";
+import { createFeedTokens } from "../core/tokens.ts";
+import { requireAdmin } from "../http/auth.ts";
+import { readBodyCapped } from "../http/read-body.ts";
+import { createServingApp, type ServingEnv } from "../http/serving-app.ts";
+import type { Context } from "hono";
+import { openNodeSqlite } from "../store/node-sqlite.ts";
+import { createHttpServer, listen } from "./http-server.ts";
+import type { FetchNote, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
+import { SharedClock } from "./shared-clock.ts";
+
+const port = parentPort;
+if (port === null) throw new Error("http-worker.ts runs only as a worker thread");
+const data = workerData as ServeWorkerData;
+const send = (message: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+const sql = openNodeSqlite({ path: data.databasePath, cacheKiB: 4096 });
+const tokens = await createFeedTokens(new TextEncoder().encode(data.feedSecret));
+const generation = new Int32Array(data.generation);
+const clock = new SharedClock(data.clock).now;
+const metrics = new Metrics();
+const fetches: FetchNote[] = [];
+const logger: Logger = {
+  info: (event, fields) => send({ type: "log", level: "info", event, fields }),
+  warn: (event, fields) => send({ type: "log", level: "warn", event, fields }),
+  error: (event, fields) => send({ type: "log", level: "error", event, fields }),
+};
+const reader = new FeedReader({
+  sql,
+  tokens,
+  cacheBytes: data.cacheBytes,
+  generation: () => Atomics.load(generation, 0),
+});
+
+let nextId = 0;
+const waiting = new Map<number, (message: Extract<ToServer, { type: "response" }>) => void>();
+
+/** Sends a request to the main thread and resolves to its answer. */
+async function forward(request: Request): Promise<Response> {
+  const body =
+    request.method === "GET" || request.method === "HEAD"
+      ? null
+      : await readBodyCapped(request, data.maxSnapshotBytes, data.bodyIdleTimeoutMs);
+  const id = nextId++;
+  const answer = new Promise<Extract<ToServer, { type: "response" }>>((resolve) => waiting.set(id, resolve));
+  send(
+    { type: "forward", id, method: request.method, url: request.url, headers: [...request.headers], body },
+    body === null ? [] : [body.buffer as ArrayBuffer],
+  );
+  const reply = await answer;
+  return new Response(reply.body as Uint8Array<ArrayBuffer> | null, {
+    status: reply.status,
+    headers: reply.headers,
+  });
+}
+
+const app = createServingApp(
+  {
+    tokens,
+    reader,
+    logger,
+    metrics,
+    newId: randomUUID,
+    clock,
+    orgCount: () => orgIds(sql).length,
+    recordFetch: (feed, client, userAgent, status) =>
+      fetches.push({ feed, client, userAgent, status, at: clock() }),
+  },
+  (app) => {
+    const admin = requireAdmin(data.adminToken);
+    app.use("/admin/*", admin);
+    app.use("/metrics", admin);
+    const handoff = async (c: Context<ServingEnv>) => {
+      const response = await forward(c.req.raw);
+      c.set("forwarded", true); // logged and counted where it was answered
+      return response;
+    };
+    app.all("/admin/*", handoff);
+    app.all("/metrics", handoff);
+  },
+);
+
+/** Counters and who-polls notes since the last report. */
+function stats(id: number): ToMain {
+  return { type: "stats", id, counters: metrics.samples(), fetches: fetches.splice(0) };
+}
+
+const server = createHttpServer(app.fetch, metrics);
+const reporter = setInterval(() => send(stats(-1)), 1000);
+reporter.unref();
+
+port.on("message", (message: ToServer) => {
+  if (message.type === "response") {
+    waiting.get(message.id)?.(message);
+    waiting.delete(message.id);
+  } else if (message.type === "flush") send(stats(message.id));
+  else if (message.type === "stop") {
+    clearInterval(reporter);
+    server.close(() => {
+      sql.close();
+      process.exit(0);
+    });
+    server.closeAllConnections();
+  }
+});
+
+try {
+  await listen(server, { port: data.port, host: data.host, reusePort: true });
+  send({ type: "listening" });
+} catch (error) {
+  const e = error as NodeJS.ErrnoException;
+  send({ type: "listen-failed", code: e.code, message: e.message });
+}

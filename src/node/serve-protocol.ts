@@ -1,0 +1,55 @@
+/**
+ * Messages between the main thread and the serving threads (`serve-threads.ts`, `http-worker.ts`).
+ */
+import type { CalendarClient } from "../core/clients.ts";
+import type { CounterSample } from "../core/metrics.ts";
+
+/** What a serving thread is started with. */
+export interface ServeWorkerData {
+  port: number;
+  host: string;
+  databasePath: string;
+  feedSecret: string;
+  /** The admin secret: checked here, so an unauthenticated request is refused before its body is read. */
+  adminToken: string | null;
+  cacheBytes: number;
+  maxSnapshotBytes: number;
+  bodyIdleTimeoutMs: number | undefined;
+  /** One Int32: the commit generation. */
+  generation: SharedArrayBuffer;
+  /** A shared Float64 clock, or `null` for the wall clock. */
+  clock: SharedArrayBuffer | null;
+}
+
+/** A feed request answered by a serving thread, for who-polls-what. */
+export interface FetchNote {
+  feed: string;
+  client: CalendarClient;
+  userAgent: string | null;
+  status: number;
+  at: number;
+}
+
+export type ToMain =
+  | { type: "listening" }
+  | { type: "listen-failed"; code: string | undefined; message: string }
+  | {
+      type: "forward";
+      id: number;
+      method: string;
+      url: string;
+      headers: [string, string][];
+      body: Uint8Array | null;
+    }
+  | {
+      type: "log";
+      level: "info" | "warn" | "error";
+      event: string;
+      fields: Record<string, unknown> | undefined;
+    }
+  | { type: "stats"; id: number; counters: CounterSample[]; fetches: FetchNote[] };
+
+export type ToServer =
+  | { type: "response"; id: number; status: number; headers: [string, string][]; body: Uint8Array | null }
+  | { type: "flush"; id: number }
+  | { type: "stop" };

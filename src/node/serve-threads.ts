@@ -1,0 +1,124 @@
+/**
+ * The main thread's side of the serving threads (`http-worker.ts`): starts them on the service's port, answers
+ * the admin requests they forward with the main app, and gathers what they report — log lines, counters and
+ * who-polls notes — into the main thread's logger, metrics and fetch log.
+ */
+import { Worker } from "node:worker_threads";
+import type { FetchLog } from "../core/fetch-log.ts";
+import type { Logger } from "../core/logger.ts";
+import type { Metrics } from "../core/metrics.ts";
+import type { ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
+
+const HTTP_WORKER = new URL("./http-worker.ts", import.meta.url);
+
+export interface ServeThreadsOptions {
+  count: number;
+  data: ServeWorkerData;
+  /** Answers forwarded requests (the main app's `fetch`). */
+  fetch: (request: Request) => Response | Promise<Response>;
+  logger: Logger;
+  metrics: Metrics;
+  fetchLog: FetchLog;
+}
+
+export interface ServeThreads {
+  /** Collects every thread's counters, who-polls notes and pending log lines; resolves once all are in. */
+  flush(): Promise<void>;
+  /** Stops every thread (each closes its listener and connections). */
+  close(): Promise<void>;
+}
+
+/** Starts the threads and resolves once every one listens; rejects with the first listen failure. */
+export async function startServeThreads(options: ServeThreadsOptions): Promise<ServeThreads> {
+  const { logger, metrics, fetchLog } = options;
+  const workers: Worker[] = [];
+  const flushes = new Map<number, { left: number; done: () => void }>();
+  let nextFlush = 0;
+
+  const started = Array.from({ length: options.count }, (_, index) => {
+    const worker = new Worker(HTTP_WORKER, { workerData: options.data });
+    workers.push(worker);
+    const post = (message: ToServer, transfer: ArrayBuffer[] = []) => worker.postMessage(message, transfer);
+    return new Promise<void>((resolve, reject) => {
+      worker.once("error", reject);
+      worker.on("exit", (code) => reject(new Error(`serving thread exited with code ${code}`)));
+      worker.on("message", (message: ToMain) => {
+        switch (message.type) {
+          case "listening":
+            return resolve();
+          case "listen-failed":
+            return reject(Object.assign(new Error(message.message), { code: message.code }));
+          case "log":
+            return logger[message.level](message.event, message.fields);
+          case "stats": {
+            metrics.merge(`thread-${index}`, message.counters);
+            for (const f of message.fetches) fetchLog.record(f.feed, f.client, f.userAgent, f.status, f.at);
+            const flush = flushes.get(message.id);
+            if (flush && --flush.left === 0) {
+              flushes.delete(message.id);
+              flush.done();
+            }
+            return;
+          }
+          case "forward":
+            return void answer(message).then(
+              (reply) => post(reply, reply.body === null ? [] : [reply.body.buffer as ArrayBuffer]),
+              (error: unknown) => logger.error("forward_failed", { error: String(error) }),
+            );
+        }
+      });
+    });
+  });
+
+  const flush = () =>
+    new Promise<void>((resolve) => {
+      const id = nextFlush++;
+      flushes.set(id, { left: workers.length, done: resolve });
+      for (const worker of workers) worker.postMessage({ type: "flush", id } satisfies ToServer);
+    });
+
+  /** Answers a forwarded request, after gathering the threads' reports so lookups and metrics are current. */
+  async function answer(
+    message: Extract<ToMain, { type: "forward" }>,
+  ): Promise<Extract<ToServer, { type: "response" }>> {
+    await flush();
+    const request = new Request(message.url, {
+      method: message.method,
+      headers: message.headers,
+      ...(message.body === null ? {} : { body: message.body as Uint8Array<ArrayBuffer> }),
+    });
+    const response = await options.fetch(request);
+    const body = response.body === null ? null : new Uint8Array(await response.arrayBuffer());
+    return {
+      type: "response",
+      id: message.id,
+      status: response.status,
+      headers: [...response.headers],
+      body,
+    };
+  }
+
+  const close = async () => {
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            worker.once("exit", () => resolve());
+            worker.postMessage({ type: "stop" } satisfies ToServer);
+            setTimeout(() => void worker.terminate(), 5_000).unref();
+          }),
+      ),
+    );
+  };
+
+  try {
+    await Promise.all(started);
+  } catch (error) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw error;
+  }
+  for (const w of workers) w.removeAllListeners("error");
+  for (const w of workers)
+    w.on("error", (error) => logger.error("serving_thread_failed", { error: String(error) }));
+  return { flush, close };
+}
