@@ -13,6 +13,8 @@ Data
   --layout L               one-org | many-orgs (default one-org)
   --seed N                 fixture seed (default 1)
   --today D                YYYY-MM-DD the fixtures are placed around (default: today, UTC)
+  --data DIR               where the fixtures are generated or reused
+                           (default bench/.data/<layout>-<people>-seed<seed>-<today>/)
 Load
   --duration S             seconds per measurement (default 10)
   --warmup S               seconds of warm-up before each (default 2; 0 for none)
@@ -34,6 +36,8 @@ Output
 /** Everything a bench run is told. */
 export interface BenchOptions {
   fixtures: FixtureOptions;
+  /** Where the fixtures are generated or reused; null: `defaultFixtureDir(fixtures)`. */
+  dataDir: string | null;
   seconds: number;
   warmupSeconds: number;
   connections: number;
@@ -61,6 +65,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       layout: str,
       seed: str,
       today: str,
+      data: str,
       duration: str,
       warmup: str,
       connections: str,
@@ -84,6 +89,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       seed: numberOption(v.seed, "seed", 1),
       today: dateOption(v.today, "today"),
     },
+    dataDir: v.data ?? null,
     seconds: numberOption(v.duration, "duration", 10, { min: 1 }),
     warmupSeconds: numberOption(v.warmup, "warmup", 2),
     connections: numberOption(v.connections, "connections", 64, { min: 1 }),

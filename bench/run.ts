@@ -170,7 +170,7 @@ await runCli(USAGE, async () => {
   const options = parseBenchOptions(process.argv.slice(2));
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), "shiftfeed-bench-"));
   mkdirSync(workDir, { recursive: true });
-  const data = prepareDataSet(options.fixtures);
+  const data = prepareDataSet(options.fixtures, options.dataDir ?? undefined);
   const ctx: BenchContext = {
     options,
     workDir,

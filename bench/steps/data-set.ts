@@ -11,13 +11,11 @@ import type { FixtureOptions } from "../fixtures/plan.ts";
 import { createProgress } from "../lib/progress.ts";
 import { count, mib, secs, type Section } from "../lib/report.ts";
 
-/** The data set's folder and summary, and its section of the report. */
-export function prepareDataSet(options: FixtureOptions): {
-  dir: string;
-  summary: FixtureSummary;
-  section: Section;
-} {
-  const dir = defaultFixtureDir(options);
+/** The data set's folder (`dir`, or the default one) and summary, and its section of the report. */
+export function prepareDataSet(
+  options: FixtureOptions,
+  dir = defaultFixtureDir(options),
+): { dir: string; summary: FixtureSummary; section: Section } {
   let summary = readFixtureSummary(dir);
   let generated = "reused from an earlier run";
   if (!summary || JSON.stringify(summary.options) !== JSON.stringify(options)) {
