@@ -58,15 +58,20 @@ export function dateOption(
 }
 
 /**
- * Runs a command-line entry point: a `UsageError` prints its message and `usage` and exits with 2; any other
- * error prints its message and exits with 1.
+ * Runs a command-line entry point: `--help` prints `usage`; a `UsageError` (or an option `parseArgs` does not
+ * know) prints its message and `usage` and exits with 2; any other error prints its stack and exits with 1.
  */
 export async function runCli(usage: string, main: () => Promise<void> | void): Promise<void> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
   try {
     await main();
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n\n${usage}\n`);
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof UsageError || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS"))) {
+      process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
       process.exit(2);
     }
     process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);

@@ -4,9 +4,8 @@
  * Kinds are the outer loop so the three servers of one row are measured minutes apart, not a whole run apart.
  */
 import { precheck, type LoadGenerator } from "./load.ts";
-import { resultProblems, type Measured, type ServingRow } from "./report.ts";
+import { count, resultProblems, type Measured, type ServingRow } from "./report.ts";
 import { REQUEST_KINDS, type FeedTarget } from "./request-kinds.ts";
-import { count } from "./report.ts";
 
 /** A server under load, with the feed URLs (and its own validators for them) to cycle through. */
 export interface ServedTargets {
