@@ -28,6 +28,7 @@ Servers
   --no-nginx               skip nginx
   --no-baseline            skip render-per-request
   --skip-regenerate        skip the full regeneration
+  --regenerate-timeout S   stop waiting for the regeneration after S seconds (default 600)
 Output
   --results FILE           Markdown results (default bench/RESULTS.md)
   --work-dir DIR           data dir, logs, nginx root (default: a new temp dir, removed at the end)
@@ -49,6 +50,8 @@ export interface BenchOptions {
   nginx: boolean;
   baseline: boolean;
   regenerate: boolean;
+  /** Longest wait for the full regeneration, in seconds. */
+  regenerateTimeout: number;
   resultsFile: string;
   workDir: string | null;
   keep: boolean;
@@ -77,6 +80,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       "no-nginx": flag,
       "no-baseline": flag,
       "skip-regenerate": flag,
+      "regenerate-timeout": str,
       results: str,
       "work-dir": str,
       keep: flag,
@@ -101,6 +105,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     nginx: !v["no-nginx"],
     baseline: !v["no-baseline"],
     regenerate: !v["skip-regenerate"],
+    regenerateTimeout: numberOption(v["regenerate-timeout"], "regenerate-timeout", 600, { min: 1 }),
     resultsFile: v.results ?? fileURLToPath(new URL("RESULTS.md", import.meta.url)),
     workDir: v["work-dir"] ?? null,
     keep: v.keep ?? false,

@@ -34,6 +34,8 @@ export class AdminError extends Error {
   }
 }
 
+const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE"]);
+
 /** Seconds to wait for a `Retry-After` value (delta-seconds or an HTTP date); 1 when absent or unreadable. */
 export function retryAfterSeconds(value: string | null, now = Date.now()): number {
   if (!value) return 1;
@@ -64,8 +66,15 @@ export interface AdminClient {
   ): Promise<{ status: number; text: string }>;
   /** Like `send`, but a non-2xx answer throws `AdminError`, and the body is parsed as JSON. */
   json<T>(method: string, path: string, body?: Uint8Array<ArrayBuffer> | string): Promise<T>;
-  /** Polls a job every `intervalMs` (default 250) until it has succeeded or failed. */
-  waitForJob(id: string, onProgress?: (job: Job) => void, intervalMs?: number): Promise<Job>;
+  /**
+   * Polls a job every `intervalMs` (default 250) until it has succeeded or failed, or `timeoutSeconds` (default:
+   * none) have passed; answers the job as last seen.
+   */
+  waitForJob(
+    id: string,
+    onProgress?: (job: Job) => void,
+    options?: { intervalMs?: number; timeoutSeconds?: number },
+  ): Promise<Job>;
 }
 
 /**
@@ -77,16 +86,35 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
   const base = options.url.replace(/\/+$/, "");
   const maxRetries = options.maxRetries ?? 20;
   const maxWait = options.maxWaitSeconds ?? 60;
+  const once = (method: string, path: string, body?: Uint8Array<ArrayBuffer> | string) =>
+    fetch(base + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${options.token}`,
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      },
+      ...(body !== undefined ? { body } : {}),
+    });
+  // A server whose event loop was busy for longer than its keep-alive timeout closes the idle connection just as
+  // the next request goes out on it; an idempotent request (RFC 9110 §9.2.2) is simply sent again.
+  const fetchRetrying = async (method: string, path: string, body?: Uint8Array<ArrayBuffer> | string) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once(method, path, body);
+      } catch (error) {
+        if (!IDEMPOTENT.has(method) || attempt >= 3) {
+          const cause = (error as { cause?: unknown }).cause;
+          throw new Error(
+            `${method} ${path}: ${(error as Error).message}${cause ? ` (${String(cause)})` : ""}`,
+          );
+        }
+        await sleep(100 * attempt);
+      }
+    }
+  };
   const send: AdminClient["send"] = async (method, path, body) => {
     for (let attempt = 0; ; attempt++) {
-      const res = await fetch(base + path, {
-        method,
-        headers: {
-          authorization: `Bearer ${options.token}`,
-          ...(body !== undefined ? { "content-type": "application/json" } : {}),
-        },
-        ...(body !== undefined ? { body } : {}),
-      });
+      const res = await fetchRetrying(method, path, body);
       const text = await res.text();
       if (res.status !== 503 || attempt >= maxRetries) return { status: res.status, text };
       const seconds = Math.min(maxWait, retryAfterSeconds(res.headers.get("retry-after")));
@@ -106,11 +134,13 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
   return {
     send,
     json,
-    async waitForJob(id, onProgress, intervalMs = 250) {
+    async waitForJob(id, onProgress, { intervalMs = 250, timeoutSeconds = Infinity } = {}) {
+      const started = performance.now();
       for (;;) {
         const job = await json<Job>("GET", `/admin/jobs/${encodeURIComponent(id)}`);
         onProgress?.(job);
         if (job.state === "succeeded" || job.state === "failed") return job;
+        if ((performance.now() - started) / 1000 >= timeoutSeconds) return job;
         await sleep(intervalMs);
       }
     },
