@@ -29,6 +29,7 @@ import { createApp } from "../http/create-app.ts";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { lockDataDir, prepareDataDir } from "./data-dir.ts";
 import { loadDemo } from "./demo.ts";
+import { migrateLegacyStore } from "./legacy-migration.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import { createRenderPool } from "./render-pool.ts";
 import { loadSecret, type LoadedSecret } from "./secrets.ts";
@@ -178,6 +179,7 @@ async function load(
   const sql = openNodeSqlite({ path: databasePath });
   cleanup.push(() => sql.close());
   ensureSchema(sql);
+  const migrated = await migrateLegacyStore(config.dataDir, sql, logger);
   const adminSecret = await loadSecret(config.dataDir, "admin-token", config.adminToken);
   const feedSecret = await loadSecret(config.dataDir, "feed-secret", config.feedSecret);
   const tokens = await createFeedTokens(new TextEncoder().encode(feedSecret.value));
@@ -222,6 +224,9 @@ async function load(
   const demoLoaded = config.demo && service.orgIds().length === 0 ? await loadDemo(service, clock()) : 0;
   const maintenance = new Maintenance(service, randomUUID);
   cleanup.push(() => maintenance.close());
+  // After a migration no schedule has pieces yet: the roll renders them all, then the feeds (same bytes, same
+  // validators), before anything is served from the new store.
+  if (migrated > 0) await maintenance.roll();
 
   // Background upkeep: the daily window roll, and deleting blobs released more than the grace period ago.
   const upkeep = async () => {

@@ -8,6 +8,7 @@ import { localDateOf } from "../time/local-time.ts";
 import type { FeedService } from "./feed-service.ts";
 import { JobRegistry, type Job } from "./jobs.ts";
 import type { RefreshScope } from "./schedule-unit.ts";
+import type { ScheduleRow } from "../store/schedules-table.ts";
 
 /** What `POST /admin/regenerate` may name; omitted fields widen the scope. */
 export interface RegenerateScope {
@@ -16,8 +17,9 @@ export interface RegenerateScope {
   person?: string;
 }
 
-/** One unit of a job: one schedule, and what of it to render again. */
+/** One unit of a job: one schedule, and what of it to render again, in pass 1 or 2. */
 interface PlannedUnit {
+  pass: 1 | 2;
   org: string;
   schedule: string;
   scope: RefreshScope;
@@ -65,14 +67,13 @@ export class Maintenance {
           .filter((p) => scope.schedule === undefined || p.schedule === scope.schedule);
         if (pieces.length === 0)
           throw new ServiceError("not_found", `no feed for person \`${person}\` in \`${org}\``);
+        // The person's piece in each schedule, then their feed once from all of them.
         for (const p of pieces) {
-          units.push({
-            org,
-            schedule: p.schedule,
-            scope: { force: true, people: [person], scheduleFeed: false },
-            feeds: 1,
-          });
+          const render = { force: true, people: [person], scheduleFeed: false, personFeeds: false };
+          units.push({ pass: 1, org, schedule: p.schedule, scope: render, feeds: 0 });
         }
+        const assemble = { force: true, people: [person], scheduleFeed: false, pieces: false };
+        units.push({ pass: 2, org, schedule: pieces[0]!.schedule, scope: assemble, feeds: 1 });
         continue;
       }
       const schedules = service
@@ -81,8 +82,7 @@ export class Maintenance {
       if (scope.schedule !== undefined && schedules.length === 0) {
         throw new ServiceError("not_found", `no live schedule \`${scope.schedule}\` in \`${org}\``);
       }
-      for (const s of schedules)
-        units.push({ org, schedule: s.schedule, scope: { force: true }, feeds: s.people + 1 });
+      units.push(...twoPasses(org, schedules, true));
     }
     return units;
   }
@@ -201,18 +201,17 @@ export class Maintenance {
     const now = this.#service.deps.clock();
     const units: PlannedUnit[] = [];
     for (const org of this.#service.orgIds()) {
-      for (const s of this.#service.schedules(org)) {
-        if (s.rolledFor !== localDateOf(now, s.timezone)) {
-          units.push({ org, schedule: s.schedule, scope: { force: false }, feeds: s.people + 1 });
-        }
-      }
+      const stale = this.#service.schedules(org).filter((s) => s.rolledFor !== localDateOf(now, s.timezone));
+      units.push(...twoPasses(org, stale, false));
     }
     let updated = 0;
     const failures: Error[] = [];
-    await this.#runUnits(units, (unit, result) => {
-      if (typeof result === "number") updated += result;
-      else failures.push(new Error(`${unit.org}/${unit.schedule}: ${result.message}`));
-    });
+    for (const pass of passes(units)) {
+      await this.#runUnits(pass, (unit, result) => {
+        if (typeof result === "number") updated += result;
+        else failures.push(new Error(`${unit.org}/${unit.schedule}: ${result.message}`));
+      });
+    }
     if (failures.length > 0) throw new AggregateError(failures, failures.map((f) => f.message).join("; "));
     return updated;
   }
@@ -220,4 +219,33 @@ export class Maintenance {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Units over whole schedules, in two passes: every schedule's pieces (and schedule feed) first, then people's
+ * feeds from the finished pieces — so a person in several schedules gets one new version, never one assembled from
+ * some new and some old pieces.
+ */
+function twoPasses(org: string, schedules: readonly ScheduleRow[], force: boolean): PlannedUnit[] {
+  return [
+    ...schedules.map((s): PlannedUnit => ({
+      pass: 1,
+      org,
+      schedule: s.schedule,
+      scope: { force, personFeeds: false },
+      feeds: 1,
+    })),
+    ...schedules.map((s): PlannedUnit => ({
+      pass: 2,
+      org,
+      schedule: s.schedule,
+      scope: { force, pieces: false, scheduleFeed: false },
+      feeds: s.people,
+    })),
+  ];
+}
+
+/** Units grouped by pass, in order. */
+function passes(units: readonly PlannedUnit[]): PlannedUnit[][] {
+  return [units.filter((u) => u.pass === 1), units.filter((u) => u.pass === 2)].filter((p) => p.length > 0);
 }

@@ -58,6 +58,13 @@ export interface RefreshScope {
   people?: readonly string[];
   /** Whether the schedule feed is in scope. Default true. */
   scheduleFeed?: boolean;
+  /**
+   * Whether people's feeds are assembled again. Default true; off renders pieces only (after a migration every
+   * schedule's pieces are rendered first, so no feed is ever assembled from some of its pieces).
+   */
+  personFeeds?: boolean;
+  /** Whether pieces are rendered (default true); off assembles people's feeds from the pieces stored. */
+  pieces?: boolean;
 }
 
 /** Everything a unit has prepared, ready for its transaction. */
@@ -234,7 +241,7 @@ async function planSchedule(deps: UnitDeps, input: Input, options: UnitOptions):
   const byPerson = new Map<string, typeof inWindow>(snapshot.people.map((p) => [p.id, []]));
   for (const e of inWindow) byPerson.get(e.facts.personId)?.push(e);
   const listed = new Map(snapshot.people.map((p) => [p.id, p.name]));
-  for (const [person, name] of listed) {
+  for (const [person, name] of scope.pieces === false ? [] : listed) {
     if (only && !only.has(person)) continue;
     options.signal?.throwIfAborted();
     const events = byPerson.get(person)!;
@@ -260,7 +267,7 @@ async function planSchedule(deps: UnitDeps, input: Input, options: UnitOptions):
       overlay.pieces.set(person, { piece, rendered });
     }
   }
-  if (!only) {
+  if (!only && scope.pieces !== false) {
     for (const [person, old] of stored) {
       if (listed.has(person)) continue;
       plan.pieces.set(person, null);
@@ -295,7 +302,13 @@ async function planSchedule(deps: UnitDeps, input: Input, options: UnitOptions):
   }
 
   // The feeds of everyone whose piece may have changed (a newer revision can also rename a person elsewhere).
-  for (const person of overlay.pieces.keys()) {
+  const people =
+    scope.personFeeds === false
+      ? []
+      : scope.pieces === false
+        ? [...stored.keys()].filter((p) => !only || only.has(p))
+        : overlay.pieces.keys();
+  for (const person of people) {
     options.signal?.throwIfAborted();
     const prepared = await preparePersonFeed(deps, org, orgName, person, overlay, scope.force);
     if (prepared) plan.feeds.push(prepared);
