@@ -6,6 +6,7 @@ import type { FetchLog } from "../core/fetch-log.ts";
 import { feedLinks, httpDate } from "../core/links.ts";
 import type { FeedService } from "../core/publish/feed-service.ts";
 import { personFeedKey, scheduleFeedKey, type FeedKey } from "../core/publish/keys.ts";
+import { servedLastModified } from "../core/publish/feed-bytes.ts";
 
 async function feedView(service: FeedService, publicUrl: string, org: string, key: FeedKey) {
   const record = service.feed(org, key);
@@ -14,7 +15,7 @@ async function feedView(service: FeedService, publicUrl: string, org: string, ke
   return {
     ...feedLinks(publicUrl, token),
     etag: record.etag,
-    lastModified: httpDate(record.lastModified),
+    lastModified: httpDate(servedLastModified(record, Math.floor(service.deps.clock() / 1000)).lastModified),
     events: record.events,
     bytes: record.size,
   };

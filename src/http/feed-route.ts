@@ -13,6 +13,7 @@ import { ServiceError } from "../core/errors.ts";
 import { classifyClient } from "../core/clients.ts";
 import type { FeedBody, FeedEntry } from "../core/publish/feed-entry.ts";
 import type { FeedTokens } from "../core/tokens.ts";
+import { servedLastModified } from "../core/publish/feed-bytes.ts";
 import { formatHttpDate, isNotModified } from "./conditional.ts";
 import { chooseEncoding, type FeedEncoding } from "./encoding.ts";
 import { errorResponse } from "./errors.ts";
@@ -127,10 +128,12 @@ export function createFeedRoutes(deps: FeedRouteDeps): Hono {
     }
     if (entry === null) return answer(c, null, notFound());
 
+    const nowSeconds = Math.floor(clock() / 1000);
+    const modified = servedLastModified(entry, nowSeconds);
     const validators = {
-      Date: formatHttpDate(clock() / 1000),
+      Date: formatHttpDate(nowSeconds),
       ETag: entry.etag,
-      "Last-Modified": formatHttpDate(entry.lastModified),
+      "Last-Modified": formatHttpDate(modified.lastModified),
       "Cache-Control": "private, no-cache",
       // On every 200 and 304, whichever coding was chosen, so shared caches key on Accept-Encoding.
       Vary: "Accept-Encoding",
@@ -143,7 +146,7 @@ export function createFeedRoutes(deps: FeedRouteDeps): Hono {
         ifNoneMatch: c.req.header("if-none-match") ?? null,
         ifModifiedSince: c.req.header("if-modified-since") ?? null,
       },
-      entry,
+      { etag: entry.etag, ...modified },
     );
     // RFC 9110 §15.4.5: a 304 carries the validators and caching fields a 200 would have, and no content.
     if (notModified) return answer(c, entry, new Response(null, { status: 304, headers: validators }));

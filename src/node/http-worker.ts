@@ -18,6 +18,7 @@ import type { Context } from "hono";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import type { FetchNote, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
+import { nodeCodec } from "./node-codec.ts";
 import { SharedClock } from "./shared-clock.ts";
 
 const port = parentPort;
@@ -40,6 +41,7 @@ const reader = new FeedReader({
   sql,
   tokens,
   cacheBytes: data.cacheBytes,
+  codec: nodeCodec,
   generation: () => Atomics.load(generation, 0),
 });
 

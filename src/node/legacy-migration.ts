@@ -19,6 +19,7 @@ import { putFeed } from "../core/store/feeds-table.ts";
 import { setLinkVersion } from "../core/store/links-table.ts";
 import { orgIds, putOrg, putSchedule } from "../core/store/schedules-table.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
+import { nodeCodec } from "./node-codec.ts";
 
 /** The folder of the earlier layout inside `DATA_DIR`, and what it is renamed to once migrated. */
 export const LEGACY_STORE = "store";
@@ -79,7 +80,10 @@ export async function migrateLegacyStore(dataDir: string, sql: SqlPort, logger: 
     // Read and convert everything first; the transaction then only writes.
     const states = new Map<string, Uint8Array>();
     for (const [id, s] of Object.entries(manifest.schedules)) {
-      states.set(id, await encodeState(await decodeState(new Uint8Array(await read(s.stateKey)))));
+      states.set(
+        id,
+        await encodeState(await decodeState(new Uint8Array(await read(s.stateKey)), nodeCodec), nodeCodec),
+      );
     }
     const bodies = new Map<string, Uint8Array>();
     for (const [feed, f] of Object.entries(manifest.feeds))

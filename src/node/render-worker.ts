@@ -10,6 +10,7 @@ import { ingestAndPublish } from "../core/publish/unit-runner.ts";
 import { createFeedTokens } from "../core/tokens.ts";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import type { RenderTask, RenderWorkerData } from "./render-pool.ts";
+import { nodeCodec } from "./node-codec.ts";
 import { serveTasks } from "./worker-tasks.ts";
 
 const data = workerData as RenderWorkerData;
@@ -24,6 +25,7 @@ const deps: UnitDeps = {
   tokens,
   settings: data.settings,
   blocks,
+  codec: nodeCodec,
   clock: () => now,
   onCommit: () => void Atomics.add(generation, 0, 1),
 };

@@ -32,6 +32,7 @@ import { loadDemo } from "./demo.ts";
 import { migrateLegacyStore } from "./legacy-migration.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import { createRenderPool } from "./render-pool.ts";
+import { nodeCodec } from "./node-codec.ts";
 import { loadSecret, type LoadedSecret } from "./secrets.ts";
 import { startServeThreads, type ServeThreads } from "./serve-threads.ts";
 import { SharedClock } from "./shared-clock.ts";
@@ -204,6 +205,7 @@ async function load(
           tokens,
           settings,
           blocks: settings.eventCacheChars > 0 ? createEventBlockCache(settings.eventCacheChars) : null,
+          codec: nodeCodec,
           clock,
           onCommit,
         })
@@ -219,6 +221,7 @@ async function load(
     sql,
     tokens,
     cacheBytes: settings.cacheBytes,
+    codec: nodeCodec,
     generation: () => Atomics.load(generation, 0),
   });
   const demoLoaded = config.demo && service.orgIds().length === 0 ? await loadDemo(service, clock()) : 0;
@@ -226,7 +229,7 @@ async function load(
   cleanup.push(() => maintenance.close());
   // After a migration no schedule has pieces yet: the roll renders them all, then the feeds (same bytes, same
   // validators), before anything is served from the new store.
-  if (migrated > 0) await maintenance.roll();
+  if (migrated > 0) await maintenance.roll(true);
 
   // Background upkeep: the daily window roll, and deleting blobs released more than the grace period ago.
   const upkeep = async () => {

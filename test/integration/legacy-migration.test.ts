@@ -72,7 +72,9 @@ describe("a data dir of the earlier layout", () => {
     const after = vevents((await h.feed(path)).text);
     const seq = (events: typeof before, uid: string) => events.get(uid)?.["SEQUENCE"];
     expect(seq(after, "a1@icu.acme.shiftfeed")).toBe(seq(before, "a1@icu.acme.shiftfeed"));
-    expect(Number(seq(after, "a3@icu.acme.shiftfeed"))).toBe(Number(seq(before, "a3@icu.acme.shiftfeed")) + 1);
+    expect(Number(seq(after, "a3@icu.acme.shiftfeed"))).toBe(
+      Number(seq(before, "a3@icu.acme.shiftfeed")) + 1,
+    );
     expect(seq(after, "e1@er.acme.shiftfeed")).toBe(seq(before, "e1@er.acme.shiftfeed"));
   });
 });

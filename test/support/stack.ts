@@ -8,6 +8,7 @@ import { FetchLog } from "../../src/core/fetch-log.ts";
 import { createEventBlockCache } from "../../src/core/ical/render-events.ts";
 import { silentLogger, type Logger } from "../../src/core/logger.ts";
 import { Metrics } from "../../src/core/metrics.ts";
+import { webCodec } from "../../src/core/publish/compress.ts";
 import { FeedReader } from "../../src/core/publish/feed-reader.ts";
 import { FeedService } from "../../src/core/publish/feed-service.ts";
 import { Maintenance } from "../../src/core/publish/maintenance.ts";
@@ -58,6 +59,7 @@ export async function createStack(options: StackOptions): Promise<Stack> {
     tokens,
     settings,
     blocks: settings.eventCacheChars > 0 ? createEventBlockCache(settings.eventCacheChars) : null,
+    codec: webCodec,
     clock: () => clock.now,
     onCommit,
   };

@@ -2,9 +2,9 @@
  * A rendered feed's stored form: identity bytes, their entity tag and digest, the gzip body, and the rule that
  * moves `Last-Modified` when bytes change.
  */
-import { sha256, toBase64Url, toHex } from "../digest.ts";
+import { toBase64Url, toHex } from "../digest.ts";
 import type { FeedRow } from "../store/feeds-table.ts";
-import { gzip } from "./compress.ts";
+import type { Codec } from "./compress.ts";
 
 const encoder = new TextEncoder();
 
@@ -29,14 +29,14 @@ export interface FeedBytes {
  * @param bigFeedBytes identity bodies at least this long are kept (and stored), so clients that ask for no
  *   compression are served without decompressing the feed on every request.
  */
-export async function feedBytes(text: string, bigFeedBytes: number): Promise<FeedBytes> {
+export async function feedBytes(text: string, bigFeedBytes: number, codec: Codec): Promise<FeedBytes> {
   const bytes = encoder.encode(text);
-  const digest = await sha256(bytes);
+  const digest = await codec.sha256(bytes);
   return {
     etag: entityTag(digest),
     hex: toHex(digest),
     size: bytes.length,
-    gzip: await gzip(bytes),
+    gzip: await codec.gzip(bytes),
     identity: bytes.length >= bigFeedBytes ? bytes : null,
   };
 }
@@ -44,16 +44,34 @@ export async function feedBytes(text: string, bigFeedBytes: number): Promise<Fee
 /**
  * When a feed's new bytes count as modified: the current second, never later (RFC 9110 §8.8.2.1: an origin
  * server "MUST NOT send a Last-Modified date that is later than the server's time of message origination"),
- * and never earlier than the previous version's. Two versions within one second share the second; the later
- * one is then marked `lastModifiedShared`, so `If-Modified-Since` equal to it is answered with the full feed
- * (a client holding the earlier bytes would otherwise be told nothing changed).
+ * and never earlier than the previous version's. A version whose second is not later than the one the previous
+ * version was (or will be) sent with is marked `lastModifiedShared`: while that second lasts, `If-Modified-Since`
+ * equal to it is answered with the full feed (a client holding the earlier bytes must not hear "not modified"),
+ * and from the next second on it is sent as that next second (see {@link servedLastModified}).
  */
 export function nextLastModified(
-  previous: FeedRow | null,
+  previous: Pick<FeedRow, "lastModified" | "lastModifiedShared"> | null,
   nowSeconds: number,
 ): Pick<FeedRow, "lastModified" | "lastModifiedShared"> {
-  if (previous === null || nowSeconds > previous.lastModified) {
-    return { lastModified: nowSeconds, lastModifiedShared: false };
+  if (previous === null) return { lastModified: nowSeconds, lastModifiedShared: false };
+  const previousServed = previous.lastModified + (previous.lastModifiedShared ? 1 : 0);
+  return {
+    lastModified: Math.max(nowSeconds, previous.lastModified),
+    lastModifiedShared: nowSeconds <= previousServed,
+  };
+}
+
+/**
+ * The `Last-Modified` to send at `nowSeconds`: a shared second (see {@link nextLastModified}) is sent as is while
+ * it lasts, and as the next second afterwards — later than any earlier version's, and still not later than
+ * `Date` — so `If-Modified-Since` tells the versions apart again and unchanged feeds get their `304`s back.
+ */
+export function servedLastModified(
+  feed: { lastModified: number; lastModifiedShared?: boolean },
+  nowSeconds: number,
+): { lastModified: number; lastModifiedShared: boolean } {
+  if (feed.lastModifiedShared && nowSeconds > feed.lastModified) {
+    return { lastModified: feed.lastModified + 1, lastModifiedShared: false };
   }
-  return { lastModified: previous.lastModified, lastModifiedShared: true };
+  return { lastModified: feed.lastModified, lastModifiedShared: feed.lastModifiedShared === true };
 }

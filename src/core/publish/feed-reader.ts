@@ -14,7 +14,7 @@ import { blobParts, readBlob, readBlobPart } from "../store/blob-table.ts";
 import { feedByTokenHash } from "../store/feeds-table.ts";
 import type { SqlPort } from "../store/sql-port.ts";
 import type { FeedTokens } from "../tokens.ts";
-import { gunzip } from "./compress.ts";
+import { webCodec, type Codec } from "./compress.ts";
 import type { FeedBody, FeedEntry } from "./feed-entry.ts";
 import { parseFeedKey } from "./keys.ts";
 
@@ -25,6 +25,8 @@ export interface FeedReaderDeps {
   cacheBytes: number;
   /** The writer's commit generation: validators cached under another value are read again. */
   generation: () => number;
+  /** gzip (`webCodec` by default). */
+  codec?: Codec;
   /** Most validator entries cached. Default 100,000. */
   maxEntries?: number;
 }
@@ -93,7 +95,7 @@ export class FeedReader {
       this.#remember(entry.bodyKey, gz);
     }
     if (encoding === "gzip") return gz;
-    const identity = await gunzip(gz);
+    const identity = await (this.#deps.codec ?? webCodec).gunzip(gz);
     this.#remember(key, identity);
     return identity;
   }

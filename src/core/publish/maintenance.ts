@@ -69,7 +69,7 @@ export class Maintenance {
           throw new ServiceError("not_found", `no feed for person \`${person}\` in \`${org}\``);
         // The person's piece in each schedule, then their feed once from all of them.
         for (const p of pieces) {
-          const render = { force: true, people: [person], scheduleFeed: false, personFeeds: false };
+          const render = { force: true, people: [person], scheduleFeed: false, personFeeds: "none" as const };
           units.push({ pass: 1, org, schedule: p.schedule, scope: render, feeds: 0 });
         }
         const assemble = { force: true, people: [person], scheduleFeed: false, pieces: false };
@@ -195,14 +195,16 @@ export class Maintenance {
   /**
    * Rolls the feed window: every live schedule whose zone's calendar date moved since its pieces were rendered
    * is refreshed (only feeds whose window content changed are rendered). Cheap to call often.
+   * @param piecesFirst assemble no feed until every stale schedule's pieces are rendered (after a migration, when
+   *   no schedule has pieces yet, so who is listed where cannot be told from them).
    * @returns the number of feeds whose bytes changed.
    */
-  async roll(): Promise<number> {
+  async roll(piecesFirst = false): Promise<number> {
     const now = this.#service.deps.clock();
     const units: PlannedUnit[] = [];
     for (const org of this.#service.orgIds()) {
       const stale = this.#service.schedules(org).filter((s) => s.rolledFor !== localDateOf(now, s.timezone));
-      units.push(...twoPasses(org, stale, false));
+      units.push(...twoPasses(org, stale, false, piecesFirst));
     }
     let updated = 0;
     const failures: Error[] = [];
@@ -226,21 +228,26 @@ function messageOf(error: unknown): string {
  * feeds from the finished pieces — so a person in several schedules gets one new version, never one assembled from
  * some new and some old pieces.
  */
-function twoPasses(org: string, schedules: readonly ScheduleRow[], force: boolean): PlannedUnit[] {
+function twoPasses(
+  org: string,
+  schedules: readonly ScheduleRow[],
+  force: boolean,
+  piecesFirst = false,
+): PlannedUnit[] {
   return [
     ...schedules.map((s): PlannedUnit => ({
       pass: 1,
       org,
       schedule: s.schedule,
-      scope: { force, personFeeds: false },
-      feeds: 1,
+      scope: { force, personFeeds: piecesFirst ? "none" : "single" },
+      feeds: 0,
     })),
     ...schedules.map((s): PlannedUnit => ({
       pass: 2,
       org,
       schedule: s.schedule,
-      scope: { force, pieces: false, scheduleFeed: false },
-      feeds: s.people,
+      scope: { force, pieces: false, scheduleFeed: false, personFeeds: piecesFirst ? "all" : "shared" },
+      feeds: s.people + 1,
     })),
   ];
 }

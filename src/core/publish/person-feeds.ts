@@ -19,6 +19,12 @@ import { personFeedKey, type FeedKey } from "./keys.ts";
 import { decodePiece } from "./piece-codec.ts";
 import type { UnitDeps } from "./unit-deps.ts";
 
+/**
+ * Whose feeds a unit assembles: everyone's; only people listed by this schedule alone (`single`); or only people
+ * also listed by another schedule (`shared`), whose feeds wait until every schedule's pieces are rendered.
+ */
+export type PeopleInScope = "all" | "single" | "shared";
+
 /** A schedule's pieces as a unit is about to write them: `null` removes the person's piece of that schedule. */
 export interface PieceOverlay {
   schedule: string;
@@ -49,7 +55,7 @@ export function currentPersonSpecHash(
 
 /**
  * Renders a person's feed as the pieces (with a unit's pending ones) show it, or returns `null` when the stored
- * feed is already exactly that (and `force` is off).
+ * feed is already exactly that (and `force` is off), or `undefined` when the person is not in `which`.
  */
 export async function preparePersonFeed(
   deps: UnitDeps,
@@ -58,10 +64,13 @@ export async function preparePersonFeed(
   person: string,
   overlay: PieceOverlay | null,
   force: boolean,
-): Promise<PreparedFeed | null> {
+  which: PeopleInScope = "all",
+): Promise<PreparedFeed | null | undefined> {
   const { sql } = deps;
   const feed: FeedKey = personFeedKey(person);
   const pieces = overlaid(sql, org, person, overlay);
+  if ((which === "single" && pieces.length > 1) || (which === "shared" && pieces.length <= 1))
+    return undefined;
   const spec = personFeedSpec(pieces, orgName, deps.settings);
   const existing = feedByKey(sql, org, feed);
   if (spec === null) {
@@ -77,10 +86,10 @@ export async function preparePersonFeed(
     }
     const bytes = readBlob(sql, piece.bodyKey);
     if (bytes === null) throw new Error(`piece \`${piece.bodyKey}\` is missing from the store`);
-    lists.push(await decodePiece(bytes));
+    lists.push(await decodePiece(bytes, deps.codec));
   }
   const events = mergeRendered(lists);
-  const bytes = await feedBytes(assembleFeed(spec.head, events), deps.settings.bigFeedBytes);
+  const bytes = await feedBytes(assembleFeed(spec.head, events), deps.settings.bigFeedBytes, deps.codec);
   return {
     org,
     feed,

@@ -3,7 +3,7 @@
  * `[sortKey, zone, tzid, fromYear, toYear, block]` rows, in sort order.
  */
 import type { RenderedEvent } from "../ical/render-events.ts";
-import { gunzip, gzip } from "./compress.ts";
+import type { Codec } from "./compress.ts";
 
 type Row = [string, string, 0 | 1, number, number, string];
 
@@ -11,14 +11,14 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** A piece's stored bytes. */
-export function encodePiece(events: readonly RenderedEvent[]): Promise<Uint8Array> {
+export async function encodePiece(events: readonly RenderedEvent[], codec: Codec): Promise<Uint8Array> {
   const rows: Row[] = events.map((e) => [e.sortKey, e.zone, e.tzid ? 1 : 0, e.fromYear, e.toYear, e.block]);
-  return gzip(encoder.encode(JSON.stringify(rows)));
+  return codec.gzip(encoder.encode(JSON.stringify(rows)));
 }
 
 /** A piece's events from its stored bytes. */
-export async function decodePiece(bytes: Uint8Array): Promise<RenderedEvent[]> {
-  const rows = JSON.parse(decoder.decode(await gunzip(bytes))) as Row[];
+export async function decodePiece(bytes: Uint8Array, codec: Codec): Promise<RenderedEvent[]> {
+  const rows = JSON.parse(decoder.decode(await codec.gunzip(bytes))) as Row[];
   return rows.map(([sortKey, zone, tzid, fromYear, toYear, block]) => ({
     sortKey,
     zone,

@@ -7,7 +7,7 @@ import type { History } from "../feeds/history.ts";
 import type { Snapshot } from "../snapshot/types.ts";
 import { readBlob } from "../store/blob-table.ts";
 import type { SqlPort } from "../store/sql-port.ts";
-import { gunzip, gzip } from "./compress.ts";
+import { webCodec, type Codec } from "./compress.ts";
 
 /** What is stored per schedule revision. */
 export interface ScheduleState {
@@ -21,14 +21,14 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** The stored bytes of a state (its history as `[id, entry]` pairs). */
-export async function encodeState(state: ScheduleState): Promise<Uint8Array> {
+export async function encodeState(state: ScheduleState, codec: Codec = webCodec): Promise<Uint8Array> {
   const stored = { format: 2, ...state, history: encodeHistory(state.history) };
-  return gzip(encoder.encode(JSON.stringify(stored)));
+  return codec.gzip(encoder.encode(JSON.stringify(stored)));
 }
 
 /** A state from its stored bytes (either history form, see `history-codec.ts`). */
-export async function decodeState(bytes: Uint8Array): Promise<ScheduleState> {
-  const stored = JSON.parse(decoder.decode(await gunzip(bytes))) as {
+export async function decodeState(bytes: Uint8Array, codec: Codec = webCodec): Promise<ScheduleState> {
+  const stored = JSON.parse(decoder.decode(await codec.gunzip(bytes))) as {
     snapshot: Snapshot;
     history: unknown;
     receivedAt: number;
@@ -41,8 +41,8 @@ export async function decodeState(bytes: Uint8Array): Promise<ScheduleState> {
 }
 
 /** The state stored under `key`. @throws Error naming the key when it is missing. */
-export async function readState(sql: SqlPort, key: string): Promise<ScheduleState> {
+export async function readState(sql: SqlPort, key: string, codec: Codec = webCodec): Promise<ScheduleState> {
   const bytes = readBlob(sql, key);
   if (bytes === null) throw new Error(`schedule state \`${key}\` is missing from the store`);
-  return decodeState(bytes);
+  return decodeState(bytes, codec);
 }

@@ -32,7 +32,13 @@ import { feedBytes } from "./feed-bytes.ts";
 import { eventsHash, scheduleFeedSpec, windowEvents, windowFor } from "./feed-specs.ts";
 import { writeFeed, type PreparedFeed } from "./feed-writes.ts";
 import { personFeedKey, pieceBlobKey, scheduleFeedKey, stateBlobKey } from "./keys.ts";
-import { newToken, preparePersonFeed, currentPersonSpecHash, type PieceOverlay } from "./person-feeds.ts";
+import {
+  currentPersonSpecHash,
+  newToken,
+  preparePersonFeed,
+  type PeopleInScope,
+  type PieceOverlay,
+} from "./person-feeds.ts";
 import { encodePiece } from "./piece-codec.ts";
 import { encodeState, readState } from "./schedule-state.ts";
 import type { UnitDeps, UnitOptions } from "./unit-deps.ts";
@@ -59,10 +65,11 @@ export interface RefreshScope {
   /** Whether the schedule feed is in scope. Default true. */
   scheduleFeed?: boolean;
   /**
-   * Whether people's feeds are assembled again. Default true; off renders pieces only (after a migration every
-   * schedule's pieces are rendered first, so no feed is ever assembled from some of its pieces).
+   * Whose feeds are assembled again (default `all`; `none` renders pieces only). A roll or regeneration first
+   * runs every schedule with `single`, then with `shared`, so nobody's feed is assembled from some new pieces
+   * and some old ones.
    */
-  personFeeds?: boolean;
+  personFeeds?: PeopleInScope | "none";
   /** Whether pieces are rendered (default true); off assembles people's feeds from the pieces stored. */
   pieces?: boolean;
 }
@@ -110,7 +117,7 @@ export async function publishUnit(
   }
   const nowMs = deps.clock();
   const nowSeconds = Math.floor(nowMs / 1000);
-  const previous = current ? await readState(deps.sql, current.stateKey) : null;
+  const previous = current ? await readState(deps.sql, current.stateKey, deps.codec) : null;
   const events = expandSnapshot(snapshot);
   const history = advanceHistory(previous?.history ?? new Map(), events, nowSeconds);
   const zone = snapshot.schedule.timezone;
@@ -136,7 +143,7 @@ export async function publishUnit(
     { snapshot, events, history, row, orgName, tier, scope: { force: false } },
     options,
   );
-  plan.state = await encodeState({ snapshot, history, receivedAt: nowSeconds });
+  plan.state = await encodeState({ snapshot, history, receivedAt: nowSeconds }, deps.codec);
   const result = await commit(deps, plan, current, options);
   return {
     ...result,
@@ -156,7 +163,7 @@ export async function refreshUnit(
   const current = scheduleRow(deps.sql, org, sid);
   if (!current || current.retired)
     throw new ServiceError("not_found", `no live schedule \`${sid}\` in \`${org}\``);
-  const state = await readState(deps.sql, current.stateKey);
+  const state = await readState(deps.sql, current.stateKey, deps.codec);
   const events = expandSnapshot(state.snapshot);
   const row = { ...current, rolledFor: localDateOf(deps.clock(), current.timezone) };
   const { name: orgName, tier } = orgRow(deps.sql, org) ?? state.snapshot.organization;
@@ -262,7 +269,7 @@ async function planSchedule(deps: UnitDeps, input: Input, options: UnitOptions):
       overlay.pieces.set(person, { piece: { ...piece, bodyKey: old.bodyKey }, rendered: null });
     } else {
       const rendered = renderEvents(events, "person", deps.blocks);
-      plan.pieces.set(person, { piece, body: await encodePiece(rendered) });
+      plan.pieces.set(person, { piece, body: await encodePiece(rendered, deps.codec) });
       if (old && old.bodyKey !== piece.bodyKey) plan.replacedPieces.push(old.bodyKey);
       overlay.pieces.set(person, { piece, rendered });
     }
@@ -294,7 +301,7 @@ async function planSchedule(deps: UnitDeps, input: Input, options: UnitOptions):
         feed,
         spec,
         events: inWindow.length,
-        bytes: await feedBytes(text, settings.bigFeedBytes),
+        bytes: await feedBytes(text, settings.bigFeedBytes, deps.codec),
         newToken: await newToken(deps, org, feed, existing !== null),
       });
     }
@@ -303,16 +310,25 @@ async function planSchedule(deps: UnitDeps, input: Input, options: UnitOptions):
 
   // The feeds of everyone whose piece may have changed (a newer revision can also rename a person elsewhere).
   const people =
-    scope.personFeeds === false
+    scope.personFeeds === "none"
       ? []
       : scope.pieces === false
         ? [...stored.keys()].filter((p) => !only || only.has(p))
         : overlay.pieces.keys();
   for (const person of people) {
     options.signal?.throwIfAborted();
-    const prepared = await preparePersonFeed(deps, org, orgName, person, overlay, scope.force);
+    const which = scope.personFeeds ?? "all";
+    const prepared = await preparePersonFeed(
+      deps,
+      org,
+      orgName,
+      person,
+      overlay,
+      scope.force,
+      which as PeopleInScope,
+    );
     if (prepared) plan.feeds.push(prepared);
-    options.onProgress?.(1);
+    if (prepared !== undefined) options.onProgress?.(1);
   }
   return plan;
 }

@@ -6,6 +6,7 @@
 import type { EventBlockCache } from "../ical/render-events.ts";
 import type { SqlPort } from "../store/sql-port.ts";
 import type { FeedTokens } from "../tokens.ts";
+import type { Codec } from "./compress.ts";
 import type { WindowSettings } from "./feed-specs.ts";
 
 /** Settings of the service that shape what is rendered and stored (see the README's settings table). */
@@ -27,6 +28,8 @@ export interface UnitDeps {
   settings: ServiceSettings;
   /** Rendered events to reuse across feeds and revisions, or `null`. */
   blocks: EventBlockCache | null;
+  /** gzip and SHA-256 (`webCodec`, or a runtime's faster one). */
+  codec: Codec;
   /** Milliseconds since the epoch. */
   clock: () => number;
   /** Called after every transaction that changed what is served, before the unit resolves. */
