@@ -1,5 +1,5 @@
 /**
- * The body of `POST /admin/regenerate`, `{ "org"?, "schedule"?, "person"? }`, read with the same rules as a
+ * The body of `POST /admin/regenerate`, `{ "org"?, "schedule"?, "person"?, "force"? }`, read with the same rules as a
  * snapshot: strict UTF-8 JSON, ids of the id form, no unknown fields, no duplicate keys. An empty body is the
  * empty scope (everything).
  */
@@ -39,7 +39,10 @@ export function parseRegenerateScope(bytes: Uint8Array): RegenerateScope {
   const scope: RegenerateScope = {};
   for (const [field, v] of Object.entries(value)) {
     const path = formatPath([field]);
-    if (field !== "org" && field !== "schedule" && field !== "person") {
+    if (field === "force") {
+      if (typeof v === "boolean") scope.force = v;
+      else details.push({ path, message: `\`force\` must be true or false, got ${show(v)}` });
+    } else if (field !== "org" && field !== "schedule" && field !== "person") {
       details.push({ path, message: `${showKey(field)} is not a field of a regeneration scope` });
     } else if (typeof v !== "string") {
       details.push({ path, message: `\`${field}\` must be an id, got ${show(v)}` });

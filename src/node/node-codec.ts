@@ -9,7 +9,7 @@ import type { Codec } from "../core/publish/compress.ts";
 const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 export const nodeCodec: Codec = {
-  gzip: (bytes) => view(gzipSync(bytes)),
+  gzip: (bytes, fast) => view(gzipSync(bytes, fast ? { level: 1 } : {})),
   gunzip: (bytes) => view(gunzipSync(bytes)),
   sha256: (bytes) => view(createHash("sha256").update(bytes).digest()),
 };

@@ -1,16 +1,15 @@
 /**
- * Renders events to folded VEVENT blocks with ical-generator, deterministically: every value ical-generator would
- * otherwise take from the clock, randomness or the host's time zone is set here. Each block comes with what a
- * feed needs to merge it with blocks rendered elsewhere (its sort key, and the zone and years its VTIMEZONE must
- * cover), so a person's feed can be assembled from pieces rendered per schedule (see `assemble-feed.ts`).
+ * Renders events to folded VEVENT blocks (`vevent.ts`), deterministically: nothing is taken from the clock,
+ * randomness or the host's time zone. Each block comes with what a feed needs to merge it with blocks rendered
+ * elsewhere (its sort key, and the zone and years its VTIMEZONE must cover), so a person's feed can be assembled
+ * from pieces rendered per schedule (see `assemble-feed.ts`).
  */
-import ical, { foldLines, ICalEvent, type ICalCalendar } from "ical-generator";
 import { LRUCache } from "lru-cache";
 import type { EventFacts } from "../feeds/events.ts";
 import { writtenInUtc } from "../feeds/timing.ts";
 import type { HistoryEntry } from "../feeds/history.ts";
 import { groupDigits } from "./text.ts";
-import { WallClockDate } from "./wall-clock-date.ts";
+import { vevent, type VeventFields } from "./vevent.ts";
 
 /** One event to render: its facts, their fingerprint, and its change record. */
 export interface FeedEvent {
@@ -38,10 +37,6 @@ export interface RenderedEvent {
   block: string;
 }
 
-const utc = (seconds: number) => new Date(seconds * 1000);
-/** Midnight UTC of a `YYYY-MM-DD` date: ical-generator writes DATE values from UTC getters when no zone is set. */
-const utcDate = (date: string) => new Date(`${date}T00:00:00Z`);
-
 /** "A, B, C" or, past the listed ones, "A, B, … J and 1,989 others" (never longer however big the shift). */
 function colleaguesText({ colleagues, otherColleagues: others }: EventFacts): string {
   const names = colleagues.join(", ");
@@ -64,46 +59,41 @@ export function createEventBlockCache(maxChars: number): EventBlockCache {
   return new LRUCache<string, string>({ maxSize: maxChars, sizeCalculation: (s) => Math.max(1, s.length) });
 }
 
-/** One folded `BEGIN:VEVENT … END:VEVENT` block; ical-generator ends it with CRLF. */
-function eventBlock(
-  calendar: ICalCalendar,
-  { facts, fp, meta }: FeedEvent,
-  view: FeedView,
-  cache: EventBlockCache | null,
-): string {
+/** The fields of one event's block in a view. */
+export function veventFields({ facts, meta }: FeedEvent, view: FeedView): VeventFields {
+  const timing = facts.timing;
+  const when: VeventFields["when"] = timing.allDay
+    ? { kind: "date", start: timing.startDate, endExclusive: timing.endDateExclusive }
+    : writtenInUtc(timing)
+      ? { kind: "utc", startMs: timing.start.epochMs, endMs: timing.end.epochMs }
+      : {
+          kind: "zoned",
+          zone: facts.zone,
+          start: timing.start.local,
+          end: timing.end.local,
+          startMs: timing.start.epochMs,
+          endMs: timing.end.epochMs,
+        };
+  return {
+    uid: facts.uid,
+    sequence: meta.seq,
+    stamp: meta.modified,
+    created: meta.created,
+    lastModified: meta.modified,
+    summary: view === "schedule" ? `${facts.shiftName}: ${facts.personName}` : facts.shiftName,
+    description: description(facts, view),
+    location: facts.location,
+    when,
+  };
+}
+
+/** One folded `BEGIN:VEVENT … END:VEVENT` block, ending in CRLF. */
+function eventBlock(event: FeedEvent, view: FeedView, cache: EventBlockCache | null): string {
+  const { facts, fp, meta } = event;
   const key = `${view}\u0000${facts.uid}\u0000${fp}\u0000${meta.seq}\u0000${meta.created}\u0000${meta.modified}`;
   const hit = cache?.get(key);
   if (hit !== undefined) return hit;
-  const summary = view === "schedule" ? `${facts.shiftName}: ${facts.personName}` : facts.shiftName;
-  const timing = facts.timing;
-  const ambiguous = writtenInUtc(timing);
-  const [start, end] = timing.allDay
-    ? [utcDate(timing.startDate), utcDate(timing.endDateExclusive)]
-    : ambiguous
-      ? [new Date(timing.start.epochMs), new Date(timing.end.epochMs)]
-      : [
-          new WallClockDate(timing.start.epochMs, timing.start.local),
-          new WallClockDate(timing.end.epochMs, timing.end.local),
-        ];
-  const event = new ICalEvent(
-    {
-      id: facts.uid,
-      sequence: meta.seq,
-      stamp: utc(meta.modified),
-      created: utc(meta.created),
-      lastModified: utc(meta.modified),
-      summary,
-      description: description(facts, view),
-      start,
-      end,
-      allDay: timing.allDay,
-      // No zone for all-day events (DATE values) and ambiguous local times (written in UTC).
-      timezone: timing.allDay || ambiguous ? null : facts.zone,
-      ...(facts.location === undefined ? {} : { location: facts.location }),
-    },
-    calendar,
-  );
-  const block = foldLines(event.toString());
+  const block = vevent(veventFields(event, view));
   cache?.set(key, block);
   return block;
 }
@@ -128,7 +118,6 @@ export function renderEvents(
   view: FeedView,
   cache: EventBlockCache | null = null,
 ): RenderedEvent[] {
-  const calendar = ical();
   const out = events.map((event): RenderedEvent => {
     const { facts } = event;
     const timing = facts.timing;
@@ -139,7 +128,7 @@ export function renderEvents(
       tzid: timed && !writtenInUtc(timing),
       fromYear: timed ? Number(timing.start.local.slice(0, 4)) : 0,
       toYear: timed ? Number(timing.end.local.slice(0, 4)) : 0,
-      block: eventBlock(calendar, event, view, cache),
+      block: eventBlock(event, view, cache),
     };
   });
   return out.sort(byKey);

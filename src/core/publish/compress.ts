@@ -6,8 +6,11 @@
 import { sha256 } from "../digest.ts";
 
 export interface Codec {
-  /** gzip-compresses bytes (RFC 1952). */
-  gzip(bytes: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /**
+   * gzip-compresses bytes (RFC 1952); `fast` trades size for speed (values only the service reads back: pieces
+   * and schedule states; feed bodies, sent many times, get the default level).
+   */
+  gzip(bytes: Uint8Array, fast?: boolean): Uint8Array | Promise<Uint8Array>;
   /** Decompresses gzip bytes; throws (or rejects) on corrupt input. */
   gunzip(bytes: Uint8Array): Uint8Array | Promise<Uint8Array>;
   /** The SHA-256 digest of bytes. */

@@ -15,6 +15,13 @@ export interface RegenerateScope {
   org?: string;
   schedule?: string;
   person?: string;
+  /**
+   * Render every event again even where its input is unchanged. Without it a regeneration re-derives every feed
+   * in scope from its schedule's current state — expanding the snapshot again, re-rendering whatever changed
+   * (a renderer or time-zone data upgrade changes the inputs), re-assembling feeds whose pieces changed — and
+   * writes back any body the store lost; unchanged input renders to the same bytes, so nothing else moves.
+   */
+  force?: boolean;
 }
 
 /** One unit of a job: one schedule, and what of it to render again, in pass 1 or 2. */
@@ -69,10 +76,16 @@ export class Maintenance {
           throw new ServiceError("not_found", `no feed for person \`${person}\` in \`${org}\``);
         // The person's piece in each schedule, then their feed once from all of them.
         for (const p of pieces) {
-          const render = { force: true, people: [person], scheduleFeed: false, personFeeds: "none" as const };
+          const force = scope.force === true;
+          const render = { force, people: [person], scheduleFeed: false, personFeeds: "none" as const };
           units.push({ pass: 1, org, schedule: p.schedule, scope: render, feeds: 0 });
         }
-        const assemble = { force: true, people: [person], scheduleFeed: false, pieces: false };
+        const assemble = {
+          force: scope.force === true,
+          people: [person],
+          scheduleFeed: false,
+          pieces: false,
+        };
         units.push({ pass: 2, org, schedule: pieces[0]!.schedule, scope: assemble, feeds: 1 });
         continue;
       }
@@ -82,7 +95,7 @@ export class Maintenance {
       if (scope.schedule !== undefined && schedules.length === 0) {
         throw new ServiceError("not_found", `no live schedule \`${scope.schedule}\` in \`${org}\``);
       }
-      units.push(...twoPasses(org, schedules, true));
+      units.push(...twoPasses(org, schedules, scope.force === true));
     }
     return units;
   }
@@ -94,7 +107,12 @@ export class Maintenance {
    */
   regenerate(scope: RegenerateScope): Job {
     const units = this.plan(scope);
-    const key = JSON.stringify([scope.org ?? null, scope.schedule ?? null, scope.person ?? null]);
+    const key = JSON.stringify([
+      scope.org ?? null,
+      scope.schedule ?? null,
+      scope.person ?? null,
+      !!scope.force,
+    ]);
     if (this.#closing.signal.aborted) {
       throw new ServiceError("unavailable", "The service is shutting down.", [], {}, { "retry-after": "5" });
     }

@@ -6,8 +6,8 @@
  */
 import { assembleFeed } from "../ical/assemble-feed.ts";
 import { mergeRendered, type RenderedEvent } from "../ical/render-events.ts";
-import { readBlob } from "../store/blob-table.ts";
-import { feedByKey } from "../store/feeds-table.ts";
+import { hasBlob, readBlob } from "../store/blob-table.ts";
+import { feedByKey, type FeedRow } from "../store/feeds-table.ts";
 import { linkVersion } from "../store/links-table.ts";
 import { piecesOfPerson, type PersonPiece } from "../store/pieces-table.ts";
 import { orgRow } from "../store/schedules-table.ts";
@@ -76,7 +76,7 @@ export async function preparePersonFeed(
   if (spec === null) {
     return existing === null ? null : { org, feed, spec: null, events: 0, bytes: null, newToken: null };
   }
-  if (!force && existing?.inputHash === spec.inputHash) return null;
+  if (!force && existing?.inputHash === spec.inputHash && bodiesPresent(sql, existing)) return null;
   const lists: RenderedEvent[][] = [];
   for (const piece of pieces) {
     const mine = overlay?.schedule === piece.schedule ? overlay.pieces.get(person)?.rendered : null;
@@ -98,6 +98,11 @@ export async function preparePersonFeed(
     bytes,
     newToken: await newToken(deps, org, feed, existing !== null),
   };
+}
+
+/** Whether a feed's stored bodies are all there (a store that lost one gets it written again). */
+export function bodiesPresent(sql: SqlPort, feed: FeedRow): boolean {
+  return hasBlob(sql, feed.bodyKey) && (feed.identityKey === null || hasBlob(sql, feed.identityKey));
 }
 
 /** The hash of a feed's token at its current link version, for a feed that has no row yet. */

@@ -13,7 +13,7 @@ const decoder = new TextDecoder();
 /** A piece's stored bytes. */
 export async function encodePiece(events: readonly RenderedEvent[], codec: Codec): Promise<Uint8Array> {
   const rows: Row[] = events.map((e) => [e.sortKey, e.zone, e.tzid ? 1 : 0, e.fromYear, e.toYear, e.block]);
-  return codec.gzip(encoder.encode(JSON.stringify(rows)));
+  return codec.gzip(encoder.encode(JSON.stringify(rows)), true);
 }
 
 /** A piece's events from its stored bytes. */

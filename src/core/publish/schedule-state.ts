@@ -23,7 +23,7 @@ const decoder = new TextDecoder();
 /** The stored bytes of a state (its history as `[id, entry]` pairs). */
 export async function encodeState(state: ScheduleState, codec: Codec = webCodec): Promise<Uint8Array> {
   const stored = { format: 2, ...state, history: encodeHistory(state.history) };
-  return codec.gzip(encoder.encode(JSON.stringify(stored)));
+  return codec.gzip(encoder.encode(JSON.stringify(stored)), true);
 }
 
 /** A state from its stored bytes (either history form, see `history-codec.ts`). */

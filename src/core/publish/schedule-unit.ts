@@ -34,6 +34,7 @@ import { writeFeed, type PreparedFeed } from "./feed-writes.ts";
 import { personFeedKey, pieceBlobKey, scheduleFeedKey, stateBlobKey } from "./keys.ts";
 import {
   currentPersonSpecHash,
+  bodiesPresent,
   newToken,
   preparePersonFeed,
   type PeopleInScope,
@@ -163,6 +164,8 @@ export async function refreshUnit(
   const current = scheduleRow(deps.sql, org, sid);
   if (!current || current.retired)
     throw new ServiceError("not_found", `no live schedule \`${sid}\` in \`${org}\``);
+  if (scope.pieces === false && scope.scheduleFeed === false)
+    return assembleUnit(deps, current, scope, options);
   const state = await readState(deps.sql, current.stateKey, deps.codec);
   const events = expandSnapshot(state.snapshot);
   const row = { ...current, rolledFor: localDateOf(deps.clock(), current.timezone) };
@@ -172,6 +175,47 @@ export async function refreshUnit(
     { snapshot: state.snapshot, events, history: state.history, row, orgName, tier, scope },
     options,
   );
+  return { ...(await commit(deps, plan, current, options)), revision: current.revision };
+}
+
+/** People's feeds of a schedule assembled again from stored pieces: nothing is expanded or rendered. */
+async function assembleUnit(
+  deps: UnitDeps,
+  current: ScheduleRow,
+  scope: RefreshScope,
+  options: UnitOptions,
+): Promise<UnitResult> {
+  const { sql } = deps;
+  const org = current.org;
+  const orgName = orgRow(sql, org)?.name ?? org;
+  const only = scope.people === undefined ? null : new Set(scope.people);
+  const which = scope.personFeeds ?? "all";
+  const feeds: PreparedFeed[] = [];
+  for (const { person } of which === "none" ? [] : piecesOfSchedule(sql, org, current.schedule)) {
+    if (only && !only.has(person)) continue;
+    options.signal?.throwIfAborted();
+    const prepared = await preparePersonFeed(
+      deps,
+      org,
+      orgName,
+      person,
+      null,
+      scope.force,
+      which as PeopleInScope,
+    );
+    if (prepared) feeds.push(prepared);
+    if (prepared !== undefined) options.onProgress?.(1);
+  }
+  const plan: Plan = {
+    org,
+    orgName,
+    tier: orgRow(sql, org)?.tier ?? "standard",
+    row: current,
+    state: null,
+    pieces: new Map(),
+    replacedPieces: [],
+    feeds,
+  };
   return { ...(await commit(deps, plan, current, options)), revision: current.revision };
 }
 
@@ -294,7 +338,7 @@ async function planSchedule(deps: UnitDeps, input: Input, options: UnitOptions):
     );
     const feed = scheduleFeedKey(sid);
     const existing = feedByKey(sql, org, feed);
-    if (scope.force || existing?.inputHash !== spec.inputHash) {
+    if (scope.force || existing?.inputHash !== spec.inputHash || !bodiesPresent(sql, existing)) {
       const text = assembleFeed(spec.head, renderEvents(inWindow, "schedule", deps.blocks));
       plan.feeds.push({
         org,
