@@ -22,12 +22,15 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   internal: 500,
 };
 
-/** A JSON error response for a service error (extra fields such as `currentRevision` join the error object). */
-export function errorResponse(error: ServiceError, headers: Record<string, string> = {}): Response {
+/** The status, headers and JSON text of a service error's answer (extra fields join the error object). */
+export function errorBody(
+  error: ServiceError,
+  headers: Record<string, string> = {},
+): { status: number; headers: Record<string, string>; body: string } {
   const body = {
     error: { code: error.code, message: error.message, details: error.details, ...error.extra },
   };
-  return new Response(JSON.stringify(body), {
+  return {
     status: STATUS_BY_CODE[error.code],
     headers: {
       "content-type": "application/json; charset=utf-8",
@@ -35,7 +38,14 @@ export function errorResponse(error: ServiceError, headers: Record<string, strin
       ...error.headers,
       ...headers,
     },
-  });
+    body: JSON.stringify(body),
+  };
+}
+
+/** A JSON error response for a service error (extra fields such as `currentRevision` join the error object). */
+export function errorResponse(error: ServiceError, headers: Record<string, string> = {}): Response {
+  const answer = errorBody(error, headers);
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }
 
 /** Turns anything thrown into a service error; unexpected errors become a bare `internal`. */

@@ -12,7 +12,7 @@ import type { FeedEntry } from "../core/publish/feed-entry.ts";
 import type { FeedReader } from "../core/publish/feed-reader.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { errorResponse, toServiceError } from "./errors.ts";
-import { createFeedRoutes } from "./feed-route.ts";
+import { createFeedRoutes, type FeedRouteDeps } from "./feed-route.ts";
 
 /** Hono variables: set by a handler whose request is answered (and logged and counted) elsewhere. */
 export type ServingEnv = { Variables: { forwarded: boolean } };
@@ -31,6 +31,34 @@ export interface ServingDeps {
   orgCount: () => number;
   /** Told about every answered feed request (who polls what). */
   recordFetch: (feed: string, client: CalendarClient, userAgent: string | null, status: number) => void;
+}
+
+/** What the feed route needs, from the serving deps (also Node's direct feed listener's). */
+export function feedRouteDeps(deps: ServingDeps): FeedRouteDeps {
+  const { logger, metrics } = deps;
+  return {
+    tokens: deps.tokens,
+    source: {
+      lookup: (token) => deps.reader.lookup(token),
+      body: (entry, encoding) => deps.reader.body(entry, encoding),
+      recordFetch: (entry: FeedEntry | null, info) => {
+        metrics.inc("shiftfeed_feed_requests_total", "Feed requests by client and status", {
+          client: info.client,
+          status: info.status,
+        });
+        if (entry) {
+          deps.recordFetch(
+            `${entry.org}/${entry.kind}/${entry.id}`,
+            info.client,
+            info.userAgent,
+            info.status,
+          );
+        }
+      },
+    },
+    log: (event) => logger.warn(event.event, { tokenHash: event.tokenHash, error: String(event.error) }),
+    clock: deps.clock,
+  };
 }
 
 /**
@@ -69,31 +97,7 @@ export function createServingApp(
 
   app.get("/healthz", (c) => c.json({ ok: true, orgs: deps.orgCount() }));
 
-  app.route(
-    "/",
-    createFeedRoutes({
-      tokens: deps.tokens,
-      source: {
-        lookup: (token) => deps.reader.lookup(token),
-        body: (entry, encoding) => deps.reader.body(entry, encoding),
-        recordFetch: (entry: FeedEntry | null, info) => {
-          metrics.inc("shiftfeed_feed_requests_total", "Feed requests by client and status", {
-            client: info.client,
-            status: info.status,
-          });
-          if (entry)
-            deps.recordFetch(
-              `${entry.org}/${entry.kind}/${entry.id}`,
-              info.client,
-              info.userAgent,
-              info.status,
-            );
-        },
-      },
-      log: (event) => logger.warn(event.event, { tokenHash: event.tokenHash, error: String(event.error) }),
-      clock: deps.clock,
-    }),
-  );
+  app.route("/", createFeedRoutes(feedRouteDeps(deps)));
 
   mount(app);
 

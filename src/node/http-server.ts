@@ -2,22 +2,28 @@
  * One Node HTTP server as every thread that listens configures it: the Hono app's `fetch`, timeouts that cut
  * slow or stalled clients off (slowloris), and the JSON answers for requests Node's parser refuses.
  */
-import { createAdaptorServer } from "@hono/node-server";
-import type { Server } from "node:http";
+import { getRequestListener } from "@hono/node-server";
+import { createServer, type Server } from "node:http";
 import type { Metrics } from "../core/metrics.ts";
 import { answerClientErrors } from "./client-errors.ts";
+import { feedListener, type FeedListenerDeps } from "./feed-listener.ts";
 
 /** Longest wait for a request's headers, for a whole request, and between requests on a kept-alive socket (ms). */
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
-/** A server answering with `fetch`; requests refused by the parser are counted in `metrics`. */
+/**
+ * A server answering with `fetch`, and feed paths directly through `feeds` when given; requests refused by the
+ * parser are counted in `metrics`.
+ */
 export function createHttpServer(
   fetch: (request: Request) => Response | Promise<Response>,
   metrics: Metrics,
+  feeds?: FeedListenerDeps,
 ): Server {
-  const http = createAdaptorServer({ fetch }) as Server;
+  const app = getRequestListener(fetch);
+  const http = createServer(feeds ? feedListener(feeds, app) : app);
   http.headersTimeout = HEADERS_TIMEOUT_MS;
   http.requestTimeout = REQUEST_TIMEOUT_MS;
   http.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;

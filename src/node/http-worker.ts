@@ -13,7 +13,8 @@ import { orgIds } from "../core/store/schedules-table.ts";
 import { createFeedTokens } from "../core/tokens.ts";
 import { requireAdmin } from "../http/auth.ts";
 import { readBodyCapped } from "../http/read-body.ts";
-import { createServingApp, type ServingEnv } from "../http/serving-app.ts";
+import { createServingApp, feedRouteDeps, type ServingDeps, type ServingEnv } from "../http/serving-app.ts";
+import { redactTokens } from "../core/logger.ts";
 import type { Context } from "hono";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { createHttpServer, listen } from "./http-server.ts";
@@ -67,38 +68,43 @@ async function forward(request: Request): Promise<Response> {
   });
 }
 
-const app = createServingApp(
-  {
-    tokens,
-    reader,
-    logger,
-    metrics,
-    newId: randomUUID,
-    clock,
-    orgCount: () => orgIds(sql).length,
-    recordFetch: (feed, client, userAgent, status) =>
-      fetches.push({ feed, client, userAgent, status, at: clock() }),
-  },
-  (app) => {
-    const admin = requireAdmin(data.adminToken);
-    app.use("/admin/*", admin);
-    app.use("/metrics", admin);
-    const handoff = async (c: Context<ServingEnv>) => {
-      const response = await forward(c.req.raw);
-      c.set("forwarded", true); // logged and counted where it was answered
-      return response;
-    };
-    app.all("/admin/*", handoff);
-    app.all("/metrics", handoff);
-  },
-);
+const servingDeps: ServingDeps = {
+  tokens,
+  reader,
+  logger,
+  metrics,
+  newId: randomUUID,
+  clock,
+  orgCount: () => orgIds(sql).length,
+  recordFetch: (feed, client, userAgent, status) =>
+    fetches.push({ feed, client, userAgent, status, at: clock() }),
+};
+
+const app = createServingApp(servingDeps, (app) => {
+  const admin = requireAdmin(data.adminToken);
+  app.use("/admin/*", admin);
+  app.use("/metrics", admin);
+  const handoff = async (c: Context<ServingEnv>) => {
+    const response = await forward(c.req.raw);
+    c.set("forwarded", true); // logged and counted where it was answered
+    return response;
+  };
+  app.all("/admin/*", handoff);
+  app.all("/metrics", handoff);
+});
 
 /** Counters and who-polls notes since the last report. */
 function stats(id: number): ToMain {
   return { type: "stats", id, counters: metrics.samples(), fetches: fetches.splice(0) };
 }
 
-const server = createHttpServer(app.fetch, metrics);
+// Feed paths straight from node:http (the same `answerFeed` the app's route calls); everything else through the app.
+const server = createHttpServer(app.fetch, metrics, {
+  ...feedRouteDeps(servingDeps),
+  metrics,
+  newId: randomUUID,
+  onError: (error) => logger.error("unhandled", { error: redactTokens(String(error)) }),
+});
 const reporter = setInterval(() => send(stats(-1)), 1000);
 reporter.unref();
 

@@ -10,6 +10,8 @@ import type { Metrics } from "../core/metrics.ts";
 import type { ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
 
 const HTTP_WORKER = new URL("./http-worker.ts", import.meta.url);
+/** V8 young-generation size of a serving thread, in MiB. */
+const SERVING_YOUNG_GENERATION_MB = 8;
 
 export interface ServeThreadsOptions {
   count: number;
@@ -36,7 +38,12 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   let nextFlush = 0;
 
   const started = Array.from({ length: options.count }, (_, index) => {
-    const worker = new Worker(HTTP_WORKER, { workerData: options.data });
+    // A small young generation: feed answers make short-lived garbage only, and a smaller nursery keeps the
+    // thread's memory down and its collections short (measured: less memory and more requests a second).
+    const worker = new Worker(HTTP_WORKER, {
+      workerData: options.data,
+      resourceLimits: { maxYoungGenerationSizeMb: SERVING_YOUNG_GENERATION_MB },
+    });
     workers.push(worker);
     const post = (message: ToServer, transfer: ArrayBuffer[] = []) => worker.postMessage(message, transfer);
     return new Promise<void>((resolve, reject) => {

@@ -27,7 +27,7 @@ export interface FeedReaderDeps {
   generation: () => number;
   /** gzip (`webCodec` by default). */
   codec?: Codec;
-  /** Most validator entries cached. Default 100,000. */
+  /** Most validator entries cached (the hot set of tokens; the rest are one indexed read away). Default 20,000. */
   maxEntries?: number;
 }
 
@@ -41,7 +41,7 @@ export class FeedReader {
 
   constructor(deps: FeedReaderDeps) {
     this.#deps = deps;
-    this.#entries = new LRUCache({ max: deps.maxEntries ?? 100_000 });
+    this.#entries = new LRUCache({ max: deps.maxEntries ?? 20_000 });
     this.#bodies = new LRUCache({ maxSize: deps.cacheBytes, sizeCalculation: (b) => Math.max(1, b.length) });
     this.#generation = deps.generation();
   }

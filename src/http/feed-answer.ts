@@ -1,0 +1,206 @@
+/**
+ * `GET`/`HEAD /feeds/{token}.ics`: serves precomputed, gzip-stored feed bodies with conditional GET, as one
+ * runtime-neutral function from the request's few relevant parts to the answer. The Hono route (`feed-route.ts`)
+ * and Node's direct listener for feed paths (`src/node/feed-listener.ts`) both call it: one rule, one place.
+ *
+ * Order of work per request, cheapest first, so hostile traffic never reaches storage:
+ * method → exact path shape → token checksum (HMAC, no I/O) → lookup by token → validators (304 needs no body)
+ * → body read → encoding. Every "no feed here" answer is the same 404, bytes and headers.
+ */
+import { classifyClient } from "../core/clients.ts";
+import { sha256Hex } from "../core/digest.ts";
+import { ServiceError } from "../core/errors.ts";
+import { servedLastModified } from "../core/publish/feed-bytes.ts";
+import type { FeedBody, FeedEntry } from "../core/publish/feed-entry.ts";
+import type { FeedTokens } from "../core/tokens.ts";
+import { formatHttpDate, isNotModified } from "./conditional.ts";
+import { chooseEncoding, type FeedEncoding } from "./encoding.ts";
+import { errorBody } from "./errors.ts";
+
+export interface FeedSource {
+  /** The live entry for a token that already passed `isWellFormed`, or null. Throws when storage is unavailable. */
+  lookup(token: string): Promise<FeedEntry | null>;
+  /**
+   * An entry's body in the chosen coding (`gzip` as stored, or `identity`, decompressed); the source caches.
+   * Throws when storage is unavailable or the stored bytes are corrupt; null if the blob vanished.
+   */
+  body(entry: FeedEntry, encoding: FeedEncoding): Promise<FeedBody | null>;
+  /** Optional: told about every answered feed request (for admin "last fetch" and metrics). Must not throw. */
+  recordFetch?(
+    entry: FeedEntry | null,
+    info: { userAgent: string | null; status: number; client: ReturnType<typeof classifyClient> },
+  ): void;
+}
+
+/** One structured log event; carries a token-hash prefix, never a token. */
+export interface FeedLogEvent {
+  event: "feed_unavailable";
+  /** First 12 hex characters of SHA-256(token). */
+  tokenHash: string;
+  /** The storage error as `name: message`, with any occurrence of the token replaced by `[token]`. */
+  error: string;
+}
+
+export interface FeedRouteDeps {
+  tokens: FeedTokens;
+  source: FeedSource;
+  /** Uniform [0, 1) source for the jittered Retry-After on 503. Default `Math.random`. */
+  random?: () => number;
+  /** Optional structured logger for storage failures. Default: none. */
+  log?: (event: FeedLogEvent) => void;
+  /**
+   * Milliseconds since the epoch, for the `Date` of feed answers: the same clock the service stamps
+   * `Last-Modified` with, so `Last-Modified` is never later than `Date` (RFC 9110 §8.8.2.1). Default `Date.now`.
+   */
+  clock?: () => number;
+}
+
+/** What of a request the feed answer reads. Header values as received, `null` when absent. */
+export interface FeedRequest {
+  method: string;
+  /** The request path exactly as sent (percent-escapes intact), without query or fragment. */
+  rawPath: string;
+  ifNoneMatch: string | null;
+  ifModifiedSince: string | null;
+  acceptEncoding: string | null;
+  userAgent: string | null;
+}
+
+/** The answer: status, headers, and a body (bytes, a stream of known length, JSON text) or none. */
+export interface FeedAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array | ReadableStream<Uint8Array> | string | null;
+}
+
+/** `/feeds/` + 24 base64url characters + lower-case `.ics`, matched on the raw (undecoded) request path. */
+const FEED_PATH = /^\/feeds\/([A-Za-z0-9_-]{24})\.ics$/;
+/** Retry-After on 503, in whole seconds: uniform in [min, max] so retrying clients spread out. */
+const RETRY_AFTER_MIN_S = 5;
+const RETRY_AFTER_MAX_S = 35;
+
+const NOT_FOUND = new ServiceError("not_found", "No calendar feed at this address.");
+const METHOD_NOT_ALLOWED = new ServiceError(
+  "method_not_allowed",
+  "Calendar feeds are read-only: use GET or HEAD.",
+);
+const UNAVAILABLE = new ServiceError(
+  "unavailable",
+  "The calendar feed is temporarily unavailable. Please try again shortly.",
+);
+
+/** The same error answer every time, built once. */
+function fixed(error: ServiceError, extra: Record<string, string> = {}): () => FeedAnswer {
+  const { status, headers, body } = errorBody(error, extra);
+  return () => ({ status, headers: { ...headers }, body });
+}
+const notFound = fixed(NOT_FOUND);
+const methodNotAllowed = fixed(METHOD_NOT_ALLOWED, { Allow: "GET, HEAD" });
+
+/** The `Date` header value for a second, formatted once per second. */
+let dateSecond = -1;
+let dateValue = "";
+function httpDateOf(seconds: number): string {
+  if (seconds !== dateSecond) {
+    dateSecond = seconds;
+    dateValue = formatHttpDate(seconds);
+  }
+  return dateValue;
+}
+
+/**
+ * Answers one feed request.
+ * @example
+ * const answer = await answerFeed(deps, { method: "GET", rawPath: "/feeds/….ics", ifNoneMatch: null, … });
+ */
+export async function answerFeed(deps: FeedRouteDeps, req: FeedRequest): Promise<FeedAnswer> {
+  const { tokens, source } = deps;
+  const recorded = (entry: FeedEntry | null, answer: FeedAnswer): FeedAnswer => {
+    if (source.recordFetch) {
+      try {
+        source.recordFetch(entry, {
+          userAgent: req.userAgent,
+          status: answer.status,
+          client: classifyClient(req.userAgent),
+        });
+      } catch {
+        // Documented as must-not-throw; a metrics bug still must not fail a calendar poll.
+      }
+    }
+    return answer;
+  };
+  const unavailable = async (entry: FeedEntry | null, token: string, error: unknown): Promise<FeedAnswer> => {
+    if (deps.log) {
+      const tokenHash = (await sha256Hex(token)).slice(0, 12);
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      deps.log({ event: "feed_unavailable", tokenHash, error: text.replaceAll(token, "[token]") });
+    }
+    const spread = RETRY_AFTER_MAX_S - RETRY_AFTER_MIN_S + 1;
+    const random = deps.random ?? Math.random;
+    const seconds = Math.min(
+      RETRY_AFTER_MAX_S,
+      RETRY_AFTER_MIN_S + Math.floor(Math.max(0, random()) * spread),
+    );
+    return recorded(entry, fixed(UNAVAILABLE, { "Retry-After": String(seconds) })());
+  };
+
+  // Checked before the path so a 405 reveals nothing about whether a token exists. RFC 9110 §15.5.6: "The
+  // origin server MUST generate an Allow header field in a 405 response".
+  const method = req.method;
+  if (method !== "GET" && method !== "HEAD") return recorded(null, methodNotAllowed());
+  const token = FEED_PATH.exec(req.rawPath)?.[1];
+  if (token === undefined || !(await tokens.isWellFormed(token))) return recorded(null, notFound());
+
+  let entry: FeedEntry | null;
+  try {
+    entry = await source.lookup(token);
+  } catch (error) {
+    return unavailable(null, token, error);
+  }
+  if (entry === null) return recorded(null, notFound());
+
+  const nowSeconds = Math.floor((deps.clock ?? Date.now)() / 1000);
+  const modified = servedLastModified(entry, nowSeconds);
+  const headers: Record<string, string> = {
+    Date: httpDateOf(nowSeconds),
+    ETag: entry.etag,
+    "Last-Modified": formatHttpDate(modified.lastModified),
+    "Cache-Control": "private, no-cache",
+    // On every 200 and 304, whichever coding was chosen, so shared caches key on Accept-Encoding.
+    Vary: "Accept-Encoding",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+    "X-Content-Type-Options": "nosniff",
+  };
+  const current = { etag: entry.etag, ...modified };
+  // RFC 9110 §15.4.5: a 304 carries the validators and caching fields a 200 would have, and no content.
+  if (isNotModified({ ifNoneMatch: req.ifNoneMatch, ifModifiedSince: req.ifModifiedSince }, current)) {
+    return recorded(entry, { status: 304, headers, body: null });
+  }
+
+  const encoding = chooseEncoding(req.acceptEncoding);
+  let bytes: FeedBody | null;
+  try {
+    bytes = await source.body(entry, encoding);
+    if (bytes === null) throw new Error("feed body missing from store");
+  } catch (error) {
+    // A vanished or corrupt body is a storage fault, never an empty calendar and never a 404.
+    return unavailable(entry, token, error);
+  }
+  headers["Content-Type"] = "text/calendar; charset=utf-8";
+  headers["Content-Length"] = String(bytes instanceof Uint8Array ? bytes.byteLength : bytes.length);
+  if (encoding === "gzip") headers["Content-Encoding"] = "gzip";
+  // RFC 9110 §9.3.2: "The server SHOULD send the same header fields in response to a HEAD request as it would
+  // have sent if the request method had been GET", Content-Length included.
+  if (method === "HEAD" && !(bytes instanceof Uint8Array)) await bytes.stream.cancel();
+  const body = method === "HEAD" ? null : bytes instanceof Uint8Array ? bytes : bytes.stream;
+  return recorded(entry, { status: 200, headers, body });
+}
+
+/** The request path exactly as sent (percent-escapes intact), without query or fragment. */
+export function rawPath(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const end = url.slice(start).search(/[?#]/);
+  return end < 0 ? url.slice(start) : url.slice(start, start + end);
+}
