@@ -25,9 +25,11 @@ export async function measureRegeneration(
   admin: AdminClient,
   timeoutSeconds: number,
   onProgress: (job: Job) => void,
+  force = false,
 ): Promise<RegenerationFigures> {
   const started = performance.now();
-  const { job } = await admin.json<{ job: Job }>("POST", "/admin/regenerate", "{}");
+  const body = force ? '{"force":true}' : "{}";
+  const { job } = await admin.json<{ job: Job }>("POST", "/admin/regenerate", body);
   const last = await admin.waitForJob(job.id, onProgress, { intervalMs: 200, timeoutSeconds });
   return { seconds: (performance.now() - started) / 1000, job: last };
 }

@@ -41,6 +41,8 @@ export async function startShiftfeed(options: ShiftfeedOptions): Promise<Shiftfe
     cwd: REPO_ROOT,
     logFile: options.logFile,
     env: {
+      // As `npm start` runs it: few malloc arenas for a process of several threads (see the README).
+      MALLOC_ARENA_MAX: "2",
       ...process.env,
       PORT: String(port),
       HOST: "127.0.0.1",
