@@ -21,6 +21,8 @@ const int = (name: string, min: number, max: number, fallback: number) =>
       return n;
     });
 
+/** Default largest snapshot body, in bytes (64 MiB). */
+export const DEFAULT_MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
 /** Shortest accepted `ADMIN_TOKEN`, in characters (a generated one has 43). */
 export const MIN_ADMIN_TOKEN_LENGTH = 24;
 /** Shortest accepted `FEED_SECRET`, in UTF-8 bytes (the HMAC key; see `tokens.ts`). */
@@ -76,7 +78,8 @@ const schema = z.object({
   FEED_PAST_DAYS: int("FEED_PAST_DAYS", 0, 3660, 14),
   FEED_FUTURE_DAYS: int("FEED_FUTURE_DAYS", 1, 3660, 300),
   REFRESH_INTERVAL_MINUTES: int("REFRESH_INTERVAL_MINUTES", 5, 10080, 60),
-  MAX_SNAPSHOT_BYTES: int("MAX_SNAPSHOT_BYTES", 1024, 1024 * 1024 * 1024, 32 * 1024 * 1024),
+  // 64 MiB: a snapshot at the count limits (100,000 people, 500,000 assignments) with ordinary ids fits.
+  MAX_SNAPSHOT_BYTES: int("MAX_SNAPSHOT_BYTES", 1024, 1024 * 1024 * 1024, DEFAULT_MAX_SNAPSHOT_BYTES),
   CACHE_MB: int("CACHE_MB", 1, 65536, 64),
   SERVE_THREADS: int("SERVE_THREADS", 0, 256, -1),
   RENDER_THREADS: int("RENDER_THREADS", 0, 256, -1),

@@ -34,7 +34,10 @@ async function start(dir: string): Promise<{ main: MainProcess; url: string }> {
 const etagOf = (bytes: Buffer) =>
   `W/"${createHash("sha256").update(bytes).digest().subarray(0, 16).toString("base64url")}"`;
 
-async function job(url: string, body: object): Promise<{ state: string; updated: number; errors: unknown[] }> {
+async function job(
+  url: string,
+  body: object,
+): Promise<{ state: string; updated: number; errors: unknown[] }> {
   const queued = await raw("POST", `${url}/admin/regenerate`, {
     headers: { ...auth, "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -58,54 +61,62 @@ describe("SIGKILL during publishes and regenerations", () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  it(`leaves every feed wholly old or wholly new, ${ROUNDS} rounds`, async () => {
-    const dir = await mkdtemp(join(tmpdir(), "shiftfeed-kill-"));
-    dirs.push(dir);
-    const demo = JSON.parse(await readFile(`${ROOT}fixtures/demo/stmarys--cardiology.json`, "utf8")) as Demo;
-    let { main, url } = await start(dir); // loads the demo
-    const outcomes: string[] = [];
-    for (let round = 1; round <= ROUNDS; round++) {
-      const before = (await raw("GET", `${url}/admin/orgs/stmarys/schedules/cardiology`, { headers: auth }))
-        .json as { revision: number };
-      const note = `kill round ${round}`;
-      const next = {
-        ...demo,
-        revision: before.revision + 1,
-        assignments: demo.assignments.map((a) => ({ ...a, note })),
-      };
-      // A publish and a forced regeneration under way; the process dies at a random moment.
-      void raw("PUT", `${url}/admin/orgs/stmarys/schedules/cardiology`, {
-        headers: { ...auth, "content-type": "application/json" },
-        body: JSON.stringify(next),
-      }).catch(() => undefined);
-      void raw("POST", `${url}/admin/regenerate`, {
-        headers: { ...auth, "content-type": "application/json" },
-        body: '{"force":true}',
-      }).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 400)));
-      expect(await main.stop("SIGKILL")).toBe("SIGKILL");
-
-      ({ main, url } = await start(dir));
-      const after = (await raw("GET", `${url}/admin/orgs/stmarys/schedules/cardiology`, { headers: auth }))
-        .json as { revision: number };
-      expect([before.revision, before.revision + 1]).toContain(after.revision);
-      const landed = after.revision === before.revision + 1;
-      outcomes.push(landed ? "new" : "old");
-      // Every feed: its ETag is the digest of the bytes it serves; the note is there exactly when it landed.
-      for (const { id } of demo.people) {
-        const view = (await raw("GET", `${url}/admin/orgs/stmarys/people/${id}`, { headers: auth })).json as {
-          feed: { url: string };
+  it(
+    `leaves every feed wholly old or wholly new, ${ROUNDS} rounds`,
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), "shiftfeed-kill-"));
+      dirs.push(dir);
+      const demo = JSON.parse(
+        await readFile(`${ROOT}fixtures/demo/stmarys--cardiology.json`, "utf8"),
+      ) as Demo;
+      let { main, url } = await start(dir); // loads the demo
+      const outcomes: string[] = [];
+      for (let round = 1; round <= ROUNDS; round++) {
+        const before = (await raw("GET", `${url}/admin/orgs/stmarys/schedules/cardiology`, { headers: auth }))
+          .json as { revision: number };
+        const note = `kill round ${round}`;
+        const next = {
+          ...demo,
+          revision: before.revision + 1,
+          assignments: demo.assignments.map((a) => ({ ...a, note })),
         };
-        const feed = await raw("GET", url + new URL(view.feed.url).pathname);
-        expect(feed.status).toBe(200);
-        expect(feed.headers.etag, id).toBe(etagOf(feed.body));
-        if (feed.text.includes("Cardiology")) expect(feed.text.includes(note), `${id}: ${landed}`).toBe(landed);
+        // A publish and a forced regeneration under way; the process dies at a random moment.
+        void raw("PUT", `${url}/admin/orgs/stmarys/schedules/cardiology`, {
+          headers: { ...auth, "content-type": "application/json" },
+          body: JSON.stringify(next),
+        }).catch(() => undefined);
+        void raw("POST", `${url}/admin/regenerate`, {
+          headers: { ...auth, "content-type": "application/json" },
+          body: '{"force":true}',
+        }).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 400)));
+        expect(await main.stop("SIGKILL")).toBe("SIGKILL");
+
+        ({ main, url } = await start(dir));
+        const after = (await raw("GET", `${url}/admin/orgs/stmarys/schedules/cardiology`, { headers: auth }))
+          .json as { revision: number };
+        expect([before.revision, before.revision + 1]).toContain(after.revision);
+        const landed = after.revision === before.revision + 1;
+        outcomes.push(landed ? "new" : "old");
+        // Every feed: its ETag is the digest of the bytes it serves; the note is there exactly when it landed.
+        for (const { id } of demo.people) {
+          const view = (await raw("GET", `${url}/admin/orgs/stmarys/people/${id}`, { headers: auth }))
+            .json as {
+            feed: { url: string };
+          };
+          const feed = await raw("GET", url + new URL(view.feed.url).pathname);
+          expect(feed.status).toBe(200);
+          expect(feed.headers.etag, id).toBe(etagOf(feed.body));
+          if (feed.text.includes("Cardiology"))
+            expect(feed.text.includes(note), `${id}: ${landed}`).toBe(landed);
+        }
+        // Nothing half-written: re-deriving every feed from what is stored changes none of them.
+        const verified = await job(url, {});
+        expect(verified).toMatchObject({ state: "succeeded", updated: 0, errors: [] });
       }
-      // Nothing half-written: re-deriving every feed from what is stored changes none of them.
-      const verified = await job(url, {});
-      expect(verified).toMatchObject({ state: "succeeded", updated: 0, errors: [] });
-    }
-    await main.stop();
-    console.log(`kill rounds: ${outcomes.join(", ")}`);
-  }, 60_000 + ROUNDS * 20_000);
+      await main.stop();
+      console.log(`kill rounds: ${outcomes.join(", ")}`);
+    },
+    60_000 + ROUNDS * 20_000,
+  );
 });

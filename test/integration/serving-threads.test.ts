@@ -60,7 +60,9 @@ describe("serving threads", () => {
     await burst(h, path, 30);
     await raw("GET", h.url + path, { headers: { "user-agent": "iOS/18.1 (22B83) dataaccessd/1.0" } });
     const metrics = await h.admin("GET", "/metrics");
-    const served = [...metrics.text.matchAll(/^shiftfeed_feed_requests_total\{[^}]*status="200"[^}]*\} (\d+)$/gm)];
+    const served = [
+      ...metrics.text.matchAll(/^shiftfeed_feed_requests_total\{[^}]*status="200"[^}]*\} (\d+)$/gm),
+    ];
     expect(served.reduce((n, m) => n + Number(m[1]), 0)).toBeGreaterThanOrEqual(30);
     const person = (await h.admin("GET", "/admin/orgs/acme/people/pB")).json as {
       lastFetch: { client: string; status: number }[];
