@@ -14,7 +14,8 @@ import { parseRegenerateScope } from "./regenerate-scope.ts";
 
 export interface AdminDeps {
   service: FeedService;
-  maintenance: Maintenance;
+  /** Regeneration jobs: the in-process `Maintenance`, or a runtime's own with the same two calls. */
+  maintenance: Pick<Maintenance, "regenerate" | "job">;
   fetchLog: FetchLog;
   publicUrl: string;
   /** Largest accepted snapshot body, in bytes. */
@@ -40,7 +41,10 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
       idleTimeoutMs: deps.bodyIdleTimeoutMs,
     });
     // Parsed, validated and published where the service's runner runs units (a worker thread on Node).
-    return c.json(await service.publish(body, { org, schedule }));
+    const result = await service.publish(body, { org, schedule });
+    // A runner that fans out in the background (Workers) answers with the job that makes the feeds live.
+    if (result.job !== undefined) return c.json(result, 202, { location: `/admin/jobs/${result.job}` });
+    return c.json(result);
   });
 
   app.delete("/admin/orgs/:org/schedules/:schedule", async (c) => {

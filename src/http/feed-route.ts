@@ -2,9 +2,18 @@
  * The feed route as a Hono app: `GET`/`HEAD /feeds/{token}.ics` answered by `answerFeed` (`feed-answer.ts`).
  */
 import { Hono } from "hono";
-import { answerFeed, rawPath, type FeedRouteDeps } from "./feed-answer.ts";
+import { answerFeed, rawPath, type FeedAnswer, type FeedRouteDeps } from "./feed-answer.ts";
 
 export type { FeedLogEvent, FeedRouteDeps, FeedSource } from "./feed-answer.ts";
+
+/**
+ * The init of a feed answer's `Response`. A gzip body is already encoded: `encodeBody: "manual"` tells workerd to
+ * send it as it is (by default a runtime that sees `Content-Encoding: gzip` compresses the body a second time);
+ * Node's `Response` ignores the field. https://developers.cloudflare.com/workers/runtime-apis/response/
+ */
+export function feedResponseInit(answer: FeedAnswer): ResponseInit & { encodeBody: "manual" } {
+  return { status: answer.status, headers: answer.headers, encodeBody: "manual" };
+}
 
 /**
  * Routes for `/feeds/*`, to mount with `app.route("/", createFeedRoutes(deps))`.
@@ -24,7 +33,7 @@ export function createFeedRoutes(deps: FeedRouteDeps): Hono {
       userAgent: c.req.header("user-agent") ?? null,
     });
     const body = answer.body instanceof Uint8Array ? (answer.body as Uint8Array<ArrayBuffer>) : answer.body;
-    return new Response(body, { status: answer.status, headers: answer.headers });
+    return new Response(body, feedResponseInit(answer));
   });
   return app;
 }

@@ -42,10 +42,7 @@ export function feedRouteDeps(deps: ServingDeps): FeedRouteDeps {
       lookup: (token) => deps.reader.lookup(token),
       body: (entry, encoding) => deps.reader.body(entry, encoding),
       recordFetch: (entry: FeedEntry | null, info) => {
-        metrics.inc("shiftfeed_feed_requests_total", "Feed requests by client and status", {
-          client: info.client,
-          status: info.status,
-        });
+        countFeedRequest(metrics, info);
         if (entry) {
           deps.recordFetch(
             `${entry.org}/${entry.kind}/${entry.id}`,
@@ -61,13 +58,24 @@ export function feedRouteDeps(deps: ServingDeps): FeedRouteDeps {
   };
 }
 
+/** Counts an answered feed request by client family and status (`/metrics`). */
+export function countFeedRequest(metrics: Metrics, info: { client: CalendarClient; status: number }): void {
+  metrics.inc("shiftfeed_feed_requests_total", "Feed requests by client and status", {
+    client: info.client,
+    status: info.status,
+  });
+}
+
+/** What every HTTP surface logs and counts with. */
+export type ShellDeps = Pick<ServingDeps, "logger" | "metrics" | "newId">;
+
 /**
- * @param mount adds the routes the serving part does not answer (the admin API, or its forwarding).
+ * A Hono app with what every HTTP surface of the service has around its routes: a request id, one log line and
+ * one counter per request (feed paths never logged: they carry tokens), the JSON 404, and errors mapped to HTTP
+ * in one place.
+ * @param routes adds the routes.
  */
-export function createServingApp(
-  deps: ServingDeps,
-  mount: (app: Hono<ServingEnv>) => void,
-): Hono<ServingEnv> {
+export function createHttpShell(deps: ShellDeps, routes: (app: Hono<ServingEnv>) => void): Hono<ServingEnv> {
   const { logger, metrics } = deps;
   const app = new Hono<ServingEnv>();
 
@@ -95,11 +103,7 @@ export function createServingApp(
     }
   });
 
-  app.get("/healthz", (c) => c.json({ ok: true, orgs: deps.orgCount() }));
-
-  app.route("/", createFeedRoutes(feedRouteDeps(deps)));
-
-  mount(app);
+  routes(app);
 
   app.notFound(() => errorResponse(new ServiceError("not_found", "No such resource.")));
   app.onError((error, c) => {
@@ -114,4 +118,18 @@ export function createServingApp(
     return errorResponse(serviceError);
   });
   return app;
+}
+
+/**
+ * @param mount adds the routes the serving part does not answer (the admin API, or its forwarding).
+ */
+export function createServingApp(
+  deps: ServingDeps,
+  mount: (app: Hono<ServingEnv>) => void,
+): Hono<ServingEnv> {
+  return createHttpShell(deps, (app) => {
+    app.get("/healthz", (c) => c.json({ ok: true, orgs: deps.orgCount() }));
+    app.route("/", createFeedRoutes(feedRouteDeps(deps)));
+    mount(app);
+  });
 }

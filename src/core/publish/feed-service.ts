@@ -37,6 +37,8 @@ export interface PublishResult {
   peopleAffected: number;
   feedsUpdated: number;
   unchanged?: boolean;
+  /** The job making the feeds live, where the runner fans out in the background (then answered with `202`). */
+  job?: string;
 }
 
 export class FeedService {
@@ -181,5 +183,6 @@ function answer(r: UnitResult): PublishResult {
     feedsUpdated: r.feedsUpdated,
   };
   if (r.unchanged) out.unchanged = true;
+  if (r.job !== undefined) out.job = r.job;
   return out;
 }

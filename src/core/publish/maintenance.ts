@@ -25,7 +25,7 @@ export interface RegenerateScope {
 }
 
 /** One unit of a job: one schedule, and what of it to render again, in pass 1 or 2. */
-interface PlannedUnit {
+export interface PlannedUnit {
   pass: 1 | 2;
   org: string;
   schedule: string;
@@ -211,6 +211,20 @@ export class Maintenance {
   }
 
   /**
+   * The units of a window roll (see {@link roll}), for a runtime that runs them itself across invocations.
+   * @param piecesFirst see {@link roll}.
+   */
+  planRoll(piecesFirst = false): PlannedUnit[] {
+    const now = this.#service.deps.clock();
+    const units: PlannedUnit[] = [];
+    for (const org of this.#service.orgIds()) {
+      const stale = this.#service.schedules(org).filter((s) => s.rolledFor !== localDateOf(now, s.timezone));
+      units.push(...twoPasses(org, stale, false, piecesFirst));
+    }
+    return units;
+  }
+
+  /**
    * Rolls the feed window: every live schedule whose zone's calendar date moved since its pieces were rendered
    * is refreshed (only feeds whose window content changed are rendered). Cheap to call often.
    * @param piecesFirst assemble no feed until every stale schedule's pieces are rendered (after a migration, when
@@ -218,12 +232,7 @@ export class Maintenance {
    * @returns the number of feeds whose bytes changed.
    */
   async roll(piecesFirst = false): Promise<number> {
-    const now = this.#service.deps.clock();
-    const units: PlannedUnit[] = [];
-    for (const org of this.#service.orgIds()) {
-      const stale = this.#service.schedules(org).filter((s) => s.rolledFor !== localDateOf(now, s.timezone));
-      units.push(...twoPasses(org, stale, false, piecesFirst));
-    }
+    const units = this.planRoll(piecesFirst);
     let updated = 0;
     const failures: Error[] = [];
     for (const pass of passes(units)) {

@@ -55,6 +55,11 @@ export interface UnitResult {
   unchanged?: boolean;
   /** True when the organization's name or tier changed: every other schedule's feeds need a refresh. */
   orgChanged?: boolean;
+  /**
+   * Set by a runner that makes the feeds live in the background (fan-out in batches): the id of the job that
+   * reports their progress. The counts then cover only what is live already.
+   */
+  job?: string;
 }
 
 /** A refresh's scope within its schedule. */
@@ -75,6 +80,14 @@ export interface RefreshScope {
   pieces?: boolean;
 }
 
+/** A publish scope that commits the new revision's state and nothing rendered: pieces and feeds stay as they are. */
+export const STAGE_ONLY: RefreshScope = {
+  force: false,
+  people: [],
+  scheduleFeed: false,
+  personFeeds: "none",
+};
+
 /** Everything a unit has prepared, ready for its transaction. */
 interface Plan {
   org: string;
@@ -90,12 +103,17 @@ interface Plan {
   feeds: PreparedFeed[];
 }
 
-/** Publishes a validated snapshot: the schedule's next revision. */
+/**
+ * Publishes a validated snapshot: the schedule's next revision. With a narrower `scope` only those pieces and
+ * feeds are brought up to date in the same transaction as the new state (a runner that fans out passes
+ * {@link STAGE_ONLY} and refreshes the people in batches afterwards).
+ */
 export async function publishUnit(
   deps: UnitDeps,
   snapshot: Snapshot,
   snapshotHash: string,
   options: UnitOptions = {},
+  scope: RefreshScope = { force: false },
 ): Promise<UnitResult> {
   const org = snapshot.organization.id;
   const sid = snapshot.schedule.id;
@@ -139,11 +157,7 @@ export async function publishUnit(
   };
   const before = orgRow(deps.sql, org);
   const { name: orgName, tier } = snapshot.organization;
-  const plan = await planSchedule(
-    deps,
-    { snapshot, events, history, row, orgName, tier, scope: { force: false } },
-    options,
-  );
+  const plan = await planSchedule(deps, { snapshot, events, history, row, orgName, tier, scope }, options);
   plan.state = await encodeState({ snapshot, history, receivedAt: nowSeconds }, deps.codec);
   const result = await commit(deps, plan, current, options);
   return {
@@ -168,7 +182,13 @@ export async function refreshUnit(
     return assembleUnit(deps, current, scope, options);
   const state = await readState(deps.sql, current.stateKey, deps.codec);
   const events = expandSnapshot(state.snapshot);
-  const row = { ...current, rolledFor: localDateOf(deps.clock(), current.timezone) };
+  // Only a unit that renders every listed person's piece moves the window's date: after one that rendered some
+  // people (a batch, a person's regeneration) the others still show the earlier window, and the roll must see it.
+  const whole = scope.people === undefined && scope.pieces !== false;
+  const row = {
+    ...current,
+    rolledFor: whole ? localDateOf(deps.clock(), current.timezone) : current.rolledFor,
+  };
   const { name: orgName, tier } = orgRow(deps.sql, org) ?? state.snapshot.organization;
   const plan = await planSchedule(
     deps,
