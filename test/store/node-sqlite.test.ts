@@ -3,9 +3,9 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openNodeSqlite } from "../../src/store/node-sqlite.ts";
-import { describeSqlBackend } from "./sql-conformance.ts";
+import { describeSqlBackend, inProcess } from "./sql-conformance.ts";
 
 describeSqlBackend("node:sqlite, WAL file", async () =>
-  openNodeSqlite({ path: join(await mkdtemp(join(tmpdir(), "shiftfeed-sql-")), "shiftfeed.db") }),
+  inProcess(openNodeSqlite({ path: join(await mkdtemp(join(tmpdir(), "shiftfeed-sql-")), "shiftfeed.db") })),
 );
-describeSqlBackend("node:sqlite, in memory", async () => openNodeSqlite({ path: ":memory:" }));
+describeSqlBackend("node:sqlite, in memory", async () => inProcess(openNodeSqlite({ path: ":memory:" })));

@@ -31,8 +31,22 @@ import {
   type ScheduleRow,
 } from "../../src/core/store/schedules-table.ts";
 
+/**
+ * A fresh, empty backend. `use` runs a test body where the database may be used: at once for an in-process
+ * database, inside the Durable Object for its SQL storage (which no other context may touch).
+ */
+export interface SqlBackend {
+  use<T>(body: (sql: SqlPort) => T | Promise<T>): Promise<T>;
+  close?(): void;
+}
+
 /** Opens a fresh, empty backend. */
-export type OpenBackend = () => Promise<SqlPort & { close?(): void }>;
+export type OpenBackend = () => Promise<SqlBackend>;
+
+/** A backend over a database this context can use directly. */
+export function inProcess(sql: SqlPort & { close?(): void }): SqlBackend {
+  return { use: async (body) => body(sql), close: () => sql.close?.() };
+}
 
 const bytesOf = (n: number, seed = 1) => {
   const out = new Uint8Array(n);
@@ -79,61 +93,63 @@ const schedule = (over: Partial<ScheduleRow> = {}): ScheduleRow => ({
 /** Registers the suite for one backend. */
 export function describeSqlBackend(name: string, open: OpenBackend): void {
   describe(`SqlPort conformance: ${name}`, () => {
-    const fresh = async () => {
-      const sql = await open();
-      ensureSchema(sql);
-      return sql;
+    /** Runs a test body on a fresh backend with the schema created. */
+    const fresh = async (body: (sql: SqlPort) => void) => {
+      const backend = await open();
+      try {
+        await backend.use((sql) => {
+          ensureSchema(sql);
+          body(sql);
+        });
+      } finally {
+        backend.close?.();
+      }
     };
 
-    it("creates the schema idempotently and records its version", async () => {
-      const sql = await fresh();
-      ensureSchema(sql);
-      expect(readMeta(sql, "schema")).toBe(String(SCHEMA_VERSION));
-      writeMeta(sql, "schema", "999");
-      expect(() => ensureSchema(sql)).toThrow(/schema version 999/);
-      sql.close?.();
-    });
+    it("creates the schema idempotently and records its version", () =>
+      fresh((sql) => {
+        ensureSchema(sql);
+        expect(readMeta(sql, "schema")).toBe(String(SCHEMA_VERSION));
+        writeMeta(sql, "schema", "999");
+        expect(() => ensureSchema(sql)).toThrow(/schema version 999/);
+      }));
 
-    it("a transaction that throws leaves nothing behind, and its error comes out", async () => {
-      const sql = await fresh();
-      expect(() =>
-        sql.transaction(() => {
-          putFeed(sql, feed());
-          putBlob(sql, "k", bytesOf(10));
-          throw new Error("boom");
-        }),
-      ).toThrow("boom");
-      expect(feedByKey(sql, "acme", "person/pA")).toBeNull();
-      expect(readBlob(sql, "k")).toBeNull();
-      sql.transaction(() => putFeed(sql, feed()));
-      expect(feedByKey(sql, "acme", "person/pA")).toEqual(feed());
-      sql.close?.();
-    });
+    it("a transaction that throws leaves nothing behind, and its error comes out", () =>
+      fresh((sql) => {
+        expect(() =>
+          sql.transaction(() => {
+            putFeed(sql, feed());
+            putBlob(sql, "k", bytesOf(10));
+            throw new Error("boom");
+          }),
+        ).toThrow("boom");
+        expect(feedByKey(sql, "acme", "person/pA")).toBeNull();
+        expect(readBlob(sql, "k")).toBeNull();
+        sql.transaction(() => putFeed(sql, feed()));
+        expect(feedByKey(sql, "acme", "person/pA")).toEqual(feed());
+      }));
 
-    it("refuses to nest transactions", async () => {
-      const sql = await fresh();
-      expect(() => sql.transaction(() => sql.transaction(() => 1))).toThrow();
-      expect(sql.transaction(() => 2)).toBe(2); // still usable
-      sql.close?.();
-    });
+    it("refuses to nest transactions", () =>
+      fresh((sql) => {
+        expect(() => sql.transaction(() => sql.transaction(() => 1))).toThrow();
+        expect(sql.transaction(() => 2)).toBe(2); // still usable
+      }));
 
-    it("round-trips text exactly (NUL, astral, RTL, long) and integers up to 2^53 − 1", async () => {
-      const sql = await fresh();
-      const odd = "a\u0000b 𝄞 مرحبا \u202e x".repeat(1000);
-      writeMeta(sql, "odd", odd);
-      expect(readMeta(sql, "odd")).toBe(odd);
-      putSchedule(sql, schedule({ revision: Number.MAX_SAFE_INTEGER }));
-      expect(scheduleRow(sql, "acme", "icu")?.revision).toBe(Number.MAX_SAFE_INTEGER);
-      sql.close?.();
-    });
+    it("round-trips text exactly (NUL, astral, RTL, long) and integers up to 2^53 − 1", () =>
+      fresh((sql) => {
+        const odd = "a\u0000b 𝄞 مرحبا \u202e x".repeat(1000);
+        writeMeta(sql, "odd", odd);
+        expect(readMeta(sql, "odd")).toBe(odd);
+        putSchedule(sql, schedule({ revision: Number.MAX_SAFE_INTEGER }));
+        expect(scheduleRow(sql, "acme", "icu")?.revision).toBe(Number.MAX_SAFE_INTEGER);
+      }));
 
-    it(`binds ${MAX_SQL_PARAMS} parameters in one statement`, async () => {
-      const sql = await fresh();
-      const params = Array.from({ length: MAX_SQL_PARAMS }, (_, i) => i);
-      const row = sql.all(`SELECT ${params.map(() => "?").join(" + ")} AS total`, ...params)[0];
-      expect(row?.["total"]).toBe((MAX_SQL_PARAMS * (MAX_SQL_PARAMS - 1)) / 2);
-      sql.close?.();
-    });
+    it(`binds ${MAX_SQL_PARAMS} parameters in one statement`, () =>
+      fresh((sql) => {
+        const params = Array.from({ length: MAX_SQL_PARAMS }, (_, i) => i);
+        const row = sql.all(`SELECT ${params.map(() => "?").join(" + ")} AS total`, ...params)[0];
+        expect(row?.["total"]).toBe((MAX_SQL_PARAMS * (MAX_SQL_PARAMS - 1)) / 2);
+      }));
 
     it.each([
       0,
@@ -142,91 +158,87 @@ export function describeSqlBackend(name: string, open: OpenBackend): void {
       MAX_VALUE_BYTES,
       MAX_VALUE_BYTES + 1,
       Math.floor(2.5 * MAX_VALUE_BYTES),
-    ])("a blob of %i bytes splits into parts and rejoins byte for byte", async (n) => {
-      const sql = await fresh();
-      const value = bytesOf(n, n);
-      sql.transaction(() => putBlob(sql, "b", value));
-      expect(same(readBlob(sql, "b"), value)).toBe(true);
-      const parts = blobParts(sql, "b");
-      expect(parts).toBe(Math.max(1, Math.ceil(n / MAX_VALUE_BYTES)));
-      let joined = 0;
-      for (let p = 0; p < parts; p++) joined += readBlobPart(sql, "b", p)!.length;
-      expect(joined).toBe(n);
-      expect(readBlobPart(sql, "b", parts)).toBeNull();
-      // Replacing with a shorter value leaves no stale parts.
-      sql.transaction(() => putBlob(sql, "b", bytesOf(3)));
-      expect(blobParts(sql, "b")).toBe(1);
-      expect(readBlob(sql, "b")).toEqual(bytesOf(3));
-      sql.close?.();
-    });
+    ])("a blob of %i bytes splits into parts and rejoins byte for byte", (n) =>
+      fresh((sql) => {
+        const value = bytesOf(n, n);
+        sql.transaction(() => putBlob(sql, "b", value));
+        expect(same(readBlob(sql, "b"), value)).toBe(true);
+        const parts = blobParts(sql, "b");
+        expect(parts).toBe(Math.max(1, Math.ceil(n / MAX_VALUE_BYTES)));
+        let joined = 0;
+        for (let p = 0; p < parts; p++) joined += readBlobPart(sql, "b", p)!.length;
+        expect(joined).toBe(n);
+        expect(readBlobPart(sql, "b", parts)).toBeNull();
+        // Replacing with a shorter value leaves no stale parts.
+        sql.transaction(() => putBlob(sql, "b", bytesOf(3)));
+        expect(blobParts(sql, "b")).toBe(1);
+        expect(readBlob(sql, "b")).toEqual(bytesOf(3));
+      }),
+    );
 
-    it("a released blob stays readable through the grace period, then goes; writing it again keeps it", async () => {
-      const sql = await fresh();
-      sql.transaction(() => {
-        putBlob(sql, "old", bytesOf(5));
-        putBlob(sql, "back", bytesOf(6));
-        releaseBlob(sql, "old", 100);
-        releaseBlob(sql, "back", 100);
-        putBlob(sql, "back", bytesOf(6)); // referenced again before the grace period ended
-      });
-      expect(collectGarbage(sql, 100)).toBe(0);
-      expect(readBlob(sql, "old")).toEqual(bytesOf(5));
-      expect(collectGarbage(sql, 101)).toBe(1);
-      expect(readBlob(sql, "old")).toBeNull();
-      expect(readBlob(sql, "back")).toEqual(bytesOf(6));
-      sql.close?.();
-    });
+    it("a released blob stays readable through the grace period, then goes; writing it again keeps it", () =>
+      fresh((sql) => {
+        sql.transaction(() => {
+          putBlob(sql, "old", bytesOf(5));
+          putBlob(sql, "back", bytesOf(6));
+          releaseBlob(sql, "old", 100);
+          releaseBlob(sql, "back", 100);
+          putBlob(sql, "back", bytesOf(6)); // referenced again before the grace period ended
+        });
+        expect(collectGarbage(sql, 100)).toBe(0);
+        expect(readBlob(sql, "old")).toEqual(bytesOf(5));
+        expect(collectGarbage(sql, 101)).toBe(1);
+        expect(readBlob(sql, "old")).toBeNull();
+        expect(readBlob(sql, "back")).toEqual(bytesOf(6));
+      }));
 
-    it("feeds are found by token hash and by key; a new token hash stops the old one at once", async () => {
-      const sql = await fresh();
-      sql.transaction(() => putFeed(sql, feed()));
-      expect(feedByTokenHash(sql, "a".repeat(64))).toEqual(feed());
-      sql.transaction(() => putFeed(sql, feed({ tokenHash: "b".repeat(64), identityKey: "i/x" })));
-      expect(feedByTokenHash(sql, "a".repeat(64))).toBeNull();
-      expect(feedByTokenHash(sql, "b".repeat(64))?.identityKey).toBe("i/x");
-      expect(() =>
-        sql.transaction(() => putFeed(sql, feed({ feed: "person/pB", tokenHash: "b".repeat(64) }))),
-      ).toThrow();
-      sql.transaction(() => deleteFeed(sql, "acme", "person/pA"));
-      expect(feedByTokenHash(sql, "b".repeat(64))).toBeNull();
-      sql.close?.();
-    });
+    it("feeds are found by token hash and by key; a new token hash stops the old one at once", () =>
+      fresh((sql) => {
+        sql.transaction(() => putFeed(sql, feed()));
+        expect(feedByTokenHash(sql, "a".repeat(64))).toEqual(feed());
+        sql.transaction(() => putFeed(sql, feed({ tokenHash: "b".repeat(64), identityKey: "i/x" })));
+        expect(feedByTokenHash(sql, "a".repeat(64))).toBeNull();
+        expect(feedByTokenHash(sql, "b".repeat(64))?.identityKey).toBe("i/x");
+        expect(() =>
+          sql.transaction(() => putFeed(sql, feed({ feed: "person/pB", tokenHash: "b".repeat(64) }))),
+        ).toThrow();
+        sql.transaction(() => deleteFeed(sql, "acme", "person/pA"));
+        expect(feedByTokenHash(sql, "b".repeat(64))).toBeNull();
+      }));
 
-    it("link versions start at 1 and outlive their feeds", async () => {
-      const sql = await fresh();
-      expect(linkVersion(sql, "acme", "person/pA")).toBe(1);
-      sql.transaction(() => setLinkVersion(sql, "acme", "person/pA", 3));
-      expect(linkVersion(sql, "acme", "person/pA")).toBe(3);
-      expect(linkVersion(sql, "other", "person/pA")).toBe(1);
-      sql.close?.();
-    });
+    it("link versions start at 1 and outlive their feeds", () =>
+      fresh((sql) => {
+        expect(linkVersion(sql, "acme", "person/pA")).toBe(1);
+        sql.transaction(() => setLinkVersion(sql, "acme", "person/pA", 3));
+        expect(linkVersion(sql, "acme", "person/pA")).toBe(3);
+        expect(linkVersion(sql, "other", "person/pA")).toBe(1);
+      }));
 
-    it("a person's pieces come only from live schedules, with each schedule's zone and arrival", async () => {
-      const sql = await fresh();
-      sql.transaction(() => {
-        putSchedule(sql, schedule());
-        putSchedule(sql, schedule({ schedule: "er", timezone: "America/Chicago", receivedAt: 5 }));
-        putSchedule(sql, schedule({ schedule: "old", retired: true }));
-        for (const s of ["icu", "er", "old"]) {
-          putPiece(sql, {
-            org: "acme",
-            person: "pA",
-            schedule: s,
-            name: `A@${s}`,
-            inputHash: s,
-            events: 1,
-            bodyKey: `p/${s}`,
-          });
-        }
-      });
-      const pieces = piecesOfPerson(sql, "acme", "pA");
-      expect(pieces.map((p) => [p.schedule, p.timezone, p.receivedAt])).toEqual([
-        ["er", "America/Chicago", 5],
-        ["icu", "America/New_York", 1_800_000_000],
-      ]);
-      expect(piecesOfSchedule(sql, "acme", "old").map((p) => p.name)).toEqual(["A@old"]);
-      expect(liveSchedules(sql, "acme").map((s) => s.schedule)).toEqual(["er", "icu"]);
-      sql.close?.();
-    });
+    it("a person's pieces come only from live schedules, with each schedule's zone and arrival", () =>
+      fresh((sql) => {
+        sql.transaction(() => {
+          putSchedule(sql, schedule());
+          putSchedule(sql, schedule({ schedule: "er", timezone: "America/Chicago", receivedAt: 5 }));
+          putSchedule(sql, schedule({ schedule: "old", retired: true }));
+          for (const s of ["icu", "er", "old"]) {
+            putPiece(sql, {
+              org: "acme",
+              person: "pA",
+              schedule: s,
+              name: `A@${s}`,
+              inputHash: s,
+              events: 1,
+              bodyKey: `p/${s}`,
+            });
+          }
+        });
+        const pieces = piecesOfPerson(sql, "acme", "pA");
+        expect(pieces.map((p) => [p.schedule, p.timezone, p.receivedAt])).toEqual([
+          ["er", "America/Chicago", 5],
+          ["icu", "America/New_York", 1_800_000_000],
+        ]);
+        expect(piecesOfSchedule(sql, "acme", "old").map((p) => p.name)).toEqual(["A@old"]);
+        expect(liveSchedules(sql, "acme").map((s) => s.schedule)).toEqual(["er", "icu"]);
+      }));
   });
 }
