@@ -1,0 +1,97 @@
+/**
+ * The Worker's bindings (wrangler.toml) and its settings, validated once at the boundary with the same rules as
+ * the Node service's environment (`parseConfig`). Secrets come from `wrangler secret put`; a missing or invalid
+ * one is not an error here: the Worker then fails closed (503) on the routes that need it.
+ */
+import { parseConfig } from "../core/config.ts";
+import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
+import type { OrgObject } from "./org-object.ts";
+
+/** What wrangler.toml binds, plus the secrets. */
+export interface WorkerEnv {
+  /** One Durable Object per organization (SQLite storage): the authority. */
+  ORGS: DurableObjectNamespace<OrgObject>;
+  /** Served feed bodies, with validators in their metadata; written by the Durable Objects only. */
+  FEEDS: R2Bucket;
+  ADMIN_TOKEN?: string;
+  FEED_SECRET?: string;
+  PUBLIC_URL?: string;
+  FEED_PAST_DAYS?: string;
+  FEED_FUTURE_DAYS?: string;
+  REFRESH_INTERVAL_MINUTES?: string;
+  MAX_SNAPSHOT_BYTES?: string;
+  /** People rendered per Durable Object invocation when a publish fans out (see `fan-out-runner.ts`). */
+  FAN_OUT_BATCH?: string;
+}
+
+/** The Worker's settings. */
+export interface WorkerSettings {
+  /** `null` when unset or invalid: every admin route answers 503. */
+  adminToken: string | null;
+  /** `null` when unset or invalid: every feed and admin route answers 503. */
+  feedSecret: string | null;
+  publicUrl: string;
+  maxSnapshotBytes: number;
+  /** People per fan-out batch. */
+  fanOutBatch: number;
+  service: ServiceSettings;
+}
+
+/** Default largest snapshot body on Workers (8 MiB): its parsed and expanded form must fit a 128 MB isolate. */
+export const WORKER_MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024;
+/** Default people per fan-out batch. */
+export const DEFAULT_FAN_OUT_BATCH = 250;
+/**
+ * The rendered-event cache of a Durable Object, in characters (at most twice this in bytes): small, since an
+ * isolate has 128 MB and pieces are stored anyway. Bodies are never cached in isolate memory (R2 serves them).
+ */
+const EVENT_CACHE_CHARS = 2 * 1024 * 1024;
+
+let cached: { env: WorkerEnv; settings: WorkerSettings } | null = null;
+
+/**
+ * Reads the settings from the Worker's environment (parsed once per isolate).
+ * @throws Error naming each bad variable (not secrets: a bad secret counts as unset, and is logged as such).
+ */
+export function workerSettings(env: WorkerEnv): WorkerSettings {
+  if (cached?.env === env) return cached.settings;
+  const secret = (name: "ADMIN_TOKEN" | "FEED_SECRET"): string | null => {
+    const value = env[name];
+    if (!value) return null;
+    try {
+      parseConfig({ [name]: value });
+      return value;
+    } catch {
+      return null;
+    }
+  };
+  const config = parseConfig({
+    PUBLIC_URL: env.PUBLIC_URL,
+    FEED_PAST_DAYS: env.FEED_PAST_DAYS,
+    FEED_FUTURE_DAYS: env.FEED_FUTURE_DAYS,
+    REFRESH_INTERVAL_MINUTES: env.REFRESH_INTERVAL_MINUTES,
+    MAX_SNAPSHOT_BYTES: env.MAX_SNAPSHOT_BYTES || String(WORKER_MAX_SNAPSHOT_BYTES),
+  });
+  const batch = Number(env.FAN_OUT_BATCH || DEFAULT_FAN_OUT_BATCH);
+  if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) {
+    throw new Error(`\`FAN_OUT_BATCH\` must be a whole number from 1 to 10000, got "${env.FAN_OUT_BATCH}"`);
+  }
+  const settings: WorkerSettings = {
+    adminToken: secret("ADMIN_TOKEN"),
+    feedSecret: secret("FEED_SECRET"),
+    publicUrl: config.publicUrl,
+    maxSnapshotBytes: config.maxSnapshotBytes,
+    fanOutBatch: batch,
+    service: {
+      pastDays: config.pastDays,
+      futureDays: config.futureDays,
+      refreshSeconds: config.refreshSeconds,
+      // The Durable Object's own reader (admin views) keeps little: feeds are served from R2.
+      cacheBytes: 1024 * 1024,
+      eventCacheChars: EVENT_CACHE_CHARS,
+      bigFeedBytes: BIG_FEED_BYTES,
+    },
+  };
+  cached = { env, settings };
+  return settings;
+}

@@ -1,0 +1,204 @@
+/**
+ * One organization's authority: a Durable Object with SQLite storage holding what the Node service's database
+ * holds for it (the same schema, the same statements, through `durable-object-sql.ts`), running the same core —
+ * `FeedService` (one unit per schedule at a time), the admin API of `createApp` — with the units in process.
+ *
+ * A Durable Object runs one instance per organization, so everything that changes the organization is
+ * serialized here; nothing else relies on isolate memory for correctness. What must survive an eviction is in
+ * its storage: jobs and their steps (`durable-jobs.ts`), the queue of edge writes (`edge-sync.ts`). Work bigger
+ * than one invocation runs one step per alarm; an admin call answers only once its changes are on the edge (R2).
+ */
+import { DurableObject } from "cloudflare:workers";
+import { FetchLog } from "../core/fetch-log.ts";
+import { createEventBlockCache } from "../core/ical/render-events.ts";
+import { Metrics } from "../core/metrics.ts";
+import { webCodec } from "../core/publish/compress.ts";
+import { FeedReader } from "../core/publish/feed-reader.ts";
+import { FeedService } from "../core/publish/feed-service.ts";
+import type { Job } from "../core/publish/jobs.ts";
+import { Maintenance, type RegenerateScope } from "../core/publish/maintenance.ts";
+import type { UnitDeps } from "../core/publish/unit-deps.ts";
+import { collectGarbage } from "../core/store/blob-table.ts";
+import { piecesOfSchedule } from "../core/store/pieces-table.ts";
+import { ensureSchema, readMeta, writeMeta } from "../core/store/schema.ts";
+import type { SqlPort } from "../core/store/sql-port.ts";
+import { createApp } from "../http/create-app.ts";
+import { durableObjectSql } from "../store/durable-object-sql.ts";
+import { batchUnit, DurableJobs } from "./durable-jobs.ts";
+import { EdgeSync, ensureEdgeOutbox } from "./edge-sync.ts";
+import { workerSettings, type WorkerEnv } from "./env.ts";
+import { createFanOutRunner } from "./fan-out-runner.ts";
+import { feedTokensFor } from "./feed-tokens.ts";
+import { workerLogger } from "./logger.ts";
+import { registerOrg } from "./org-registry.ts";
+
+/** Released blobs stay readable this long (a reader that has just looked a feed up can still read it). */
+const GARBAGE_GRACE_S = 10 * 60;
+
+/** Everything built once per instance (it needs the feed secret, read asynchronously). */
+interface Parts {
+  sql: SqlPort;
+  service: FeedService;
+  maintenance: Maintenance;
+  jobs: DurableJobs;
+  edge: EdgeSync;
+  app: { fetch(request: Request): Response | Promise<Response> };
+  batch: number;
+}
+
+/** A job id names its organization, so any isolate can route `GET /admin/jobs/{id}` (ids never hold `~`). */
+export const jobIdFor = (org: string) => `${org}~${crypto.randomUUID()}`;
+
+/** The organization a job id names, or `null`. */
+export function orgOfJob(id: string): string | null {
+  const cut = id.indexOf("~");
+  return cut > 0 ? id.slice(0, cut) : null;
+}
+
+export class OrgObject extends DurableObject<WorkerEnv> {
+  /** Milliseconds since the epoch, for everything the service stamps; tests set it (`runInDurableObject`). */
+  clock: () => number = () => Date.now();
+  #parts: Promise<Parts> | null = null;
+
+  /** Admin requests, forwarded by the Worker once authenticated (the app checks the secret again). */
+  override async fetch(request: Request): Promise<Response> {
+    const parts = await this.#ready();
+    const response = await parts.app.fetch(request);
+    await this.#settle(parts);
+    return response;
+  }
+
+  /** One step of the first pending job, after writing what waits for the edge; again until nothing is left. */
+  override async alarm(): Promise<void> {
+    const parts = await this.#ready();
+    const backlog = await parts.edge.drain();
+    let more = backlog > 0;
+    if (!more) {
+      more = await parts.jobs.runNext(async (step) => {
+        const result = await parts.service.refresh(step.org, step.schedule, step.scope);
+        return result.feedsUpdated;
+      });
+    }
+    await this.#settle(parts, more);
+  }
+
+  /** The daily roll of this organization's schedules (from the Cron Trigger), as a job; `null` when none is due. */
+  async roll(): Promise<Job | null> {
+    const parts = await this.#ready();
+    collectGarbage(parts.sql, Math.floor(this.clock() / 1000) - GARBAGE_GRACE_S);
+    const units = parts.maintenance.planRoll();
+    const job =
+      units.length === 0
+        ? null
+        : parts.jobs.create(
+            units[0]!.org,
+            "roll",
+            units.flatMap((u) => batchUnit(u, this.#peopleOf(parts, u.org, u.schedule), parts.batch)),
+            "roll",
+          );
+    await this.#settle(parts);
+    return job;
+  }
+
+  /** Queues a regeneration of a scope within this organization (the Worker asks each one for a wide scope). */
+  async regenerate(scope: RegenerateScope): Promise<Job> {
+    const parts = await this.#ready();
+    const job = this.#regenerate(parts, scope);
+    await this.#settle(parts);
+    return job;
+  }
+
+  /** A job's progress, or `null`. */
+  async job(id: string): Promise<Job | null> {
+    return (await this.#ready()).jobs.job(id);
+  }
+
+  #regenerate(parts: Parts, scope: RegenerateScope): Job {
+    const units = parts.maintenance.plan(scope);
+    const org = scope.org ?? units[0]?.org ?? "";
+    const steps = units.flatMap((u) => batchUnit(u, this.#peopleOf(parts, u.org, u.schedule), parts.batch));
+    const key = JSON.stringify([
+      scope.org ?? null,
+      scope.schedule ?? null,
+      scope.person ?? null,
+      !!scope.force,
+    ]);
+    return parts.jobs.create(org, "regenerate", steps, key);
+  }
+
+  #peopleOf(parts: Parts, org: string, schedule: string): string[] {
+    return piecesOfSchedule(parts.sql, org, schedule).map((p) => p.person);
+  }
+
+  /**
+   * After every call: the edge is brought up to date (a change is on R2 before its call answers), the
+   * organization is registered for the roll, and the alarm is set while work is left.
+   */
+  async #settle(parts: Parts, more = false): Promise<void> {
+    const backlog = await parts.edge.drain();
+    const org = parts.service.orgIds()[0];
+    if (org !== undefined && readMeta(parts.sql, "registered") !== org) {
+      await registerOrg(this.env.FEEDS, org);
+      writeMeta(parts.sql, "registered", org);
+    }
+    if (more || backlog > 0 || parts.jobs.pending()) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  #ready(): Promise<Parts> {
+    this.#parts ??= this.#build().catch((error: unknown) => {
+      this.#parts = null;
+      throw error;
+    });
+    return this.#parts;
+  }
+
+  async #build(): Promise<Parts> {
+    const settings = workerSettings(this.env);
+    const logger = workerLogger;
+    const sql = durableObjectSql(this.ctx.storage);
+    ensureSchema(sql);
+    const edge = new EdgeSync(sql, this.env.FEEDS);
+    ensureEdgeOutbox(sql);
+    const tokens = await feedTokensFor(settings.feedSecret);
+    const clock = () => this.clock();
+    // Commits move the generation that the Durable Object's own reader (admin views) caches validators under.
+    let generation = 0;
+    const onCommit = () => void generation++;
+    const jobs = new DurableJobs(sql, clock, jobIdFor, () => undefined);
+    const deps: UnitDeps = {
+      sql,
+      tokens,
+      settings: settings.service,
+      blocks: createEventBlockCache(settings.service.eventCacheChars),
+      codec: webCodec,
+      clock,
+      onCommit,
+    };
+    const runner = createFanOutRunner(deps, jobs, settings.fanOutBatch);
+    const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger });
+    const maintenance = new Maintenance(service, crypto.randomUUID.bind(crypto));
+    const parts: Omit<Parts, "app"> = { sql, service, maintenance, jobs, edge, batch: settings.fanOutBatch };
+    const app = createApp({
+      service,
+      reader: new FeedReader({
+        sql,
+        tokens,
+        cacheBytes: settings.service.cacheBytes,
+        generation: () => generation,
+      }),
+      maintenance: {
+        regenerate: (scope) => this.#regenerate(parts as Parts, scope),
+        job: (id) => jobs.job(id),
+      },
+      tokens,
+      fetchLog: new FetchLog(clock),
+      adminToken: settings.adminToken,
+      publicUrl: settings.publicUrl,
+      maxSnapshotBytes: settings.maxSnapshotBytes,
+      logger,
+      metrics: new Metrics(),
+      newId: crypto.randomUUID.bind(crypto),
+    });
+    return { ...parts, app };
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Regenerations without an `org`: one job in every organization's Durable Object, gathered under one id
+ * (`all~<uuid>`) whose member list is kept in R2, so that `GET /admin/jobs/{id}` answers from any isolate. Its
+ * progress is the sum of its members'.
+ */
+import type { Job, JobState } from "../core/publish/jobs.ts";
+import type { RegenerateScope } from "../core/publish/maintenance.ts";
+import type { WorkerEnv } from "./env.ts";
+import { orgOfJob } from "./org-object.ts";
+import { listOrgs } from "./org-registry.ts";
+
+/** The organization part of every wide job's id. */
+export const WIDE = "all";
+
+const key = (id: string) => `jobs/${id}`;
+const stub = (env: WorkerEnv, org: string) => env.ORGS.get(env.ORGS.idFromName(org));
+
+/** One job from the members' jobs: summed progress, the earliest start, the last finish once all finished. */
+export function combineJobs(id: string, createdAt: string, members: readonly Job[]): Job {
+  const all = (state: JobState) => members.every((m) => m.state === state);
+  const finished = members.every((m) => m.state === "succeeded" || m.state === "failed");
+  const state: JobState = all("queued")
+    ? "queued"
+    : !finished
+      ? "running"
+      : members.some((m) => m.state === "failed")
+        ? "failed"
+        : "succeeded";
+  const times = (pick: (m: Job) => string | null) =>
+    members
+      .map(pick)
+      .filter((t): t is string => t !== null)
+      .sort();
+  return {
+    id,
+    state: members.length === 0 ? "succeeded" : state,
+    done: members.reduce((n, m) => n + m.done, 0),
+    total: members.reduce((n, m) => n + m.total, 0),
+    updated: members.reduce((n, m) => n + m.updated, 0),
+    createdAt,
+    startedAt: times((m) => m.startedAt)[0] ?? null,
+    finishedAt: finished ? (times((m) => m.finishedAt).pop() ?? createdAt) : null,
+    errors: members.flatMap((m) => m.errors.map((e) => ({ ...e, scope: `${orgOfJob(m.id)}/${e.scope}` }))),
+  };
+}
+
+/** Queues a regeneration in every organization and returns the wide job. */
+export async function regenerateEverywhere(env: WorkerEnv, scope: RegenerateScope): Promise<Job> {
+  const id = `${WIDE}~${crypto.randomUUID()}`;
+  const createdAt = new Date().toISOString();
+  const members: Job[] = [];
+  for (const org of await listOrgs(env.FEEDS))
+    members.push(await stub(env, org).regenerate({ ...scope, org }));
+  await env.FEEDS.put(key(id), JSON.stringify({ createdAt, members: members.map((m) => m.id) }));
+  return combineJobs(id, createdAt, members);
+}
+
+/** A wide job's progress, or `null` when unknown (or a member expired). */
+export async function wideJob(env: WorkerEnv, id: string): Promise<Job | null> {
+  const object = await env.FEEDS.get(key(id));
+  if (object === null) return null;
+  const { createdAt, members } = (await object.json()) as { createdAt: string; members: string[] };
+  const jobs: Job[] = [];
+  for (const member of members) {
+    const job = await stub(env, orgOfJob(member)!).job(member);
+    if (job === null) {
+      await env.FEEDS.delete(key(id)); // a member expired: so does the wide job
+      return null;
+    }
+    jobs.push(job);
+  }
+  return combineJobs(id, createdAt, jobs);
+}

@@ -1,0 +1,111 @@
+/**
+ * The Worker's HTTP surface, built once per isolate: feed paths answered at the edge from R2 (`edge-feeds.ts`),
+ * everything else by a Hono app with the service's request log, counters and error mapping — `/healthz`,
+ * `/metrics`, and the admin API, authenticated here and answered by the organization's Durable Object (the
+ * organization comes from the path, or from a job id, which names it).
+ *
+ * Fails closed: without a valid `FEED_SECRET` every feed request answers 503 (never 404: the feed may exist);
+ * without a valid `ADMIN_TOKEN` every admin route answers 503 (`requireAdmin`).
+ */
+import type { Hono } from "hono";
+import { ServiceError } from "../core/errors.ts";
+import { Metrics } from "../core/metrics.ts";
+import { ID } from "../core/snapshot/field-checks.ts";
+import { requireAdmin } from "../http/auth.ts";
+import { errorResponse } from "../http/errors.ts";
+import { rawPath } from "../http/feed-answer.ts";
+import { readJsonRequest } from "../http/json-request.ts";
+import { parseRegenerateScope } from "../http/regenerate-scope.ts";
+import { countFeedRequest, createHttpShell, type ServingEnv } from "../http/serving-app.ts";
+import { serveEdgeFeed } from "./edge-feeds.ts";
+import { workerSettings, type WorkerEnv, type WorkerSettings } from "./env.ts";
+import { feedTokensFor } from "./feed-tokens.ts";
+import { workerLogger } from "./logger.ts";
+import { orgOfJob } from "./org-object.ts";
+import { listOrgs } from "./org-registry.ts";
+import { regenerateEverywhere, WIDE, wideJob } from "./wide-jobs.ts";
+
+/** A request to a Worker: what it answers with. */
+export type WorkerFetch = (request: Request) => Promise<Response>;
+
+const stub = (env: WorkerEnv, org: string) => env.ORGS.get(env.ORGS.idFromName(org));
+
+function organization(org: string | undefined | null): string {
+  if (!org || !ID.test(org)) throw new ServiceError("not_found", "No such resource.");
+  return org;
+}
+
+/** Admin routes: authenticated here, answered by the organization's Durable Object. */
+function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSettings, metrics: Metrics): void {
+  const admin = requireAdmin(settings.adminToken);
+  app.use("/admin/*", admin);
+  app.use("/metrics", admin);
+  app.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
+
+  app.all("/admin/orgs/:org/*", (c) => stub(env, organization(c.req.param("org"))).fetch(c.req.raw));
+
+  app.post("/admin/regenerate", async (c) => {
+    const body = await readJsonRequest(c.req.raw, { limit: 64 * 1024, emptyAllowed: true });
+    const scope = parseRegenerateScope(body);
+    if (scope.org !== undefined) {
+      // The organization's Durable Object reads the same body again, with the same rules.
+      const headers = new Headers(c.req.raw.headers);
+      headers.delete("content-length");
+      const forwarded = new Request(c.req.url, {
+        method: "POST",
+        headers,
+        body: body.length > 0 ? body : null,
+      });
+      return stub(env, organization(scope.org)).fetch(forwarded);
+    }
+    if (scope.schedule !== undefined || scope.person !== undefined) {
+      throw new ServiceError("bad_request", "`org` is required with `schedule` or `person`", [
+        { path: "$.org", message: "required when `schedule` or `person` is given" },
+      ]);
+    }
+    const job = await regenerateEverywhere(env, scope);
+    return c.json({ job }, 202, { location: `/admin/jobs/${job.id}` });
+  });
+
+  app.get("/admin/jobs/:id", async (c) => {
+    const id = c.req.param("id");
+    const org = orgOfJob(id);
+    if (org === WIDE) {
+      const job = await wideJob(env, id);
+      if (job === null) throw new ServiceError("not_found", "No such job.");
+      return c.json(job);
+    }
+    return stub(env, organization(org)).fetch(c.req.raw);
+  });
+}
+
+/**
+ * The Worker's request handler for an environment.
+ * @example export default { fetch: (request, env) => workerFetch(env)(request) };
+ */
+export function createWorkerFetch(env: WorkerEnv): WorkerFetch {
+  const settings = workerSettings(env);
+  const metrics = new Metrics();
+  const logger = workerLogger;
+  const newId = crypto.randomUUID.bind(crypto);
+  const app = createHttpShell({ logger, metrics, newId }, (app) => {
+    app.get("/healthz", async (c) => c.json({ ok: true, orgs: (await listOrgs(env.FEEDS)).length }));
+    mountAdmin(app, env, settings, metrics);
+  });
+  const unconfigured = new ServiceError(
+    "unavailable",
+    "The service is not configured: `FEED_SECRET` is not set.",
+  );
+  return async (request) => {
+    // Only the exact `/feeds/` prefix is a feed path (odd spellings get the app's 404), as on Node.
+    if (!rawPath(request.url).startsWith("/feeds/")) return app.fetch(request);
+    if (settings.feedSecret === null) return errorResponse(unconfigured, { "retry-after": "60" });
+    const tokens = await feedTokensFor(settings.feedSecret);
+    return serveEdgeFeed(request, env.FEEDS, {
+      tokens,
+      clock: Date.now,
+      log: (event) => logger.warn(event.event, { tokenHash: event.tokenHash, error: event.error }),
+      recordFetch: (_entry, info) => countFeedRequest(metrics, info),
+    });
+  };
+}
