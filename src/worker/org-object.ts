@@ -25,7 +25,7 @@ import type { SqlPort } from "../core/store/sql-port.ts";
 import { createApp } from "../http/create-app.ts";
 import { durableObjectSql } from "../store/durable-object-sql.ts";
 import { batchUnit, DurableJobs } from "./durable-jobs.ts";
-import { EdgeSync, ensureEdgeOutbox } from "./edge-sync.ts";
+import { EdgeSync, edgeBacklog, ensureEdgeOutbox } from "./edge-sync.ts";
 import { workerSettings, type WorkerEnv } from "./env.ts";
 import { createFanOutRunner } from "./fan-out-runner.ts";
 import { feedTokensFor } from "./feed-tokens.ts";
@@ -59,6 +59,7 @@ export class OrgObject extends DurableObject<WorkerEnv> {
   /** Milliseconds since the epoch, for everything the service stamps; tests set it (`runInDurableObject`). */
   clock: () => number = () => Date.now();
   #parts: Promise<Parts> | null = null;
+  #stepping: Promise<void> | null = null;
 
   /** Admin requests, forwarded by the Worker once authenticated (the app checks the secret again). */
   override async fetch(request: Request): Promise<Response> {
@@ -70,6 +71,12 @@ export class OrgObject extends DurableObject<WorkerEnv> {
 
   /** One step of the first pending job, after writing what waits for the edge; again until nothing is left. */
   override async alarm(): Promise<void> {
+    // One step at a time in this instance, however the alarm was started (a step's awaits let others in).
+    this.#stepping ??= this.#step().finally(() => (this.#stepping = null));
+    await this.#stepping;
+  }
+
+  async #step(): Promise<void> {
     const parts = await this.#ready();
     const backlog = await parts.edge.drain();
     let more = backlog > 0;
@@ -80,6 +87,12 @@ export class OrgObject extends DurableObject<WorkerEnv> {
       });
     }
     await this.#settle(parts, more);
+  }
+
+  /** Whether no work is queued: no job step left, nothing waiting for the edge. */
+  async idle(): Promise<boolean> {
+    const parts = await this.#ready();
+    return !parts.jobs.pending() && edgeBacklog(parts.sql) === 0;
   }
 
   /** The daily roll of this organization's schedules (from the Cron Trigger), as a job; `null` when none is due. */

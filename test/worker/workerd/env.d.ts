@@ -1,7 +1,7 @@
 // What `cloudflare:test` and `cloudflare:workers` hand the tests: the Worker's own bindings (wrangler.toml) and
 // the exports of its main module. Both are declaration merges into workers-types' `Cloudflare` namespace.
-import type { WorkerEnv } from "../../src/worker/env.ts";
-import type * as WorkerModule from "../../src/worker/index.ts";
+import type { WorkerEnv } from "../../../src/worker/env.ts";
+import type * as WorkerModule from "../../../src/worker/index.ts";
 
 declare global {
   namespace Cloudflare {

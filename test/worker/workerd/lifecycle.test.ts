@@ -1,6 +1,6 @@
 // The whole path inside workerd, through the Worker's handlers: publish → feed → 304 → rotate → 404.
 import { describe, expect, it } from "vitest";
-import { makeSnapshot, T0 } from "../support/fixture.ts";
+import { makeSnapshot, T0 } from "../../support/fixture.ts";
 import { admin, call, feedPathOf, publish, setClock } from "./support.ts";
 
 describe("a feed's life on Workers", () => {

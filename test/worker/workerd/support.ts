@@ -2,10 +2,10 @@
  * Requests to the Worker under test, through its real fetch handler inside workerd (`exports.default`), with
  * the test secrets; and the Durable Object of an organization, to reach inside it (its clock).
  */
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import type { OrgObject } from "../../src/worker/org-object.ts";
-import { ADMIN_TOKEN, type SnapshotInput } from "../support/fixture.ts";
+import type { OrgObject } from "../../../src/worker/org-object.ts";
+import { ADMIN_TOKEN, type SnapshotInput } from "../../support/fixture.ts";
 
 /** A Worker answer with its body read as bytes and text. */
 export interface WorkerReply {
@@ -65,4 +65,13 @@ export function setClock(org: string, now: number): Promise<void> {
   return runInDurableObject(orgObject(org), (object: OrgObject) => {
     object.clock = () => now;
   });
+}
+
+/** Runs an organization's queued work (job steps, edge writes) alarm by alarm until none is left. */
+export async function settle(org: string): Promise<void> {
+  const stub = orgObject(org);
+  for (let rounds = 0; !(await stub.idle()); rounds++) {
+    if (rounds > 10_000) throw new Error(`${org} never became idle`);
+    if (!(await runDurableObjectAlarm(stub))) await scheduler.wait(5);
+  }
 }

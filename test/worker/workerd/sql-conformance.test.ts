@@ -3,8 +3,8 @@
  * its own fresh Durable Object (its storage can be used from nowhere else).
  */
 import { env, runInDurableObject } from "cloudflare:test";
-import { durableObjectSql } from "../../src/store/durable-object-sql.ts";
-import { describeSqlBackend } from "../store/sql-conformance.ts";
+import { durableObjectSql } from "../../../src/store/durable-object-sql.ts";
+import { describeSqlBackend } from "../../store/sql-conformance.ts";
 
 let objects = 0;
 describeSqlBackend("Durable Object SQLite storage (workerd)", async () => {
