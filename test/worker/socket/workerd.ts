@@ -19,9 +19,11 @@ export interface WorkerdServer {
 /**
  * Starts the Worker (secrets as given; default the test secrets) and resolves once it listens.
  * @param secrets `null` for a secret leaves it unset.
+ * @param vars settings beside wrangler.toml's.
  */
 export async function startWorkerd(
   secrets: { ADMIN_TOKEN?: string | null; FEED_SECRET?: string | null } = {},
+  vars: Record<string, string> = {},
 ): Promise<WorkerdServer> {
   const chosen = { ADMIN_TOKEN, FEED_SECRET, ...secrets };
   const harness = createTestHarness({
@@ -29,7 +31,7 @@ export async function startWorkerd(
     workers: [
       {
         configPath: "./wrangler.toml",
-        vars: { PUBLIC_URL },
+        vars: { PUBLIC_URL, ...vars },
         secrets: Object.fromEntries(Object.entries(chosen).filter(([, v]) => v !== null)) as Record<
           string,
           string
