@@ -23,6 +23,8 @@ import { piecesOfSchedule } from "../core/store/pieces-table.ts";
 import { ensureSchema, readMeta, writeMeta } from "../core/store/schema.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
 import { createApp } from "../http/create-app.ts";
+import { errorResponse, toServiceError } from "../http/errors.ts";
+import { ServiceError } from "../core/errors.ts";
 import { durableObjectSql } from "../store/durable-object-sql.ts";
 import { batchUnit, DurableJobs } from "./durable-jobs.ts";
 import { EdgeSync, edgeBacklog, ensureEdgeOutbox } from "./edge-sync.ts";
@@ -34,6 +36,13 @@ import { registerOrg } from "./org-registry.ts";
 
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read it). */
 const GARBAGE_GRACE_S = 10 * 60;
+
+/** How long after a failed edge write the alarm tries again. */
+const EDGE_RETRY_MS = 5_000;
+const EDGE_PENDING = new ServiceError(
+  "unavailable",
+  "The change is saved but not yet served everywhere; it is retried in the background. Try the call again shortly.",
+);
 
 /** Everything built once per instance (it needs the feed secret, read asynchronously). */
 interface Parts {
@@ -61,11 +70,29 @@ export class OrgObject extends DurableObject<WorkerEnv> {
   #parts: Promise<Parts> | null = null;
   #stepping: Promise<void> | null = null;
 
-  /** Admin requests, forwarded by the Worker once authenticated (the app checks the secret again). */
+  /**
+   * Admin requests, forwarded by the Worker once authenticated (the app checks the secret again). A change is
+   * answered only once it is on the edge: when R2 fails, a call other than GET/HEAD answers 503 — the change is
+   * saved and is written to the edge by the next alarm, but a rotation must not be reported done while the old
+   * link works.
+   */
   override async fetch(request: Request): Promise<Response> {
-    const parts = await this.#ready();
+    let parts: Parts;
+    try {
+      parts = await this.#ready();
+    } catch (error) {
+      return errorResponse(toServiceError(error));
+    }
     const response = await parts.app.fetch(request);
-    await this.#settle(parts);
+    try {
+      await this.#settle(parts);
+    } catch (error) {
+      workerLogger.error("edge_write_failed", { error: String(error) });
+      await this.ctx.storage.setAlarm(Date.now() + EDGE_RETRY_MS);
+      // A read changed nothing: its answer stands.
+      if (request.method === "GET" || request.method === "HEAD") return response;
+      return errorResponse(EDGE_PENDING, { "retry-after": String(EDGE_RETRY_MS / 1000) });
+    }
     return response;
   }
 
