@@ -1,6 +1,6 @@
 /**
  * Regenerations without an `org`: one job in every organization's Durable Object, gathered under one id
- * (`all~<uuid>`) whose member list is kept in R2, so that `GET /admin/jobs/{id}` answers from any isolate. Its
+ * (`~<uuid>`: no organization's job starts with `~`, since ids never hold it) whose member list is kept in R2, so that `GET /admin/jobs/{id}` answers from any isolate. Its
  * progress is the sum of its members'.
  */
 import type { Job, JobState } from "../core/publish/jobs.ts";
@@ -9,8 +9,8 @@ import type { WorkerEnv } from "./env.ts";
 import { orgOfJob } from "./org-object.ts";
 import { listOrgs } from "./org-registry.ts";
 
-/** The organization part of every wide job's id. */
-export const WIDE = "all";
+/** Whether a job id names a wide job (an organization's job id starts with the organization). */
+export const isWideJob = (id: string) => id.startsWith("~");
 
 const key = (id: string) => `jobs/${id}`;
 const stub = (env: WorkerEnv, org: string) => env.ORGS.get(env.ORGS.idFromName(org));
@@ -46,7 +46,7 @@ export function combineJobs(id: string, createdAt: string, members: readonly Job
 
 /** Queues a regeneration in every organization and returns the wide job. */
 export async function regenerateEverywhere(env: WorkerEnv, scope: RegenerateScope): Promise<Job> {
-  const id = `${WIDE}~${crypto.randomUUID()}`;
+  const id = `~${crypto.randomUUID()}`;
   const createdAt = new Date().toISOString();
   const members: Job[] = [];
   for (const org of await listOrgs(env.FEEDS))

@@ -23,7 +23,7 @@ import { feedTokensFor } from "./feed-tokens.ts";
 import { workerLogger } from "./logger.ts";
 import { orgOfJob } from "./org-object.ts";
 import { listOrgs } from "./org-registry.ts";
-import { regenerateEverywhere, WIDE, wideJob } from "./wide-jobs.ts";
+import { isWideJob, regenerateEverywhere, wideJob } from "./wide-jobs.ts";
 
 /** A request to a Worker: what it answers with. */
 export type WorkerFetch = (request: Request) => Promise<Response>;
@@ -69,13 +69,12 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
 
   app.get("/admin/jobs/:id", async (c) => {
     const id = c.req.param("id");
-    const org = orgOfJob(id);
-    if (org === WIDE) {
+    if (isWideJob(id)) {
       const job = await wideJob(env, id);
       if (job === null) throw new ServiceError("not_found", "No such job.");
       return c.json(job);
     }
-    return stub(env, organization(org)).fetch(c.req.raw);
+    return stub(env, organization(orgOfJob(id))).fetch(c.req.raw);
   });
 }
 
