@@ -1,4 +1,4 @@
-// Golden feeds: every case renders to exactly the committed bytes, twice in a row and in another process TZ.
+// Golden feeds: every case renders to exactly the committed bytes, twice in a row and in processes of other TZs.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import {
@@ -45,27 +45,35 @@ describe("determinism", () => {
     expect(await digestFeeds(await renderCase(c))).toBe(await digestFeeds(await renderCase(c)));
   });
 
-  it("renders the demo case to the same bytes in a process whose TZ is Pacific/Auckland", async () => {
+  // The process zone must not matter: every case again in child processes whose TZ is far from UTC and from
+  // each other (New Zealand summer time +13, Pacific time −8, Newfoundland −03:30).
+  it.each([
+    ["Pacific/Auckland", -780],
+    ["America/Los_Angeles", 480],
+    ["America/St_Johns", 210],
+  ])("renders every case to its golden bytes in a process whose TZ is %s", async (zone, offset) => {
     const module = new URL("../support/render-cases.ts", import.meta.url).pathname;
     const script = [
-      `import { digestFeeds, renderCase, renderCaseNamed } from ${JSON.stringify(module)};`,
+      `import { digestFeeds, RENDER_CASES, renderCase } from ${JSON.stringify(module)};`,
       "const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;",
       "const offset = new Date(Date.UTC(2027, 0, 15)).getTimezoneOffset();",
-      'const digest = await digestFeeds(await renderCase(renderCaseNamed("demo")));',
-      "console.log(JSON.stringify({ zone, offset, digest }));",
+      "const digests = {};",
+      "for (const c of RENDER_CASES) digests[c.name] = await digestFeeds(await renderCase(c));",
+      "console.log(JSON.stringify({ zone, offset, digests }));",
     ].join("\n");
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
-      env: { ...process.env, TZ: "Pacific/Auckland" },
+      env: { ...process.env, TZ: zone },
       encoding: "utf8",
     });
     const child = JSON.parse(out.trim().split("\n").pop()!) as {
       zone: string;
       offset: number;
-      digest: string;
+      digests: Record<string, string>;
     };
-    // The child really ran in New Zealand summer time (UTC+13), unlike this process.
-    expect([child.zone, child.offset]).toEqual(["Pacific/Auckland", -780]);
-    expect(new Date(Date.UTC(2027, 0, 15)).getTimezoneOffset()).not.toBe(-780);
-    expect(child.digest).toBe(await digestFeeds(await renderCase(renderCaseNamed("demo"))));
+    // The child really ran in that zone.
+    expect([child.zone, child.offset]).toEqual([zone, offset]);
+    for (const c of RENDER_CASES) {
+      expect(child.digests[c.name], `${c.name} under TZ=${zone}`).toBe(await digestFeeds(readGolden(c.name)));
+    }
   });
 });
