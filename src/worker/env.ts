@@ -37,8 +37,12 @@ export interface WorkerSettings {
   service: ServiceSettings;
 }
 
-/** Default largest snapshot body on Workers (8 MiB): its parsed and expanded form must fit a 128 MB isolate. */
-export const WORKER_MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024;
+/**
+ * Default largest snapshot body on Workers (4 MiB): a publish parses, validates and expands the whole snapshot in
+ * one invocation, and a 4 MiB one (5,000 people, four weeks) peaks between 96 and 128 MB of V8 heap
+ * (`test/worker/socket/big-publish.test.ts` passes with the heap capped at 128 MB; at 96 MB it dies).
+ */
+export const WORKER_MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024;
 /** Default people per fan-out batch. */
 export const DEFAULT_FAN_OUT_BATCH = 250;
 /**

@@ -1,4 +1,5 @@
-// A 5,000-person schedule (one hospital-wide rota, four weeks, ~44,000 assignments, ~4 MiB) published to the
+// A 5,000-person schedule (one hospital-wide rota, four weeks, ~44,000 assignments, just under the Worker's default
+// 4 MiB snapshot cap, so the biggest publish it accepts by default) published to the
 // Worker in workerd with each isolate's V8 heap capped at 128 MB (Cloudflare's isolate limit): the publish stages
 // the new revision and answers 202; its job brings every feed live batch by batch, one Durable Object alarm per
 // batch, and reports progress until it succeeds. workerd enforces no CPU limit, so the CPU of each batch is read
