@@ -41,7 +41,7 @@ export async function personView(
     name: latest.name,
     schedules: pieces.map((p) => p.schedule),
     feed,
-    lastFetch: fetchLog.last(`${org}/${key}`),
+    lastFetch: fetchLog.last(org, key),
   };
 }
 

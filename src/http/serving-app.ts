@@ -29,8 +29,16 @@ export interface ServingDeps {
   clock: () => number;
   /** How many organizations have published (for `/healthz`). */
   orgCount: () => number;
-  /** Told about every answered feed request (who polls what). */
-  recordFetch: (feed: string, client: CalendarClient, userAgent: string | null, status: number) => void;
+  /**
+   * Told about every answered feed request (who polls what): `feed` is `org/feed key`, or `null` when the request
+   * opened no feed.
+   */
+  recordFetch: (
+    feed: string | null,
+    client: CalendarClient,
+    userAgent: string | null,
+    status: number,
+  ) => void;
 }
 
 /** What the feed route needs, from the serving deps (also Node's direct feed listener's). */
@@ -46,14 +54,8 @@ export function feedRouteDeps(deps: ServingDeps): FeedRouteDeps {
           client: info.client,
           status: info.status,
         });
-        if (entry) {
-          deps.recordFetch(
-            `${entry.org}/${entry.kind}/${entry.id}`,
-            info.client,
-            info.userAgent,
-            info.status,
-          );
-        }
+        const feed = entry ? `${entry.org}/${entry.kind}/${entry.id}` : null;
+        deps.recordFetch(feed, info.client, info.userAgent, info.status);
       },
     },
     log: (event) => logger.warn(event.event, { tokenHash: event.tokenHash, error: String(event.error) }),

@@ -23,7 +23,8 @@ export interface ServeWorkerData {
 
 /** A feed request answered by a serving thread, for who-polls-what. */
 export interface FetchNote {
-  feed: string;
+  /** `org/feed key`, or `null` when the request opened no feed. */
+  feed: string | null;
   client: CalendarClient;
   userAgent: string | null;
   status: number;

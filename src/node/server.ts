@@ -42,6 +42,8 @@ export const DATABASE_FILE = "shiftfeed.db";
 
 /** How often the window roll checks whether a calendar day has turned somewhere (cheap when not). */
 const ROLL_CHECK_MS = 5 * 60 * 1000;
+/** How often the fetch telemetry gathered in memory is written to the database. */
+const TELEMETRY_FLUSH_MS = 5_000;
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read its body). */
 const GARBAGE_GRACE_S = 10 * 60;
 
@@ -63,6 +65,8 @@ export interface StartOptions {
   clock?: SharedClock;
   /** Longest wait for the next chunk of an admin request body, in ms. Default 10 s; tests shorten it. */
   bodyIdleTimeoutMs?: number;
+  /** How often fetch telemetry is written, in ms. Default 5 s; tests lengthen it to see batching. */
+  telemetryFlushMs?: number;
 }
 
 /** While the service loads: every request gets this (never an empty calendar, never a 404). */
@@ -113,7 +117,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const port = await probePort(config.port, config.host);
     await listen(http, { port, host: config.host, reusePort: true });
     cleanup.push(() => closeServer(http));
-    const loaded = await load(config, clock, logger, metrics, cleanup);
+    const loaded = await load(config, options, clock, metrics, cleanup);
     const threads = config.serveThreads ?? availableParallelism();
     let serving: ServeThreads | null = null;
     if (threads === 0) fetch = loaded.app.fetch;
@@ -137,7 +141,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
         metrics,
         fetchLog: loaded.fetchLog,
       });
-      cleanup.push(() => serving!.close());
+      // The threads' last who-polls notes are gathered before they stop, then written by the telemetry flush.
+      cleanup.push(async () => {
+        await Promise.race([serving!.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+        await serving!.close();
+      });
       // The serving threads have the port now; the main thread stops listening (requests it already has finish).
       fetch = loaded.app.fetch;
       await closeServer(http);
@@ -158,6 +166,15 @@ export async function startServer(config: Config, options: StartOptions): Promis
   }
 }
 
+/** Writes the fetch telemetry gathered so far; a failure is logged and the notes kept for the next try. */
+function flushTelemetry(fetchLog: FetchLog, logger: Logger): void {
+  try {
+    fetchLog.flush();
+  } catch (error) {
+    logger.warn("telemetry_flush_failed", { error: String(error) });
+  }
+}
+
 /** Stops a server listening and closes its connections. */
 function closeServer(http: Server): Promise<void> {
   return new Promise((resolve) => {
@@ -171,11 +188,12 @@ function closeServer(http: Server): Promise<void> {
 /** Opens the database and the service on a locked data dir, and builds the app; registers what `close` undoes. */
 async function load(
   config: Config,
+  options: StartOptions,
   clock: () => number,
-  logger: Logger,
   metrics: Metrics,
   cleanup: (() => Promise<void> | void)[],
 ) {
+  const { logger } = options;
   const databasePath = join(config.dataDir, DATABASE_FILE);
   const sql = openNodeSqlite({ path: databasePath });
   cleanup.push(() => sql.close());
@@ -253,7 +271,17 @@ async function load(
     "Organizations with published schedules",
     () => service.orgIds().length,
   );
-  const fetchLog = new FetchLog(clock);
+  // Who polls what, noted in memory by every thread and written in batches; the last batch at shutdown.
+  const fetchLog = new FetchLog({ sql, clock });
+  const telemetry = setInterval(
+    () => flushTelemetry(fetchLog, logger),
+    options.telemetryFlushMs ?? TELEMETRY_FLUSH_MS,
+  );
+  telemetry.unref();
+  cleanup.push(() => {
+    clearInterval(telemetry);
+    flushTelemetry(fetchLog, logger);
+  });
   const app = createApp({
     service,
     reader,
