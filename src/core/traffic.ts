@@ -5,6 +5,7 @@
  */
 import type { CalendarClient } from "./clients.ts";
 import { minuteOf, type FetchLog } from "./fetch-log.ts";
+import type { MetricFamily } from "./metrics.ts";
 
 /** One minute of feed traffic. */
 export interface TrafficMinute {
@@ -100,4 +101,28 @@ export function trafficView(log: FetchLog, nowMs: number): Traffic {
     };
   });
   return { at: new Date(nowMs).toISOString(), perMinute, windows };
+}
+
+/**
+ * The lasting fetch telemetry as Prometheus families: requests by client family and status since the data began
+ * (they survive restarts, unlike the per-process `shiftfeed_feed_requests_total`), and when each client family
+ * last fetched any feed.
+ */
+export function telemetryMetrics(log: FetchLog): MetricFamily[] {
+  return [
+    {
+      name: "shiftfeed_feed_fetches_total",
+      help: "Feed requests by client family and status since the data dir began (kept across restarts)",
+      type: "counter",
+      samples: log
+        .totals()
+        .map((t) => ({ labels: { client: t.client, status: t.status }, value: t.requests })),
+    },
+    {
+      name: "shiftfeed_feed_last_fetch_timestamp_seconds",
+      help: "When each client family last fetched any feed, in seconds since the epoch",
+      type: "gauge",
+      samples: log.newestByClient().map((n) => ({ labels: { client: n.client }, value: n.at / 1000 })),
+    },
+  ];
 }

@@ -7,6 +7,7 @@ import type { Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
 import type { FeedReader } from "../core/publish/feed-reader.ts";
 import type { FeedTokens } from "../core/tokens.ts";
+import { telemetryMetrics } from "../core/traffic.ts";
 import { createAdminRoutes, type AdminDeps } from "./admin-routes.ts";
 import { requireAdmin } from "./auth.ts";
 import { createServingApp, type ServingEnv } from "./serving-app.ts";
@@ -30,6 +31,7 @@ export interface AppDeps extends AdminDeps {
  */
 export function createApp(deps: AppDeps): Hono<ServingEnv> {
   const { service, fetchLog, metrics } = deps;
+  metrics.collect(() => telemetryMetrics(fetchLog));
   return createServingApp(
     {
       ...deps,
