@@ -12,6 +12,8 @@ export interface ServeWorkerData {
   feedSecret: string;
   /** The admin secret: checked here, so an unauthenticated request is refused before its body is read. */
   adminToken: string | null;
+  /** `PUBLIC_URL`: the subscribe page builds its links on it. */
+  publicUrl: string;
   cacheBytes: number;
   maxSnapshotBytes: number;
   bodyIdleTimeoutMs: number | undefined;

@@ -130,6 +130,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           databasePath: join(config.dataDir, DATABASE_FILE),
           feedSecret: loaded.feedSecret,
           adminToken: loaded.adminSecret.value,
+          publicUrl: config.publicUrl,
           cacheBytes: Math.max(1 << 20, Math.floor(config.cacheBytes / threads)),
           maxSnapshotBytes: config.maxSnapshotBytes,
           bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,

@@ -1,0 +1,47 @@
+/**
+ * What the serving part needs of the pages, kept apart from the admin page so serving threads load little: the
+ * stylesheet route (`/static/shiftfeed.css`, for the subscribe page), the headers every page carries, and which
+ * `/admin` paths are public (the page shell, its script, the OpenAPI document).
+ */
+import { Hono, type Context } from "hono";
+import { PAGE_ASSETS } from "./assets.generated.ts";
+
+/** The `/admin` paths served without the admin token. */
+const PUBLIC_ADMIN_PATHS = new Set(["/admin", "/admin/app.js", "/admin/openapi.json"]);
+
+/** Whether a path is one of the public admin paths (the page shell, its script, the OpenAPI document). */
+export function isPublicAdminPath(path: string): boolean {
+  return PUBLIC_ADMIN_PATHS.has(path);
+}
+
+/** Headers every page answer carries. https://www.w3.org/TR/CSP3/ */
+export function pageHeaders(csp: string): Record<string, string> {
+  return {
+    "content-security-policy": csp,
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+  };
+}
+
+/** A static file with an `ETag` of its SHA-256 (`304` when the browser has it). */
+export function serveAsset(c: Context, name: keyof typeof PAGE_ASSETS): Response {
+  const { type, sha256, body } = PAGE_ASSETS[name];
+  const etag = `"${sha256}"`;
+  const headers = {
+    "content-type": type,
+    etag,
+    "cache-control": "no-cache",
+    ...pageHeaders("default-src 'none'"),
+  };
+  if (c.req.header("if-none-match") === etag) return c.body(null, 304, headers);
+  return c.body(body, 200, headers);
+}
+
+/** The stylesheet, served by every serving thread (the subscribe page needs it, without a token). */
+export function createStaticRoutes(): Hono {
+  const app = new Hono();
+  app.get("/static/shiftfeed.css", (c) => serveAsset(c, "shiftfeed.css"));
+  return app;
+}
