@@ -18,6 +18,7 @@ import {
   searchResultSchema,
   trafficSchema,
 } from "./admin-schemas.ts";
+import { SCRIPT_MODULES } from "./pages/static-routes.ts";
 import { regenerateScopeSchema } from "./regenerate-scope.ts";
 
 type Method = "get" | "put" | "post" | "delete";
@@ -150,13 +151,13 @@ export const ROUTES: readonly RouteDoc[] = [
     access: "public",
     answers: { 200: { description: "HTML", type: "text/html" } },
   },
-  {
+  ...SCRIPT_MODULES.map((name): RouteDoc => ({
     method: "get",
-    path: "/admin/app.js",
-    summary: "The admin page's script",
+    path: `/admin/${name}`,
+    summary: name === "app.js" ? "The admin page's script" : "A module the admin page's script imports",
     access: "public",
     answers: { 200: { description: "JavaScript", type: "text/javascript" } },
-  },
+  })),
   {
     method: "get",
     path: "/admin/openapi.json",

@@ -38,6 +38,19 @@ describe("the admin page", () => {
       headers: { "if-none-match": script.headers.etag! },
     });
     expect(again.status).toBe(304);
+    // The modules app.js imports: preloaded by the shell with their hashes, served without a token too.
+    const modules = [...page.text.matchAll(/<link rel="modulepreload" href="([^"]+)" integrity="sha256-/g)];
+    expect(modules.map((m) => m[1]).sort()).toEqual([
+      "/admin/app-dom.js",
+      "/admin/app-people.js",
+      "/admin/app-regenerate.js",
+      "/admin/app-traffic.js",
+    ]);
+    for (const [, path] of modules) {
+      const module = await raw("GET", h.url + path!);
+      expect(module.status, path).toBe(200);
+      expect(module.headers["content-type"], path).toMatch(/^text\/javascript/);
+    }
     expect((await raw("GET", `${h.url}/static/shiftfeed.css`)).status).toBe(200);
     expect((await raw("GET", `${h.url}/admin/openapi.json`)).status).toBe(200);
   });

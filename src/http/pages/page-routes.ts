@@ -1,23 +1,27 @@
 /**
  * The admin web page, served by the same app as the API (so the page works wherever the app runs, Workers
- * included): `/admin` (HTML shell), `/admin/app.js` and the OpenAPI document. These need no admin token (the page
- * asks for it and sends it with every API call); every other `/admin/*` path does. Strict Content-Security-Policy: scripts and styles from this origin only, no inline code.
+ * included): `/admin` (HTML shell), its script modules (`/admin/app.js` and the `/admin/app-*.js` it imports) and
+ * the OpenAPI document. These need no admin token (the page asks for it and sends it with every API call); every
+ * other `/admin/*` path does. Strict Content-Security-Policy: scripts and styles from this origin only, no inline
+ * code; every script and the stylesheet carry Subresource Integrity hashes.
  */
 import { Hono, type Context } from "hono";
 import { openApiDocument } from "../openapi.ts";
 import { PAGE_ASSETS } from "./assets.generated.ts";
-import { pageHeaders, serveAsset } from "./static-routes.ts";
+import { pageHeaders, SCRIPT_MODULES, serveAsset, type AssetName } from "./static-routes.ts";
 
 /** The admin page's policy: its own script and styles, API calls to this origin, the QR code as a `blob:` image. */
 export const ADMIN_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; connect-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-const asset = (name: keyof typeof PAGE_ASSETS) => PAGE_ASSETS[name];
+const integrity = (name: AssetName) => `sha256-${PAGE_ASSETS[name].sha256}`;
 
 function adminHtml(): string {
-  const css = asset("shiftfeed.css");
-  const js = asset("admin.js");
+  // The modules app.js imports are preloaded with their hashes, so each one is checked like app.js itself.
+  const preloads = SCRIPT_MODULES.filter((name) => name !== "app.js")
+    .map((name) => `<link rel="modulepreload" href="/admin/${name}" integrity="${integrity(name)}">`)
+    .join("\n");
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -25,8 +29,9 @@ function adminHtml(): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>shiftfeed admin</title>
-<link rel="stylesheet" href="/static/shiftfeed.css" integrity="sha256-${css.sha256}">
-<script type="module" src="/admin/app.js" integrity="sha256-${js.sha256}"></script>
+<link rel="stylesheet" href="/static/shiftfeed.css" integrity="${integrity("shiftfeed.css")}">
+${preloads}
+<script type="module" src="/admin/app.js" integrity="${integrity("app.js")}"></script>
 </head>
 <body>
 <header class="bar">
@@ -52,7 +57,7 @@ export function createPageRoutes(publicUrl: string): Hono {
   const page = (c: Context) =>
     c.html(html, 200, { ...pageHeaders(ADMIN_CSP), "cache-control": "no-store", "x-robots-tag": "noindex" });
   app.get("/admin", page);
-  app.get("/admin/app.js", (c) => serveAsset(c, "admin.js"));
+  for (const name of SCRIPT_MODULES) app.get(`/admin/${name}`, (c) => serveAsset(c, name));
   const openapi = JSON.stringify(openApiDocument(publicUrl));
   app.get("/admin/openapi.json", (c) =>
     c.body(openapi, 200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-cache" }),

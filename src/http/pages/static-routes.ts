@@ -1,15 +1,27 @@
 /**
  * What the serving part needs of the pages, kept apart from the admin page so serving threads load little: the
  * stylesheet route (`/static/shiftfeed.css`, for the subscribe page), the headers every page carries, and which
- * `/admin` paths are public (the page shell, its script, the OpenAPI document).
+ * `/admin` paths are public (the page shell, its script modules, the OpenAPI document).
  */
 import { Hono, type Context } from "hono";
 import { PAGE_ASSETS } from "./assets.generated.ts";
 
-/** The `/admin` paths served without the admin token. */
-const PUBLIC_ADMIN_PATHS = new Set(["/admin", "/admin/app.js", "/admin/openapi.json"]);
+/** A page asset's file name (`app.js`, `shiftfeed.css`). */
+export type AssetName = keyof typeof PAGE_ASSETS;
 
-/** Whether a path is one of the public admin paths (the page shell, its script, the OpenAPI document). */
+/** The admin page's script modules (`app.js` the entry, `app-*.js` what it imports), each served as `/admin/<name>`. */
+export const SCRIPT_MODULES = (Object.keys(PAGE_ASSETS) as AssetName[]).filter((name) =>
+  name.endsWith(".js"),
+);
+
+/** The `/admin` paths served without the admin token. */
+const PUBLIC_ADMIN_PATHS = new Set([
+  "/admin",
+  "/admin/openapi.json",
+  ...SCRIPT_MODULES.map((name) => `/admin/${name}`),
+]);
+
+/** Whether a path is one of the public admin paths (the page shell, its scripts, the OpenAPI document). */
 export function isPublicAdminPath(path: string): boolean {
   return PUBLIC_ADMIN_PATHS.has(path);
 }
@@ -26,7 +38,7 @@ export function pageHeaders(csp: string): Record<string, string> {
 }
 
 /** A static file with an `ETag` of its SHA-256 (`304` when the browser has it). */
-export function serveAsset(c: Context, name: keyof typeof PAGE_ASSETS): Response {
+export function serveAsset(c: Context, name: AssetName): Response {
   const { type, sha256, body } = PAGE_ASSETS[name];
   const etag = `"${sha256}"`;
   const headers = {
