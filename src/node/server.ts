@@ -13,7 +13,6 @@ import { createServer, type AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../core/config.ts";
-import { FetchLog } from "../core/fetch-log.ts";
 import { createEventBlockCache } from "../core/ical/render-events.ts";
 import type { Logger } from "../core/logger.ts";
 import { Metrics } from "../core/metrics.ts";
@@ -36,14 +35,13 @@ import { nodeCodec } from "./node-codec.ts";
 import { loadSecret, type LoadedSecret } from "./secrets.ts";
 import { startServeThreads, type ServeThreads } from "./serve-threads.ts";
 import { SharedClock } from "./shared-clock.ts";
+import { startTelemetryWriter } from "./telemetry-writer.ts";
 
 /** The database file inside `DATA_DIR`. */
 export const DATABASE_FILE = "shiftfeed.db";
 
 /** How often the window roll checks whether a calendar day has turned somewhere (cheap when not). */
 const ROLL_CHECK_MS = 5 * 60 * 1000;
-/** How often the fetch telemetry gathered in memory is written to the database. */
-const TELEMETRY_FLUSH_MS = 5_000;
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read its body). */
 const GARBAGE_GRACE_S = 10 * 60;
 
@@ -167,15 +165,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
   }
 }
 
-/** Writes the fetch telemetry gathered so far; a failure is logged and the notes kept for the next try. */
-function flushTelemetry(fetchLog: FetchLog, logger: Logger): void {
-  try {
-    fetchLog.flush();
-  } catch (error) {
-    logger.warn("telemetry_flush_failed", { error: String(error) });
-  }
-}
-
 /** Stops a server listening and closes its connections. */
 function closeServer(http: Server): Promise<void> {
   return new Promise((resolve) => {
@@ -273,16 +262,9 @@ async function load(
     () => service.orgIds().length,
   );
   // Who polls what, noted in memory by every thread and written in batches; the last batch at shutdown.
-  const fetchLog = new FetchLog({ sql, clock });
-  const telemetry = setInterval(
-    () => flushTelemetry(fetchLog, logger),
-    options.telemetryFlushMs ?? TELEMETRY_FLUSH_MS,
-  );
-  telemetry.unref();
-  cleanup.push(() => {
-    clearInterval(telemetry);
-    flushTelemetry(fetchLog, logger);
-  });
+  const telemetry = startTelemetryWriter({ sql, clock, logger, intervalMs: options.telemetryFlushMs });
+  cleanup.push(() => telemetry.close());
+  const { fetchLog } = telemetry;
   const app = createApp({
     service,
     reader,
