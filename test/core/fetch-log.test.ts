@@ -43,6 +43,31 @@ describe("FetchLog", () => {
     ]);
   });
 
+  it("keeps its notes when a write fails, and writes them with the next flush (nothing counted twice)", () => {
+    const { sql, log } = setup();
+    let fail = true;
+    const flaky: SqlPort = {
+      ...sql,
+      transaction: (work) => {
+        if (fail) throw new Error("disk I/O error");
+        return sql.transaction(work);
+      },
+    };
+    const batched = new FetchLog({ sql: flaky, clock: () => T });
+    batched.record("acme/person/pA", "apple", APPLE, 200, T);
+    expect(() => batched.flush()).toThrow("disk I/O error");
+    batched.record("acme/person/pA", "apple", APPLE, 304, T + 1);
+    fail = false;
+    batched.flush();
+    expect(log.last("acme", "person/pA")).toEqual([
+      { client: "apple", userAgent: APPLE, at: new Date(T + 1).toISOString(), status: 304, requests: 2 },
+    ]);
+    expect(log.totals()).toEqual([
+      { client: "apple", status: 200, requests: 1 },
+      { client: "apple", status: 304, requests: 1 },
+    ]);
+  });
+
   it("keeps the newest fetch per client family, adds counts across flushes, most recent first", () => {
     const { log } = setup();
     log.record("acme/person/pA", "apple", APPLE, 200, T + 5000);
