@@ -8,7 +8,7 @@
 import { Hono, type Context } from "hono";
 import { openApiDocument } from "../openapi.ts";
 import { PAGE_ASSETS } from "./assets.generated.ts";
-import { pageHeaders, SCRIPT_MODULES, serveAsset, type AssetName } from "./static-routes.ts";
+import { htmlDocument, pageHeaders, SCRIPT_MODULES, serveAsset, type AssetName } from "./static-routes.ts";
 
 /** The admin page's policy: its own script and styles, API calls to this origin, the QR code as a `blob:` image. */
 export const ADMIN_CSP =
@@ -22,19 +22,12 @@ function adminHtml(): string {
   const preloads = SCRIPT_MODULES.filter((name) => name !== "app.js")
     .map((name) => `<link rel="modulepreload" href="/admin/${name}" integrity="${integrity(name)}">`)
     .join("\n");
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>shiftfeed admin</title>
-<link rel="stylesheet" href="/static/shiftfeed.css" integrity="${integrity("shiftfeed.css")}">
-${preloads}
-<script type="module" src="/admin/app.js" integrity="${integrity("app.js")}"></script>
-</head>
-<body>
-<header class="bar">
+  const head =
+    preloads + `\n<script type="module" src="/admin/app.js" integrity="${integrity("app.js")}"></script>\n`;
+  return htmlDocument(
+    "shiftfeed admin",
+    head,
+    `<header class="bar">
 <span class="brand">shiftfeed admin</span>
 <nav id="nav" aria-label="Main" hidden>
 <a href="#/">Search</a> <a href="#/regenerate">Regenerate</a> <a href="#/traffic">Traffic</a>
@@ -44,10 +37,8 @@ ${preloads}
 <main>
 <div id="status" class="status" role="status" aria-live="polite"></div>
 <div id="app"><noscript>The admin page needs JavaScript.</noscript></div>
-</main>
-</body>
-</html>
-`;
+</main>`,
+  );
 }
 
 /** The admin page routes; `publicUrl` is the server named in the OpenAPI document. */

@@ -37,6 +37,35 @@ export function pageHeaders(csp: string): Record<string, string> {
   };
 }
 
+/** Text for HTML content and quoted attribute values. */
+export const escapeHtml = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
+
+/**
+ * A whole page: the head every page shares (UTF-8, phone viewport, `noindex`, `no-referrer`, the stylesheet with
+ * its integrity hash), `title` escaped, then `head` and `body` as given (HTML).
+ */
+export function htmlDocument(title: string, head: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="/static/shiftfeed.css" integrity="sha256-${PAGE_ASSETS["shiftfeed.css"].sha256}">
+${head}</head>
+<body>
+${body}
+</body>
+</html>
+`;
+}
+
 /** A static file with an `ETag` of its SHA-256 (`304` when the browser has it). */
 export function serveAsset(c: Context, name: AssetName): Response {
   const { type, sha256, body } = PAGE_ASSETS[name];

@@ -11,7 +11,7 @@ import type { FeedEntry } from "../../core/publish/feed-entry.ts";
 import type { SubscribeInfo, UpcomingShift } from "../../core/publish/upcoming.ts";
 import type { FeedTokens } from "../../core/tokens.ts";
 import { qrSvg } from "../qr-code.ts";
-import { pageHeaders } from "./static-routes.ts";
+import { escapeHtml, htmlDocument, pageHeaders } from "./static-routes.ts";
 
 export interface SubscribeDeps {
   tokens: FeedTokens;
@@ -27,12 +27,6 @@ export interface SubscribeDeps {
 const SUBSCRIBE_CSP =
   "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const TOKEN = /^[A-Za-z0-9_-]{24}$/;
-
-const escapeHtml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
-  );
 
 const day = (date: string) =>
   new Date(`${date}T12:00:00Z`).toLocaleDateString("en-GB", {
@@ -50,23 +44,7 @@ function when(s: UpcomingShift): string {
 }
 
 function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)}</title>
-<link rel="stylesheet" href="/static/shiftfeed.css">
-</head>
-<body>
-<main class="narrow">
-${body}
-</main>
-</body>
-</html>
-`;
+  return htmlDocument(title, "", `<main class="narrow">\n${body}\n</main>`);
 }
 
 /** The page for a live feed. */
