@@ -17,17 +17,12 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the CLI with exactly `env` (plus PATH/HOME), so no setting leaks in from the test run. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+/** Runs a command in the project folder with exactly `env` (plus PATH/HOME), so no setting leaks in from the run. */
+function runProcess(command: string, args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}src/cli/main.ts`, ...args], {
+    const child = spawn(command, args, {
       cwd: ROOT,
-      env: {
-        PATH: process.env["PATH"] ?? "",
-        HOME: process.env["HOME"] ?? "/tmp",
-        DATA_DIR: "/nonexistent",
-        ...env,
-      },
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -38,6 +33,10 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Runs the CLI (`DATA_DIR` pointing nowhere unless `env` says otherwise). */
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  runProcess(process.execPath, [`${ROOT}src/cli/main.ts`, ...args], { DATA_DIR: "/nonexistent", ...env });
 
 type Decode = (rgba: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
 const decodeQr = (jsqr as unknown as { default: Decode }).default;
@@ -88,6 +87,12 @@ describe("shiftfeed --help and usage errors", () => {
     for (const command of ["validate", "publish", "link", "rotate", "regenerate", "stats", "generate"])
       expect(run.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
     expect(run.stdout).toContain("Exit codes: 0 ok, 1 failed");
+  });
+
+  it("runs as the package's bin: `npx shiftfeed` in the project folder", async () => {
+    const run = await runProcess("npx", ["--no-install", "shiftfeed", "--help"], {});
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: shiftfeed \[options\] \[command\]/);
   });
 
   it.each([
