@@ -1,13 +1,14 @@
 /**
  * The admin page and the subscribe page in a real browser (Debian's Chromium through playwright-core), against
  * the real Node server with serving threads: sign in, find a person, read their link and decode the QR code's
- * target, see who polled, rotate and watch the old link die, run a regeneration to completion, read the traffic
- * view, and open the subscribe page from the person's feed link.
+ * target, see who polled, rotate and watch the old link die, open the subscribe page from the person's feed link,
+ * read a schedule's page, run a regeneration to completion, and read the traffic view; and on each view, no
+ * WCAG 2.1 A/AA violation that axe-core finds (labels, names, contrast, ARIA).
  */
 import { createServer, type AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, readQrCode } from "../support/browser.ts";
+import { accessibilityViolations, launchChromium, readQrCode } from "../support/browser.ts";
 import { skipWithout } from "../support/parsers.ts";
 import { ADMIN_TOKEN, makeSnapshot, raw, startHarness, type Harness } from "../support/server.ts";
 
@@ -49,6 +50,8 @@ describe.skipIf(skipWithout("the browser tests of the admin and subscribe pages"
 
     it("signs in with the admin token, kept in session storage and never in the URL", async () => {
       await page.goto(`${base}/admin`);
+      await page.getByLabel("Admin token").waitFor();
+      expect(await accessibilityViolations(page)).toEqual([]);
       await page.getByLabel("Admin token").fill("not-the-token-0123456789abcdef");
       await page.getByRole("button", { name: "Sign in" }).click();
       await expect.poll(() => status().textContent()).toMatch(/refused/);
@@ -66,6 +69,8 @@ describe.skipIf(skipWithout("the browser tests of the admin and subscribe pages"
 
       await page.getByLabel(/Find a person/).fill("ada");
       await page.keyboard.press("Enter");
+      await page.getByRole("link", { name: "Dr. Ada Able" }).waitFor();
+      expect(await accessibilityViolations(page)).toEqual([]);
       await page.getByRole("link", { name: "Dr. Ada Able" }).click();
       await page.getByRole("heading", { name: "Dr. Ada Able" }).waitFor();
 
@@ -91,6 +96,7 @@ describe.skipIf(skipWithout("the browser tests of the admin and subscribe pages"
       const fetches = page.locator("#last-fetch");
       await expect.poll(() => fetches.textContent()).toContain("Apple Calendar");
       expect(await fetches.textContent()).toContain(APPLE);
+      expect(await accessibilityViolations(page)).toEqual([]);
     });
 
     it("rotates after confirmation: the old link dies, the page shows the new one", async () => {
@@ -132,12 +138,32 @@ describe.skipIf(skipWithout("the browser tests of the admin and subscribe pages"
       );
       expect(await popup.getByLabel("Or copy the calendar address").inputValue()).toBe(newUrl);
       expect(await readQrCode(popup.locator("#qr svg"))).toBe(popup.url());
+      expect(await accessibilityViolations(popup)).toEqual([]);
       // The stylesheet loaded under the page's CSP (a blocked one would leave the buttons unstyled).
       const color = await popup
         .getByRole("link", { name: "Add to Outlook" })
         .evaluate((a) => getComputedStyle(a).backgroundColor);
       expect(color).toBe("rgb(29, 78, 216)");
       await popup.close();
+    });
+
+    it("shows a schedule: revision, its people and its schedule feed link", async () => {
+      await page.getByRole("link", { name: "icu", exact: true }).click();
+      await page.getByRole("heading", { name: "Intensive Care" }).waitFor();
+      const lookup = (await h.admin("GET", "/admin/orgs/acme/schedules/icu")).json as {
+        revision: number;
+        feed: { url: string };
+      };
+      const cells = await page.locator("table tbody tr").first().locator("td").allTextContents();
+      expect(cells[0]).toBe(String(lookup.revision));
+      expect(cells[2]).toBe("2"); // people
+      const feedUrl = await page.getByLabel("Schedule feed link", { exact: true }).inputValue();
+      expect(feedUrl).toBe(lookup.feed.url);
+      expect((await raw("GET", feedUrl)).status).toBe(200);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.getByRole("link", { name: "Dr. Bo Baker" }).click();
+      await page.getByRole("heading", { name: "Dr. Bo Baker" }).waitFor();
+      expect(page.url()).toBe(`${base}/admin#/people/acme/pB`);
     });
 
     it("runs a regeneration to completion with live progress", async () => {
@@ -151,6 +177,7 @@ describe.skipIf(skipWithout("the browser tests of the admin and subscribe pages"
         .toMatch(/^succeeded: (\d+) of \1 feeds/);
       const progress = page.getByRole("progressbar", { name: "Regeneration progress" });
       expect(await progress.evaluate((p: HTMLProgressElement) => [p.value, p.max])).toEqual([3, 3]);
+      expect(await accessibilityViolations(page)).toEqual([]);
     });
 
     it("shows traffic: requests, 304 share, the busiest clients", async () => {
@@ -164,6 +191,7 @@ describe.skipIf(skipWithout("the browser tests of the admin and subscribe pages"
         true,
       );
       expect(await page.getByRole("img", { name: /requests per minute/ }).count()).toBe(1);
+      expect(await accessibilityViolations(page)).toEqual([]);
     });
 
     it("signs out: the token leaves session storage", async () => {

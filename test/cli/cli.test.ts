@@ -206,6 +206,41 @@ describe("shiftfeed against a running server", () => {
     expect((await raw("GET", await h.feedUrlOf("acme", "pB"))).status).toBe(200);
   });
 
+  it("on a terminal, asks before rotating: anything but yes keeps the link", async () => {
+    // util-linux `script` runs the CLI on a pseudo-terminal, as a person at a shell would.
+    const onTerminal = (answer: string) =>
+      new Promise<Run>((resolve, reject) => {
+        const command = `${process.execPath} ${ROOT}src/cli/main.ts rotate acme pA`;
+        const child = spawn("script", ["-qec", command, "/dev/null"], {
+          cwd: ROOT,
+          env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
+          stdio: ["pipe", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let answered = false;
+        child.stdin.on("error", () => {}); // `script` may be gone already when its stdin closes
+        child.stdout.on("data", (b: Buffer) => {
+          stdout += b.toString("utf8");
+          if (!answered && stdout.includes("[y/N]")) {
+            answered = true;
+            child.stdin.end(`${answer}\n`);
+          }
+        });
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr: "" }));
+      });
+    const before = await h.feedUrlOf("acme", "pA");
+    const declined = await onTerminal("n");
+    expect(declined.stdout).toContain("Rotate acme/pA's link? The current one stops working at once. [y/N]");
+    expect(declined.stdout).toContain("Not rotated.");
+    expect(declined.code).toBe(1);
+    expect((await raw("GET", before)).status).toBe(200);
+    const confirmed = await onTerminal("y");
+    expect(confirmed.code, confirmed.stdout).toBe(0);
+    expect(confirmed.stdout).toContain("the old one no longer works");
+    expect((await raw("GET", before)).status).toBe(404);
+  });
+
   it("regenerates and follows the job with a progress bar and ETA to the end", async () => {
     const run = await cli(["regenerate", "--org", "stmarys", "--force", "--interval", "100"], env);
     expect(run.code, run.stderr).toBe(0);
