@@ -251,6 +251,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 /**
+ * The names of the tables that hold state, in order: every table but the fetch telemetry (`fetch_*`), which records
+ * the very requests a test makes to look.
+ */
+export const STATE_TABLES_SQL =
+  "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'fetch\\_%' ESCAPE '\\' ORDER BY name";
+
+/**
  * Every row of every table of a database file, by table (blobs as hex), through a read-only connection. The fetch
  * telemetry tables (`fetch_*`) are left out: they record the very requests a test makes to look, not state.
  */
@@ -258,11 +265,7 @@ export function databaseListing(path: string): Record<string, string> {
   const db = new DatabaseSync(path, { readOnly: true, timeout: 5000 });
   try {
     const out: Record<string, string> = {};
-    const tables = db
-      .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'fetch\\_%' ESCAPE '\\' ORDER BY name",
-      )
-      .all();
+    const tables = db.prepare(STATE_TABLES_SQL).all();
     for (const { name } of tables as { name: string }[]) {
       const rows = db.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).all();
       out[name] = JSON.stringify(rows, (_k, v: unknown) =>
