@@ -231,7 +231,7 @@ export class OrgObject extends DurableObject<WorkerEnv> {
         job: (id) => jobs.job(id),
       },
       tokens,
-      fetchLog: new FetchLog(clock),
+      fetchLog: new FetchLog({ sql, clock }),
       adminToken: settings.adminToken,
       publicUrl: settings.publicUrl,
       maxSnapshotBytes: settings.maxSnapshotBytes,
