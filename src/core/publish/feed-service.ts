@@ -13,6 +13,7 @@ import { piecesOfPerson } from "../store/pieces-table.ts";
 import { liveSchedules, orgIds, orgRow, scheduleRow, type ScheduleRow } from "../store/schedules-table.ts";
 import type { SqlPort } from "../store/sql-port.ts";
 import type { FeedTokens } from "../tokens.ts";
+import { transactAndAnnounce } from "./announce.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
 import { parseFeedKey, type FeedKey } from "./keys.ts";
 import type { RefreshScope, UnitResult } from "./schedule-unit.ts";
@@ -26,7 +27,7 @@ export interface FeedServiceDeps {
   runner: UnitRunner;
   /** Milliseconds since the epoch. */
   clock: () => number;
-  /** Called after a rotation commits (units call their own), so every serving cache sees it. */
+  /** Called after a rotation's transaction, whatever its outcome (units call their own), so every serving cache sees it. */
   onCommit?: () => void;
   logger?: Logger;
 }
@@ -148,7 +149,7 @@ export class FeedService {
         throw new ServiceError("not_found", `no feed for \`${key}\` in \`${org}\``);
       const token = await tokens.derive({ kind, org, id, version: version + 1 });
       const hash = await tokens.hash(token);
-      const done = sql.transaction(() => {
+      const done = transactAndAnnounce(sql, this.deps.onCommit, () => {
         if (linkVersion(sql, org, key) !== version) return false; // rotated meanwhile: derive again
         const feed = feedByKey(sql, org, key);
         if (feed === null) throw new ServiceError("not_found", `no feed for \`${key}\` in \`${org}\``);
@@ -157,7 +158,6 @@ export class FeedService {
         return true;
       });
       if (!done) continue;
-      this.deps.onCommit?.();
       this.#log.info("rotate", { org, feed: key });
       return token;
     }

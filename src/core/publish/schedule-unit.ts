@@ -28,6 +28,7 @@ import {
 } from "../store/pieces-table.ts";
 import { orgRow, putOrg, putSchedule, scheduleRow, type ScheduleRow } from "../store/schedules-table.ts";
 import { localDateOf } from "../time/local-time.ts";
+import { transactAndAnnounce } from "./announce.ts";
 import { feedBytes } from "./feed-bytes.ts";
 import { eventsHash, scheduleFeedSpec, windowEvents, windowFor } from "./feed-specs.ts";
 import { writeFeed, type PreparedFeed } from "./feed-writes.ts";
@@ -389,7 +390,7 @@ async function commit(
   const nowSeconds = Math.floor(deps.clock() / 1000);
   let updated = new Set<string>();
   let retry: string[] = [];
-  sql.transaction(() => {
+  transactAndAnnounce(sql, deps.onCommit, () => {
     const now = scheduleRow(sql, plan.org, plan.row.schedule);
     if (
       (now?.revision ?? null) !== (expected?.revision ?? null) ||
@@ -417,7 +418,6 @@ async function commit(
     for (const key of plan.replacedPieces) releaseBlob(sql, key, nowSeconds);
     ({ updated, retry } = writeFeeds(deps, plan.feeds, nowSeconds));
   });
-  deps.onCommit?.();
   // Another unit changed some of these people's pieces meanwhile: their feeds are assembled again from what is
   // stored now (which includes this unit's pieces), until nothing moves under them.
   for (let round = 0; retry.length > 0; round++) {
@@ -429,8 +429,9 @@ async function commit(
       const prepared = await preparePersonFeed(deps, plan.org, orgName, person, null, false);
       if (prepared) feeds.push(prepared);
     }
-    const again = sql.transaction(() => writeFeeds(deps, feeds, Math.floor(deps.clock() / 1000)));
-    deps.onCommit?.();
+    const again = transactAndAnnounce(sql, deps.onCommit, () =>
+      writeFeeds(deps, feeds, Math.floor(deps.clock() / 1000)),
+    );
     for (const key of again.updated) updated.add(key);
     retry = again.retry;
   }
