@@ -76,6 +76,78 @@ const schedule = (over: Partial<ScheduleRow> = {}): ScheduleRow => ({
   ...over,
 });
 
+/** A quick fingerprint of bytes: every 251st byte (what a torn or mixed part would change). */
+const sampled = (v: Uint8Array) => {
+  let h = 7;
+  for (let i = 0; i < v.length; i += 251) h = (h * 31 + v[i]!) >>> 0;
+  return h;
+};
+
+/** The big body of each revision, made once. */
+const bigBodies = new Map<number, Uint8Array>();
+const bigBody = (revision: number) => {
+  let body = bigBodies.get(revision);
+  if (!body) bigBodies.set(revision, (body = bytesOf(MAX_VALUE_BYTES + 10, revision)));
+  return body;
+};
+
+/** Every row of every table, for comparing whole database states. */
+function dump(sql: SqlPort): string {
+  const tables = sql.all("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+  return JSON.stringify(
+    tables.map((t) => [t["name"], sql.all(`SELECT * FROM "${String(t["name"])}" ORDER BY 1, 2`)]),
+    (_k, v: unknown) => (v instanceof Uint8Array ? `${v.length}:${sampled(v)}` : v),
+  );
+}
+
+/** The port with its k-th write statement (1-based; 0: none) failing as an I/O error would. */
+function failingAt(sql: SqlPort, fault: { writes: number; failAt: number }): SqlPort {
+  return {
+    all: (q, ...p) => sql.all(q, ...p),
+    transaction: (work) => sql.transaction(work),
+    run(q, ...p) {
+      if (++fault.writes === fault.failAt) throw new Error(`write ${fault.failAt} failed (injected)`);
+      sql.run(q, ...p);
+    },
+  };
+}
+
+/** What a publish writes in one transaction: org, schedule, pieces, a big body in parts, feeds, garbage. */
+function publishLike(sql: SqlPort, revision: number): void {
+  sql.transaction(() => {
+    putSchedule(sql, schedule({ revision, stateKey: `s/acme/icu/${revision}` }));
+    putBlob(sql, `s/acme/icu/${revision}`, bytesOf(100, revision));
+    releaseBlob(sql, `s/acme/icu/${revision - 1}`, 1_800_000_000 + revision);
+    for (const person of ["pA", "pB"]) {
+      const bodyKey = `p/acme/icu/${person}/${revision}`;
+      putBlob(sql, bodyKey, bytesOf(50, revision));
+      putPiece(sql, {
+        org: "acme",
+        person,
+        schedule: "icu",
+        name: person,
+        inputHash: `${revision}`,
+        events: 1,
+        bodyKey,
+      });
+      putBlob(
+        sql,
+        `g/acme/person/${person}/${revision}`,
+        person === "pA" ? bigBody(revision) : bytesOf(40, revision),
+      );
+      putFeed(
+        sql,
+        feed({
+          feed: `person/${person}`,
+          tokenHash: person.repeat(32),
+          bodyKey: `g/acme/person/${person}/${revision}`,
+        }),
+      );
+    }
+    writeMeta(sql, "last", String(revision));
+  });
+}
+
 /** Registers the suite for one backend. */
 export function describeSqlBackend(name: string, open: OpenBackend): void {
   describe(`SqlPort conformance: ${name}`, () => {
@@ -108,6 +180,36 @@ export function describeSqlBackend(name: string, open: OpenBackend): void {
       sql.transaction(() => putFeed(sql, feed()));
       expect(feedByKey(sql, "acme", "person/pA")).toEqual(feed());
       sql.close?.();
+    });
+
+    it("a write failing at step k of N, for every k, leaves the database exactly as it was and usable", async () => {
+      const base = await fresh();
+      const fault = { writes: 0, failAt: 0 };
+      const sql = failingAt(base, fault);
+      publishLike(sql, 1);
+      const before = dump(base);
+      fault.writes = 0;
+      publishLike(sql, 2);
+      const n = fault.writes;
+      const after = dump(base);
+      expect(n).toBeGreaterThan(10);
+      // Each failure leaves exactly revision 1, so the next k starts from the same state.
+      const db = await fresh();
+      const f = { writes: 0, failAt: 0 };
+      const port = failingAt(db, f);
+      publishLike(port, 1);
+      expect(dump(db)).toBe(before);
+      for (let k = 1; k <= n; k++) {
+        f.writes = 0;
+        f.failAt = k;
+        expect(() => publishLike(port, 2), `write ${k} of ${n}`).toThrow(`write ${k} failed`);
+        expect(dump(db) === before, `write ${k} of ${n}: the database changed`).toBe(true);
+      }
+      f.failAt = 0;
+      publishLike(port, 2);
+      expect(dump(db) === after, "the retry differs from a clean run").toBe(true);
+      db.close?.();
+      base.close?.();
     });
 
     it("refuses to nest transactions", async () => {
