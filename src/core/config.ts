@@ -84,6 +84,7 @@ const schema = z.object({
   SERVE_THREADS: int("SERVE_THREADS", 0, 256, -1),
   RENDER_THREADS: int("RENDER_THREADS", 0, 256, -1),
   DEMO: z.enum(["0", "1", "false", "true", ""]).optional(),
+  TZDATA_RECHECK: z.enum(["0", "1", "false", "true", ""]).optional(),
 });
 
 /** The service's settings, typed. */
@@ -104,6 +105,8 @@ export interface Config {
   serveThreads: number | null;
   /** Threads that parse, render and commit publishes (0: in the main thread); `null`: one per CPU. */
   renderThreads: number | null;
+  /** Compare every zone's rules at start even when the tz data version is the one feeds were rendered with. */
+  tzdataRecheck: boolean;
 }
 
 /**
@@ -130,5 +133,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     demo: e.DEMO !== "0" && e.DEMO !== "false",
     serveThreads: e.SERVE_THREADS < 0 ? null : e.SERVE_THREADS,
     renderThreads: e.RENDER_THREADS < 0 ? null : e.RENDER_THREADS,
+    tzdataRecheck: e.TZDATA_RECHECK === "1" || e.TZDATA_RECHECK === "true",
   };
 }

@@ -22,6 +22,7 @@ import { FeedService } from "../core/publish/feed-service.ts";
 import { Maintenance } from "../core/publish/maintenance.ts";
 import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
 import { createInProcessRunner, type UnitRunner } from "../core/publish/unit-runner.ts";
+import { checkZoneRules } from "../core/publish/zone-rules-check.ts";
 import { collectGarbage } from "../core/store/blob-table.ts";
 import { ensureSchema } from "../core/store/schema.ts";
 import { createFeedTokens } from "../core/tokens.ts";
@@ -241,11 +242,19 @@ async function load(
     }
   };
   const first = upkeep();
+  // Feeds rendered under other tz data than this runtime's: the zones whose rules moved are rendered again.
+  const zones = checkZoneRules({
+    sql,
+    maintenance,
+    logger,
+    version: process.versions.tz ?? "unknown",
+    force: config.tzdataRecheck,
+  }).catch((error: unknown) => logger.error("tz_rules_check_failed", { error: String(error) }));
   const timer = setInterval(() => void upkeep(), ROLL_CHECK_MS);
   timer.unref();
   cleanup.push(async () => {
     clearInterval(timer);
-    await first;
+    await Promise.all([first, zones]);
   });
 
   metrics.gauge(

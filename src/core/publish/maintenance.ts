@@ -224,6 +224,25 @@ export class Maintenance {
       const stale = this.#service.schedules(org).filter((s) => s.rolledFor !== localDateOf(now, s.timezone));
       units.push(...twoPasses(org, stale, false, piecesFirst));
     }
+    return this.#runPasses(units);
+  }
+
+  /**
+   * Renders every live schedule in these zones again, every event (after their rules changed: the bytes then
+   * show the new instants and VTIMEZONEs; feeds whose bytes come out the same keep their validators).
+   * @returns the number of feeds whose bytes changed.
+   */
+  async rerenderZones(zones: readonly string[]): Promise<number> {
+    const units: PlannedUnit[] = [];
+    for (const org of this.#service.orgIds()) {
+      const affected = this.#service.schedules(org).filter((s) => zones.includes(s.timezone));
+      units.push(...twoPasses(org, affected, true));
+    }
+    return this.#runPasses(units);
+  }
+
+  /** Runs units pass after pass; throws an AggregateError naming every schedule that failed. */
+  async #runPasses(units: PlannedUnit[]): Promise<number> {
     let updated = 0;
     const failures: Error[] = [];
     for (const pass of passes(units)) {
