@@ -59,10 +59,12 @@ const snapshotOf = (schedule: Schedule, rev: number, people: readonly Person[], 
   });
 
 class Publish implements fc.AsyncCommand<Model, Real> {
-  constructor(
-    readonly schedule: Schedule,
-    readonly people: Person[],
-  ) {}
+  readonly schedule: Schedule;
+  readonly people: Person[];
+  constructor(schedule: Schedule, people: Person[]) {
+    this.schedule = schedule;
+    this.people = people;
+  }
   check = () => true;
   async run(m: Model, r: Real) {
     const rev = (m.rev.get(this.schedule) ?? 0) + 1;
@@ -79,7 +81,10 @@ class Publish implements fc.AsyncCommand<Model, Real> {
 }
 
 class StalePublish implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly schedule: Schedule) {}
+  readonly schedule: Schedule;
+  constructor(schedule: Schedule) {
+    this.schedule = schedule;
+  }
   check = (m: Readonly<Model>) => m.live.has(this.schedule);
   async run(m: Model, r: Real) {
     const rev = m.rev.get(this.schedule)!;
@@ -95,7 +100,10 @@ class StalePublish implements fc.AsyncCommand<Model, Real> {
 }
 
 class Retire implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly schedule: Schedule) {}
+  readonly schedule: Schedule;
+  constructor(schedule: Schedule) {
+    this.schedule = schedule;
+  }
   check = (m: Readonly<Model>) => m.live.has(this.schedule);
   async run(m: Model, r: Real) {
     const reply = await r.admin("DELETE", `/admin/orgs/acme/schedules/${this.schedule}`);
@@ -107,7 +115,10 @@ class Retire implements fc.AsyncCommand<Model, Real> {
 }
 
 class Rotate implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly person: Person) {}
+  readonly person: Person;
+  constructor(person: Person) {
+    this.person = person;
+  }
   check = (m: Readonly<Model>) => isLive(m as Model, this.person);
   async run(m: Model, r: Real) {
     const reply = await r.admin("POST", `/admin/orgs/acme/people/${this.person}/rotate`);
@@ -124,7 +135,10 @@ class Rotate implements fc.AsyncCommand<Model, Real> {
 }
 
 class Regenerate implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly force: boolean) {}
+  readonly force: boolean;
+  constructor(force: boolean) {
+    this.force = force;
+  }
   check = () => true;
   async run(_m: Model, r: Real) {
     const queued = await r.admin("POST", "/admin/regenerate", { force: this.force });
@@ -144,7 +158,10 @@ class Regenerate implements fc.AsyncCommand<Model, Real> {
 }
 
 class Get implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly person: Person) {}
+  readonly person: Person;
+  constructor(person: Person) {
+    this.person = person;
+  }
   check = () => true;
   async run(m: Model, r: Real) {
     const lookup = await r.admin("GET", `/admin/orgs/acme/people/${this.person}`);
