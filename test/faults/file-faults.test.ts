@@ -21,9 +21,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FaultControl, faultfsLibrary, type FaultSpec } from "../support/faultfs.ts";
 import { startMain, type MainProcess } from "../support/process.ts";
 import { ADMIN_TOKEN, FEED_SECRET, makeSnapshot, raw, type Reply } from "../support/server.ts";
+import { LONG_TESTS } from "../support/long-tests.ts";
 
-const LONG = !!process.env["SHIFTFEED_LONG_TESTS"];
-const STEP = LONG ? 1 : 3;
+const STEP = LONG_TESTS ? 1 : 3;
 const library = faultfsLibrary();
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const PEOPLE = ["pA", "pB", "pC", "pD"];

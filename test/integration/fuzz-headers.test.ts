@@ -9,8 +9,7 @@ import { gunzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeSnapshot, raw, startHarness, type Harness } from "../support/server.ts";
-
-const LONG = process.env["SHIFTFEED_LONG_TESTS"] === "1";
+import { LONG_TESTS } from "../support/long-tests.ts";
 
 const headerText = (maxLength: number) =>
   fc.string({
@@ -163,7 +162,7 @@ describe("fuzzed feed requests (§A 1–11, §B 15)", () => {
           );
         }
       }),
-      { numRuns: LONG ? 5_000 : 300 },
+      { numRuns: LONG_TESTS ? 5_000 : 300 },
     );
     expect(statuses.get(200) ?? 0).toBeGreaterThan(0);
     expect(statuses.get(304) ?? 0).toBeGreaterThan(0);

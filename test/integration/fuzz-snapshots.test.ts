@@ -11,8 +11,8 @@ import ICAL from "ical.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, T0, feedPath, makeSnapshot, raw, serveApp, type Reply } from "../support/server.ts";
 import { createStack } from "../support/stack.ts";
+import { LONG_TESTS } from "../support/long-tests.ts";
 
-const LONG = process.env["SHIFTFEED_LONG_TESTS"] === "1";
 /** Longest a publish may take before it counts as a hang, in ms. */
 const HANG_MS = 15_000;
 
@@ -289,7 +289,7 @@ describe("fuzzed snapshots (§C 20–25)", () => {
           expectWellFormed(f.text, s.assignments.length);
         }
       }),
-      { numRuns: LONG ? 2_000 : 150 },
+      { numRuns: LONG_TESTS ? 2_000 : 150 },
     );
     // Both outcomes were exercised, and the feed published before never moved.
     expect(seen.get(200) ?? 0).toBeGreaterThan(0);

@@ -16,8 +16,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "../support/render-cases.ts";
 import { startMain, type MainProcess } from "../support/process.ts";
 import { ADMIN_TOKEN, FEED_SECRET, raw } from "../support/server.ts";
+import { LONG_TESTS } from "../support/long-tests.ts";
 
-const ROUNDS = process.env["SHIFTFEED_LONG_TESTS"] ? 20 : 3;
+const ROUNDS = LONG_TESTS ? 20 : 3;
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 interface Demo {

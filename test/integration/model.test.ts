@@ -9,12 +9,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, T0, feedPath, makeSnapshot, raw, serveApp, type Reply } from "../support/server.ts";
 import { createStack } from "../support/stack.ts";
+import { LONG_TESTS } from "../support/long-tests.ts";
 
 const SCHEDULES = ["icu", "er"] as const;
 const PEOPLE = ["p1", "p2", "p3", "p4"] as const;
 type Schedule = (typeof SCHEDULES)[number];
 type Person = (typeof PEOPLE)[number];
-const LONG = process.env["SHIFTFEED_LONG_TESTS"] === "1";
 
 interface Model {
   /** Live schedules: who they list and the marker of their latest revision. */
@@ -202,7 +202,7 @@ describe("model: publish / retire / rotate / regenerate / GET sequences", () => 
     "every feed holds exactly what the live schedules say, and dead links stay dead",
     async () => {
       await fc.assert(
-        fc.asyncProperty(fc.commands(commands, { maxCommands: LONG ? 60 : 25 }), async (cmds) => {
+        fc.asyncProperty(fc.commands(commands, { maxCommands: LONG_TESTS ? 60 : 25 }), async (cmds) => {
           const stack = await createStack({ now: T0 });
           const served = await serveApp(stack.app);
           const real: Real = {
@@ -220,9 +220,9 @@ describe("model: publish / retire / rotate / regenerate / GET sequences", () => 
             await served.close();
           }
         }),
-        { numRuns: LONG ? 200 : 25 },
+        { numRuns: LONG_TESTS ? 200 : 25 },
       );
     },
-    LONG ? 1_800_000 : 120_000,
+    LONG_TESTS ? 1_800_000 : 120_000,
   );
 });

@@ -18,8 +18,7 @@ import {
   type Reply,
 } from "../support/server.ts";
 import { createStack } from "../support/stack.ts";
-
-const LONG = process.env["SHIFTFEED_LONG_TESTS"] === "1";
+import { LONG_TESTS } from "../support/long-tests.ts";
 
 /** A revision of schedule `schedule` listing `people`, each assignment noted with the revision's marker. */
 const revisionOf = (schedule: string, rev: number, people: readonly string[]) =>
@@ -117,7 +116,7 @@ describe("out-of-order revisions under fast-check's scheduler (§D 29)", () => {
         const p2 = JSON.parse((await request("GET", "/admin/orgs/acme/people/p2")).text) as unknown;
         expect(p2).toMatchObject({ error: { code: "not_found" } }); // rev 7 no longer lists p2
       }),
-      { numRuns: LONG ? 300 : 40 },
+      { numRuns: LONG_TESTS ? 300 : 40 },
     );
   });
 });
@@ -152,7 +151,7 @@ describe("on the real server: concurrent publishes, stale revisions, regeneratio
       }
     };
     const readers = [reader(), reader()];
-    const rounds = LONG ? 30 : 6;
+    const rounds = LONG_TESTS ? 30 : 6;
     for (let round = 0; round < rounds; round++) {
       const work: Promise<Reply>[] = [];
       for (const s of schedules) {

@@ -9,9 +9,9 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { digestFeeds, RENDER_CASES, readGolden, ROOT } from "../support/render-cases.ts";
 import { timeProbe } from "../support/tz-probe.ts";
+import { LONG_TESTS } from "../support/long-tests.ts";
 
 const run = promisify(execFile);
-const LONG = !!process.env["SHIFTFEED_LONG_TESTS"];
 
 /** Host zones: UTC+14, UTC−03:30 with DST, UTC+13 in summer, and UTC−12 with no DST at all. */
 const HOST_ZONES = [
@@ -19,7 +19,9 @@ const HOST_ZONES = [
   "America/St_Johns",
   "Pacific/Auckland",
   "Etc/GMT+12",
-  ...(LONG ? ["UTC", "Asia/Kathmandu", "Australia/Lord_Howe", "Europe/Dublin", "Africa/Casablanca"] : []),
+  ...(LONG_TESTS
+    ? ["UTC", "Asia/Kathmandu", "Australia/Lord_Howe", "Europe/Dublin", "Africa/Casablanca"]
+    : []),
 ];
 
 interface Report {
