@@ -19,7 +19,7 @@ import type { Context } from "hono";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import type { FetchNote, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
-import { nodeCodec } from "./node-codec.ts";
+import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import { SharedClock } from "./shared-clock.ts";
 
 const port = parentPort;
@@ -28,7 +28,7 @@ const data = workerData as ServeWorkerData;
 const send = (message: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 const sql = openNodeSqlite({ path: data.databasePath, cacheKiB: 4096 });
-const tokens = await createFeedTokens(new TextEncoder().encode(data.feedSecret));
+const tokens = await createFeedTokens(new TextEncoder().encode(data.feedSecret), nodeTokenCrypto);
 const generation = new Int32Array(data.generation);
 const clock = new SharedClock(data.clock).now;
 const metrics = new Metrics();

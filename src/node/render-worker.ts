@@ -10,12 +10,12 @@ import { ingestAndPublish } from "../core/publish/unit-runner.ts";
 import { createFeedTokens } from "../core/tokens.ts";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import type { RenderTask, RenderWorkerData } from "./render-pool.ts";
-import { nodeCodec } from "./node-codec.ts";
+import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import { serveTasks } from "./worker-tasks.ts";
 
 const data = workerData as RenderWorkerData;
 const sql = openNodeSqlite({ path: data.databasePath, cacheKiB: 16 * 1024 });
-const tokens = await createFeedTokens(new TextEncoder().encode(data.feedSecret));
+const tokens = await createFeedTokens(new TextEncoder().encode(data.feedSecret), nodeTokenCrypto);
 const generation = new Int32Array(data.generation);
 const blocks =
   data.settings.eventCacheChars > 0 ? createEventBlockCache(data.settings.eventCacheChars) : null;
