@@ -7,7 +7,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, T0, feedPath, makeSnapshot, raw, serveApp, type Reply } from "../support/server.ts";
+import { ADMIN_TOKEN, T0, feedPath, raw, serveApp, type Reply } from "../support/server.ts";
+import { markedRevision, markerOf, markersIn } from "../support/marked-revisions.ts";
 import { createStack } from "../support/stack.ts";
 import { LONG_TESTS } from "../support/long-tests.ts";
 
@@ -44,20 +45,6 @@ function bury(m: Model): void {
   }
 }
 
-const snapshotOf = (schedule: Schedule, rev: number, people: readonly Person[], marker: string) =>
-  makeSnapshot({
-    schedule: { id: schedule, name: `Unit ${schedule}`, timezone: "America/New_York" },
-    revision: rev,
-    people: people.map((p) => ({ id: p, name: `Dr. ${p}` })),
-    assignments: people.map((p) => ({
-      id: `${schedule}-${p}`,
-      personId: p,
-      shiftId: "day",
-      date: "2026-11-25",
-      note: marker,
-    })),
-  });
-
 class Publish implements fc.AsyncCommand<Model, Real> {
   readonly schedule: Schedule;
   readonly people: Person[];
@@ -68,10 +55,12 @@ class Publish implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(m: Model, r: Real) {
     const rev = (m.rev.get(this.schedule) ?? 0) + 1;
-    const marker = `MARK-${this.schedule}-${rev}`;
-    const reply = await r.admin("PUT", `/admin/orgs/acme/schedules/${this.schedule}`, {
-      ...snapshotOf(this.schedule, rev, this.people, marker),
-    });
+    const marker = markerOf(this.schedule, rev);
+    const reply = await r.admin(
+      "PUT",
+      `/admin/orgs/acme/schedules/${this.schedule}`,
+      markedRevision(this.schedule, rev, this.people),
+    );
     expect(reply.status, reply.text).toBe(200);
     m.rev.set(this.schedule, rev);
     m.live.set(this.schedule, { people: new Set(this.people), marker });
@@ -91,7 +80,7 @@ class StalePublish implements fc.AsyncCommand<Model, Real> {
     const reply = await r.admin(
       "PUT",
       `/admin/orgs/acme/schedules/${this.schedule}`,
-      snapshotOf(this.schedule, rev, ["p1"], `MARK-stale-${rev}`),
+      markedRevision(this.schedule, rev, ["p1"]), // same revision, other content
     );
     expect(reply.status, reply.text).toBe(409);
     expect((reply.json as { error: { details: unknown } }).error).toBeDefined();
@@ -176,9 +165,11 @@ class Get implements fc.AsyncCommand<Model, Real> {
       m.link.set(this.person, link);
       const feed = await raw("GET", r.url + link);
       expect(feed.status).toBe(200);
-      const markers = new Set(feed.text.replace(/\r\n[ \t]/g, "").match(/MARK-[a-z]+-\d+/g));
+      const markers = [...markersIn(feed.text)].flatMap(([s, revs]) =>
+        [...revs].map((rev) => markerOf(s, rev)),
+      );
       const expected = [...m.live.values()].filter((s) => s.people.has(this.person)).map((s) => s.marker);
-      expect([...markers].sort()).toEqual(expected.sort());
+      expect(markers.sort()).toEqual(expected.sort());
     }
     for (const link of m.dead) expect((await raw("GET", r.url + link)).status, link).toBe(404);
   }

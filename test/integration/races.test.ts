@@ -7,49 +7,15 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ADMIN_TOKEN,
-  T0,
-  feedPath,
-  makeSnapshot,
-  raw,
-  startHarness,
-  type Harness,
-  type Reply,
-} from "../support/server.ts";
+import { ADMIN_TOKEN, T0, feedPath, raw, startHarness, type Harness, type Reply } from "../support/server.ts";
+import { markedRevision, markersIn } from "../support/marked-revisions.ts";
 import { createStack } from "../support/stack.ts";
 import { LONG_TESTS } from "../support/long-tests.ts";
-
-/** A revision of schedule `schedule` listing `people`, each assignment noted with the revision's marker. */
-const revisionOf = (schedule: string, rev: number, people: readonly string[]) =>
-  makeSnapshot({
-    schedule: { id: schedule, name: `Unit ${schedule}`, timezone: "America/New_York" },
-    revision: rev,
-    people: people.map((p) => ({ id: p, name: `Dr. ${p}` })),
-    assignments: people.map((p) => ({
-      id: `${schedule}-${p}`,
-      personId: p,
-      shiftId: "day",
-      date: "2026-11-25",
-      note: `MARK-${schedule}-${rev}`,
-    })),
-  });
-
-/** The revision markers in a feed, by schedule (unfolded first, so a folded marker is still seen). */
-function markers(ics: string): Map<string, Set<number>> {
-  const out = new Map<string, Set<number>>();
-  for (const [, schedule, rev] of ics.replace(/\r\n[ \t]/g, "").matchAll(/MARK-([a-z]+)-(\d+)/g)) {
-    const revs = out.get(schedule!) ?? new Set<number>();
-    revs.add(Number(rev));
-    out.set(schedule!, revs);
-  }
-  return out;
-}
 
 /** Asserts a feed holds one revision per schedule and returns it. */
 function wholeRevisions(ics: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const [schedule, revs] of markers(ics)) {
+  for (const [schedule, revs] of markersIn(ics)) {
     expect([...revs], `one revision of ${schedule} in a feed`).toHaveLength(1);
     out.set(schedule, [...revs][0]!);
   }
@@ -77,7 +43,7 @@ describe("out-of-order revisions under fast-check's scheduler (§D 29)", () => {
           return { status: res.status, text: await res.text() };
         };
         const put = (rev: number, people: string[]) =>
-          request("PUT", "/admin/orgs/acme/schedules/icu", revisionOf("icu", rev, people));
+          request("PUT", "/admin/orgs/acme/schedules/icu", markedRevision("icu", rev, people));
         const scheduleFeed = async () => {
           const view = JSON.parse((await request("GET", "/admin/orgs/acme/schedules/icu")).text) as {
             feed: { url: string };
@@ -135,7 +101,7 @@ describe("on the real server: concurrent publishes, stale revisions, regeneratio
   it("every read is whole, the latest revision of every schedule wins, and nothing is left to regenerate", async () => {
     const latest = new Map<string, number>();
     for (const s of schedules) {
-      expect((await h.publish(revisionOf(s, 1, rosterOf(s, 1)))).status).toBe(200);
+      expect((await h.publish(markedRevision(s, 1, rosterOf(s, 1)))).status).toBe(200);
       latest.set(s, 1);
     }
     const path = await h.feedPathOf("acme", "p2");
@@ -157,8 +123,8 @@ describe("on the real server: concurrent publishes, stale revisions, regeneratio
       for (const s of schedules) {
         const next = latest.get(s)! + 2;
         // The newer revision and a stale one, sent together from separate connections, in either order.
-        const newer = () => h.publish(revisionOf(s, next, rosterOf(s, next)));
-        const stale = () => h.publish(revisionOf(s, next - 1, rosterOf(s, next - 1)));
+        const newer = () => h.publish(markedRevision(s, next, rosterOf(s, next)));
+        const stale = () => h.publish(markedRevision(s, next - 1, rosterOf(s, next - 1)));
         work.push(...(round % 2 === 0 ? [newer(), stale()] : [stale(), newer()]));
         latest.set(s, next);
       }
