@@ -254,6 +254,7 @@ async function load(
   timer.unref();
   cleanup.push(async () => {
     clearInterval(timer);
+    await maintenance.close(); // a long tz re-rendering stops before its next unit (and runs again next start)
     await Promise.all([first, zones]);
   });
 
