@@ -69,7 +69,7 @@ export interface ZoneRulesCheckDeps {
 }
 
 /**
- * Runs the check: logs what moved, renders the schedules of the zones that moved (or were never recorded) again,
+ * Runs the check: logs what moved (unless the database had no record and no zone in use), renders the schedules of the zones that moved (or were never recorded) again,
  * then records the runtime's version and fingerprints. Resolves to what it found (`null`: nothing to check).
  * @throws when re-rendering failed (the record is then left as it was, so the next start tries again).
  */
@@ -78,7 +78,8 @@ export async function checkZoneRules(deps: ZoneRulesCheckDeps): Promise<ZoneRule
   if (found === null) return null;
   const { change, record } = found;
   const again = [...change.moved, ...change.unrecorded].sort();
-  deps.logger.info("tz_rules_check", { ...change });
+  // A first start on an empty database has nothing to say; every other check is logged.
+  if (change.from !== null || again.length > 0) deps.logger.info("tz_rules_check", { ...change });
   if (again.length > 0) {
     const feedsUpdated = await deps.maintenance.rerenderZones(again);
     deps.logger.info("tz_rules_rerendered", { zones: again, feedsUpdated });
