@@ -1,8 +1,10 @@
-// Lint rules: typescript-eslint's recommended set on every TypeScript file, and the runtime-neutral boundary:
-// `src/core` and `src/http` run unchanged on Node and on Workers, so they may not reach for Node (a `node:*` or
-// bare built-in import, `Buffer`, `process`, …) nor import the runtime layers that do (`src/node`, `src/store`).
+// Lint rules: typescript-eslint's recommended set on every TypeScript file; the admin page's script (plain
+// browser JavaScript, served as it is) with browser globals; and the runtime-neutral boundary: `src/core` and
+// `src/http` run unchanged on Node and on Workers, so they may not reach for Node (a `node:*` or bare built-in
+// import, `Buffer`, `process`, …) nor import the runtime layers that do (`src/node`, `src/store`).
 // `test/lint/runtime-neutral.test.ts` lints deliberate violations to keep this rule from silently going away.
 import js from "@eslint/js";
+import globals from "globals";
 import { builtinModules } from "node:module";
 import tseslint from "typescript-eslint";
 
@@ -32,6 +34,7 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
+  { files: ["src/http/pages/*.js"], languageOptions: { globals: globals.browser } },
   {
     files: ["src/core/**/*.ts", "src/http/**/*.ts"],
     rules: {

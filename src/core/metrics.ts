@@ -11,11 +11,27 @@ export interface CounterSample {
   value: number;
 }
 
+/** A metric family computed at scrape time (e.g. lasting counters read from the database). */
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: "counter" | "gauge";
+  samples: { labels: Record<string, string | number>; value: number }[];
+}
+
+/** Labels in exposition form: `a="1",b="x"` (quotes, backslashes and newlines in values become `_`). */
+function labelText(labels: Record<string, string | number>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}="${String(v).replace(/["\\\n]/g, "_")}"`)
+    .join(",");
+}
+
 export class Metrics {
   readonly #counters = new Map<string, { help: string; values: Map<string, number> }>();
   readonly #gauges = new Map<string, { help: string; read: () => number }>();
   /** Counters kept elsewhere (other serving threads), by source: added in when rendering. */
   readonly #external = new Map<string, CounterSample[]>();
+  readonly #collectors: (() => MetricFamily[])[] = [];
 
   /** Every counter's current samples (what another thread's registry merges in). */
   samples(): CounterSample[] {
@@ -35,10 +51,13 @@ export class Metrics {
   inc(name: string, help: string, labels: Record<string, string | number> = {}, by = 1): void {
     let counter = this.#counters.get(name);
     if (!counter) this.#counters.set(name, (counter = { help, values: new Map() }));
-    const key = Object.entries(labels)
-      .map(([k, v]) => `${k}="${String(v).replace(/["\\\n]/g, "_")}"`)
-      .join(",");
+    const key = labelText(labels);
     counter.values.set(key, (counter.values.get(key) ?? 0) + by);
+  }
+
+  /** Registers families computed at scrape time; they render after the counters and gauges. */
+  collect(read: () => MetricFamily[]): void {
+    this.#collectors.push(read);
   }
 
   /** Registers a gauge read at scrape time. */
@@ -67,6 +86,15 @@ export class Metrics {
     }
     for (const [name, { help, read }] of [...this.#gauges].sort(([a], [b]) => a.localeCompare(b))) {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${read()}`);
+    }
+    for (const collect of this.#collectors) {
+      for (const { name, help, type, samples } of collect()) {
+        lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+        for (const { labels, value } of samples) {
+          const text = labelText(labels);
+          lines.push(`${name}${text ? `{${text}}` : ""} ${value}`);
+        }
+      }
     }
     return lines.join("\n") + "\n";
   }

@@ -166,6 +166,21 @@ export function describeSqlBackend(name: string, open: OpenBackend): void {
       sql.close?.();
     });
 
+    it("migrates a version-1 database forward: the telemetry tables appear, everything else stays", async () => {
+      const sql = await fresh();
+      setLinkVersion(sql, "acme", "person/pA", 3);
+      // What a version-1 database is: the same tables without the fetch telemetry ones.
+      for (const table of ["fetch_last", "fetch_minutes", "fetch_top", "fetch_totals"])
+        sql.run(`DROP TABLE ${table}`);
+      writeMeta(sql, "schema", "1");
+      ensureSchema(sql);
+      expect(readMeta(sql, "schema")).toBe(String(SCHEMA_VERSION));
+      expect(linkVersion(sql, "acme", "person/pA")).toBe(3);
+      sql.run("INSERT INTO fetch_totals (client, status, requests) VALUES ('apple', 304, 1)");
+      expect(sql.all("SELECT requests FROM fetch_totals")).toEqual([{ requests: 1 }]);
+      sql.close?.();
+    });
+
     it("a transaction that throws leaves nothing behind, and its error comes out", async () => {
       const sql = await fresh();
       expect(() =>

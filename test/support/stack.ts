@@ -79,7 +79,7 @@ export async function createStack(options: StackOptions): Promise<Stack> {
     reader,
     maintenance,
     tokens,
-    fetchLog: new FetchLog(() => clock.now),
+    fetchLog: new FetchLog({ sql, clock: () => clock.now }),
     adminToken: options.adminToken === undefined ? ADMIN_TOKEN : options.adminToken,
     publicUrl: "https://feeds.example.org",
     maxSnapshotBytes: 1 << 20,

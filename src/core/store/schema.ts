@@ -9,11 +9,18 @@
  * - `links`: link versions, kept after a feed goes so a returning person never revives an old link.
  * - `blobs`: large values split into parts; `garbage`: blob keys no longer referenced, deleted after a grace
  *   period so a reader that has just looked a feed up can still read its body.
+ * - `fetch_*` (version 2): who polls what, written in batches (see `fetches-table.ts`).
+ *
+ * Each version after the first adds its statements as one {@link MIGRATIONS} step: a new database runs them all,
+ * an older one runs the steps above its version, in the same transaction that records the new version.
  */
 import type { SqlPort } from "./sql-port.ts";
 
-/** Version of the schema below; a database with another version is refused (no silent reinterpretation). */
-export const SCHEMA_VERSION = 1;
+/**
+ * Version of the schema below. An older database is migrated forward by {@link MIGRATIONS}; a newer one is refused
+ * (no silent reinterpretation).
+ */
+export const SCHEMA_VERSION = 2;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -42,21 +49,49 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS garbage (key TEXT PRIMARY KEY, since INTEGER NOT NULL)`,
 ];
 
+// ---- version 2: fetch telemetry ------------------------------------------------------------------------------
 /**
- * Creates the schema when missing and checks its version.
- * @throws Error naming both versions when the database was written by another schema version.
+ * - `fetch_last`: per feed and client family, the last request (time in ms, status, user agent) and a count;
+ * - `fetch_minutes`: requests per minute by client family and status (kept a day);
+ * - `fetch_top`: per minute, the busiest clients (feed, client family, user agent) of that minute (kept a day);
+ * - `fetch_totals`: requests by client family and status since the database was created.
+ */
+const FETCH_TELEMETRY_TABLES = [
+  `CREATE TABLE IF NOT EXISTS fetch_last (
+    org TEXT NOT NULL, feed TEXT NOT NULL, client TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER NOT NULL,
+    user_agent TEXT, requests INTEGER NOT NULL, PRIMARY KEY (org, feed, client))`,
+  `CREATE TABLE IF NOT EXISTS fetch_minutes (minute INTEGER NOT NULL, client TEXT NOT NULL,
+    status INTEGER NOT NULL, requests INTEGER NOT NULL, PRIMARY KEY (minute, client, status))`,
+  `CREATE TABLE IF NOT EXISTS fetch_top (minute INTEGER NOT NULL, subject TEXT NOT NULL, client TEXT NOT NULL,
+    user_agent TEXT NOT NULL, requests INTEGER NOT NULL, PRIMARY KEY (minute, subject, client, user_agent))`,
+  `CREATE TABLE IF NOT EXISTS fetch_totals (client TEXT NOT NULL, status INTEGER NOT NULL,
+    requests INTEGER NOT NULL, PRIMARY KEY (client, status))`,
+];
+
+/** The steps from each version to the next: `to` is the version a step's statements bring a database to. */
+const MIGRATIONS: readonly { to: number; statements: readonly string[] }[] = [
+  { to: 2, statements: FETCH_TELEMETRY_TABLES },
+];
+
+/**
+ * Creates the schema when missing, migrates an older one forward, and checks its version: one transaction, so a
+ * migration lands whole or not at all.
+ * @throws Error naming both versions when the database was written by a newer (or unknown) schema version.
  */
 export function ensureSchema(sql: SqlPort): void {
   sql.transaction(() => {
     for (const statement of TABLES) sql.run(statement);
     const row = sql.all("SELECT value FROM meta WHERE key = 'schema'")[0];
-    if (row === undefined)
-      sql.run("INSERT INTO meta (key, value) VALUES ('schema', ?)", String(SCHEMA_VERSION));
-    else if (row["value"] !== String(SCHEMA_VERSION)) {
+    const found = row === undefined ? 1 : Number(row["value"]);
+    if (!Number.isInteger(found) || found < 1 || found > SCHEMA_VERSION) {
       throw new Error(
-        `the database has schema version ${String(row["value"])}; this shiftfeed reads version ${SCHEMA_VERSION}`,
+        `the database has schema version ${String(row?.["value"])}; this shiftfeed reads version ${SCHEMA_VERSION}`,
       );
     }
+    for (const step of MIGRATIONS) {
+      if (step.to > found) for (const statement of step.statements) sql.run(statement);
+    }
+    writeMeta(sql, "schema", String(SCHEMA_VERSION));
   });
 }
 
