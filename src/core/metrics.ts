@@ -14,6 +14,11 @@ export interface CounterSample {
 export class Metrics {
   readonly #counters = new Map<string, { help: string; values: Map<string, number> }>();
   readonly #gauges = new Map<string, { help: string; read: () => number }>();
+  /** Families read at scrape time from state kept elsewhere (shared memory): name → type, help, samples. */
+  readonly #read = new Map<
+    string,
+    { type: "counter" | "gauge"; help: string; read: () => [Record<string, string>, number][] }
+  >();
   /** Counters kept elsewhere (other serving threads), by source: added in when rendering. */
   readonly #external = new Map<string, CounterSample[]>();
 
@@ -46,6 +51,16 @@ export class Metrics {
     this.#gauges.set(name, { help, read });
   }
 
+  /** Registers a labelled family whose samples are read at scrape time. */
+  family(
+    name: string,
+    help: string,
+    type: "counter" | "gauge",
+    read: () => [Record<string, string>, number][],
+  ): void {
+    this.#read.set(name, { type, help, read });
+  }
+
   /** The Prometheus exposition text (version 0.0.4), with merged samples added in. */
   render(): string {
     const lines: string[] = [];
@@ -67,6 +82,15 @@ export class Metrics {
     }
     for (const [name, { help, read }] of [...this.#gauges].sort(([a], [b]) => a.localeCompare(b))) {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${read()}`);
+    }
+    for (const [name, { type, help, read }] of [...this.#read].sort(([a], [b]) => a.localeCompare(b))) {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, value] of read()) {
+        const text = Object.entries(labels)
+          .map(([k, v]) => `${k}="${v}"`)
+          .join(",");
+        lines.push(`${name}${text ? `{${text}}` : ""} ${value}`);
+      }
     }
     return lines.join("\n") + "\n";
   }

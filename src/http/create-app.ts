@@ -7,6 +7,7 @@ import type { Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
 import type { FeedReader } from "../core/publish/feed-reader.ts";
 import type { FeedTokens } from "../core/tokens.ts";
+import type { Protection } from "../core/limits/protection.ts";
 import { createAdminRoutes, type AdminDeps } from "./admin-routes.ts";
 import { requireAdmin } from "./auth.ts";
 import { createServingApp, type ServingEnv } from "./serving-app.ts";
@@ -14,13 +15,17 @@ import { createServingApp, type ServingEnv } from "./serving-app.ts";
 export interface AppDeps extends AdminDeps {
   tokens: FeedTokens;
   /** Serving reads: the feed a token opens, and its body. */
-  reader: Pick<FeedReader, "lookup" | "body">;
+  reader: Pick<FeedReader, "lookup" | "body" | "cached" | "tier">;
   /** The admin bearer secret; `null` disables the admin API (it answers 503: fail closed). */
   adminToken: string | null;
   logger: Logger;
   metrics: Metrics;
   /** Request ids for logs and the `X-Request-Id` header. */
   newId: () => string;
+  /** Per-client limits and admission control (none: unlimited). */
+  protection?: Protection;
+  /** The header a trusted proxy names the client in (`CLIENT_IP_HEADER`), or none. */
+  clientIpHeader?: string | null;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Metrics } from "../core/metrics.ts";
 import type { FeedEntry } from "../core/publish/feed-entry.ts";
 import type { FeedReader } from "../core/publish/feed-reader.ts";
 import type { FeedTokens } from "../core/tokens.ts";
+import type { Protection } from "../core/limits/protection.ts";
 import { errorResponse, toServiceError } from "./errors.ts";
 import { createFeedRoutes, type FeedRouteDeps } from "./feed-route.ts";
 
@@ -20,7 +21,7 @@ export type ServingEnv = { Variables: { forwarded: boolean } };
 export interface ServingDeps {
   tokens: FeedTokens;
   /** Serving reads: the feed a token opens, and its body. */
-  reader: Pick<FeedReader, "lookup" | "body">;
+  reader: Pick<FeedReader, "lookup" | "body" | "cached" | "tier">;
   logger: Logger;
   metrics: Metrics;
   /** Request ids for logs and the `X-Request-Id` header. */
@@ -31,6 +32,10 @@ export interface ServingDeps {
   orgCount: () => number;
   /** Told about every answered feed request (who polls what). */
   recordFetch: (feed: string, client: CalendarClient, userAgent: string | null, status: number) => void;
+  /** Per-client limits and admission control (none: unlimited, as in most unit tests). */
+  protection?: Protection;
+  /** The request header a trusted proxy puts the client's address in (`CLIENT_IP_HEADER`); none: the peer. */
+  clientIpHeader?: string | null;
 }
 
 /** What the feed route needs, from the serving deps (also Node's direct feed listener's). */
@@ -41,6 +46,8 @@ export function feedRouteDeps(deps: ServingDeps): FeedRouteDeps {
     source: {
       lookup: (token) => deps.reader.lookup(token),
       body: (entry, encoding) => deps.reader.body(entry, encoding),
+      cached: (entry, encoding) => deps.reader.cached(entry, encoding),
+      tier: (org) => deps.reader.tier(org),
       recordFetch: (entry: FeedEntry | null, info) => {
         metrics.inc("shiftfeed_feed_requests_total", "Feed requests by client and status", {
           client: info.client,
@@ -58,6 +65,8 @@ export function feedRouteDeps(deps: ServingDeps): FeedRouteDeps {
     },
     log: (event) => logger.warn(event.event, { tokenHash: event.tokenHash, error: String(event.error) }),
     clock: deps.clock,
+    ...(deps.protection && { protection: deps.protection }),
+    ...(deps.clientIpHeader && { clientIpHeader: deps.clientIpHeader }),
   };
 }
 
@@ -95,7 +104,10 @@ export function createServingApp(
     }
   });
 
-  app.get("/healthz", (c) => c.json({ ok: true, orgs: deps.orgCount() }));
+  // Liveness, plus the state of the limits: whether expensive work is being shed, and refusals so far.
+  app.get("/healthz", (c) =>
+    c.json({ ok: true, orgs: deps.orgCount(), ...(deps.protection && { limits: deps.protection.status() }) }),
+  );
 
   app.route("/", createFeedRoutes(feedRouteDeps(deps)));
 

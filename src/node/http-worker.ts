@@ -19,7 +19,10 @@ import type { Context } from "hono";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import type { FetchNote, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
-import { nodeCodec } from "./node-codec.ts";
+import { nodeServingCodec } from "./node-codec.ts";
+import { BucketTable } from "../core/limits/bucket-table.ts";
+import { LimitState } from "../core/limits/limit-state.ts";
+import { Protection } from "../core/limits/protection.ts";
 import { SharedClock } from "./shared-clock.ts";
 
 const port = parentPort;
@@ -42,8 +45,16 @@ const reader = new FeedReader({
   sql,
   tokens,
   cacheBytes: data.cacheBytes,
-  codec: nodeCodec,
+  codec: nodeServingCodec,
   generation: () => Atomics.load(generation, 0),
+});
+const limits = data.limits;
+const protection = new Protection({
+  settings: limits.settings,
+  buckets: new BucketTable(limits.buckets, clock),
+  state: new LimitState(limits.state, clock),
+  random: Math.random,
+  clientLimits: limits.clientLimits,
 });
 
 let nextId = 0;
@@ -78,6 +89,8 @@ const servingDeps: ServingDeps = {
   orgCount: () => orgIds(sql).length,
   recordFetch: (feed, client, userAgent, status) =>
     fetches.push({ feed, client, userAgent, status, at: clock() }),
+  protection,
+  clientIpHeader: limits.clientIpHeader,
 };
 
 const app = createServingApp(servingDeps, (app) => {
@@ -99,12 +112,25 @@ function stats(id: number): ToMain {
 }
 
 // Feed paths straight from node:http (the same `answerFeed` the app's route calls); everything else through the app.
-const server = createHttpServer(app.fetch, metrics, {
-  ...feedRouteDeps(servingDeps),
+const server = createHttpServer(
+  app.fetch,
   metrics,
-  newId: randomUUID,
-  onError: (error) => logger.error("unhandled", { error: redactTokens(String(error)) }),
-});
+  {
+    ...feedRouteDeps(servingDeps),
+    metrics,
+    newId: randomUUID,
+    onError: (error) => logger.error("unhandled", { error: redactTokens(String(error)) }),
+  },
+  {
+    timeouts: limits.connections,
+    guard: {
+      counters: limits.connectionCounters,
+      settings: limits.connections,
+      perAddress: limits.clientIpHeader === null,
+      refused: (kind) => protection.refusedConnection(kind),
+    },
+  },
+);
 const reporter = setInterval(() => send(stats(-1)), 1000);
 reporter.unref();
 

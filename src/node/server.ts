@@ -32,7 +32,15 @@ import { loadDemo } from "./demo.ts";
 import { migrateLegacyStore } from "./legacy-migration.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import { createRenderPool } from "./render-pool.ts";
-import { nodeCodec } from "./node-codec.ts";
+import { nodeCodec, nodeServingCodec } from "./node-codec.ts";
+import { BucketTable } from "../core/limits/bucket-table.ts";
+import { LimitState } from "../core/limits/limit-state.ts";
+import { Protection } from "../core/limits/protection.ts";
+import {
+  allocateConnectionCounters,
+  openConnections,
+  type ConnectionGuardOptions,
+} from "./connection-guard.ts";
 import { loadSecret, type LoadedSecret } from "./secrets.ts";
 import { startServeThreads, type ServeThreads } from "./serve-threads.ts";
 import { SharedClock } from "./shared-clock.ts";
@@ -42,6 +50,9 @@ export const DATABASE_FILE = "shiftfeed.db";
 
 /** How often the window roll checks whether a calendar day has turned somewhere (cheap when not). */
 const ROLL_CHECK_MS = 5 * 60 * 1000;
+/** Buckets in the shared per-client table (about 2.5 MiB; the idle longest are reused past it). */
+const BUCKET_SLOTS = 1 << 16;
+
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read its body). */
 const GARBAGE_GRACE_S = 10 * 60;
 
@@ -96,14 +107,36 @@ async function probePort(port: number, host: string): Promise<number> {
 
 /** Starts the service as configured and resolves once it listens with everything loaded. */
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
-  const shared = options.clock ?? new SharedClock();
-  const clock = shared.now;
+  const sharedClock = options.clock ?? new SharedClock();
+  const clock = sharedClock.now;
   const { logger } = options;
   await prepareDataDir(config.dataDir);
   const lock = await lockDataDir(config.dataDir, { port: config.port, host: config.host });
   const metrics = new Metrics();
+  // Limits shared by every thread: per-client buckets, work in flight and refusal counters, open connections.
+  const shared = {
+    buckets: BucketTable.allocate(BUCKET_SLOTS) as SharedArrayBuffer,
+    state: LimitState.allocate() as SharedArrayBuffer,
+    connectionCounters: allocateConnectionCounters(),
+  };
+  const protection = new Protection({
+    settings: config.limits,
+    buckets: new BucketTable(shared.buckets, clock),
+    state: new LimitState(shared.state, clock),
+    random: Math.random,
+    clientLimits: config.clientLimits,
+  });
+  const guard: ConnectionGuardOptions = {
+    counters: shared.connectionCounters,
+    settings: config.connections,
+    perAddress: config.clientIpHeader === null,
+    refused: (kind) => protection.refusedConnection(kind),
+  };
   let fetch: (request: Request) => Response | Promise<Response> = starting;
-  const http: Server = createHttpServer((request) => fetch(request), metrics);
+  const http: Server = createHttpServer((request) => fetch(request), metrics, undefined, {
+    timeouts: config.connections,
+    guard,
+  });
   const cleanup: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const step of cleanup.splice(0).reverse()) await step();
@@ -113,7 +146,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const port = await probePort(config.port, config.host);
     await listen(http, { port, host: config.host, reusePort: true });
     cleanup.push(() => closeServer(http));
-    const loaded = await load(config, clock, logger, metrics, cleanup);
+    const loaded = await load(config, clock, logger, metrics, protection, cleanup);
+    exposeProtection(metrics, protection);
+    metrics.gauge("shiftfeed_open_connections", "Open client connections (all threads)", () =>
+      openConnections(shared.connectionCounters),
+    );
     const threads = config.serveThreads ?? availableParallelism();
     let serving: ServeThreads | null = null;
     if (threads === 0) fetch = loaded.app.fetch;
@@ -130,7 +167,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
           maxSnapshotBytes: config.maxSnapshotBytes,
           bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
           generation: loaded.generation,
-          clock: shared.buffer,
+          clock: sharedClock.buffer,
+          limits: {
+            settings: config.limits,
+            clientLimits: config.clientLimits,
+            clientIpHeader: config.clientIpHeader,
+            connections: config.connections,
+            ...shared,
+          },
         },
         fetch: loaded.app.fetch,
         logger,
@@ -158,6 +202,22 @@ export async function startServer(config: Config, options: StartOptions): Promis
   }
 }
 
+/** The limits' state in `/metrics`: refusals by kind, work in flight, and whether anything is being shed. */
+function exposeProtection(metrics: Metrics, protection: Protection): void {
+  metrics.family("shiftfeed_refused_total", "Requests and connections refused, by limit", "counter", () =>
+    Object.entries(protection.status().refused).map(([limit, n]) => [{ limit }, n]),
+  );
+  metrics.gauge(
+    "shiftfeed_inflight_work",
+    "Units of expensive work in flight (all threads)",
+    () => protection.status().inflight,
+  );
+  metrics.gauge("shiftfeed_inflight_limit", "MAX_INFLIGHT", () => protection.settings.maxInflight);
+  metrics.gauge("shiftfeed_shedding", "1 while expensive work is being shed (within the last 5 s)", () =>
+    protection.status().shedding ? 1 : 0,
+  );
+}
+
 /** Stops a server listening and closes its connections. */
 function closeServer(http: Server): Promise<void> {
   return new Promise((resolve) => {
@@ -174,6 +234,7 @@ async function load(
   clock: () => number,
   logger: Logger,
   metrics: Metrics,
+  protection: Protection,
   cleanup: (() => Promise<void> | void)[],
 ) {
   const databasePath = join(config.dataDir, DATABASE_FILE);
@@ -216,12 +277,12 @@ async function load(
           logger,
         });
   cleanup.push(() => runner.close());
-  const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger });
+  const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger, admission: protection });
   const reader = new FeedReader({
     sql,
     tokens,
     cacheBytes: settings.cacheBytes,
-    codec: nodeCodec,
+    codec: nodeServingCodec,
     generation: () => Atomics.load(generation, 0),
   });
   const demoLoaded = config.demo && service.orgIds().length === 0 ? await loadDemo(service, clock()) : 0;
@@ -266,6 +327,8 @@ async function load(
     logger,
     metrics,
     newId: randomUUID,
+    protection,
+    clientIpHeader: config.clientIpHeader,
   });
   return {
     app,

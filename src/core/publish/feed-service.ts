@@ -2,6 +2,10 @@
  * The feed service: accepts snapshots and keeps every feed precomputed in the database. It decides what runs
  * when — units of one schedule never overlap, units of different schedules may — and a runner decides where.
  * Rotations are small transactions of their own, never queued behind a publish.
+ *
+ * Publish storms: publishes of one schedule that wait behind each other run newest revision first, and those a
+ * successful newer one overtook are answered `409` (`superseded`) without running — they would be stale by then.
+ * Units admitted by admission control (when given) hold a unit of expensive work while they run.
  */
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -13,6 +17,9 @@ import { piecesOfPerson } from "../store/pieces-table.ts";
 import { liveSchedules, orgIds, orgRow, scheduleRow, type ScheduleRow } from "../store/schedules-table.ts";
 import type { SqlPort } from "../store/sql-port.ts";
 import type { FeedTokens } from "../tokens.ts";
+import type { WorkClass } from "../limits/settings.ts";
+import { SHED_RETRY_AFTER, type Protection } from "../limits/protection.ts";
+import { peekRevision } from "../snapshot/peek-revision.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
 import { parseFeedKey, type FeedKey } from "./keys.ts";
 import type { RefreshScope, UnitResult } from "./schedule-unit.ts";
@@ -29,6 +36,25 @@ export interface FeedServiceDeps {
   /** Called after a rotation commits (units call their own), so every serving cache sees it. */
   onCommit?: () => void;
   logger?: Logger;
+  /**
+   * Admission control (`Protection`): `admit(kind)` is a unit of expensive work for a class, or `null` when it is
+   * shed; the function returned gives it back. Publishes and retirements ask as `admin` (refused with `503` past the bound), refreshes as
+   * `background` (they wait for room). None: every unit runs.
+   */
+  admission?: Pick<Protection, "admit" | "shedRetryAfter">;
+}
+
+/** Most publishes of one schedule waiting behind the running one; past it, `503` with `Retry-After`. */
+export const MAX_WAITING_PUBLISHES = 16;
+/** How often a background unit asks again for room, in ms. */
+const BACKGROUND_POLL_MS = 50;
+
+/** A publish waiting for its schedule. */
+interface WaitingPublish {
+  bytes: Uint8Array;
+  revision: number | null;
+  resolve: (result: UnitResult) => void;
+  reject: (error: unknown) => void;
 }
 
 /** What a publish or retirement answers (CONTRACT.md). */
@@ -42,6 +68,7 @@ export interface PublishResult {
 export class FeedService {
   readonly deps: FeedServiceDeps;
   readonly #schedules = new KeyedMutex();
+  readonly #waiting = new Map<string, WaitingPublish[]>();
   readonly #log: Logger;
 
   constructor(deps: FeedServiceDeps) {
@@ -99,9 +126,17 @@ export class FeedService {
    * organization's name or tier changed, its other schedules' feeds are refreshed in the background.
    */
   async publish(bytes: Uint8Array, target: IngestTarget): Promise<PublishResult> {
-    const result = await this.#schedules.run(`${target.org}/${target.schedule}`, () =>
-      this.deps.runner.publish(bytes, target),
+    const key = `${target.org}/${target.schedule}`;
+    const lane = this.#waiting.get(key) ?? [];
+    if (lane.length >= MAX_WAITING_PUBLISHES)
+      throw this.#busy(`${lane.length} publishes of this schedule are waiting`);
+    this.#waiting.set(key, lane);
+    const mine = new Promise<UnitResult>((resolve, reject) =>
+      lane.push({ bytes, revision: peekRevision(bytes), resolve, reject }),
     );
+    // One turn per publish; each turn runs the newest waiting one (not necessarily its own caller's).
+    void this.#schedules.run(key, () => this.#publishTurn(key, target));
+    const result = await mine;
     if (!result.unchanged) {
       this.#log.info("publish", {
         org: target.org,
@@ -114,10 +149,64 @@ export class FeedService {
     return answer(result);
   }
 
+  /** Runs the newest waiting publish of a schedule; answers those it overtakes without running them. */
+  async #publishTurn(key: string, target: IngestTarget): Promise<void> {
+    const lane = this.#waiting.get(key);
+    if (!lane || lane.length === 0) return;
+    // Highest revision first; a body whose revision could not be read runs last, in arrival order.
+    let best = 0;
+    for (let i = 1; i < lane.length; i++)
+      if ((lane[i]!.revision ?? -1) > (lane[best]!.revision ?? -1)) best = i;
+    const next = lane.splice(best, 1)[0]!;
+    if (lane.length === 0) this.#waiting.delete(key);
+    try {
+      const result = await this.#admitted("admin", () => this.deps.runner.publish(next.bytes, target));
+      next.resolve(result);
+      const left = this.#waiting.get(key) ?? [];
+      const overtaken = left.filter((w) => w.revision !== null && w.revision < result.revision);
+      if (overtaken.length === 0) return;
+      const rest = left.filter((w) => !overtaken.includes(w));
+      if (rest.length === 0) this.#waiting.delete(key);
+      else this.#waiting.set(key, rest);
+      for (const w of overtaken) w.reject(superseded(w.revision!, result.revision));
+    } catch (error) {
+      next.reject(error);
+    }
+  }
+
+  /** Runs a unit holding a unit of admitted work (`admin`: refused when shed; `background`: waits for room). */
+  async #admitted<T>(kind: WorkClass, task: () => Promise<T>): Promise<T> {
+    const admission = this.deps.admission;
+    if (!admission) return task();
+    let release = admission.admit(kind);
+    while (release === null) {
+      if (kind !== "background") throw this.#busy("The service is at its limit of work in flight");
+      await new Promise((resolve) => setTimeout(resolve, BACKGROUND_POLL_MS));
+      release = admission.admit(kind);
+    }
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+
+  /** `503` with a jittered `Retry-After`: work refused under load. */
+  #busy(message: string): ServiceError {
+    const seconds = this.deps.admission?.shedRetryAfter() ?? SHED_RETRY_AFTER.max;
+    return new ServiceError(
+      "unavailable",
+      `${message}; try again later.`,
+      [],
+      {},
+      { "retry-after": String(seconds) },
+    );
+  }
+
   /** Retires a schedule: its assignments leave every feed and its schedule feed goes away. */
   async retire(org: string, schedule: string): Promise<PublishResult> {
     const result = await this.#schedules.run(`${org}/${schedule}`, () =>
-      this.deps.runner.retire(org, schedule),
+      this.#admitted("admin", () => this.deps.runner.retire(org, schedule)),
     );
     this.#log.info("retire", { org, schedule, updated: result.feedsUpdated });
     return answer(result);
@@ -131,7 +220,7 @@ export class FeedService {
     options: UnitOptions = {},
   ): Promise<UnitResult> {
     return this.#schedules.run(`${org}/${schedule}`, () =>
-      this.deps.runner.refresh(org, schedule, scope, options),
+      this.#admitted("background", () => this.deps.runner.refresh(org, schedule, scope, options)),
     );
   }
 
@@ -172,6 +261,16 @@ export class FeedService {
       );
     }
   }
+}
+
+/** The answer of a publish a newer one overtook while it waited: what it would have met had it run. */
+function superseded(revision: number, current: number): ServiceError {
+  return new ServiceError(
+    "stale_revision",
+    `\`revision\` ${revision} was overtaken by revision ${current}, published while it waited`,
+    [{ path: "$.revision", message: `must be greater than ${current}` }],
+    { currentRevision: current, superseded: true },
+  );
 }
 
 function answer(r: UnitResult): PublishResult {
