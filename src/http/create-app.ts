@@ -8,6 +8,7 @@ import type { Metrics } from "../core/metrics.ts";
 import type { FeedReader } from "../core/publish/feed-reader.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import type { Protection } from "../core/limits/protection.ts";
+import type { PartnerReader } from "../core/partners/partner-reader.ts";
 import { createAdminRoutes, type AdminDeps } from "./admin-routes.ts";
 import { requireAdmin } from "./auth.ts";
 import { createServingApp, type ServingEnv } from "./serving-app.ts";
@@ -24,6 +25,10 @@ export interface AppDeps extends AdminDeps {
   newId: () => string;
   /** Per-client limits and admission control (none: unlimited). */
   protection?: Protection;
+  /** The partner API's reads (none: no partner routes). */
+  partners?: PartnerReader;
+  /** The refresh hint of iCalendar partner ranges, in seconds. */
+  refreshSeconds?: number;
   /** The header a trusted proxy names the client in (`CLIENT_IP_HEADER`), or none. */
   clientIpHeader?: string | null;
 }

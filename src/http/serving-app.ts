@@ -12,6 +12,8 @@ import type { FeedEntry } from "../core/publish/feed-entry.ts";
 import type { FeedReader } from "../core/publish/feed-reader.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import type { Protection } from "../core/limits/protection.ts";
+import type { PartnerReader } from "../core/partners/partner-reader.ts";
+import { createPartnerRoutes } from "./partner-route.ts";
 import { errorResponse, toServiceError } from "./errors.ts";
 import { createFeedRoutes, type FeedRouteDeps } from "./feed-route.ts";
 
@@ -34,6 +36,10 @@ export interface ServingDeps {
   recordFetch: (feed: string, client: CalendarClient, userAgent: string | null, status: number) => void;
   /** Per-client limits and admission control (none: unlimited, as in most unit tests). */
   protection?: Protection;
+  /** The partner API's reads (none: no partner routes). */
+  partners?: PartnerReader;
+  /** The refresh hint of iCalendar partner ranges, in seconds. Default 3,600. */
+  refreshSeconds?: number;
   /** The request header a trusted proxy puts the client's address in (`CLIENT_IP_HEADER`); none: the peer. */
   clientIpHeader?: string | null;
 }
@@ -88,7 +94,13 @@ export function createServingApp(
     if (c.get("forwarded")) return;
     // Classified leniently (`//feeds/…`, `/FEEDS/…` are feed-like too), so no token-bearing path is logged.
     const path = c.req.path;
-    const route = /\/feeds\//i.test(path) ? "feed" : path.startsWith("/admin/") ? "admin" : "other";
+    const route = /\/feeds\//i.test(path)
+      ? "feed"
+      : path.startsWith("/admin/")
+        ? "admin"
+        : path.startsWith("/partner/")
+          ? "partner"
+          : "other";
     metrics.inc("shiftfeed_http_requests_total", "HTTP requests answered", { route, status: c.res.status });
     if (route !== "feed" || c.res.status >= 500) {
       // Feed paths are never logged: they carry tokens. The feed route logs a token-hash prefix itself.
@@ -110,6 +122,20 @@ export function createServingApp(
   );
 
   app.route("/", createFeedRoutes(feedRouteDeps(deps)));
+  if (deps.partners) {
+    app.route(
+      "/",
+      createPartnerRoutes({
+        partners: deps.partners,
+        clock: deps.clock,
+        refreshSeconds: deps.refreshSeconds ?? 3600,
+        onRender: () =>
+          metrics.inc("shiftfeed_partner_renders_total", "Partner ranges rendered (cache misses)"),
+        ...(deps.protection && { protection: deps.protection }),
+        clientIpHeader: deps.clientIpHeader ?? null,
+      }),
+    );
+  }
 
   mount(app);
 

@@ -19,7 +19,8 @@ import type { Context } from "hono";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import type { FetchNote, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
-import { nodeServingCodec } from "./node-codec.ts";
+import { nodeCodec, nodeServingCodec } from "./node-codec.ts";
+import { PartnerReader } from "../core/partners/partner-reader.ts";
 import { BucketTable } from "../core/limits/bucket-table.ts";
 import { LimitState } from "../core/limits/limit-state.ts";
 import { Protection } from "../core/limits/protection.ts";
@@ -47,6 +48,8 @@ const reader = new FeedReader({
   cacheBytes: data.cacheBytes,
   codec: nodeServingCodec,
   generation: () => Atomics.load(generation, 0),
+  onStoreRead: (kind) =>
+    metrics.inc("shiftfeed_feed_store_reads_total", "Serving reads that went to storage", { kind }),
 });
 const limits = data.limits;
 const protection = new Protection({
@@ -91,6 +94,8 @@ const servingDeps: ServingDeps = {
     fetches.push({ feed, client, userAgent, status, at: clock() }),
   protection,
   clientIpHeader: limits.clientIpHeader,
+  partners: new PartnerReader({ sql, codec: nodeCodec, generation: () => Atomics.load(generation, 0) }),
+  refreshSeconds: data.refreshSeconds,
 };
 
 const app = createServingApp(servingDeps, (app) => {

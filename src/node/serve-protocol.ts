@@ -21,6 +21,8 @@ export interface ServeWorkerData {
   generation: SharedArrayBuffer;
   /** A shared Float64 clock, or `null` for the wall clock. */
   clock: SharedArrayBuffer | null;
+  /** The refresh hint of iCalendar partner ranges, in seconds. */
+  refreshSeconds: number;
   /** Per-client limits, admission and connection bounds, over buffers every thread shares. */
   limits: {
     settings: LimitSettings;

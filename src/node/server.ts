@@ -36,6 +36,7 @@ import { nodeCodec, nodeServingCodec } from "./node-codec.ts";
 import { BucketTable } from "../core/limits/bucket-table.ts";
 import { LimitState } from "../core/limits/limit-state.ts";
 import { Protection } from "../core/limits/protection.ts";
+import { PartnerReader } from "../core/partners/partner-reader.ts";
 import {
   allocateConnectionCounters,
   openConnections,
@@ -168,6 +169,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
           generation: loaded.generation,
           clock: sharedClock.buffer,
+          refreshSeconds: config.refreshSeconds,
           limits: {
             settings: config.limits,
             clientLimits: config.clientLimits,
@@ -284,6 +286,8 @@ async function load(
     cacheBytes: settings.cacheBytes,
     codec: nodeServingCodec,
     generation: () => Atomics.load(generation, 0),
+    onStoreRead: (kind) =>
+      metrics.inc("shiftfeed_feed_store_reads_total", "Serving reads that went to storage", { kind }),
   });
   const demoLoaded = config.demo && service.orgIds().length === 0 ? await loadDemo(service, clock()) : 0;
   const maintenance = new Maintenance(service, randomUUID);
@@ -329,6 +333,13 @@ async function load(
     newId: randomUUID,
     protection,
     clientIpHeader: config.clientIpHeader,
+    partners: new PartnerReader({
+      sql,
+      codec: nodeCodec,
+      generation: () => Atomics.load(generation, 0),
+    }),
+    refreshSeconds: config.refreshSeconds,
+    partnerDefaults: { burst: config.limits.partner.burst, perHour: config.limits.partner.perSecond * 3600 },
   });
   return {
     app,

@@ -31,6 +31,8 @@ export interface FeedReaderDeps {
   codec?: Codec;
   /** Most validator entries cached (the hot set of tokens; the rest are one indexed read away). Default 20,000. */
   maxEntries?: number;
+  /** Told about every read that goes to storage (`lookup` or `body`): what `/metrics` counts. */
+  onStoreRead?: (kind: "lookup" | "body") => void;
 }
 
 const IDENTITY = "#identity";
@@ -58,6 +60,7 @@ export class FeedReader {
     const hash = await this.#deps.tokens.hash(token);
     const cached = this.#entries.get(hash);
     if (cached !== undefined) return cached || null;
+    this.#deps.onStoreRead?.("lookup");
     const row = feedByTokenHash(this.#deps.sql, hash);
     let entry: FeedEntry | false = false;
     if (row !== null) {
@@ -121,6 +124,7 @@ export class FeedReader {
     if (cached) return cached;
     let gz = this.#bodies.get(entry.bodyKey) ?? null;
     if (!gz) {
+      this.#deps.onStoreRead?.("body");
       gz = readBlob(this.#deps.sql, entry.bodyKey);
       if (!gz) return null;
       this.#remember(entry.bodyKey, gz);
@@ -152,6 +156,7 @@ export class FeedReader {
   /** A stored body streamed part by part (one part in memory at a time). */
   #stream(key: string, length: number): FeedBody | null {
     const { sql } = this.#deps;
+    this.#deps.onStoreRead?.("body");
     const parts = blobParts(sql, key);
     if (parts === 0) return null;
     let part = 0;

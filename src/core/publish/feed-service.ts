@@ -20,6 +20,14 @@ import type { FeedTokens } from "../tokens.ts";
 import type { WorkClass } from "../limits/settings.ts";
 import { SHED_RETRY_AFTER, type Protection } from "../limits/protection.ts";
 import { peekRevision } from "../snapshot/peek-revision.ts";
+import { sha256Hex } from "../digest.ts";
+import {
+  insertPartnerKey,
+  partnerKeyById,
+  partnerKeys,
+  revokePartnerKey,
+  type PartnerKeyRow,
+} from "../store/partner-keys-table.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
 import { parseFeedKey, type FeedKey } from "./keys.ts";
 import type { RefreshScope, UnitResult } from "./schedule-unit.ts";
@@ -250,6 +258,41 @@ export class FeedService {
       this.#log.info("rotate", { org, feed: key });
       return token;
     }
+  }
+
+  // ---- partner keys --------------------------------------------------------------------------------------------
+
+  /**
+   * Stores a new partner key for an organization (its SHA-256 only); the caller hands the key out once.
+   * @throws ServiceError `not_found` for an organization that has published nothing.
+   */
+  async createPartnerKey(input: Omit<PartnerKeyRow, "keyHash" | "createdAt" | "revokedAt">, key: string) {
+    if (this.org(input.org) === null) throw new ServiceError("not_found", `no organization \`${input.org}\``);
+    const row: PartnerKeyRow = {
+      ...input,
+      keyHash: await sha256Hex(key),
+      createdAt: Math.floor(this.deps.clock() / 1000),
+      revokedAt: null,
+    };
+    this.deps.sql.transaction(() => insertPartnerKey(this.deps.sql, row));
+    this.deps.onCommit?.();
+    this.#log.info("partner_key_created", { org: row.org, id: row.id });
+    return row;
+  }
+
+  /** Revokes a partner key: it stops working on every thread as this returns. `null` for an unknown id. */
+  revokePartnerKey(id: string): PartnerKeyRow | null {
+    const { sql } = this.deps;
+    if (partnerKeyById(sql, id) === null) return null;
+    sql.transaction(() => revokePartnerKey(sql, id, Math.floor(this.deps.clock() / 1000)));
+    this.deps.onCommit?.();
+    this.#log.info("partner_key_revoked", { id });
+    return partnerKeyById(sql, id);
+  }
+
+  /** Partner keys (of one organization, when given), without their hashes' use: listing reveals no key. */
+  partnerKeys(org?: string): PartnerKeyRow[] {
+    return partnerKeys(this.deps.sql, org);
   }
 
   /** Refreshes every other live schedule of an organization (after its name or tier changed). */

@@ -9,11 +9,15 @@
  * - `links`: link versions, kept after a feed goes so a returning person never revives an old link.
  * - `blobs`: large values split into parts; `garbage`: blob keys no longer referenced, deleted after a grace
  *   period so a reader that has just looked a feed up can still read its body.
+ * - `partner_keys` (version 2): partner API keys, stored as SHA-256 of the key, with each key's quota.
+ *
+ * Each version after the first adds its statements in {@link MIGRATIONS}; `ensureSchema` brings an older
+ * database forward, one version at a time, in one transaction.
  */
 import type { SqlPort } from "./sql-port.ts";
 
 /** Version of the schema below; a database with another version is refused (no silent reinterpretation). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -42,21 +46,34 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS garbage (key TEXT PRIMARY KEY, since INTEGER NOT NULL)`,
 ];
 
+/** What each version adds to the one before (version 1 is {@link TABLES}). */
+const MIGRATIONS: Record<number, readonly string[]> = {
+  // Version 2: partner API keys (issue 9). Only the key's SHA-256 is stored; `revoked_at` set = dead.
+  2: [
+    `CREATE TABLE IF NOT EXISTS partner_keys (
+      id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, org TEXT NOT NULL, name TEXT NOT NULL,
+      burst INTEGER NOT NULL, per_hour INTEGER NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER)`,
+    `CREATE UNIQUE INDEX IF NOT EXISTS partner_keys_by_hash ON partner_keys (key_hash)`,
+  ],
+};
+
 /**
- * Creates the schema when missing and checks its version.
- * @throws Error naming both versions when the database was written by another schema version.
+ * Creates the schema when missing, and brings a database of an older version forward.
+ * @throws Error naming both versions when the database was written by a newer schema version.
  */
 export function ensureSchema(sql: SqlPort): void {
   sql.transaction(() => {
     for (const statement of TABLES) sql.run(statement);
     const row = sql.all("SELECT value FROM meta WHERE key = 'schema'")[0];
-    if (row === undefined)
-      sql.run("INSERT INTO meta (key, value) VALUES ('schema', ?)", String(SCHEMA_VERSION));
-    else if (row["value"] !== String(SCHEMA_VERSION)) {
+    const found = row === undefined ? 1 : Number(row["value"]);
+    if (!Number.isInteger(found) || found < 1 || found > SCHEMA_VERSION) {
       throw new Error(
-        `the database has schema version ${String(row["value"])}; this shiftfeed reads version ${SCHEMA_VERSION}`,
+        `the database has schema version ${String(row?.["value"])}; this shiftfeed reads version ${SCHEMA_VERSION}`,
       );
     }
+    for (let version = found + 1; version <= SCHEMA_VERSION; version++)
+      for (const statement of MIGRATIONS[version] ?? []) sql.run(statement);
+    writeMeta(sql, "schema", String(SCHEMA_VERSION));
   });
 }
 
