@@ -170,26 +170,27 @@ export async function answerFeed(deps: FeedRouteDeps, req: FeedRequest): Promise
   if (method !== "GET" && method !== "HEAD") return recorded(null, methodNotAllowed());
   const guard = deps.protection;
   const client = req.client ?? null;
+  // A miss is reserved up front (given back below once the token opens a feed): a burst of concurrent
+  // requests cannot overdraw the budget.
   const refused = guard && (guard.address(client) ?? guard.missBudget(client));
   if (refused) return limited(refused.retryAfter);
   const token = FEED_PATH.exec(req.rawPath)?.[1];
-  if (token === undefined || !(await tokens.isWellFormed(token))) {
-    guard?.miss(client);
-    return recorded(null, notFound());
-  }
+  if (token === undefined || !(await tokens.isWellFormed(token))) return recorded(null, notFound());
   const overToken = guard?.token(token);
-  if (overToken) return limited(overToken.retryAfter);
+  if (overToken) {
+    guard?.found(client);
+    return limited(overToken.retryAfter);
+  }
 
   let entry: FeedEntry | null;
   try {
     entry = await source.lookup(token);
   } catch (error) {
+    guard?.found(client);
     return unavailable(null, token, error);
   }
-  if (entry === null) {
-    guard?.miss(client);
-    return recorded(null, notFound());
-  }
+  if (entry === null) return recorded(null, notFound());
+  guard?.found(client);
 
   const nowSeconds = Math.floor((deps.clock ?? Date.now)() / 1000);
   const modified = servedLastModified(entry, nowSeconds);

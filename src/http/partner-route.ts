@@ -54,17 +54,14 @@ export function createPartnerRoutes(deps: PartnerRouteDeps): Hono {
     if (refused) return limited(refused.retryAfter);
     const bearer = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
     const key = bearer === undefined ? null : await partners.key(bearer);
-    if (key === null) {
-      guard?.miss(client);
+    if (key === null)
       return errorResponse(new ServiceError("unauthorized", "A valid partner key is required."), CHALLENGE);
-    }
     const { org, file } = c.req.param();
     const named = FILE.exec(file);
     const schedule = named?.[1];
-    if (named === null || schedule === undefined || !ID.test(org) || !ID.test(schedule) || key.org !== org) {
-      guard?.miss(client);
+    if (named === null || schedule === undefined || !ID.test(org) || !ID.test(schedule) || key.org !== org)
       throw new ServiceError("not_found", "No such schedule for this key.");
-    }
+    guard?.found(client); // a valid key for its own organization: not a scan
     const overQuota = guard?.partner(key.id, perHour(key.burst, key.perHour));
     if (overQuota) return limited(overQuota.retryAfter);
     const format = named[2] as "ics" | "json";

@@ -84,15 +84,16 @@ export class BucketTable {
 
   /** Takes one token from `key`'s bucket. */
   take(key: string, rule: BucketRule): TakeResult {
-    return this.#update(key, rule, true);
+    return this.#update(key, rule, 1);
   }
 
-  /** Whether `key`'s bucket holds a token, without taking it (a refusal still counts as a strike). */
-  peek(key: string, rule: BucketRule): TakeResult {
-    return this.#update(key, rule, false);
+  /** Puts back a token taken by {@link take} (the work it reserved turned out not to count). */
+  give(key: string, rule: BucketRule): void {
+    this.#update(key, rule, -1);
   }
 
-  #update(key: string, rule: BucketRule, take: boolean): TakeResult {
+  /** @param take tokens to take if there is one (1), none (0), or one to put back (-1). */
+  #update(key: string, rule: BucketRule, take: 1 | 0 | -1): TakeResult {
     const [a, b] = tags(key);
     const group = (a >>> 0) & (this.#groups - 1);
     const lock = this.#locks;
@@ -117,9 +118,13 @@ export class BucketTable {
         tokens = Math.min(rule.burst, floats[f]! + (elapsed / 1000) * rule.perSecond);
       }
       floats[f + 1] = now;
+      if (take < 0) {
+        floats[f] = Math.min(rule.burst, tokens + 1);
+        return { ok: true, waitSeconds: 0 };
+      }
       if (tokens >= rule.burst) ints[i + 2] = 0;
       if (tokens >= 1) {
-        floats[f] = take ? tokens - 1 : tokens;
+        floats[f] = tokens - take;
         return { ok: true, waitSeconds: 0 };
       }
       floats[f] = tokens;

@@ -63,16 +63,18 @@ export class Protection {
     return this.#take("address", `a:${client}`, this.settings.address);
   }
 
-  /** Whether `client` still has unknown-token misses left (takes none). */
+  /**
+   * Reserves one unknown-token miss of `client`'s budget before the request is looked at (so concurrent requests
+   * cannot overdraw it); {@link found} gives it back once the request turns out not to be a miss.
+   */
   missBudget(client: string | null): Limited | null {
     if (client === null || !this.#perClient) return null;
-    const result = this.#buckets.peek(`m:${client}`, this.settings.misses);
-    return result.ok ? null : this.#refuse("misses", result.waitSeconds);
+    return this.#take("misses", `m:${client}`, this.settings.misses);
   }
 
-  /** Counts a request answered `404` against `client`'s miss budget. */
-  miss(client: string | null): void {
-    if (client !== null && this.#perClient) this.#buckets.take(`m:${client}`, this.settings.misses);
+  /** Gives back the miss reserved by {@link missBudget}: the request found what it asked for. */
+  found(client: string | null): void {
+    if (client !== null && this.#perClient) this.#buckets.give(`m:${client}`, this.settings.misses);
   }
 
   /** The per-token budget of a well-formed feed token. */
