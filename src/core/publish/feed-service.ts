@@ -53,7 +53,9 @@ export interface FeedServiceDeps {
 }
 
 /** Most publishes of one schedule waiting behind the running one; past it, `503` with `Retry-After`. */
-export const MAX_WAITING_PUBLISHES = 16;
+export const MAX_WAITING_PUBLISHES = 64;
+/** Most body bytes of publishes waiting, all schedules together (they are held in memory); past it, `503`. */
+export const MAX_WAITING_BYTES = 256 * 1024 * 1024;
 /** How often a background unit asks again for room, in ms. */
 const BACKGROUND_POLL_MS = 50;
 
@@ -77,6 +79,7 @@ export class FeedService {
   readonly deps: FeedServiceDeps;
   readonly #schedules = new KeyedMutex();
   readonly #waiting = new Map<string, WaitingPublish[]>();
+  #waitingBytes = 0;
   readonly #log: Logger;
 
   constructor(deps: FeedServiceDeps) {
@@ -138,10 +141,13 @@ export class FeedService {
     const lane = this.#waiting.get(key) ?? [];
     if (lane.length >= MAX_WAITING_PUBLISHES)
       throw this.#busy(`${lane.length} publishes of this schedule are waiting`);
+    if (lane.length > 0 && this.#waitingBytes + bytes.length > MAX_WAITING_BYTES)
+      throw this.#busy("Too many publish bodies are waiting");
     this.#waiting.set(key, lane);
+    this.#waitingBytes += bytes.length;
     const mine = new Promise<UnitResult>((resolve, reject) =>
       lane.push({ bytes, revision: peekRevision(bytes), resolve, reject }),
-    );
+    ).finally(() => (this.#waitingBytes -= bytes.length));
     // One turn per publish; each turn runs the newest waiting one (not necessarily its own caller's).
     void this.#schedules.run(key, () => this.#publishTurn(key, target));
     const result = await mine;
@@ -167,6 +173,12 @@ export class FeedService {
       if ((lane[i]!.revision ?? -1) > (lane[best]!.revision ?? -1)) best = i;
     const next = lane.splice(best, 1)[0]!;
     if (lane.length === 0) this.#waiting.delete(key);
+    // Overtaken before it was queued (a late delivery of an old revision): answered without running.
+    const live = this.schedule(target.org, target.schedule);
+    if (live && !live.retired && next.revision !== null && next.revision < live.revision) {
+      next.reject(superseded(next.revision, live.revision));
+      return;
+    }
     try {
       const result = await this.#admitted("admin", () => this.deps.runner.publish(next.bytes, target));
       next.resolve(result);
@@ -310,7 +322,7 @@ export class FeedService {
 function superseded(revision: number, current: number): ServiceError {
   return new ServiceError(
     "stale_revision",
-    `\`revision\` ${revision} was overtaken by revision ${current}, published while it waited`,
+    `\`revision\` ${revision} is not above the current revision ${current} (overtaken while it waited)`,
     [{ path: "$.revision", message: `must be greater than ${current}` }],
     { currentRevision: current, superseded: true },
   );
