@@ -60,6 +60,9 @@ describe("item 40: 50 pushes of one schedule at once", () => {
     expect(ran).toBeGreaterThanOrEqual(1);
     expect(ran).toBeLessThan(25);
     expect(answers.filter((a) => a.status === 200).length).toBe(ran);
+    // Every 409 was answered without running a unit.
+    const overtaken = h.logs.slice(before).filter((l) => JSON.parse(l).event === "publish_overtaken").length;
+    expect(overtaken).toBe(answers.filter((a) => a.status === 409).length);
     // Never back to an older revision.
     for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThanOrEqual(seen[i - 1]!);
   });

@@ -176,7 +176,7 @@ export class FeedService {
     // Overtaken before it was queued (a late delivery of an old revision): answered without running.
     const live = this.schedule(target.org, target.schedule);
     if (live && !live.retired && next.revision !== null && next.revision < live.revision) {
-      next.reject(superseded(next.revision, live.revision));
+      this.#overtaken(target, [next], live.revision);
       return;
     }
     try {
@@ -188,9 +188,17 @@ export class FeedService {
       const rest = left.filter((w) => !overtaken.includes(w));
       if (rest.length === 0) this.#waiting.delete(key);
       else this.#waiting.set(key, rest);
-      for (const w of overtaken) w.reject(superseded(w.revision!, result.revision));
+      this.#overtaken(target, overtaken, result.revision);
     } catch (error) {
       next.reject(error);
+    }
+  }
+
+  /** Answers publishes overtaken by `current` without running them (logged: they cost nothing). */
+  #overtaken(target: IngestTarget, publishes: WaitingPublish[], current: number): void {
+    for (const w of publishes) {
+      this.#log.info("publish_overtaken", { ...target, revision: w.revision, current });
+      w.reject(superseded(w.revision!, current));
     }
   }
 
