@@ -3,9 +3,8 @@
  * when — units of one schedule never overlap, units of different schedules may — and a runner decides where.
  * Rotations are small transactions of their own, never queued behind a publish.
  *
- * Publish storms: publishes of one schedule that wait behind each other run newest revision first, and those a
- * successful newer one overtook are answered `409` (`superseded`) without running — they would be stale by then.
- * Units admitted by admission control (when given) hold a unit of expensive work while they run.
+ * Publishes wait in `publish-lanes.ts` (newest revision first under a storm); units hold a unit of admitted work
+ * (admission control, when given) while they run.
  */
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -17,9 +16,6 @@ import { piecesOfPerson } from "../store/pieces-table.ts";
 import { liveSchedules, orgIds, orgRow, scheduleRow, type ScheduleRow } from "../store/schedules-table.ts";
 import type { SqlPort } from "../store/sql-port.ts";
 import type { FeedTokens } from "../tokens.ts";
-import type { WorkClass } from "../limits/settings.ts";
-import { SHED_RETRY_AFTER, type Protection } from "../limits/protection.ts";
-import { peekRevision } from "../snapshot/peek-revision.ts";
 import { sha256Hex } from "../digest.ts";
 import {
   insertPartnerKey,
@@ -29,6 +25,7 @@ import {
   type PartnerKeyRow,
 } from "../store/partner-keys-table.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
+import { admitted, PublishLanes, type Admission } from "./publish-lanes.ts";
 import { parseFeedKey, type FeedKey } from "./keys.ts";
 import type { RefreshScope, UnitResult } from "./schedule-unit.ts";
 import type { UnitOptions } from "./unit-deps.ts";
@@ -46,25 +43,10 @@ export interface FeedServiceDeps {
   logger?: Logger;
   /**
    * Admission control (`Protection`): `admit(kind)` is a unit of expensive work for a class, or `null` when it is
-   * shed; the function returned gives it back. Publishes and retirements ask as `admin` (refused with `503` past the bound), refreshes as
-   * `background` (they wait for room). None: every unit runs.
+   * shed; the function returned gives it back. Publishes and retirements ask as `admin` (refused with `503` past
+   * the bound), refreshes as `background` (they wait for room). None: every unit runs.
    */
-  admission?: Pick<Protection, "admit" | "shedRetryAfter">;
-}
-
-/** Most publishes of one schedule waiting behind the running one; past it, `503` with `Retry-After`. */
-export const MAX_WAITING_PUBLISHES = 64;
-/** Most body bytes of publishes waiting, all schedules together (they are held in memory); past it, `503`. */
-export const MAX_WAITING_BYTES = 256 * 1024 * 1024;
-/** How often a background unit asks again for room, in ms. */
-const BACKGROUND_POLL_MS = 50;
-
-/** A publish waiting for its schedule. */
-interface WaitingPublish {
-  bytes: Uint8Array;
-  revision: number | null;
-  resolve: (result: UnitResult) => void;
-  reject: (error: unknown) => void;
+  admission?: Admission;
 }
 
 /** What a publish or retirement answers (CONTRACT.md). */
@@ -78,13 +60,19 @@ export interface PublishResult {
 export class FeedService {
   readonly deps: FeedServiceDeps;
   readonly #schedules = new KeyedMutex();
-  readonly #waiting = new Map<string, WaitingPublish[]>();
-  #waitingBytes = 0;
   readonly #log: Logger;
+  readonly #lanes: PublishLanes;
 
   constructor(deps: FeedServiceDeps) {
     this.deps = deps;
     this.#log = deps.logger ?? silentLogger;
+    this.#lanes = new PublishLanes({
+      mutex: this.#schedules,
+      run: (bytes, target) => deps.runner.publish(bytes, target),
+      current: (target) => this.schedule(target.org, target.schedule),
+      ...(deps.admission && { admission: deps.admission }),
+      log: this.#log,
+    });
   }
 
   // ---- reads ------------------------------------------------------------------------------------------------
@@ -137,20 +125,7 @@ export class FeedService {
    * organization's name or tier changed, its other schedules' feeds are refreshed in the background.
    */
   async publish(bytes: Uint8Array, target: IngestTarget): Promise<PublishResult> {
-    const key = `${target.org}/${target.schedule}`;
-    const lane = this.#waiting.get(key) ?? [];
-    if (lane.length >= MAX_WAITING_PUBLISHES)
-      throw this.#busy(`${lane.length} publishes of this schedule are waiting`);
-    if (lane.length > 0 && this.#waitingBytes + bytes.length > MAX_WAITING_BYTES)
-      throw this.#busy("Too many publish bodies are waiting");
-    this.#waiting.set(key, lane);
-    this.#waitingBytes += bytes.length;
-    const mine = new Promise<UnitResult>((resolve, reject) =>
-      lane.push({ bytes, revision: peekRevision(bytes), resolve, reject }),
-    ).finally(() => (this.#waitingBytes -= bytes.length));
-    // One turn per publish; each turn runs the newest waiting one (not necessarily its own caller's).
-    void this.#schedules.run(key, () => this.#publishTurn(key, target));
-    const result = await mine;
+    const result = await this.#lanes.publish(bytes, target);
     if (!result.unchanged) {
       this.#log.info("publish", {
         org: target.org,
@@ -163,78 +138,10 @@ export class FeedService {
     return answer(result);
   }
 
-  /** Runs the newest waiting publish of a schedule; answers those it overtakes without running them. */
-  async #publishTurn(key: string, target: IngestTarget): Promise<void> {
-    const lane = this.#waiting.get(key);
-    if (!lane || lane.length === 0) return;
-    // Highest revision first; a body whose revision could not be read runs last, in arrival order.
-    let best = 0;
-    for (let i = 1; i < lane.length; i++)
-      if ((lane[i]!.revision ?? -1) > (lane[best]!.revision ?? -1)) best = i;
-    const next = lane.splice(best, 1)[0]!;
-    if (lane.length === 0) this.#waiting.delete(key);
-    // Overtaken before it was queued (a late delivery of an old revision): answered without running.
-    const live = this.schedule(target.org, target.schedule);
-    if (live && !live.retired && next.revision !== null && next.revision < live.revision) {
-      this.#overtaken(target, [next], live.revision);
-      return;
-    }
-    try {
-      const result = await this.#admitted("admin", () => this.deps.runner.publish(next.bytes, target));
-      next.resolve(result);
-      const left = this.#waiting.get(key) ?? [];
-      const overtaken = left.filter((w) => w.revision !== null && w.revision < result.revision);
-      if (overtaken.length === 0) return;
-      const rest = left.filter((w) => !overtaken.includes(w));
-      if (rest.length === 0) this.#waiting.delete(key);
-      else this.#waiting.set(key, rest);
-      this.#overtaken(target, overtaken, result.revision);
-    } catch (error) {
-      next.reject(error);
-    }
-  }
-
-  /** Answers publishes overtaken by `current` without running them (logged: they cost nothing). */
-  #overtaken(target: IngestTarget, publishes: WaitingPublish[], current: number): void {
-    for (const w of publishes) {
-      this.#log.info("publish_overtaken", { ...target, revision: w.revision, current });
-      w.reject(superseded(w.revision!, current));
-    }
-  }
-
-  /** Runs a unit holding a unit of admitted work (`admin`: refused when shed; `background`: waits for room). */
-  async #admitted<T>(kind: WorkClass, task: () => Promise<T>): Promise<T> {
-    const admission = this.deps.admission;
-    if (!admission) return task();
-    let release = admission.admit(kind);
-    while (release === null) {
-      if (kind !== "background") throw this.#busy("The service is at its limit of work in flight");
-      await new Promise((resolve) => setTimeout(resolve, BACKGROUND_POLL_MS));
-      release = admission.admit(kind);
-    }
-    try {
-      return await task();
-    } finally {
-      release();
-    }
-  }
-
-  /** `503` with a jittered `Retry-After`: work refused under load. */
-  #busy(message: string): ServiceError {
-    const seconds = this.deps.admission?.shedRetryAfter() ?? SHED_RETRY_AFTER.max;
-    return new ServiceError(
-      "unavailable",
-      `${message}; try again later.`,
-      [],
-      {},
-      { "retry-after": String(seconds) },
-    );
-  }
-
   /** Retires a schedule: its assignments leave every feed and its schedule feed goes away. */
   async retire(org: string, schedule: string): Promise<PublishResult> {
     const result = await this.#schedules.run(`${org}/${schedule}`, () =>
-      this.#admitted("admin", () => this.deps.runner.retire(org, schedule)),
+      admitted(this.deps.admission, "admin", () => this.deps.runner.retire(org, schedule)),
     );
     this.#log.info("retire", { org, schedule, updated: result.feedsUpdated });
     return answer(result);
@@ -248,7 +155,9 @@ export class FeedService {
     options: UnitOptions = {},
   ): Promise<UnitResult> {
     return this.#schedules.run(`${org}/${schedule}`, () =>
-      this.#admitted("background", () => this.deps.runner.refresh(org, schedule, scope, options)),
+      admitted(this.deps.admission, "background", () =>
+        this.deps.runner.refresh(org, schedule, scope, options),
+      ),
     );
   }
 
@@ -324,16 +233,6 @@ export class FeedService {
       );
     }
   }
-}
-
-/** The answer of a publish a newer one overtook while it waited: what it would have met had it run. */
-function superseded(revision: number, current: number): ServiceError {
-  return new ServiceError(
-    "stale_revision",
-    `\`revision\` ${revision} is not above the current revision ${current} (overtaken while it waited)`,
-    [{ path: "$.revision", message: `must be greater than ${current}` }],
-    { currentRevision: current, superseded: true },
-  );
 }
 
 function answer(r: UnitResult): PublishResult {
