@@ -8,7 +8,6 @@ import { randomUUID } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 import type { Logger } from "../core/logger.ts";
 import { Metrics } from "../core/metrics.ts";
-import { FeedReader } from "../core/publish/feed-reader.ts";
 import { orgIds } from "../core/store/schedules-table.ts";
 import { createFeedTokens } from "../core/tokens.ts";
 import { requireAdmin } from "../http/auth.ts";
@@ -19,11 +18,8 @@ import type { Context } from "hono";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import type { FetchNote, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
-import { nodeCodec, nodeServingCodec } from "./node-codec.ts";
-import { PartnerReader } from "../core/partners/partner-reader.ts";
-import { BucketTable } from "../core/limits/bucket-table.ts";
-import { LimitState } from "../core/limits/limit-state.ts";
-import { Protection } from "../core/limits/protection.ts";
+import { protectionOver } from "./protection-setup.ts";
+import { createServingReads } from "./serving-reads.ts";
 import { SharedClock } from "./shared-clock.ts";
 
 const port = parentPort;
@@ -42,23 +38,15 @@ const logger: Logger = {
   warn: (event, fields) => send({ type: "log", level: "warn", event, fields }),
   error: (event, fields) => send({ type: "log", level: "error", event, fields }),
 };
-const reader = new FeedReader({
+const { reader, partners } = createServingReads({
   sql,
   tokens,
   cacheBytes: data.cacheBytes,
-  codec: nodeServingCodec,
-  generation: () => Atomics.load(generation, 0),
-  onStoreRead: (kind) =>
-    metrics.inc("shiftfeed_feed_store_reads_total", "Serving reads that went to storage", { kind }),
+  generation,
+  metrics,
 });
 const limits = data.limits;
-const protection = new Protection({
-  settings: limits.settings,
-  buckets: new BucketTable(limits.buckets, clock),
-  state: new LimitState(limits.state, clock),
-  random: Math.random,
-  clientLimits: limits.clientLimits,
-});
+const { protection, guard } = protectionOver(limits, clock);
 
 let nextId = 0;
 const waiting = new Map<number, (message: Extract<ToServer, { type: "response" }>) => void>();
@@ -94,7 +82,7 @@ const servingDeps: ServingDeps = {
     fetches.push({ feed, client, userAgent, status, at: clock() }),
   protection,
   clientIpHeader: limits.clientIpHeader,
-  partners: new PartnerReader({ sql, codec: nodeCodec, generation: () => Atomics.load(generation, 0) }),
+  partners,
   refreshSeconds: data.refreshSeconds,
 };
 
@@ -128,12 +116,7 @@ const server = createHttpServer(
   },
   {
     timeouts: limits.connections,
-    guard: {
-      counters: limits.connectionCounters,
-      settings: limits.connections,
-      perAddress: limits.clientIpHeader === null,
-      refused: (kind) => protection.refusedConnection(kind),
-    },
+    guard,
   },
 );
 const reporter = setInterval(() => send(stats(-1)), 1000);

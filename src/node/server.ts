@@ -17,7 +17,6 @@ import { FetchLog } from "../core/fetch-log.ts";
 import { createEventBlockCache } from "../core/ical/render-events.ts";
 import type { Logger } from "../core/logger.ts";
 import { Metrics } from "../core/metrics.ts";
-import { FeedReader } from "../core/publish/feed-reader.ts";
 import { FeedService } from "../core/publish/feed-service.ts";
 import { Maintenance } from "../core/publish/maintenance.ts";
 import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
@@ -32,16 +31,10 @@ import { loadDemo } from "./demo.ts";
 import { migrateLegacyStore } from "./legacy-migration.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import { createRenderPool } from "./render-pool.ts";
-import { nodeCodec, nodeServingCodec } from "./node-codec.ts";
-import { BucketTable } from "../core/limits/bucket-table.ts";
-import { LimitState } from "../core/limits/limit-state.ts";
-import { Protection } from "../core/limits/protection.ts";
-import { PartnerReader } from "../core/partners/partner-reader.ts";
-import {
-  allocateConnectionCounters,
-  openConnections,
-  type ConnectionGuardOptions,
-} from "./connection-guard.ts";
+import { nodeCodec } from "./node-codec.ts";
+import type { Protection } from "../core/limits/protection.ts";
+import { createServingReads } from "./serving-reads.ts";
+import { createSharedLimits, exposeProtection, protectionOver } from "./protection-setup.ts";
 import { loadSecret, type LoadedSecret } from "./secrets.ts";
 import { startServeThreads, type ServeThreads } from "./serve-threads.ts";
 import { SharedClock } from "./shared-clock.ts";
@@ -51,9 +44,6 @@ export const DATABASE_FILE = "shiftfeed.db";
 
 /** How often the window roll checks whether a calendar day has turned somewhere (cheap when not). */
 const ROLL_CHECK_MS = 5 * 60 * 1000;
-/** Buckets in the shared per-client table (about 2.5 MiB; the idle longest are reused past it). */
-const BUCKET_SLOTS = 1 << 16;
-
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read its body). */
 const GARBAGE_GRACE_S = 10 * 60;
 
@@ -115,24 +105,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const lock = await lockDataDir(config.dataDir, { port: config.port, host: config.host });
   const metrics = new Metrics();
   // Limits shared by every thread: per-client buckets, work in flight and refusal counters, open connections.
-  const shared = {
-    buckets: BucketTable.allocate(BUCKET_SLOTS) as SharedArrayBuffer,
-    state: LimitState.allocate() as SharedArrayBuffer,
-    connectionCounters: allocateConnectionCounters(),
-  };
-  const protection = new Protection({
-    settings: config.limits,
-    buckets: new BucketTable(shared.buckets, clock),
-    state: new LimitState(shared.state, clock),
-    random: Math.random,
-    clientLimits: config.clientLimits,
-  });
-  const guard: ConnectionGuardOptions = {
-    counters: shared.connectionCounters,
-    settings: config.connections,
-    perAddress: config.clientIpHeader === null,
-    refused: (kind) => protection.refusedConnection(kind),
-  };
+  const limits = createSharedLimits(config);
+  const { protection, guard } = protectionOver(limits, clock);
   let fetch: (request: Request) => Response | Promise<Response> = starting;
   const http: Server = createHttpServer((request) => fetch(request), metrics, undefined, {
     timeouts: config.connections,
@@ -148,10 +122,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     await listen(http, { port, host: config.host, reusePort: true });
     cleanup.push(() => closeServer(http));
     const loaded = await load(config, clock, logger, metrics, protection, cleanup);
-    exposeProtection(metrics, protection);
-    metrics.gauge("shiftfeed_open_connections", "Open client connections (all threads)", () =>
-      openConnections(shared.connectionCounters),
-    );
+    exposeProtection(metrics, protection, limits);
     const threads = config.serveThreads ?? availableParallelism();
     let serving: ServeThreads | null = null;
     if (threads === 0) fetch = loaded.app.fetch;
@@ -170,13 +141,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           generation: loaded.generation,
           clock: sharedClock.buffer,
           refreshSeconds: config.refreshSeconds,
-          limits: {
-            settings: config.limits,
-            clientLimits: config.clientLimits,
-            clientIpHeader: config.clientIpHeader,
-            connections: config.connections,
-            ...shared,
-          },
+          limits,
         },
         fetch: loaded.app.fetch,
         logger,
@@ -202,22 +167,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
     await close().catch(() => undefined);
     throw error;
   }
-}
-
-/** The limits' state in `/metrics`: refusals by kind, work in flight, and whether anything is being shed. */
-function exposeProtection(metrics: Metrics, protection: Protection): void {
-  metrics.family("shiftfeed_refused_total", "Requests and connections refused, by limit", "counter", () =>
-    Object.entries(protection.status().refused).map(([limit, n]) => [{ limit }, n]),
-  );
-  metrics.gauge(
-    "shiftfeed_inflight_work",
-    "Units of expensive work in flight (all threads)",
-    () => protection.status().inflight,
-  );
-  metrics.gauge("shiftfeed_inflight_limit", "MAX_INFLIGHT", () => protection.settings.maxInflight);
-  metrics.gauge("shiftfeed_shedding", "1 while expensive work is being shed (within the last 5 s)", () =>
-    protection.status().shedding ? 1 : 0,
-  );
 }
 
 /** Stops a server listening and closes its connections. */
@@ -280,14 +229,12 @@ async function load(
         });
   cleanup.push(() => runner.close());
   const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger, admission: protection });
-  const reader = new FeedReader({
+  const { reader, partners } = createServingReads({
     sql,
     tokens,
     cacheBytes: settings.cacheBytes,
-    codec: nodeServingCodec,
-    generation: () => Atomics.load(generation, 0),
-    onStoreRead: (kind) =>
-      metrics.inc("shiftfeed_feed_store_reads_total", "Serving reads that went to storage", { kind }),
+    generation,
+    metrics,
   });
   const demoLoaded = config.demo && service.orgIds().length === 0 ? await loadDemo(service, clock()) : 0;
   const maintenance = new Maintenance(service, randomUUID);
@@ -333,11 +280,7 @@ async function load(
     newId: randomUUID,
     protection,
     clientIpHeader: config.clientIpHeader,
-    partners: new PartnerReader({
-      sql,
-      codec: nodeCodec,
-      generation: () => Atomics.load(generation, 0),
-    }),
+    partners,
     refreshSeconds: config.refreshSeconds,
     partnerDefaults: { burst: config.limits.partner.burst, perHour: config.limits.partner.perSecond * 3600 },
   });
