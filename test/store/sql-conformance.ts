@@ -23,9 +23,18 @@ import {
   type FeedRow,
 } from "../../src/core/store/feeds-table.ts";
 import { linkVersion, setLinkVersion } from "../../src/core/store/links-table.ts";
+import {
+  insertPartnerKey,
+  partnerKeyByHash,
+  partnerKeyById,
+  partnerKeys,
+  revokePartnerKey,
+} from "../../src/core/store/partner-keys-table.ts";
 import { piecesOfPerson, piecesOfSchedule, putPiece } from "../../src/core/store/pieces-table.ts";
 import {
   liveSchedules,
+  orgRow,
+  putOrg,
   putSchedule,
   scheduleRow,
   type ScheduleRow,
@@ -91,6 +100,39 @@ export function describeSqlBackend(name: string, open: OpenBackend): void {
       expect(readMeta(sql, "schema")).toBe(String(SCHEMA_VERSION));
       writeMeta(sql, "schema", "999");
       expect(() => ensureSchema(sql)).toThrow(/schema version 999/);
+      sql.close?.();
+    });
+
+    it("brings a database of schema version 1 forward: partner_keys added, every row kept", async () => {
+      const sql = await fresh();
+      // A version-1 database: no partner_keys table, meta says 1.
+      sql.run("DROP TABLE partner_keys");
+      writeMeta(sql, "schema", "1");
+      putOrg(sql, "acme", "Acme Hospital", "enterprise");
+      ensureSchema(sql);
+      expect(readMeta(sql, "schema")).toBe(String(SCHEMA_VERSION));
+      expect(orgRow(sql, "acme")).toEqual({ org: "acme", name: "Acme Hospital", tier: "enterprise" });
+      const key = {
+        id: "pk_1",
+        keyHash: "ab".repeat(32),
+        org: "acme",
+        name: "Roster sync",
+        burst: 500,
+        perHour: 3600,
+        createdAt: 1_800_000_000,
+        revokedAt: null,
+      };
+      insertPartnerKey(sql, key);
+      expect(partnerKeyByHash(sql, key.keyHash)).toEqual(key);
+      // One hash, one key.
+      expect(() => insertPartnerKey(sql, { ...key, id: "pk_2" })).toThrow();
+      revokePartnerKey(sql, "pk_1", 1_800_000_100);
+      revokePartnerKey(sql, "pk_1", 1_800_000_200); // a second revocation keeps the first time
+      expect(partnerKeyById(sql, "pk_1")?.revokedAt).toBe(1_800_000_100);
+      expect(partnerKeys(sql, "acme").map((k) => k.id)).toEqual(["pk_1"]);
+      expect(partnerKeys(sql, "other")).toEqual([]);
+      ensureSchema(sql); // idempotent at the new version
+      expect(partnerKeys(sql)).toHaveLength(1);
       sql.close?.();
     });
 
