@@ -81,6 +81,15 @@ describe("partner API", () => {
     const sameMonth = await range("icu.ics", "from=2026-11-02&to=2026-11-03");
     expect(sameMonth.headers.etag).toBe(first.headers.etag);
     expect(sameMonth.body.equals(first.body)).toBe(true);
+    // HEAD: the same status and headers, no body.
+    const head = await get(`${h.url}/partner/orgs/acme/schedules/icu.ics?from=2026-11-24&to=2026-11-26`, {
+      method: "HEAD",
+      headers: { authorization: `Bearer ${key.key}` },
+    });
+    expect(head.status).toBe(200);
+    expect(head.headers.etag).toBe(first.headers.etag);
+    expect(head.headers["content-length"]).toBe(first.headers["content-length"]);
+    expect(head.body.byteLength).toBe(0);
     const before = await counters(h);
     for (let i = 0; i < 6; i++) {
       const again = await range("icu.ics", "from=2026-11-24&to=2026-11-26", {
