@@ -105,3 +105,32 @@ describe("item 38: slowloris", () => {
     expect(sample((await h.admin("GET", "/metrics")).text, "shiftfeed_open_connections")).toBeLessThan(10);
   });
 });
+
+describe("item 38: the bound on connections in all", () => {
+  it("past MAX_CONNECTIONS, connections from any address are closed as they are accepted; polls resume as they go", async () => {
+    const h = await startHarness({ env: { SERVE_THREADS: "2", MAX_CONNECTIONS: "16" } });
+    try {
+      const port = Number(new URL(h.url).port);
+      const started = performance.now();
+      // 40 idle connections from 40 addresses: none over its per-address bound, 24 over the bound in all.
+      const ts = Array.from({ length: 40 }, (_, i) => trickle(port, `127.0.70.${1 + i}`, started));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(ts.filter((t) => t.closedAt !== null).length).toBeGreaterThanOrEqual(24);
+      // While the bound is full, an ordinary poll is refused too (that is what the bound is for) …
+      await expect(get(h.url + "/healthz", { from: "127.0.70.199" })).rejects.toThrow();
+      for (const t of ts) t.socket.destroy();
+      await new Promise((r) => setTimeout(r, 200));
+      // … and accepted again once the held connections are gone.
+      expect((await get(h.url + "/healthz", { from: "127.0.70.200" })).status).toBe(200);
+      expect(
+        sample(
+          (await h.admin("GET", "/metrics")).text,
+          "shiftfeed_refused_total",
+          'limit="connections_total"',
+        ),
+      ).toBeGreaterThanOrEqual(24);
+    } finally {
+      await h.close();
+    }
+  });
+});
