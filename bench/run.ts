@@ -81,6 +81,10 @@ async function bench(ctx: BenchContext, data: ReturnType<typeof prepareDataSet>)
   const memory: Row[] = [
     ["start-up, empty data dir (spawn → /healthz 200)", secs(sf.emptyStartupSeconds)],
     ["start-up, filled data dir", secs(sf.server.startupSeconds)],
+    [
+      "  sampled feeds with the same bytes and validators after it",
+      `${count(sf.restart.sampled - sf.restart.changed)} of ${count(sf.restart.sampled)}`,
+    ],
     ["shiftfeed RSS: peak while publishing", mib(sf.publishPeakRss)],
     ["shiftfeed RSS: idle after restart", mib(sf.idleRss)],
     ["shiftfeed RSS: peak while serving / after", `${mib(servingRss!.peak)} / ${mib(servingRss!.last)}`],

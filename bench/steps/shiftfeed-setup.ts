@@ -2,7 +2,10 @@
  * Step 2: shiftfeed started on an empty data dir, the data set published into it over HTTP, then restarted on
  * the filled data dir (the start-up time that matters in production).
  */
+import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { lookUpFeeds, peopleOfFixtures } from "../lib/feed-list.ts";
+import { mapLimit } from "../lib/pool.ts";
 import { createAdminClient, type AdminClient } from "../lib/admin-client.ts";
 import { freePort, sampleRss, treeRssBytes } from "../lib/processes.ts";
 import { createProgress } from "../lib/progress.ts";
@@ -22,6 +25,23 @@ export interface ShiftfeedSetup {
   publishPeakRss: number;
   /** RSS right after the restart on the filled data dir. */
   idleRss: number;
+  /** Feeds sampled before the restart, and how many answered other bytes or validators after it. */
+  restart: { sampled: number; changed: number };
+}
+
+/** What a client sees of a feed: its validators and a digest of its gzip bytes. */
+async function seen(url: string, path: string): Promise<string> {
+  const reply = await fetch(url + path, { headers: { "accept-encoding": "gzip" } });
+  const digest = createHash("sha256")
+    .update(new Uint8Array(await reply.arrayBuffer()))
+    .digest("hex");
+  return `${reply.status} ${reply.headers.get("etag")} ${reply.headers.get("last-modified")} ${digest}`;
+}
+
+/** Up to `n` people spread evenly over the data set. */
+function sample<T>(all: readonly T[], n: number): T[] {
+  const step = Math.max(1, Math.floor(all.length / n));
+  return all.filter((_, i) => i % step === 0).slice(0, n);
 }
 
 /** Starts, fills and restarts shiftfeed; registers its stop with the context. */
@@ -59,9 +79,17 @@ export async function setUpShiftfeed(ctx: BenchContext): Promise<ShiftfeedSetup>
     );
   }
 
+  // A restart must serve the same bytes and validators: a sample of feeds is read before and after it.
+  const before = createAdminClient({ url: server.url, token: BENCH_SECRETS.adminToken });
+  const targets = await lookUpFeeds(before, sample(peopleOfFixtures(o.fixtures), 1000));
+  const seenBefore = await mapLimit(targets, 8, (t) => seen(server.url, t.path));
+
   await server.stop();
   server = await startShiftfeed(settings);
   ctx.log(`restarted on the filled data dir in ${secs(server.startupSeconds)}`);
+  const idleRss = treeRssBytes(server.child.pid);
+  const seenAfter = await mapLimit(targets, 8, (t) => seen(server.url, t.path));
+  const changed = seenAfter.filter((s, i) => s !== seenBefore[i]).length;
   const admin = createAdminClient({
     url: server.url,
     token: BENCH_SECRETS.adminToken,
@@ -74,6 +102,7 @@ export async function setUpShiftfeed(ctx: BenchContext): Promise<ShiftfeedSetup>
     emptyStartupSeconds,
     published,
     publishPeakRss,
-    idleRss: treeRssBytes(server.child.pid),
+    idleRss,
+    restart: { sampled: targets.length, changed },
   };
 }

@@ -44,26 +44,51 @@ const encoder = new TextEncoder();
 const CHECK_PREFIX = encoder.encode("shiftfeed/check/v1\0");
 
 /**
+ * HMAC-SHA256 and SHA-256, as a runtime gives them: Web Crypto by default (asynchronous, on every runtime); Node
+ * passes its synchronous `node:crypto` (`src/node/node-codec.ts`), which a feed request's hot path prefers.
+ */
+export interface TokenCrypto {
+  /** A keyed MAC function for `secret`. */
+  hmacKey(secret: Uint8Array): Promise<(data: Uint8Array) => Uint8Array | Promise<Uint8Array>>;
+  /** Lower-case hex SHA-256 of a string's UTF-8 bytes. */
+  sha256Hex(text: string): string | Promise<string>;
+}
+
+/** Web Crypto's HMAC and SHA-256. */
+export const webTokenCrypto: TokenCrypto = {
+  async hmacKey(secret) {
+    const key = await crypto.subtle.importKey(
+      "raw",
+      secret.slice() as Uint8Array<ArrayBuffer>,
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    return async (data) =>
+      new Uint8Array(await crypto.subtle.sign("HMAC", key, data as Uint8Array<ArrayBuffer>));
+  },
+  sha256Hex: (text) => sha256Hex(text),
+};
+
+/**
  * Imports the HMAC key once and returns the token operations.
  * @param secret the server secret bytes (`FEED_SECRET`), at least 32 bytes.
+ * @param primitives the runtime's HMAC and SHA-256 (default Web Crypto).
  * @throws TypeError naming `FEED_SECRET` when the secret is too short.
  * @example
  * const tokens = await createFeedTokens(secretBytes);
  * const token = await tokens.derive({ kind: "person", org: "stmarys", id: "p1001", version: 1 });
  */
-export async function createFeedTokens(secret: Uint8Array): Promise<FeedTokens> {
+export async function createFeedTokens(
+  secret: Uint8Array,
+  primitives: TokenCrypto = webTokenCrypto,
+): Promise<FeedTokens> {
   if (!(secret instanceof Uint8Array) || secret.byteLength < MIN_SECRET_BYTES) {
     throw new TypeError(`\`FEED_SECRET\` must be at least ${MIN_SECRET_BYTES} bytes`);
   }
-  const key = await crypto.subtle.importKey(
-    "raw",
-    secret.slice() as Uint8Array<ArrayBuffer>,
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
+  const hmac = await primitives.hmacKey(secret);
   const mac = async (data: Uint8Array, bytes: number): Promise<Uint8Array> =>
-    new Uint8Array(await crypto.subtle.sign("HMAC", key, data as Uint8Array<ArrayBuffer>), 0, bytes);
+    (await hmac(data)).subarray(0, bytes);
 
   const checksum = (body: Uint8Array): Promise<Uint8Array> => {
     const data = new Uint8Array(CHECK_PREFIX.length + body.length);
@@ -96,11 +121,11 @@ export async function createFeedTokens(secret: Uint8Array): Promise<FeedTokens> 
       if (bytes === null || bytes.length !== BODY_BYTES + CHECK_BYTES) return false;
       const expected = await checksum(bytes.subarray(0, BODY_BYTES));
       if (!equalBytes(expected, bytes.subarray(BODY_BYTES))) return false;
-      recent.set(token, await sha256Hex(token));
+      recent.set(token, await primitives.sha256Hex(token));
       return true;
     },
     async hash(token) {
-      return recent.get(token) ?? sha256Hex(token);
+      return recent.get(token) ?? primitives.sha256Hex(token);
     },
   };
 }

@@ -20,6 +20,7 @@ import { createHttpServer, listen } from "./http-server.ts";
 import type { FetchNote, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
 import { protectionOver } from "./protection-setup.ts";
 import { createServingReads } from "./serving-reads.ts";
+import { nodeTokenCrypto } from "./node-codec.ts";
 import { SharedClock } from "./shared-clock.ts";
 
 const port = parentPort;
@@ -28,7 +29,7 @@ const data = workerData as ServeWorkerData;
 const send = (message: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 const sql = openNodeSqlite({ path: data.databasePath, cacheKiB: 4096 });
-const tokens = await createFeedTokens(new TextEncoder().encode(data.feedSecret));
+const tokens = await createFeedTokens(new TextEncoder().encode(data.feedSecret), nodeTokenCrypto);
 const generation = new Int32Array(data.generation);
 const clock = new SharedClock(data.clock).now;
 const metrics = new Metrics();

@@ -2,10 +2,11 @@
  * The `Codec` on Node: zlib and `node:crypto`, synchronous and several times faster than the web streams for the
  * small bodies a feed service handles (no stream machinery, no thread-pool round trip per call).
  */
-import { createHash } from "node:crypto";
+import { createHash, createHmac, createSecretKey } from "node:crypto";
 import { promisify } from "node:util";
 import { gunzip, gunzipSync, gzipSync } from "node:zlib";
 import type { Codec } from "../core/publish/compress.ts";
+import type { TokenCrypto } from "../core/tokens.ts";
 
 const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
@@ -25,4 +26,13 @@ const gunzipAsync = promisify(gunzip);
 export const nodeServingCodec: Codec = {
   ...nodeCodec,
   gunzip: async (bytes) => view(await gunzipAsync(bytes)),
+};
+
+/** HMAC-SHA256 and SHA-256 from `node:crypto`: synchronous, so a feed request's token check never waits. */
+export const nodeTokenCrypto: TokenCrypto = {
+  hmacKey: async (secret) => {
+    const key = createSecretKey(Buffer.from(secret)); // one KeyObject, not one per call
+    return (data) => view(createHmac("sha256", key).update(data).digest());
+  },
+  sha256Hex: (text) => createHash("sha256").update(text).digest("hex"),
 };

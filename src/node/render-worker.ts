@@ -11,7 +11,7 @@ import { ingestAndPublish } from "../core/publish/unit-runner.ts";
 import { createFeedTokens } from "../core/tokens.ts";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import type { RenderTask, RenderWorkerData } from "./render-pool.ts";
-import { nodeCodec } from "./node-codec.ts";
+import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import { serveTasks } from "./worker-tasks.ts";
 
 /** The nice value of render threads (0 normal, 19 lowest). */
@@ -26,7 +26,7 @@ try {
   // Not permitted on this platform: rendering keeps the normal priority.
 }
 const sql = openNodeSqlite({ path: data.databasePath, cacheKiB: 16 * 1024 });
-const tokens = await createFeedTokens(new TextEncoder().encode(data.feedSecret));
+const tokens = await createFeedTokens(new TextEncoder().encode(data.feedSecret), nodeTokenCrypto);
 const generation = new Int32Array(data.generation);
 const blocks =
   data.settings.eventCacheChars > 0 ? createEventBlockCache(data.settings.eventCacheChars) : null;

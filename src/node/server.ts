@@ -31,7 +31,7 @@ import { loadDemo } from "./demo.ts";
 import { migrateLegacyStore } from "./legacy-migration.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import { createRenderPool } from "./render-pool.ts";
-import { nodeCodec } from "./node-codec.ts";
+import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import type { Protection } from "../core/limits/protection.ts";
 import { createServingReads } from "./serving-reads.ts";
 import { createSharedLimits, exposeProtection, protectionOver } from "./protection-setup.ts";
@@ -195,7 +195,7 @@ async function load(
   const migrated = await migrateLegacyStore(config.dataDir, sql, logger);
   const adminSecret = await loadSecret(config.dataDir, "admin-token", config.adminToken);
   const feedSecret = await loadSecret(config.dataDir, "feed-secret", config.feedSecret);
-  const tokens = await createFeedTokens(new TextEncoder().encode(feedSecret.value));
+  const tokens = await createFeedTokens(new TextEncoder().encode(feedSecret.value), nodeTokenCrypto);
   const settings: ServiceSettings = {
     pastDays: config.pastDays,
     futureDays: config.futureDays,

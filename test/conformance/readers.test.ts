@@ -129,8 +129,8 @@ describe("availability() and the skip messages", () => {
 
   it("names the missing Debian packages in a console.warn and asks to skip", () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    expect(skipWithout("the vdirsyncer checks", ["vdirsyncer"], absent)).toBe(true);
-    expect(skipWithout("the libical checks", ["libical"], absent)).toBe(true);
+    expect(skipWithout("the vdirsyncer checks", ["vdirsyncer"], absent, {})).toBe(true);
+    expect(skipWithout("the libical checks", ["libical"], absent, {})).toBe(true);
     expect(warn.mock.calls).toEqual([
       [
         "skipping the vdirsyncer checks: Debian package vdirsyncer is not installed (CI installs it via .ci/run)",

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createFeedTokens, TOKEN_LENGTH, type TokenSubject } from "../../src/core/tokens.ts";
+import { nodeTokenCrypto } from "../../src/node/node-codec.ts";
 import { fromHex } from "../support/hex.ts";
 import { ROOT } from "../support/render-cases.ts";
 
@@ -35,6 +36,16 @@ describe("golden feed tokens (fixtures/tokens/golden.json)", () => {
     const tokens = await createFeedTokens(fromHex(golden.secretHex));
     for (const { subject, token } of golden.tokens) {
       expect(await tokens.derive(subject), JSON.stringify(subject)).toBe(token);
+    }
+  });
+
+  it("gives the same tokens, hashes and checks with Node's synchronous primitives", async () => {
+    const tokens = await createFeedTokens(fromHex(golden.secretHex), nodeTokenCrypto);
+    for (const { subject, token, sha256 } of golden.tokens) {
+      expect(await tokens.derive(subject)).toBe(token);
+      expect(await tokens.hash(token)).toBe(sha256);
+      expect(await tokens.isWellFormed(token)).toBe(true);
+      expect(await tokens.isWellFormed(flip(token, 23))).toBe(false);
     }
   });
 

@@ -4,7 +4,7 @@
  * past it (`MAX_INFLIGHT=12`, 2 kept for admin, standard organizations may use 30% of the rest: 3).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { get, pool, sample, statuses, type Answer } from "../support/clients.ts";
+import { get, sample, statuses, type Answer } from "../support/clients.ts";
 import { makeSnapshot, startHarness, type Harness } from "../support/server.ts";
 
 const PEOPLE = 250;

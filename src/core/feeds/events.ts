@@ -58,6 +58,14 @@ export function expandSnapshot(snapshot: Snapshot): ExpandedEvent[] {
   const scheduleName = displayText(snapshot.schedule.name);
   const people = new Map(snapshot.people.map((p) => [p.id, p]));
   const shifts = new Map(snapshot.shifts.map((s) => [s.id, s]));
+  // Display text once per person and shift, not once per assignment.
+  const personNames = new Map(snapshot.people.map((p) => [p.id, displayText(p.name)]));
+  const shiftTexts = new Map(
+    snapshot.shifts.map((s) => [
+      s.id,
+      { name: displayText(s.name), location: s.location === undefined ? undefined : displayText(s.location) },
+    ]),
+  );
 
   const colleaguesOf = createCrews(snapshot, people);
   const resolve = createTimeResolver(zone);
@@ -76,12 +84,12 @@ export function expandSnapshot(snapshot: Snapshot): ExpandedEvent[] {
       scheduleName,
       zone,
       personId: a.personId,
-      personName: displayText(person.name),
-      shiftName: displayText(shift.name),
+      personName: personNames.get(a.personId)!,
+      shiftName: shiftTexts.get(a.shiftId)!.name,
       firstDate: a.date,
       lastDate: lastDateOf(timing, a.date),
       timing,
-      location: shift.location === undefined ? undefined : displayText(shift.location),
+      location: shiftTexts.get(a.shiftId)!.location,
       note: a.note === undefined ? undefined : displayText(a.note),
       colleagues: colleagues.names,
       otherColleagues: colleagues.others,
