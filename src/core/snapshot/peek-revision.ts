@@ -58,6 +58,9 @@ export function peekRevision(bytes: Uint8Array): number | null {
     if (key[1] - key[0] === KEY.length && KEY.every((b, k) => bytes[key[0] + k] === b)) {
       const start = i;
       while (i < n && bytes[i]! >= 0x30 && bytes[i]! <= 0x39) i++;
+      // Only a plain integer counts: `1e309`, `1.5` or `12abc` are left to the real parse (and its 422).
+      const next = bytes[i];
+      if (next === undefined || !/[\s,}]/.test(String.fromCharCode(next))) return null;
       const revision = Number(new TextDecoder().decode(bytes.subarray(start, i)));
       return i > start && Number.isSafeInteger(revision) ? revision : null;
     }
