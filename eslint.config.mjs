@@ -1,5 +1,7 @@
-// Lint rules: typescript-eslint's recommended set on every TypeScript file.
+// Lint rules: typescript-eslint's recommended set on every TypeScript file; the admin page's script (plain
+// browser JavaScript, served as it is) with browser globals.
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -12,4 +14,5 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
+  { files: ["src/http/pages/*.js"], languageOptions: { globals: globals.browser } },
 );

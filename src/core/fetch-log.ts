@@ -1,45 +1,192 @@
 /**
- * Who polls each feed: the last request per client family, for the admin person lookup. In memory only;
- * it starts empty after a restart.
+ * Who polls each feed, kept across restarts: the last request per client family (time, status, user agent) and a
+ * count, requests per minute by client family and status, the busiest clients of each minute, and lasting totals.
+ *
+ * Requests are only noted in memory (a few map updates, no I/O: the serving hot path never writes); `flush()`
+ * writes what gathered since the last flush in one transaction (the Node server flushes every few seconds and at
+ * shutdown; reads flush first, so they always include every noted request). Minute rows are kept a day.
  */
 import type { CalendarClient } from "./clients.ts";
+import {
+  addLastFetches,
+  addMinuteCounts,
+  fetchTotals,
+  lastFetchesOf,
+  minuteCountsSince,
+  newestFetchByClient,
+  pruneMinutes,
+  replaceTop,
+  topSince,
+  type LastFetchRow,
+  type MinuteRow,
+  type TopRow,
+} from "./store/fetches-table.ts";
+import type { SqlPort } from "./store/sql-port.ts";
 
+/** A last fetch as the person lookup shows it. */
 export interface FetchRecord {
   client: CalendarClient;
   userAgent: string | null;
   /** RFC 3339 UTC. */
   at: string;
   status: number;
+  /** Requests this client family sent for this feed since telemetry began. */
+  requests: number;
 }
 
-export class FetchLog {
-  readonly #last = new Map<string, Map<CalendarClient, FetchRecord>>();
-  readonly #clock: () => number;
+export interface FetchLogOptions {
+  sql: SqlPort;
+  /** Milliseconds since the epoch. */
+  clock: () => number;
+  /** Busiest clients kept per minute. Default 25. */
+  topPerMinute?: number;
+  /** Minutes of per-minute rows kept. Default 1,440 (a day). */
+  retentionMinutes?: number;
+  /** Distinct clients counted per minute before further new ones are counted together. Default 50,000. */
+  maxClientsPerMinute?: number;
+}
 
-  constructor(clock: () => number) {
-    this.#clock = clock;
+/** Longest user agent kept, in characters. */
+const MAX_UA = 256;
+const SEP = "\u0000";
+/** Where clients past `maxClientsPerMinute` are counted. */
+const OVERFLOW = ["", "other", "(other clients)"].join(SEP);
+
+export const minuteOf = (ms: number) => Math.floor(ms / 60_000);
+
+export class FetchLog {
+  readonly #sql: SqlPort;
+  readonly #clock: () => number;
+  readonly #topPerMinute: number;
+  readonly #retention: number;
+  readonly #maxClients: number;
+  #last = new Map<string, LastFetchRow>();
+  #minutes = new Map<string, MinuteRow>();
+  /** Per minute still open (this and the previous one): every client's count, for an exact top list. */
+  readonly #clients = new Map<number, Map<string, number>>();
+  readonly #dirtyMinutes = new Set<number>();
+
+  constructor(options: FetchLogOptions) {
+    this.#sql = options.sql;
+    this.#clock = options.clock;
+    this.#topPerMinute = options.topPerMinute ?? 25;
+    this.#retention = options.retentionMinutes ?? 1440;
+    this.#maxClients = options.maxClientsPerMinute ?? 50_000;
   }
 
-  /** Notes a request for a feed (`org` + feed key), answered at `atMs` (default now). */
+  /**
+   * Notes one answered feed request. `feed` is `org/feed key` (`acme/person/p1`), or `null` when the request opened
+   * no feed (unknown or malformed token, wrong method). `atMs` defaults to now.
+   */
   record(
-    feed: string,
+    feed: string | null,
     client: CalendarClient,
     userAgent: string | null,
     status: number,
     atMs?: number,
   ): void {
-    let byClient = this.#last.get(feed);
-    if (!byClient) this.#last.set(feed, (byClient = new Map()));
-    const ua = userAgent === null ? null : userAgent.slice(0, 256);
-    const at = new Date(atMs ?? this.#clock()).toISOString();
-    const seen = byClient.get(client);
-    if (seen === undefined || seen.at <= at) byClient.set(client, { client, userAgent: ua, at, status });
+    const at = atMs ?? this.#clock();
+    const ua = userAgent === null ? null : userAgent.slice(0, MAX_UA);
+    if (feed !== null) {
+      const slash = feed.indexOf("/");
+      const key = feed + SEP + client;
+      const seen = this.#last.get(key);
+      if (seen === undefined) {
+        const row = {
+          org: feed.slice(0, slash),
+          feed: feed.slice(slash + 1),
+          client,
+          at,
+          status,
+          userAgent: ua,
+        };
+        this.#last.set(key, { ...row, requests: 1 });
+      } else {
+        seen.requests++;
+        if (at >= seen.at) Object.assign(seen, { at, status, userAgent: ua });
+      }
+    }
+    const minute = minuteOf(at);
+    const mKey = [minute, client, status].join(SEP);
+    const m = this.#minutes.get(mKey);
+    if (m) m.requests++;
+    else this.#minutes.set(mKey, { minute, client, status, requests: 1 });
+
+    let clients = this.#clients.get(minute);
+    if (!clients) this.#clients.set(minute, (clients = new Map()));
+    let cKey = [feed ?? "", client, ua ?? ""].join(SEP);
+    if (!clients.has(cKey) && clients.size >= this.#maxClients) cKey = OVERFLOW;
+    clients.set(cKey, (clients.get(cKey) ?? 0) + 1);
+    this.#dirtyMinutes.add(minute);
   }
 
-  /** The last request of each client family, most recent first. */
-  last(feed: string): FetchRecord[] {
-    return [...(this.#last.get(feed)?.values() ?? [])].sort((a, b) =>
-      a.at < b.at ? 1 : a.at > b.at ? -1 : 0,
-    );
+  /** Writes everything noted since the last flush, in one transaction; drops minutes past retention. */
+  flush(): void {
+    if (this.#last.size === 0 && this.#minutes.size === 0 && this.#dirtyMinutes.size === 0) return;
+    const last = [...this.#last.values()];
+    const minutes = [...this.#minutes.values()];
+    const tops = [...this.#dirtyMinutes].map((minute) => [minute, this.#topOf(minute)] as const);
+    const now = minuteOf(this.#clock());
+    this.#sql.transaction(() => {
+      addLastFetches(this.#sql, last);
+      addMinuteCounts(this.#sql, minutes);
+      for (const [minute, rows] of tops) replaceTop(this.#sql, minute, rows);
+      pruneMinutes(this.#sql, now - this.#retention);
+    });
+    // Cleared only once written: a failed flush keeps its notes for the next one.
+    this.#last = new Map();
+    this.#minutes = new Map();
+    this.#dirtyMinutes.clear();
+    for (const minute of this.#clients.keys()) if (minute < now - 1) this.#clients.delete(minute);
+  }
+
+  /** The busiest clients of a minute still held in memory. */
+  #topOf(minute: number): TopRow[] {
+    const clients = this.#clients.get(minute) ?? new Map<string, number>();
+    return [...clients]
+      .sort(([ka, a], [kb, b]) => b - a || (ka < kb ? -1 : 1))
+      .slice(0, this.#topPerMinute)
+      .map(([key, requests]) => {
+        const [subject = "", client = "other", userAgent = ""] = key.split(SEP);
+        return { minute, subject, client: client as CalendarClient, userAgent, requests };
+      });
+  }
+
+  /** The last request of each client family for a feed (`org`, feed key), most recent first. */
+  last(org: string, feed: string): FetchRecord[] {
+    this.flush();
+    return lastFetchesOf(this.#sql, org, feed)
+      .sort((a, b) => b.at - a.at || (a.client < b.client ? -1 : 1))
+      .map((r) => ({
+        client: r.client,
+        userAgent: r.userAgent,
+        at: new Date(r.at).toISOString(),
+        status: r.status,
+        requests: r.requests,
+      }));
+  }
+
+  /** Per-minute counts of the last `minutes` minutes (the current one included). */
+  minuteCounts(minutes: number): MinuteRow[] {
+    this.flush();
+    return minuteCountsSince(this.#sql, minuteOf(this.#clock()) - minutes + 1);
+  }
+
+  /** The busiest clients over the last `minutes` minutes (summed from each minute's top list). */
+  top(minutes: number, limit: number): Omit<TopRow, "minute">[] {
+    this.flush();
+    return topSince(this.#sql, minuteOf(this.#clock()) - minutes + 1, limit);
+  }
+
+  /** Requests by client family and status since telemetry began. */
+  totals(): Omit<MinuteRow, "minute">[] {
+    this.flush();
+    return fetchTotals(this.#sql);
+  }
+
+  /** When each client family last fetched any feed (ms since the epoch). */
+  newestByClient(): { client: CalendarClient; at: number }[] {
+    this.flush();
+    return newestFetchByClient(this.#sql);
   }
 }

@@ -11,16 +11,27 @@ export interface CounterSample {
   value: number;
 }
 
+/** A metric family computed at scrape time (e.g. lasting counters read from the database). */
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: "counter" | "gauge";
+  samples: { labels: Record<string, string | number>; value: number }[];
+}
+
+/** Labels in exposition form: `a="1",b="x"` (quotes, backslashes and newlines in values become `_`). */
+function labelText(labels: Record<string, string | number>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}="${String(v).replace(/["\\\n]/g, "_")}"`)
+    .join(",");
+}
+
 export class Metrics {
   readonly #counters = new Map<string, { help: string; values: Map<string, number> }>();
   readonly #gauges = new Map<string, { help: string; read: () => number }>();
-  /** Families read at scrape time from state kept elsewhere (shared memory): name → type, help, samples. */
-  readonly #read = new Map<
-    string,
-    { type: "counter" | "gauge"; help: string; read: () => [Record<string, string>, number][] }
-  >();
   /** Counters kept elsewhere (other serving threads), by source: added in when rendering. */
   readonly #external = new Map<string, CounterSample[]>();
+  readonly #collectors: (() => MetricFamily[])[] = [];
 
   /** Every counter's current samples (what another thread's registry merges in). */
   samples(): CounterSample[] {
@@ -40,10 +51,13 @@ export class Metrics {
   inc(name: string, help: string, labels: Record<string, string | number> = {}, by = 1): void {
     let counter = this.#counters.get(name);
     if (!counter) this.#counters.set(name, (counter = { help, values: new Map() }));
-    const key = Object.entries(labels)
-      .map(([k, v]) => `${k}="${String(v).replace(/["\\\n]/g, "_")}"`)
-      .join(",");
+    const key = labelText(labels);
     counter.values.set(key, (counter.values.get(key) ?? 0) + by);
+  }
+
+  /** Registers families computed at scrape time; they render after the counters and gauges. */
+  collect(read: () => MetricFamily[]): void {
+    this.#collectors.push(read);
   }
 
   /** Registers a gauge read at scrape time. */
@@ -58,7 +72,7 @@ export class Metrics {
     type: "counter" | "gauge",
     read: () => [Record<string, string>, number][],
   ): void {
-    this.#read.set(name, { type, help, read });
+    this.collect(() => [{ name, help, type, samples: read().map(([labels, value]) => ({ labels, value })) }]);
   }
 
   /** The Prometheus exposition text (version 0.0.4), with merged samples added in. */
@@ -83,13 +97,13 @@ export class Metrics {
     for (const [name, { help, read }] of [...this.#gauges].sort(([a], [b]) => a.localeCompare(b))) {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${read()}`);
     }
-    for (const [name, { type, help, read }] of [...this.#read].sort(([a], [b]) => a.localeCompare(b))) {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, value] of read()) {
-        const text = Object.entries(labels)
-          .map(([k, v]) => `${k}="${v}"`)
-          .join(",");
-        lines.push(`${name}${text ? `{${text}}` : ""} ${value}`);
+    for (const collect of this.#collectors) {
+      for (const { name, help, type, samples } of collect()) {
+        lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+        for (const { labels, value } of samples) {
+          const text = labelText(labels);
+          lines.push(`${name}${text ? `{${text}}` : ""} ${value}`);
+        }
       }
     }
     return lines.join("\n") + "\n";

@@ -1,5 +1,7 @@
 /**
- * The admin API (CONTRACT.md "Admin API"), behind bearer auth: publish, retire, look up, rotate, regenerate.
+ * The admin API (CONTRACT.md "Admin API"), behind bearer auth: publish, retire, look up, rotate, regenerate; and
+ * for the admin page and CLI: search, a schedule's people, a person's QR code, traffic. Every route here is in the
+ * OpenAPI document (`openapi.ts`; a test holds the two together).
  */
 import { Hono } from "hono";
 import { ServiceError } from "../core/errors.ts";
@@ -9,8 +11,10 @@ import { personFeedKey, scheduleFeedKey } from "../core/publish/keys.ts";
 import type { Maintenance } from "../core/publish/maintenance.ts";
 import { ID } from "../core/snapshot/field-checks.ts";
 import { personView, scheduleView } from "./admin-views.ts";
+import { trafficView } from "../core/traffic.ts";
 import { readJsonRequest } from "./json-request.ts";
 import { createPartnerAdminRoutes } from "./partner-admin-routes.ts";
+import { qrSvg } from "./qr-code.ts";
 import { parseRegenerateScope } from "./regenerate-scope.ts";
 
 export interface AdminDeps {
@@ -27,6 +31,11 @@ export interface AdminDeps {
   /** Random bytes for partner keys and their ids. Default Web Crypto's `getRandomValues`. */
   randomBytes?: (n: number) => Uint8Array;
 }
+
+/** Most people and most schedules a search answers. */
+const SEARCH_LIMIT = 20;
+/** Longest search query read, in characters. */
+const MAX_QUERY = 200;
 
 function ids(...values: string[]): void {
   for (const v of values) if (!ID.test(v)) throw new ServiceError("not_found", "No such resource.");
@@ -79,6 +88,32 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
     await service.rotate(org, personFeedKey(person));
     return c.json(await personView(service, fetchLog, publicUrl, org, person));
   });
+
+  app.get("/admin/orgs/:org/schedules/:schedule/people", (c) => {
+    const { org, schedule } = c.req.param();
+    ids(org, schedule);
+    const row = service.schedule(org, schedule);
+    if (!row || row.retired)
+      throw new ServiceError("not_found", `no live schedule \`${schedule}\` in \`${org}\``);
+    return c.json({ people: service.schedulePeople(org, schedule) });
+  });
+
+  app.get("/admin/orgs/:org/people/:person/qr.svg", async (c) => {
+    const { org, person } = c.req.param();
+    ids(org, person);
+    const view = await personView(service, fetchLog, publicUrl, org, person);
+    return c.body(await qrSvg(view.feed.subscribeUrl), 200, {
+      "content-type": "image/svg+xml; charset=utf-8",
+      "cache-control": "no-store",
+    });
+  });
+
+  app.get("/admin/search", (c) => {
+    const q = (c.req.query("q") ?? "").slice(0, MAX_QUERY);
+    return c.json(service.search(q, SEARCH_LIMIT));
+  });
+
+  app.get("/admin/traffic", (c) => c.json(trafficView(fetchLog, service.deps.clock())));
 
   app.post("/admin/regenerate", async (c) => {
     const body = await readJsonRequest(c.req.raw, {

@@ -1,5 +1,6 @@
 /**
- * The JSON the admin API answers for a person and a schedule (CONTRACT.md "Admin API").
+ * The JSON the admin API answers for a person and a schedule (CONTRACT.md "Admin API"), typed by the schemas the
+ * OpenAPI document is generated from (`admin-schemas.ts`).
  */
 import { ServiceError } from "../core/errors.ts";
 import type { FetchLog } from "../core/fetch-log.ts";
@@ -7,8 +8,14 @@ import { feedLinks, httpDate } from "../core/links.ts";
 import type { FeedService } from "../core/publish/feed-service.ts";
 import { personFeedKey, scheduleFeedKey, type FeedKey } from "../core/publish/keys.ts";
 import { servedLastModified } from "../core/publish/feed-bytes.ts";
+import type { FeedView, PersonView, ScheduleView } from "./admin-schemas.ts";
 
-async function feedView(service: FeedService, publicUrl: string, org: string, key: FeedKey) {
+async function feedView(
+  service: FeedService,
+  publicUrl: string,
+  org: string,
+  key: FeedKey,
+): Promise<FeedView | null> {
   const record = service.feed(org, key);
   if (!record) return null;
   const token = await service.tokenFor(org, key);
@@ -28,7 +35,7 @@ export async function personView(
   publicUrl: string,
   org: string,
   person: string,
-) {
+): Promise<PersonView> {
   const key = personFeedKey(person);
   const pieces = service.personSchedules(org, person);
   const feed = pieces.length > 0 ? await feedView(service, publicUrl, org, key) : null;
@@ -41,12 +48,17 @@ export async function personView(
     name: latest.name,
     schedules: pieces.map((p) => p.schedule),
     feed,
-    lastFetch: fetchLog.last(`${org}/${key}`),
+    lastFetch: fetchLog.last(org, key),
   };
 }
 
 /** A schedule's revision, head count and schedule feed link. */
-export async function scheduleView(service: FeedService, publicUrl: string, org: string, schedule: string) {
+export async function scheduleView(
+  service: FeedService,
+  publicUrl: string,
+  org: string,
+  schedule: string,
+): Promise<ScheduleView> {
   const record = service.schedule(org, schedule);
   if (!record || record.retired)
     throw new ServiceError("not_found", `no live schedule \`${schedule}\` in \`${org}\``);

@@ -9,9 +9,14 @@ import type { FeedReader } from "../core/publish/feed-reader.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import type { Protection } from "../core/limits/protection.ts";
 import type { PartnerReader } from "../core/partners/partner-reader.ts";
+import { telemetryMetrics } from "../core/traffic.ts";
 import { createAdminRoutes, type AdminDeps } from "./admin-routes.ts";
 import { requireAdmin } from "./auth.ts";
 import { createServingApp, type ServingEnv } from "./serving-app.ts";
+import { createPageRoutes } from "./pages/page-routes.ts";
+import { isPublicAdminPath } from "./pages/static-routes.ts";
+import { webCodec } from "../core/publish/compress.ts";
+import { subscribeInfo } from "../core/publish/upcoming.ts";
 
 export interface AppDeps extends AdminDeps {
   tokens: FeedTokens;
@@ -40,17 +45,21 @@ export interface AppDeps extends AdminDeps {
  */
 export function createApp(deps: AppDeps): Hono<ServingEnv> {
   const { service, fetchLog, metrics } = deps;
+  metrics.collect(() => telemetryMetrics(fetchLog));
   return createServingApp(
     {
       ...deps,
       clock: service.deps.clock,
       orgCount: () => service.orgIds().length,
       recordFetch: (feed, client, userAgent, status) => fetchLog.record(feed, client, userAgent, status),
+      subscribeInfo: (entry) => subscribeInfo(service.deps.sql, webCodec, entry, service.deps.clock()),
     },
     (app) => {
       const admin = requireAdmin(deps.adminToken);
-      app.use("/admin/*", admin);
+      // The page shell, its script and the OpenAPI document need no token: the page asks for it.
+      app.use("/admin/*", (c, next) => (isPublicAdminPath(c.req.path) ? next() : admin(c, next)));
       app.use("/metrics", admin);
+      app.route("/", createPageRoutes(deps.publicUrl));
       app.get("/metrics", (c) =>
         c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
       );

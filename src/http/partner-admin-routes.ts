@@ -21,7 +21,8 @@ export interface PartnerAdminDeps {
   bodyIdleTimeoutMs?: number;
 }
 
-const CREATE = z
+/** A partner key request's body (also in the OpenAPI document). */
+export const partnerKeyRequestSchema = z
   .object({
     org: z.string().regex(ID, "must be an organization id"),
     name: z.string().min(1).max(200),
@@ -57,7 +58,7 @@ export function createPartnerAdminRoutes(deps: PartnerAdminDeps): Hono {
     if (!decoded.ok) throw new ServiceError("invalid_json", decoded.message);
     const json = parseJsonText(decoded.text);
     if (!json.ok) throw new ServiceError("invalid_json", json.message);
-    const parsed = CREATE.safeParse(json.value);
+    const parsed = partnerKeyRequestSchema.safeParse(json.value);
     if (!parsed.success) {
       const details = parsed.error.issues.map((i) => ({ path: `$.${i.path.join(".")}`, message: i.message }));
       throw new ServiceError("bad_request", "The partner key request is not valid.", details);

@@ -1,19 +1,48 @@
 /**
  * The body of `POST /admin/regenerate`, `{ "org"?, "schedule"?, "person"?, "force"? }`, read with the same rules as a
  * snapshot: strict UTF-8 JSON, ids of the id form, no unknown fields, no duplicate keys. An empty body is the
- * empty scope (everything).
+ * empty scope (everything). The zod schema below is what validates it and what the OpenAPI document shows.
  */
+import { z } from "zod";
 import { ServiceError, type ErrorDetail } from "../core/errors.ts";
 import type { RegenerateScope } from "../core/publish/maintenance.ts";
-import { idProblem } from "../core/snapshot/field-checks.ts";
 import { formatPath } from "../core/snapshot/json-path.ts";
 import { findDuplicateKeys } from "../core/snapshot/json-text.ts";
 import { isRecord } from "../core/snapshot/json-value.ts";
 import { decodeJsonText, parseJsonText } from "../core/snapshot/parse-body.ts";
+import { idSchema } from "../core/snapshot/schema.ts";
 import { show, showKey } from "../core/snapshot/show.ts";
 
-// A scope has three fields: a hundred problems already say everything.
+/** A regeneration scope: omitted fields widen it; `schedule` and `person` need `org`. */
+export const regenerateScopeSchema = z.strictObject({
+  org: idSchema.optional(),
+  schedule: idSchema.optional(),
+  person: idSchema.optional(),
+  force: z
+    .boolean()
+    .optional()
+    .meta({ description: "render every event again, even where its input is unchanged" }),
+});
+
+// A scope has four fields: a hundred problems already say everything.
 const MAX_DETAILS = 100;
+
+/** One located message per zod issue, worded like the snapshot's. */
+function details(issue: z.core.$ZodIssue): ErrorDetail[] {
+  const field = String(issue.path[0] ?? "");
+  const path = formatPath(issue.path.filter((p): p is string => typeof p === "string"));
+  const input = "input" in issue ? issue.input : undefined;
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({
+      path: formatPath([key]),
+      message: `${showKey(key)} is not a field of a regeneration scope`,
+    }));
+  }
+  if (field === "force") return [{ path, message: `\`force\` must be true or false, got ${show(input)}` }];
+  if (issue.code === "invalid_type")
+    return [{ path, message: `\`${field}\` must be an id, got ${show(input)}` }];
+  return [{ path, message: `\`${field}\` ${issue.message}` }];
+}
 
 /**
  * @throws ServiceError `invalid_json` for a body that is not JSON, `bad_request` (every problem listed) for a
@@ -32,31 +61,17 @@ export function parseRegenerateScope(bytes: Uint8Array): RegenerateScope {
     ]);
   }
 
-  const details: ErrorDetail[] = [];
+  const problems: ErrorDetail[] = [];
   findDuplicateKeys(decoded.text, (path, key) => {
-    details.push({ path: formatPath(path), message: `${showKey(key)} appears more than once` });
+    problems.push({ path: formatPath(path), message: `${showKey(key)} appears more than once` });
   });
-  const scope: RegenerateScope = {};
-  for (const [field, v] of Object.entries(value)) {
-    const path = formatPath([field]);
-    if (field === "force") {
-      if (typeof v === "boolean") scope.force = v;
-      else details.push({ path, message: `\`force\` must be true or false, got ${show(v)}` });
-    } else if (field !== "org" && field !== "schedule" && field !== "person") {
-      details.push({ path, message: `${showKey(field)} is not a field of a regeneration scope` });
-    } else if (typeof v !== "string") {
-      details.push({ path, message: `\`${field}\` must be an id, got ${show(v)}` });
-    } else {
-      const problem = idProblem(v);
-      if (problem === undefined) scope[field] = v;
-      else details.push({ path, message: `\`${field}\` ${problem}` });
-    }
+  const result = regenerateScopeSchema.safeParse(value);
+  if (!result.success) problems.push(...result.error.issues.flatMap(details));
+  if (problems.length > MAX_DETAILS) {
+    const more = problems.length - MAX_DETAILS;
+    problems.splice(MAX_DETAILS, more, { path: "$", message: `${more} more problems not listed` });
   }
-  if (details.length > MAX_DETAILS) {
-    const more = details.length - MAX_DETAILS;
-    details.splice(MAX_DETAILS, more, { path: "$", message: `${more} more problems not listed` });
-  }
-  if (details.length > 0)
-    throw new ServiceError("bad_request", "The regeneration scope is not valid.", details);
-  return scope;
+  if (problems.length > 0 || !result.success)
+    throw new ServiceError("bad_request", "The regeneration scope is not valid.", problems);
+  return result.data;
 }

@@ -1,6 +1,6 @@
 /**
  * The part of the HTTP surface every serving thread answers itself: request ids, the request log and counters,
- * `/healthz`, and the feed route. `createApp` adds the admin API to it; a Node serving thread adds forwarding of
+ * `/healthz`, the feed route, the subscribe page (`/subscribe/{token}`) and the pages' stylesheet. `createApp` adds the admin API to it; a Node serving thread adds forwarding of
  * admin requests to the main thread instead.
  */
 import { Hono } from "hono";
@@ -16,6 +16,10 @@ import type { PartnerReader } from "../core/partners/partner-reader.ts";
 import { createPartnerRoutes } from "./partner-route.ts";
 import { errorResponse, toServiceError } from "./errors.ts";
 import { createFeedRoutes, type FeedRouteDeps } from "./feed-route.ts";
+import { createStaticRoutes } from "./pages/static-routes.ts";
+import { createSubscribeRoutes } from "./pages/subscribe-page.ts";
+import { SUBSCRIBE_PREFIX } from "../core/links.ts";
+import type { SubscribeInfo } from "../core/publish/upcoming.ts";
 
 /** Hono variables: set by a handler whose request is answered (and logged and counted) elsewhere. */
 export type ServingEnv = { Variables: { forwarded: boolean } };
@@ -30,10 +34,22 @@ export interface ServingDeps {
   newId: () => string;
   /** Milliseconds since the epoch (the `Date` of feed answers). */
   clock: () => number;
+  /** The base URL links are built on (`PUBLIC_URL`), for the subscribe page. */
+  publicUrl: string;
+  /** The subscribe page's facts for a live feed (names, next shifts). */
+  subscribeInfo: (entry: FeedEntry) => Promise<SubscribeInfo | null>;
   /** How many organizations have published (for `/healthz`). */
   orgCount: () => number;
-  /** Told about every answered feed request (who polls what). */
-  recordFetch: (feed: string, client: CalendarClient, userAgent: string | null, status: number) => void;
+  /**
+   * Told about every answered feed request (who polls what): `feed` is `org/feed key`, or `null` when the request
+   * opened no feed.
+   */
+  recordFetch: (
+    feed: string | null,
+    client: CalendarClient,
+    userAgent: string | null,
+    status: number,
+  ) => void;
   /** Per-client limits and admission control (none: unlimited, as in most unit tests). */
   protection?: Protection;
   /** The partner API's reads (none: no partner routes). */
@@ -59,14 +75,8 @@ export function feedRouteDeps(deps: ServingDeps): FeedRouteDeps {
           client: info.client,
           status: info.status,
         });
-        if (entry) {
-          deps.recordFetch(
-            `${entry.org}/${entry.kind}/${entry.id}`,
-            info.client,
-            info.userAgent,
-            info.status,
-          );
-        }
+        const feed = entry ? `${entry.org}/${entry.kind}/${entry.id}` : null;
+        deps.recordFetch(feed, info.client, info.userAgent, info.status);
       },
     },
     log: (event) => logger.warn(event.event, { tokenHash: event.tokenHash, error: String(event.error) }),
@@ -96,11 +106,13 @@ export function createServingApp(
     const path = c.req.path;
     const route = /\/feeds\//i.test(path)
       ? "feed"
-      : path.startsWith("/admin/")
-        ? "admin"
-        : path.startsWith("/partner/")
-          ? "partner"
-          : "other";
+      : path.startsWith(SUBSCRIBE_PREFIX)
+        ? "subscribe"
+        : path.startsWith("/admin")
+          ? "admin"
+          : path.startsWith("/partner/")
+            ? "partner"
+            : "other";
     metrics.inc("shiftfeed_http_requests_total", "HTTP requests answered", { route, status: c.res.status });
     if (route !== "feed" || c.res.status >= 500) {
       // Feed paths are never logged: they carry tokens. The feed route logs a token-hash prefix itself.
@@ -136,6 +148,16 @@ export function createServingApp(
       }),
     );
   }
+  app.route("/", createStaticRoutes());
+  app.route(
+    "/",
+    createSubscribeRoutes({
+      tokens: deps.tokens,
+      lookup: (token) => deps.reader.lookup(token),
+      info: deps.subscribeInfo,
+      publicUrl: deps.publicUrl,
+    }),
+  );
 
   mount(app);
 

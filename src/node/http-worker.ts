@@ -11,6 +11,8 @@ import { Metrics } from "../core/metrics.ts";
 import { orgIds } from "../core/store/schedules-table.ts";
 import { createFeedTokens } from "../core/tokens.ts";
 import { requireAdmin } from "../http/auth.ts";
+import { isPublicAdminPath } from "../http/pages/static-routes.ts";
+import { subscribeInfo } from "../core/publish/upcoming.ts";
 import { readBodyCapped } from "../http/read-body.ts";
 import { createServingApp, feedRouteDeps, type ServingDeps, type ServingEnv } from "../http/serving-app.ts";
 import { redactTokens } from "../core/logger.ts";
@@ -20,7 +22,7 @@ import { createHttpServer, listen } from "./http-server.ts";
 import type { FetchNote, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
 import { protectionOver } from "./protection-setup.ts";
 import { createServingReads } from "./serving-reads.ts";
-import { nodeTokenCrypto } from "./node-codec.ts";
+import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import { SharedClock } from "./shared-clock.ts";
 
 const port = parentPort;
@@ -78,6 +80,9 @@ const servingDeps: ServingDeps = {
   metrics,
   newId: randomUUID,
   clock,
+  publicUrl: data.publicUrl,
+  // Answered here, from this thread's connection, like the feed the page belongs to: no forwarding.
+  subscribeInfo: (entry) => subscribeInfo(sql, nodeCodec, entry, clock()),
   orgCount: () => orgIds(sql).length,
   recordFetch: (feed, client, userAgent, status) =>
     fetches.push({ feed, client, userAgent, status, at: clock() }),
@@ -89,7 +94,8 @@ const servingDeps: ServingDeps = {
 
 const app = createServingApp(servingDeps, (app) => {
   const admin = requireAdmin(data.adminToken);
-  app.use("/admin/*", admin);
+  // The admin page's shell, script and the OpenAPI document go to the main thread without a token.
+  app.use("/admin/*", (c, next) => (isPublicAdminPath(c.req.path) ? next() : admin(c, next)));
   app.use("/metrics", admin);
   const handoff = async (c: Context<ServingEnv>) => {
     const response = await forward(c.req.raw);

@@ -14,6 +14,8 @@ export interface ServeWorkerData {
   feedSecret: string;
   /** The admin secret: checked here, so an unauthenticated request is refused before its body is read. */
   adminToken: string | null;
+  /** `PUBLIC_URL`: the subscribe page builds its links on it. */
+  publicUrl: string;
   cacheBytes: number;
   maxSnapshotBytes: number;
   bodyIdleTimeoutMs: number | undefined;
@@ -38,7 +40,8 @@ export interface ServeWorkerData {
 
 /** A feed request answered by a serving thread, for who-polls-what. */
 export interface FetchNote {
-  feed: string;
+  /** `org/feed key`, or `null` when the request opened no feed. */
+  feed: string | null;
   client: CalendarClient;
   userAgent: string | null;
   status: number;

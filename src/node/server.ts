@@ -13,7 +13,6 @@ import { createServer, type AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../core/config.ts";
-import { FetchLog } from "../core/fetch-log.ts";
 import { createEventBlockCache } from "../core/ical/render-events.ts";
 import type { Logger } from "../core/logger.ts";
 import { Metrics } from "../core/metrics.ts";
@@ -38,6 +37,7 @@ import { createSharedLimits, exposeProtection, protectionOver } from "./protecti
 import { loadSecret, type LoadedSecret } from "./secrets.ts";
 import { startServeThreads, type ServeThreads } from "./serve-threads.ts";
 import { SharedClock } from "./shared-clock.ts";
+import { startTelemetryWriter } from "./telemetry-writer.ts";
 
 /** The database file inside `DATA_DIR`. */
 export const DATABASE_FILE = "shiftfeed.db";
@@ -65,6 +65,8 @@ export interface StartOptions {
   clock?: SharedClock;
   /** Longest wait for the next chunk of an admin request body, in ms. Default 10 s; tests shorten it. */
   bodyIdleTimeoutMs?: number;
+  /** How often fetch telemetry is written, in ms. Default 5 s; tests lengthen it to see batching. */
+  telemetryFlushMs?: number;
 }
 
 /** While the service loads: every request gets this (never an empty calendar, never a 404). */
@@ -121,7 +123,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const port = await probePort(config.port, config.host);
     await listen(http, { port, host: config.host, reusePort: true });
     cleanup.push(() => closeServer(http));
-    const loaded = await load(config, clock, logger, metrics, protection, cleanup);
+    const loaded = await load(config, options, clock, metrics, protection, cleanup);
     exposeProtection(metrics, protection, limits);
     const threads = config.serveThreads ?? availableParallelism();
     let serving: ServeThreads | null = null;
@@ -135,6 +137,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           databasePath: join(config.dataDir, DATABASE_FILE),
           feedSecret: loaded.feedSecret,
           adminToken: loaded.adminSecret.value,
+          publicUrl: config.publicUrl,
           cacheBytes: Math.max(1 << 20, Math.floor(config.cacheBytes / threads)),
           maxSnapshotBytes: config.maxSnapshotBytes,
           bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
@@ -148,7 +151,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
         metrics,
         fetchLog: loaded.fetchLog,
       });
-      cleanup.push(() => serving!.close());
+      // The threads' last who-polls notes are gathered before they stop, then written by the telemetry flush.
+      cleanup.push(async () => {
+        await Promise.race([serving!.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+        await serving!.close();
+      });
       // The serving threads have the port now; the main thread stops listening (requests it already has finish).
       fetch = loaded.app.fetch;
       await closeServer(http);
@@ -182,12 +189,13 @@ function closeServer(http: Server): Promise<void> {
 /** Opens the database and the service on a locked data dir, and builds the app; registers what `close` undoes. */
 async function load(
   config: Config,
+  options: StartOptions,
   clock: () => number,
-  logger: Logger,
   metrics: Metrics,
   protection: Protection,
   cleanup: (() => Promise<void> | void)[],
 ) {
+  const { logger } = options;
   const databasePath = join(config.dataDir, DATABASE_FILE);
   const sql = openNodeSqlite({ path: databasePath });
   cleanup.push(() => sql.close());
@@ -265,7 +273,10 @@ async function load(
     "Organizations with published schedules",
     () => service.orgIds().length,
   );
-  const fetchLog = new FetchLog(clock);
+  // Who polls what, noted in memory by every thread and written in batches; the last batch at shutdown.
+  const telemetry = startTelemetryWriter({ sql, clock, logger, intervalMs: options.telemetryFlushMs });
+  cleanup.push(() => telemetry.close());
+  const { fetchLog } = telemetry;
   const app = createApp({
     service,
     reader,

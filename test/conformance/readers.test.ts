@@ -110,7 +110,11 @@ describe("libical_read.py", () => {
 describe("availability() and the skip messages", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  const absent = availability({ python: "/nonexistent/python3", vdirsyncer: "/nonexistent/vdirsyncer" });
+  const absent = availability({
+    python: "/nonexistent/python3",
+    vdirsyncer: "/nonexistent/vdirsyncer",
+    chromium: "/nonexistent/chromium",
+  });
 
   it("reports every package missing when the interpreter and vdirsyncer do not exist", () => {
     expect(absent).toEqual({
@@ -118,11 +122,15 @@ describe("availability() and the skip messages", () => {
       pythonIcalendar: false,
       libical: false,
       vdirsyncer: false,
+      prometheusClient: false,
+      chromium: false,
       missing: {
         python3: ["python3", "tzdata"],
         pythonIcalendar: ["python3", "python3-icalendar"],
         libical: ["python3", "python3-gi", "gir1.2-ical-3.0"],
         vdirsyncer: ["vdirsyncer"],
+        prometheusClient: ["python3", "python3-prometheus-client"],
+        chromium: ["chromium"],
       },
     });
   });
@@ -155,7 +163,15 @@ describe("availability() and the skip messages", () => {
 
   it("neither warns nor skips when everything is present", () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    const all = { ...absent, missing: { python3: [], pythonIcalendar: [], libical: [], vdirsyncer: [] } };
+    const none = {
+      python3: [],
+      pythonIcalendar: [],
+      libical: [],
+      vdirsyncer: [],
+      prometheusClient: [],
+      chromium: [],
+    };
+    const all = { ...absent, missing: none };
     expect(skipMessage("x", ["python3", "pythonIcalendar", "libical", "vdirsyncer"], all)).toBeNull();
     expect(skipWithout("x", ["vdirsyncer"], all)).toBe(false);
     expect(warn).not.toHaveBeenCalled();

@@ -48,6 +48,10 @@ describe("a second process on a data dir in use (issue: two npm starts on one DA
     ["on another port", (_h: Harness) => "0"],
     ["on the same port", (harness: Harness) => String(harness.running.port)],
   ])("%s: refused with one line naming the data dir, touching nothing", async (_name, port) => {
+    // The first process writes fetch telemetry in batches: gather and write what earlier requests noted (a person
+    // lookup writes pending notes first), so nothing of its own is due while the second process runs.
+    await h.settle();
+    expect((await h.admin("GET", "/admin/orgs/acme/people/pA")).status).toBe(200);
     const before = await listFiles(h.dataDir);
     const { code, stderr, stdout } = await runMainToExit({
       DATA_DIR: h.dataDir,

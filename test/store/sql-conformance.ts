@@ -105,8 +105,9 @@ export function describeSqlBackend(name: string, open: OpenBackend): void {
 
     it("brings a database of schema version 1 forward: partner_keys added, every row kept", async () => {
       const sql = await fresh();
-      // A version-1 database: no partner_keys table, meta says 1.
-      sql.run("DROP TABLE partner_keys");
+      // A version-1 database: no telemetry or partner_keys tables, meta says 1.
+      for (const table of ["fetch_last", "fetch_minutes", "fetch_top", "fetch_totals", "partner_keys"])
+        sql.run(`DROP TABLE ${table}`);
       writeMeta(sql, "schema", "1");
       putOrg(sql, "acme", "Acme Hospital", "enterprise");
       ensureSchema(sql);
@@ -133,6 +134,33 @@ export function describeSqlBackend(name: string, open: OpenBackend): void {
       expect(partnerKeys(sql, "other")).toEqual([]);
       ensureSchema(sql); // idempotent at the new version
       expect(partnerKeys(sql)).toHaveLength(1);
+      sql.close?.();
+    });
+
+    it("migrates a version-1 database forward: the telemetry tables appear, everything else stays", async () => {
+      const sql = await fresh();
+      setLinkVersion(sql, "acme", "person/pA", 3);
+      // What a version-1 database is: the same tables without the telemetry and partner key ones.
+      for (const table of ["fetch_last", "fetch_minutes", "fetch_top", "fetch_totals", "partner_keys"])
+        sql.run(`DROP TABLE ${table}`);
+      writeMeta(sql, "schema", "1");
+      ensureSchema(sql);
+      expect(readMeta(sql, "schema")).toBe(String(SCHEMA_VERSION));
+      expect(linkVersion(sql, "acme", "person/pA")).toBe(3);
+      sql.run("INSERT INTO fetch_totals (client, status, requests) VALUES ('apple', 304, 1)");
+      expect(sql.all("SELECT requests FROM fetch_totals")).toEqual([{ requests: 1 }]);
+      sql.close?.();
+    });
+
+    it("brings a version-2 database (telemetry, no partner keys) forward, keeping its telemetry", async () => {
+      const sql = await fresh();
+      sql.run("DROP TABLE partner_keys");
+      writeMeta(sql, "schema", "2");
+      sql.run("INSERT INTO fetch_totals (client, status, requests) VALUES ('google', 200, 7)");
+      ensureSchema(sql);
+      expect(readMeta(sql, "schema")).toBe(String(SCHEMA_VERSION));
+      expect(sql.all("SELECT requests FROM fetch_totals")).toEqual([{ requests: 7 }]);
+      expect(partnerKeys(sql)).toEqual([]);
       sql.close?.();
     });
 

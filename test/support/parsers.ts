@@ -13,7 +13,7 @@
  * packages are present and {@link skipWithout} turns a missing one into a visible warning and a skipped block.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { parseWithIcalJs, ROOT } from "./render-cases.ts";
 import { feedPath, type Harness, type SnapshotInput } from "./server.ts";
 
@@ -39,6 +39,8 @@ export type Reader = (text: string) => Promise<ReadEvent[]>;
  */
 export const PYTHON = process.env["SHIFTFEED_TEST_PYTHON"] ?? "/usr/bin/python3";
 export const VDIRSYNCER = process.env["SHIFTFEED_TEST_VDIRSYNCER"] ?? "/usr/bin/vdirsyncer";
+/** Debian's Chromium, driven by playwright-core in the browser tests (`SHIFTFEED_TEST_CHROMIUM` overrides). */
+export const CHROMIUM = process.env["SHIFTFEED_TEST_CHROMIUM"] ?? "/usr/bin/chromium";
 export const LIBICAL_READER = `${ROOT}test/conformance/readers/libical_read.py`;
 const READ_FEED_DIR = `${ROOT}test/render/python`;
 
@@ -149,15 +151,18 @@ export async function readWithLibical(text: string): Promise<ReadEvent[]> {
 
 /**
  * `python3`: Debian's interpreter with `zoneinfo` and the system tz database, which the oracle runs on;
- * `pythonIcalendar`, `libical`, `vdirsyncer`: the readers.
+ * `pythonIcalendar`, `libical`, `vdirsyncer`: the readers; `prometheusClient`: the Prometheus project's Python
+ * client, whose text-format parser reads `/metrics`; `chromium`: the browser the admin page is tested in.
  */
-export type Tool = "python3" | "pythonIcalendar" | "libical" | "vdirsyncer";
+export type Tool = "python3" | "pythonIcalendar" | "libical" | "vdirsyncer" | "prometheusClient" | "chromium";
 
 export interface Availability {
   python3: boolean;
   pythonIcalendar: boolean;
   libical: boolean;
   vdirsyncer: boolean;
+  prometheusClient: boolean;
+  chromium: boolean;
   /** The Debian packages missing for a tool (empty when it can run). */
   missing: Record<Tool, string[]>;
 }
@@ -165,6 +170,17 @@ export interface Availability {
 export interface ToolPaths {
   python?: string;
   vdirsyncer?: string;
+  chromium?: string;
+}
+
+/** Whether a file exists and may be run (Chromium is not started just to ask its version). */
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function succeeds(command: string, args: string[]): boolean {
@@ -181,6 +197,8 @@ export function availability(paths: ToolPaths = {}): Availability {
   const gi = py && succeeds(python, ["-c", "import gi"]);
   const ical = gi && succeeds(python, ["-c", LIBICAL_IMPORT]);
   const vdir = succeeds(vdirsyncer, ["--version"]);
+  const prometheus = py && succeeds(python, ["-c", "import prometheus_client.parser"]);
+  const chromium = executable(paths.chromium ?? CHROMIUM);
   const missing: Record<Tool, string[]> = {
     python3: py ? [] : ["python3", "tzdata"],
     pythonIcalendar: icalendar ? [] : py ? ["python3-icalendar"] : ["python3", "python3-icalendar"],
@@ -192,8 +210,22 @@ export function availability(paths: ToolPaths = {}): Availability {
           ? ["python3-gi", "gir1.2-ical-3.0"]
           : ["python3", "python3-gi", "gir1.2-ical-3.0"],
     vdirsyncer: vdir ? [] : ["vdirsyncer"],
+    prometheusClient: prometheus
+      ? []
+      : py
+        ? ["python3-prometheus-client"]
+        : ["python3", "python3-prometheus-client"],
+    chromium: chromium ? [] : ["chromium"],
   };
-  return { python3: py, pythonIcalendar: icalendar, libical: ical, vdirsyncer: vdir, missing };
+  return {
+    python3: py,
+    pythonIcalendar: icalendar,
+    libical: ical,
+    vdirsyncer: vdir,
+    prometheusClient: prometheus,
+    chromium,
+    missing,
+  };
 }
 
 const LIBICAL_IMPORT = 'import gi; gi.require_version("ICalGLib", "3.0"); from gi.repository import ICalGLib';

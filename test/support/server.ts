@@ -99,6 +99,8 @@ export interface HarnessOptions {
   now?: number;
   /** Longest wait for the next chunk of an admin request body, in ms (the server's default is 10 s). */
   bodyIdleTimeoutMs?: number;
+  /** How often the server writes fetch telemetry, in ms (the server's default is 5 s). */
+  telemetryFlushMs?: number;
 }
 
 /** A feed fetched with no Accept-Encoding: the identity bytes and their validators. */
@@ -168,7 +170,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   });
   const clock = SharedClock.fixed(options.now ?? T0);
-  const start = { logger, clock, bodyIdleTimeoutMs: options.bodyIdleTimeoutMs };
+  const start = {
+    logger,
+    clock,
+    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+    telemetryFlushMs: options.telemetryFlushMs,
+  };
   let running = await startServer(config, start);
 
   const record = async (promise: Promise<Reply>): Promise<Reply> => {
@@ -245,12 +252,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return harness;
 }
 
-/** Every row of every table of a database file, by table (blobs as hex), through a read-only connection. */
+/**
+ * The names of the tables that hold state, in order: every table but the fetch telemetry (`fetch_*`), which records
+ * the very requests a test makes to look.
+ */
+export const STATE_TABLES_SQL =
+  "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'fetch\\_%' ESCAPE '\\' ORDER BY name";
+
+/**
+ * Every row of every table of a database file, by table (blobs as hex), through a read-only connection. The fetch
+ * telemetry tables (`fetch_*`) are left out: they record the very requests a test makes to look, not state.
+ */
 export function databaseListing(path: string): Record<string, string> {
   const db = new DatabaseSync(path, { readOnly: true, timeout: 5000 });
   try {
     const out: Record<string, string> = {};
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
+    const tables = db.prepare(STATE_TABLES_SQL).all();
     for (const { name } of tables as { name: string }[]) {
       const rows = db.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).all();
       out[name] = JSON.stringify(rows, (_k, v: unknown) =>

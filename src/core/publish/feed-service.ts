@@ -12,7 +12,7 @@ import { silentLogger } from "../logger.ts";
 import type { IngestTarget } from "../snapshot/ingest.ts";
 import { feedByKey, feedKeysOf, putFeed, type FeedRow } from "../store/feeds-table.ts";
 import { linkVersion, setLinkVersion } from "../store/links-table.ts";
-import { piecesOfPerson } from "../store/pieces-table.ts";
+import { piecesOfPerson, piecesOfSchedule } from "../store/pieces-table.ts";
 import { liveSchedules, orgIds, orgRow, scheduleRow, type ScheduleRow } from "../store/schedules-table.ts";
 import type { SqlPort } from "../store/sql-port.ts";
 import type { FeedTokens } from "../tokens.ts";
@@ -26,6 +26,7 @@ import {
 } from "../store/partner-keys-table.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
 import { admitted, PublishLanes, type Admission } from "./publish-lanes.ts";
+import { search, type SearchHits } from "./search.ts";
 import { parseFeedKey, type FeedKey } from "./keys.ts";
 import type { RefreshScope, UnitResult } from "./schedule-unit.ts";
 import type { UnitOptions } from "./unit-deps.ts";
@@ -100,6 +101,16 @@ export class FeedService {
   /** The live schedules (ids, sorted) that list a person, with the person's name in each. */
   personSchedules(org: string, person: string) {
     return piecesOfPerson(this.deps.sql, org, person);
+  }
+
+  /** The people a live schedule lists, by id, with their names there. */
+  schedulePeople(org: string, schedule: string): { person: string; name: string }[] {
+    return piecesOfSchedule(this.deps.sql, org, schedule).map((p) => ({ person: p.person, name: p.name }));
+  }
+
+  /** People and schedules whose names or ids hold every word of `query` (case and accents ignored). */
+  search(query: string, limit: number): SearchHits {
+    return search(this.deps.sql, query, limit);
   }
 
   /** A live feed's row, or `null`. */

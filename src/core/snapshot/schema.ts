@@ -45,7 +45,9 @@ function numberWith(problem: (n: number) => string | undefined) {
   });
 }
 
-const id = stringWith(idProblem, ID);
+/** An id (organization, schedule, person, shift, assignment); also what admin URLs and bodies name. */
+export const idSchema = stringWith(idProblem, ID);
+const id = idSchema;
 const name = stringWith((s) => textProblem(s, SNAPSHOT_LIMITS.maxNameLength, true));
 const contact = stringWith((s) => textProblem(s, SNAPSHOT_LIMITS.maxContactLength, false));
 const note = stringWith((s) => textProblem(s, SNAPSHOT_LIMITS.maxNoteLength, false));
@@ -58,7 +60,11 @@ export const organizationSchema = z.strictObject({
   tier: z.enum(["enterprise", "standard"]).default("standard"),
 });
 
-export const scheduleSchema = z.strictObject({ id, name, timezone: stringWith(zoneProblem) });
+export const scheduleSchema = z.strictObject({
+  id,
+  name,
+  timezone: stringWith(zoneProblem).meta({ description: "`UTC` or a canonical IANA `Area/Location` zone" }),
+});
 
 export const personSchema = z.strictObject({
   id,
@@ -93,8 +99,14 @@ export const snapshotSchema = z.strictObject({
   format: z.literal(SNAPSHOT_FORMAT),
   organization: organizationSchema,
   schedule: scheduleSchema,
-  revision: numberWith(revisionProblem),
-  publishedAt: stringWith(instantProblem),
+  // `meta` only describes these custom rules in the OpenAPI document (`src/http/openapi.ts`); it checks nothing.
+  revision: numberWith(revisionProblem).meta({
+    type: "integer",
+    minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: "strictly increases per schedule",
+  }),
+  publishedAt: stringWith(instantProblem).meta({ format: "date-time" }),
   people: z.array(personSchema),
   shifts: z.array(shiftSchema),
   assignments: z.array(assignmentSchema),

@@ -56,6 +56,22 @@ export function piecesOfPerson(sql: SqlPort, org: string, person: string): Perso
     }));
 }
 
+/** Every person of every live schedule (one row per person and schedule), by organization and person. */
+export function livePeople(sql: SqlPort): { org: string; person: string; name: string; schedule: string }[] {
+  return sql
+    .all(
+      `SELECT p.org, p.person, p.name, p.schedule FROM pieces p
+       JOIN schedules s ON s.org = p.org AND s.schedule = p.schedule AND s.retired = 0
+       ORDER BY p.org, p.person, p.schedule`,
+    )
+    .map((row) => ({
+      org: text(row, "org"),
+      person: text(row, "person"),
+      name: text(row, "name"),
+      schedule: text(row, "schedule"),
+    }));
+}
+
 /** Every piece of one schedule, by person id. */
 export function piecesOfSchedule(sql: SqlPort, org: string, schedule: string): PieceRow[] {
   return sql

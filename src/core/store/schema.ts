@@ -9,15 +9,19 @@
  * - `links`: link versions, kept after a feed goes so a returning person never revives an old link.
  * - `blobs`: large values split into parts; `garbage`: blob keys no longer referenced, deleted after a grace
  *   period so a reader that has just looked a feed up can still read its body.
- * - `partner_keys` (version 2): partner API keys, stored as SHA-256 of the key, with each key's quota.
+ * - `fetch_*` (version 2): who polls what, written in batches (see `fetches-table.ts`).
+ * - `partner_keys` (version 3): partner API keys, stored as SHA-256 of the key, with each key's quota.
  *
- * Each version after the first adds its statements in {@link MIGRATIONS}; `ensureSchema` brings an older
- * database forward, one version at a time, in one transaction.
+ * Each version after the first adds its statements as one {@link MIGRATIONS} step: a new database runs them all,
+ * an older one runs the steps above its version, in the same transaction that records the new version.
  */
 import type { SqlPort } from "./sql-port.ts";
 
-/** Version of the schema below; a database with another version is refused (no silent reinterpretation). */
-export const SCHEMA_VERSION = 2;
+/**
+ * Version of the schema below. An older database is migrated forward by {@link MIGRATIONS}; a newer one is refused
+ * (no silent reinterpretation).
+ */
+export const SCHEMA_VERSION = 3;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -46,20 +50,44 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS garbage (key TEXT PRIMARY KEY, since INTEGER NOT NULL)`,
 ];
 
-/** What each version adds to the one before (version 1 is {@link TABLES}). */
-const MIGRATIONS: Record<number, readonly string[]> = {
-  // Version 2: partner API keys (issue 9). Only the key's SHA-256 is stored; `revoked_at` set = dead.
-  2: [
-    `CREATE TABLE IF NOT EXISTS partner_keys (
-      id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, org TEXT NOT NULL, name TEXT NOT NULL,
-      burst INTEGER NOT NULL, per_hour INTEGER NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER)`,
-    `CREATE UNIQUE INDEX IF NOT EXISTS partner_keys_by_hash ON partner_keys (key_hash)`,
-  ],
-};
+// ---- version 2: fetch telemetry ------------------------------------------------------------------------------
+/**
+ * - `fetch_last`: per feed and client family, the last request (time in ms, status, user agent) and a count;
+ * - `fetch_minutes`: requests per minute by client family and status (kept a day);
+ * - `fetch_top`: per minute, the busiest clients (feed, client family, user agent) of that minute (kept a day);
+ * - `fetch_totals`: requests by client family and status since the database was created.
+ */
+const FETCH_TELEMETRY_TABLES = [
+  `CREATE TABLE IF NOT EXISTS fetch_last (
+    org TEXT NOT NULL, feed TEXT NOT NULL, client TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER NOT NULL,
+    user_agent TEXT, requests INTEGER NOT NULL, PRIMARY KEY (org, feed, client))`,
+  `CREATE TABLE IF NOT EXISTS fetch_minutes (minute INTEGER NOT NULL, client TEXT NOT NULL,
+    status INTEGER NOT NULL, requests INTEGER NOT NULL, PRIMARY KEY (minute, client, status))`,
+  `CREATE TABLE IF NOT EXISTS fetch_top (minute INTEGER NOT NULL, subject TEXT NOT NULL, client TEXT NOT NULL,
+    user_agent TEXT NOT NULL, requests INTEGER NOT NULL, PRIMARY KEY (minute, subject, client, user_agent))`,
+  `CREATE TABLE IF NOT EXISTS fetch_totals (client TEXT NOT NULL, status INTEGER NOT NULL,
+    requests INTEGER NOT NULL, PRIMARY KEY (client, status))`,
+];
+
+// ---- version 3: partner API keys ------------------------------------------------------------------------------
+/** Only the key's SHA-256 is stored; `revoked_at` set = dead. */
+const PARTNER_KEY_TABLES = [
+  `CREATE TABLE IF NOT EXISTS partner_keys (
+    id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, org TEXT NOT NULL, name TEXT NOT NULL,
+    burst INTEGER NOT NULL, per_hour INTEGER NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER)`,
+  `CREATE UNIQUE INDEX IF NOT EXISTS partner_keys_by_hash ON partner_keys (key_hash)`,
+];
+
+/** The steps from each version to the next: `to` is the version a step's statements bring a database to. */
+const MIGRATIONS: readonly { to: number; statements: readonly string[] }[] = [
+  { to: 2, statements: FETCH_TELEMETRY_TABLES },
+  { to: 3, statements: PARTNER_KEY_TABLES },
+];
 
 /**
- * Creates the schema when missing, and brings a database of an older version forward.
- * @throws Error naming both versions when the database was written by a newer schema version.
+ * Creates the schema when missing, migrates an older one forward, and checks its version: one transaction, so a
+ * migration lands whole or not at all.
+ * @throws Error naming both versions when the database was written by a newer (or unknown) schema version.
  */
 export function ensureSchema(sql: SqlPort): void {
   sql.transaction(() => {
@@ -71,8 +99,9 @@ export function ensureSchema(sql: SqlPort): void {
         `the database has schema version ${String(row?.["value"])}; this shiftfeed reads version ${SCHEMA_VERSION}`,
       );
     }
-    for (let version = found + 1; version <= SCHEMA_VERSION; version++)
-      for (const statement of MIGRATIONS[version] ?? []) sql.run(statement);
+    for (const step of MIGRATIONS) {
+      if (step.to > found) for (const statement of step.statements) sql.run(statement);
+    }
     writeMeta(sql, "schema", String(SCHEMA_VERSION));
   });
 }

@@ -1,0 +1,128 @@
+/**
+ * The traffic view (`GET /admin/traffic`, the admin page, `shiftfeed stats`): requests per minute over the last
+ * hour, and per recent window the share answered `304`, the `429` and `503` counts, and the busiest clients.
+ * Built from the fetch telemetry (`fetch-log.ts`), so it covers every serving thread and survives restarts.
+ */
+import type { CalendarClient } from "./clients.ts";
+import { minuteOf, type FetchLog } from "./fetch-log.ts";
+import type { MetricFamily } from "./metrics.ts";
+
+/** One minute of feed traffic. */
+export interface TrafficMinute {
+  /** Start of the minute, RFC 3339 UTC. */
+  minute: string;
+  requests: number;
+  notModified: number;
+  /** Requests by client family. */
+  byClient: Record<CalendarClient, number>;
+}
+
+/** One of the busiest clients of a window: a feed (or none: unknown tokens) polled by one user agent. */
+export interface TopClient {
+  /** The organization and feed key (`person/p1001`), or `null` for requests that opened no feed. */
+  org: string | null;
+  feed: string | null;
+  client: CalendarClient;
+  userAgent: string;
+  requests: number;
+}
+
+/** A recent window's totals. */
+export interface TrafficWindow {
+  minutes: number;
+  requests: number;
+  notModified: number;
+  /** `notModified / requests`, 0 when there were none. */
+  notModifiedShare: number;
+  tooManyRequests: number;
+  unavailable: number;
+  /** Requests by status. */
+  byStatus: Record<string, number>;
+  top: TopClient[];
+}
+
+export interface Traffic {
+  /** RFC 3339 UTC. */
+  at: string;
+  /** The last 60 minutes, oldest first, the current (partial) minute last; minutes without requests included. */
+  perMinute: TrafficMinute[];
+  windows: TrafficWindow[];
+}
+
+/** The windows reported, in minutes: the last 5 minutes ("right now"), hour and day. */
+export const TRAFFIC_WINDOWS = [5, 60, 1440] as const;
+const TOP_CLIENTS = 10;
+const emptyByClient = (): Record<CalendarClient, number> => ({ google: 0, apple: 0, outlook: 0, other: 0 });
+
+/** The traffic view as of `nowMs`. */
+export function trafficView(log: FetchLog, nowMs: number): Traffic {
+  const now = minuteOf(nowMs);
+  const rows = log.minuteCounts(Math.max(...TRAFFIC_WINDOWS));
+  const perMinute: TrafficMinute[] = Array.from({ length: 60 }, (_, i) => ({
+    minute: new Date((now - 59 + i) * 60_000).toISOString(),
+    requests: 0,
+    notModified: 0,
+    byClient: emptyByClient(),
+  }));
+  for (const r of rows) {
+    const slot = perMinute[r.minute - (now - 59)];
+    if (!slot) continue;
+    slot.requests += r.requests;
+    slot.byClient[r.client] += r.requests;
+    if (r.status === 304) slot.notModified += r.requests;
+  }
+  const windows = TRAFFIC_WINDOWS.map((minutes): TrafficWindow => {
+    const byStatus: Record<string, number> = {};
+    let requests = 0;
+    for (const r of rows) {
+      if (r.minute <= now - minutes) continue;
+      requests += r.requests;
+      byStatus[r.status] = (byStatus[r.status] ?? 0) + r.requests;
+    }
+    const notModified = byStatus["304"] ?? 0;
+    return {
+      minutes,
+      requests,
+      notModified,
+      notModifiedShare: requests === 0 ? 0 : notModified / requests,
+      tooManyRequests: byStatus["429"] ?? 0,
+      unavailable: byStatus["503"] ?? 0,
+      byStatus,
+      top: log.top(minutes, TOP_CLIENTS).map((t) => {
+        const slash = t.subject.indexOf("/");
+        return {
+          org: slash < 0 ? null : t.subject.slice(0, slash),
+          feed: slash < 0 ? null : t.subject.slice(slash + 1),
+          client: t.client,
+          userAgent: t.userAgent,
+          requests: t.requests,
+        };
+      }),
+    };
+  });
+  return { at: new Date(nowMs).toISOString(), perMinute, windows };
+}
+
+/**
+ * The lasting fetch telemetry as Prometheus families: requests by client family and status since the data began
+ * (they survive restarts, unlike the per-process `shiftfeed_feed_requests_total`), and when each client family
+ * last fetched any feed.
+ */
+export function telemetryMetrics(log: FetchLog): MetricFamily[] {
+  return [
+    {
+      name: "shiftfeed_feed_fetches_total",
+      help: "Feed requests by client family and status since the data dir began (kept across restarts)",
+      type: "counter",
+      samples: log
+        .totals()
+        .map((t) => ({ labels: { client: t.client, status: t.status }, value: t.requests })),
+    },
+    {
+      name: "shiftfeed_feed_last_fetch_timestamp_seconds",
+      help: "When each client family last fetched any feed, in seconds since the epoch",
+      type: "gauge",
+      samples: log.newestByClient().map((n) => ({ labels: { client: n.client }, value: n.at / 1000 })),
+    },
+  ];
+}

@@ -1,0 +1,113 @@
+/**
+ * `GET /subscribe/{token}`: the page an admin sends a doctor. It lives under the feed's own token, so it is exactly
+ * as secret as the feed link and dies with it on rotation; it is answered by the serving part (every Node serving
+ * thread, and the Workers entry), like the feed. Server-rendered HTML with no script at all: the person's name,
+ * their next shifts, one button per calendar app with the README's two-line instructions, the feed address to
+ * copy, and a QR code that opens this page on a phone. Same privacy headers as a feed (`no-referrer`, `noindex`).
+ */
+import { Hono } from "hono";
+import { feedLinks, outlookUrl, SUBSCRIBE_PREFIX } from "../../core/links.ts";
+import type { FeedEntry } from "../../core/publish/feed-entry.ts";
+import type { SubscribeInfo, UpcomingShift } from "../../core/publish/upcoming.ts";
+import type { FeedTokens } from "../../core/tokens.ts";
+import { qrSvg } from "../qr-code.ts";
+import { escapeHtml, htmlDocument, pageHeaders } from "./static-routes.ts";
+
+export interface SubscribeDeps {
+  tokens: FeedTokens;
+  /** The live entry a well-formed token opens, or `null`. */
+  lookup: (token: string) => Promise<FeedEntry | null>;
+  /** The page's facts for an entry (names, next shifts), or `null` when it has none. */
+  info: (entry: FeedEntry) => Promise<SubscribeInfo | null>;
+  /** The base URL links are built on (`PUBLIC_URL`). */
+  publicUrl: string;
+}
+
+/** Scripts none, styles from this origin, the QR code inline SVG. */
+const SUBSCRIBE_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const TOKEN = /^[A-Za-z0-9_-]{24}$/;
+
+const day = (date: string) =>
+  new Date(`${date}T12:00:00Z`).toLocaleDateString("en-GB", {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    timeZone: "UTC",
+  });
+
+function when(s: UpcomingShift): string {
+  if (s.allDay)
+    return s.startDate === s.endDate ? day(s.startDate) : `${day(s.startDate)} – ${day(s.endDate)}`;
+  const end = s.endDate === s.startDate ? s.endTime : `${day(s.endDate)} ${s.endTime}`;
+  return `${day(s.startDate)}, ${s.startTime}–${end}`;
+}
+
+function page(title: string, body: string): string {
+  return htmlDocument(title, "", `<main class="narrow">\n${body}\n</main>`);
+}
+
+/** The page for a live feed. */
+export async function subscribePageHtml(
+  info: SubscribeInfo,
+  token: string,
+  publicUrl: string,
+): Promise<string> {
+  const links = feedLinks(publicUrl, token);
+  const e = escapeHtml;
+  const calendar = `${info.name} · ${info.orgName}`;
+  const shifts =
+    info.kind === "schedule"
+      ? `<p>This is the department calendar of <strong>${e(info.name)}</strong>: everyone's shifts.</p>`
+      : info.upcoming.length === 0
+        ? "<p>No upcoming shifts yet. They appear in your calendar as soon as they are scheduled.</p>"
+        : `<ul class="plain" id="upcoming">${info.upcoming
+            .map(
+              (s) =>
+                `<li><strong>${e(when(s))}</strong> ${e(s.summary)}${s.location ? ` <span class="muted">· ${e(s.location)}</span>` : ""}</li>`,
+            )
+            .join("")}</ul>`;
+  const app = (id: string, title: string, href: string, button: string, steps: string) =>
+    `<section class="app" aria-labelledby="${id}"><h3 id="${id}">${title}</h3><p>${steps}</p>` +
+    `<a class="button" href="${e(href)}"${href.startsWith("https:") ? ' rel="noopener noreferrer"' : ""}>${button}</a></section>`;
+  const body = `<h1>${e(info.name)}</h1>
+<p class="muted">${e(info.orgName)} · your shifts as a calendar that updates itself</p>
+<h2>Next shifts</h2>
+${shifts}
+<h2>Add it to your calendar</h2>
+<div class="apps">
+${app("google", "Google Calendar", links.googleUrl, "Add to Google Calendar", "Opens Google Calendar on the web and subscribes. Google refreshes every few hours; it shows on your phone through your Google account.")}
+${app("apple", "iPhone, iPad or Mac", links.webcalUrl, "Subscribe in Apple Calendar", "Opens Calendar and asks to subscribe. On iPhone, set <em>Settings → Calendar → Accounts → Subscribed Calendars → Fetch</em> to every 15 minutes or hourly.")}
+${app("outlook", "Outlook / Microsoft 365", outlookUrl(links.url, calendar), "Add to Outlook", "Opens Outlook on the web to subscribe. In Outlook for Windows: <em>Add Calendar → From Internet…</em> and paste the address below. Outlook refreshes about every 3 hours.")}
+</div>
+<h2><label for="feed-url">Or copy the calendar address</label></h2>
+<input type="text" id="feed-url" readonly value="${e(links.url)}">
+<h2>Open this page on your phone</h2>
+<figure id="qr" aria-label="QR code that opens this page">${await qrSvg(links.subscribeUrl)}</figure>
+<p class="muted">Keep this page's address to yourself: anyone who has it can see your shifts. If it leaks, ask for a new link; this one then stops working.</p>`;
+  return page(`${info.name}: subscribe to your shifts`, body);
+}
+
+const GONE = page(
+  "Link not valid",
+  `<h1>This link does not work</h1><p>It may have been replaced with a new one. Ask your scheduler for your current calendar link.</p>`,
+);
+
+/** The route, for the serving part of the app. Every unusable token gets the same `404` page. */
+export function createSubscribeRoutes(deps: SubscribeDeps): Hono {
+  const app = new Hono();
+  app.get(`${SUBSCRIBE_PREFIX}:token`, async (c) => {
+    const headers = {
+      ...pageHeaders(SUBSCRIBE_CSP),
+      "cache-control": "private, no-store",
+      "x-robots-tag": "noindex",
+    };
+    const token = c.req.param("token");
+    const entry =
+      TOKEN.test(token) && (await deps.tokens.isWellFormed(token)) ? await deps.lookup(token) : null;
+    const info = entry && (await deps.info(entry));
+    if (!info) return c.html(GONE, 404, headers);
+    return c.html(await subscribePageHtml(info, token, deps.publicUrl), 200, headers);
+  });
+  return app;
+}
