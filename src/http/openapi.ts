@@ -7,13 +7,9 @@
 import { z } from "zod";
 import { snapshotSchema } from "../core/snapshot/schema.ts";
 import {
-  errorSchema,
   healthSchema,
   jobAcceptedSchema,
   jobSchema,
-  partnerKeyCreatedSchema,
-  partnerKeyListSchema,
-  partnerKeySchema,
   personViewSchema,
   publishResultSchema,
   schedulePeopleSchema,
@@ -22,29 +18,9 @@ import {
   trafficSchema,
 } from "./admin-schemas.ts";
 import { SCRIPT_MODULES } from "./pages/static-routes.ts";
-import { partnerKeyRequestSchema } from "./partner-admin-routes.ts";
+import { PARTNER_ROUTES } from "./openapi-partner.ts";
+import { json, NOT_FOUND, problem, type RouteDoc } from "./openapi-route.ts";
 import { regenerateScopeSchema } from "./regenerate-scope.ts";
-
-type Method = "get" | "put" | "post" | "delete";
-
-/** One answer: a JSON schema, or another media type described in words. */
-type Answer = { description: string; schema?: z.ZodType; type?: string };
-
-/** One documented route. Paths use OpenAPI's `{param}` form; every `{param}` is a path parameter. */
-export interface RouteDoc {
-  method: Method;
-  path: string;
-  summary: string;
-  /** `admin`: needs `Authorization: Bearer <ADMIN_TOKEN>`; `public`: none; `capability`: the URL is the secret. */
-  access: "admin" | "public" | "capability";
-  body?: z.ZodType;
-  query?: Record<string, string>;
-  answers: Record<number, Answer>;
-}
-
-const json = (description: string, schema: z.ZodType): Answer => ({ description, schema });
-const problem = (description: string): Answer => ({ description, schema: errorSchema });
-const NOT_FOUND = problem("no such organization, schedule, person or job");
 
 /** Every route of the app, in the order the README lists them. */
 export const ROUTES: readonly RouteDoc[] = [
@@ -148,49 +124,7 @@ export const ROUTES: readonly RouteDoc[] = [
     access: "admin",
     answers: { 200: json("the job", jobSchema), 404: NOT_FOUND },
   },
-  {
-    method: "post",
-    path: "/admin/partners",
-    summary: "A partner API key for one organization, with its quota",
-    access: "admin",
-    body: partnerKeyRequestSchema,
-    answers: {
-      201: json("the key (shown this once; only its SHA-256 is stored)", partnerKeyCreatedSchema),
-      400: problem("not a valid request"),
-      404: NOT_FOUND,
-    },
-  },
-  {
-    method: "get",
-    path: "/admin/partners",
-    summary: "Partner keys (never their key or hash)",
-    access: "admin",
-    query: { org: "only this organization's keys" },
-    answers: { 200: json("the keys", partnerKeyListSchema) },
-  },
-  {
-    method: "delete",
-    path: "/admin/partners/{id}",
-    summary: "Revoke a partner key: refused from the very next request",
-    access: "admin",
-    answers: { 200: json("the key, with revokedAt", partnerKeySchema), 404: NOT_FOUND },
-  },
-  {
-    method: "get",
-    path: "/partner/orgs/{org}/schedules/{file}",
-    summary:
-      "A schedule as a range of dates (`{schedule}.ics` or `{schedule}.json`, `from` and `to` snapped to whole months), with a partner key as bearer token; conditional GET",
-    access: "capability",
-    query: { from: "YYYY-MM-DD", to: "YYYY-MM-DD" },
-    answers: {
-      200: { description: "the range (`.json`: the same range as application/json)", type: "text/calendar" },
-      304: { description: "not modified" },
-      400: problem("not a valid range"),
-      401: problem("no valid partner key"),
-      404: NOT_FOUND,
-      429: problem("the key's or the address's quota is spent (`Retry-After`)"),
-    },
-  },
+  ...PARTNER_ROUTES,
   {
     method: "get",
     path: "/admin",

@@ -9,7 +9,6 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import { createServer, type AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../core/config.ts";
@@ -29,6 +28,7 @@ import { lockDataDir, prepareDataDir } from "./data-dir.ts";
 import { loadDemo } from "./demo.ts";
 import { migrateLegacyStore } from "./legacy-migration.ts";
 import { createHttpServer, listen } from "./http-server.ts";
+import { closeServer, probePort, starting } from "./listening.ts";
 import { createRenderPool } from "./render-pool.ts";
 import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import type { Protection } from "../core/limits/protection.ts";
@@ -67,35 +67,6 @@ export interface StartOptions {
   bodyIdleTimeoutMs?: number;
   /** How often fetch telemetry is written, in ms. Default 5 s; tests lengthen it to see batching. */
   telemetryFlushMs?: number;
-}
-
-/** While the service loads: every request gets this (never an empty calendar, never a 404). */
-function starting(): Response {
-  const body = { error: { code: "unavailable", message: "shiftfeed is starting.", details: [] } };
-  return new Response(JSON.stringify(body), {
-    status: 503,
-    headers: {
-      "content-type": "application/json; charset=utf-8",
-      "retry-after": "2",
-      "cache-control": "no-store",
-    },
-  });
-}
-
-/**
- * The port to use, checked free: bound once without `SO_REUSEPORT` and let go. Every listener of this process
- * sets `SO_REUSEPORT`; probing without it first keeps a second process (even another shiftfeed) from silently
- * sharing the port.
- */
-async function probePort(port: number, host: string): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once("error", reject);
-    probe.listen({ port, host }, () => resolve());
-  });
-  const bound = (probe.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return bound;
 }
 
 /** Starts the service as configured and resolves once it listens with everything loaded. */
@@ -174,16 +145,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
     await close().catch(() => undefined);
     throw error;
   }
-}
-
-/** Stops a server listening and closes its connections. */
-function closeServer(http: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!http.listening) return resolve();
-    http.close(() => resolve());
-    http.closeIdleConnections();
-    setTimeout(() => http.closeAllConnections(), 1000).unref();
-  });
 }
 
 /** Opens the database and the service on a locked data dir, and builds the app; registers what `close` undoes. */
