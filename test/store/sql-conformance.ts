@@ -23,9 +23,18 @@ import {
   type FeedRow,
 } from "../../src/core/store/feeds-table.ts";
 import { linkVersion, setLinkVersion } from "../../src/core/store/links-table.ts";
+import {
+  insertPartnerKey,
+  partnerKeyByHash,
+  partnerKeyById,
+  partnerKeys,
+  revokePartnerKey,
+} from "../../src/core/store/partner-keys-table.ts";
 import { piecesOfPerson, piecesOfSchedule, putPiece } from "../../src/core/store/pieces-table.ts";
 import {
   liveSchedules,
+  orgRow,
+  putOrg,
   putSchedule,
   scheduleRow,
   type ScheduleRow,
@@ -166,11 +175,45 @@ export function describeSqlBackend(name: string, open: OpenBackend): void {
       sql.close?.();
     });
 
+    it("brings a database of schema version 1 forward: partner_keys added, every row kept", async () => {
+      const sql = await fresh();
+      // A version-1 database: no telemetry or partner_keys tables, meta says 1.
+      for (const table of ["fetch_last", "fetch_minutes", "fetch_top", "fetch_totals", "partner_keys"])
+        sql.run(`DROP TABLE ${table}`);
+      writeMeta(sql, "schema", "1");
+      putOrg(sql, "acme", "Acme Hospital", "enterprise");
+      ensureSchema(sql);
+      expect(readMeta(sql, "schema")).toBe(String(SCHEMA_VERSION));
+      expect(orgRow(sql, "acme")).toEqual({ org: "acme", name: "Acme Hospital", tier: "enterprise" });
+      const key = {
+        id: "pk_1",
+        keyHash: "ab".repeat(32),
+        org: "acme",
+        name: "Roster sync",
+        burst: 500,
+        perHour: 3600,
+        createdAt: 1_800_000_000,
+        revokedAt: null,
+      };
+      insertPartnerKey(sql, key);
+      expect(partnerKeyByHash(sql, key.keyHash)).toEqual(key);
+      // One hash, one key.
+      expect(() => insertPartnerKey(sql, { ...key, id: "pk_2" })).toThrow();
+      revokePartnerKey(sql, "pk_1", 1_800_000_100);
+      revokePartnerKey(sql, "pk_1", 1_800_000_200); // a second revocation keeps the first time
+      expect(partnerKeyById(sql, "pk_1")?.revokedAt).toBe(1_800_000_100);
+      expect(partnerKeys(sql, "acme").map((k) => k.id)).toEqual(["pk_1"]);
+      expect(partnerKeys(sql, "other")).toEqual([]);
+      ensureSchema(sql); // idempotent at the new version
+      expect(partnerKeys(sql)).toHaveLength(1);
+      sql.close?.();
+    });
+
     it("migrates a version-1 database forward: the telemetry tables appear, everything else stays", async () => {
       const sql = await fresh();
       setLinkVersion(sql, "acme", "person/pA", 3);
-      // What a version-1 database is: the same tables without the fetch telemetry ones.
-      for (const table of ["fetch_last", "fetch_minutes", "fetch_top", "fetch_totals"])
+      // What a version-1 database is: the same tables without the telemetry and partner key ones.
+      for (const table of ["fetch_last", "fetch_minutes", "fetch_top", "fetch_totals", "partner_keys"])
         sql.run(`DROP TABLE ${table}`);
       writeMeta(sql, "schema", "1");
       ensureSchema(sql);
@@ -178,6 +221,18 @@ export function describeSqlBackend(name: string, open: OpenBackend): void {
       expect(linkVersion(sql, "acme", "person/pA")).toBe(3);
       sql.run("INSERT INTO fetch_totals (client, status, requests) VALUES ('apple', 304, 1)");
       expect(sql.all("SELECT requests FROM fetch_totals")).toEqual([{ requests: 1 }]);
+      sql.close?.();
+    });
+
+    it("brings a version-2 database (telemetry, no partner keys) forward, keeping its telemetry", async () => {
+      const sql = await fresh();
+      sql.run("DROP TABLE partner_keys");
+      writeMeta(sql, "schema", "2");
+      sql.run("INSERT INTO fetch_totals (client, status, requests) VALUES ('google', 200, 7)");
+      ensureSchema(sql);
+      expect(readMeta(sql, "schema")).toBe(String(SCHEMA_VERSION));
+      expect(sql.all("SELECT requests FROM fetch_totals")).toEqual([{ requests: 7 }]);
+      expect(partnerKeys(sql)).toEqual([]);
       sql.close?.();
     });
 
