@@ -3,6 +3,7 @@
  * the Worker's vars on Cloudflare). Each problem names its variable.
  */
 import { z } from "zod";
+import { DEFAULT_LIMITS, perHour, type LimitSettings } from "./limits/settings.ts";
 
 const int = (name: string, min: number, max: number, fallback: number) =>
   z
@@ -84,6 +85,29 @@ const schema = z.object({
   SERVE_THREADS: int("SERVE_THREADS", 0, 256, -1),
   RENDER_THREADS: int("RENDER_THREADS", 0, 256, -1),
   DEMO: z.enum(["0", "1", "false", "true", ""]).optional(),
+  TZDATA_RECHECK: z.enum(["0", "1", "false", "true", ""]).optional(),
+  // Protection (README "Limits"); defaults from `DEFAULT_LIMITS`.
+  CLIENT_LIMITS: z.enum(["on", "off", ""], { message: "`CLIENT_LIMITS` must be on or off" }).optional(),
+  CLIENT_IP_HEADER: optionalString(
+    (v) => /^[A-Za-z0-9-]{1,64}$/.test(v),
+    () => "`CLIENT_IP_HEADER` must be a header name such as X-Forwarded-For",
+  ),
+  LIMIT_TOKEN_BURST: int("LIMIT_TOKEN_BURST", 1, 1_000_000, DEFAULT_LIMITS.token.burst),
+  LIMIT_TOKEN_PER_HOUR: int("LIMIT_TOKEN_PER_HOUR", 1, 100_000_000, 120),
+  LIMIT_ADDRESS_BURST: int("LIMIT_ADDRESS_BURST", 1, 100_000_000, DEFAULT_LIMITS.address.burst),
+  LIMIT_ADDRESS_PER_SECOND: int("LIMIT_ADDRESS_PER_SECOND", 1, 1_000_000, DEFAULT_LIMITS.address.perSecond),
+  LIMIT_MISS_BURST: int("LIMIT_MISS_BURST", 1, 1_000_000, DEFAULT_LIMITS.misses.burst),
+  LIMIT_MISS_PER_HOUR: int("LIMIT_MISS_PER_HOUR", 1, 100_000_000, 360),
+  PARTNER_BURST: int("PARTNER_BURST", 1, 1_000_000, DEFAULT_LIMITS.partner.burst),
+  PARTNER_PER_HOUR: int("PARTNER_PER_HOUR", 1, 100_000_000, 3600),
+  MAX_INFLIGHT: int("MAX_INFLIGHT", 2, 100_000, DEFAULT_LIMITS.maxInflight),
+  ADMIN_RESERVED: int("ADMIN_RESERVED", 1, 100_000, DEFAULT_LIMITS.adminReserved),
+  STANDARD_SHARE_PERCENT: int("STANDARD_SHARE_PERCENT", 1, 100, DEFAULT_LIMITS.standardSharePercent),
+  MAX_CONNECTIONS: int("MAX_CONNECTIONS", 16, 1_000_000, 4096),
+  MAX_CONNECTIONS_PER_ADDRESS: int("MAX_CONNECTIONS_PER_ADDRESS", 1, 1_000_000, 256),
+  HEADERS_TIMEOUT_SECONDS: int("HEADERS_TIMEOUT_SECONDS", 1, 600, 10),
+  REQUEST_TIMEOUT_SECONDS: int("REQUEST_TIMEOUT_SECONDS", 1, 3600, 30),
+  KEEP_ALIVE_TIMEOUT_SECONDS: int("KEEP_ALIVE_TIMEOUT_SECONDS", 1, 600, 5),
 });
 
 /** The service's settings, typed. */
@@ -104,6 +128,26 @@ export interface Config {
   serveThreads: number | null;
   /** Threads that parse, render and commit publishes (0: in the main thread); `null`: one per CPU. */
   renderThreads: number | null;
+  /** Compare every zone's rules at start even when the tz data version is the one feeds were rendered with. */
+  tzdataRecheck: boolean;
+  /** Per-client limits (`CLIENT_LIMITS=off` turns the per-token, per-address and miss budgets off). */
+  clientLimits: boolean;
+  /** The lower-case header a trusted proxy names the client in, or `null`: the socket peer is the client. */
+  clientIpHeader: string | null;
+  limits: LimitSettings;
+  connections: ConnectionSettings;
+}
+
+/** Bounds on connections and how long a client may take (slow and broken clients). */
+export interface ConnectionSettings {
+  /** Open connections per process (all serving threads). */
+  maxConnections: number;
+  /** Open connections per client address. */
+  maxPerAddress: number;
+  /** Longest wait for a request's headers, for a whole request, and between requests on an idle socket (ms). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
 }
 
 /**
@@ -130,5 +174,25 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     demo: e.DEMO !== "0" && e.DEMO !== "false",
     serveThreads: e.SERVE_THREADS < 0 ? null : e.SERVE_THREADS,
     renderThreads: e.RENDER_THREADS < 0 ? null : e.RENDER_THREADS,
+    tzdataRecheck: e.TZDATA_RECHECK === "1" || e.TZDATA_RECHECK === "true",
+    clientLimits: e.CLIENT_LIMITS !== "off",
+    clientIpHeader: e.CLIENT_IP_HEADER ? e.CLIENT_IP_HEADER.toLowerCase() : null,
+    limits: {
+      ...DEFAULT_LIMITS,
+      token: perHour(e.LIMIT_TOKEN_BURST, e.LIMIT_TOKEN_PER_HOUR),
+      address: { burst: e.LIMIT_ADDRESS_BURST, perSecond: e.LIMIT_ADDRESS_PER_SECOND },
+      misses: perHour(e.LIMIT_MISS_BURST, e.LIMIT_MISS_PER_HOUR),
+      partner: perHour(e.PARTNER_BURST, e.PARTNER_PER_HOUR),
+      maxInflight: e.MAX_INFLIGHT,
+      adminReserved: Math.min(e.ADMIN_RESERVED, e.MAX_INFLIGHT - 1),
+      standardSharePercent: e.STANDARD_SHARE_PERCENT,
+    },
+    connections: {
+      maxConnections: e.MAX_CONNECTIONS,
+      maxPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+      headersTimeoutMs: e.HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+    },
   };
 }

@@ -65,6 +65,16 @@ export class Metrics {
     this.#gauges.set(name, { help, read });
   }
 
+  /** Registers a labelled family whose samples are read at scrape time. */
+  family(
+    name: string,
+    help: string,
+    type: "counter" | "gauge",
+    read: () => [Record<string, string>, number][],
+  ): void {
+    this.collect(() => [{ name, help, type, samples: read().map(([labels, value]) => ({ labels, value })) }]);
+  }
+
   /** The Prometheus exposition text (version 0.0.4), with merged samples added in. */
   render(): string {
     const lines: string[] = [];

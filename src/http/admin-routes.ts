@@ -13,6 +13,7 @@ import { ID } from "../core/snapshot/field-checks.ts";
 import { personView, scheduleView } from "./admin-views.ts";
 import { trafficView } from "../core/traffic.ts";
 import { readJsonRequest } from "./json-request.ts";
+import { createPartnerAdminRoutes } from "./partner-admin-routes.ts";
 import { qrSvg } from "./qr-code.ts";
 import { parseRegenerateScope } from "./regenerate-scope.ts";
 
@@ -26,6 +27,10 @@ export interface AdminDeps {
   maxSnapshotBytes: number;
   /** Longest wait for the next chunk of a request body, in ms; default 10 s (`BODY_IDLE_TIMEOUT_MS`). */
   bodyIdleTimeoutMs?: number;
+  /** A new partner key's quota unless the request names one. Default 500, 3,600 / h. */
+  partnerDefaults?: { burst: number; perHour: number };
+  /** Random bytes for partner keys and their ids. Default Web Crypto's `getRandomValues`. */
+  randomBytes?: (n: number) => Uint8Array;
 }
 
 /** Most people and most schedules a search answers. */
@@ -129,6 +134,16 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
     if (!job) throw new ServiceError("not_found", "No such job.");
     return c.json(job);
   });
+
+  app.route(
+    "/",
+    createPartnerAdminRoutes({
+      service,
+      partnerDefaults: deps.partnerDefaults ?? { burst: 500, perHour: 3600 },
+      randomBytes: deps.randomBytes ?? ((n) => crypto.getRandomValues(new Uint8Array(n))),
+      ...(deps.bodyIdleTimeoutMs !== undefined && { bodyIdleTimeoutMs: deps.bodyIdleTimeoutMs }),
+    }),
+  );
 
   return app;
 }

@@ -122,6 +122,22 @@ export const trafficSchema = z.object({
   ),
 });
 
+/** A partner key as the admin API shows it (never its key or hash). */
+export const partnerKeySchema = z.object({
+  id: z.string(),
+  org: z.string(),
+  name: z.string(),
+  burst: z.number().int(),
+  perHour: z.number().int(),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+});
+
+/** A new partner key: the key itself is shown this once. */
+export const partnerKeyCreatedSchema = partnerKeySchema.extend({ key: z.string() });
+
+export const partnerKeyListSchema = z.object({ partners: z.array(partnerKeySchema) });
+
 export const healthSchema = z.object({ ok: z.literal(true), orgs: z.number().int() });
 
 export const errorSchema = z.object({

@@ -7,6 +7,8 @@ import type { Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
 import type { FeedReader } from "../core/publish/feed-reader.ts";
 import type { FeedTokens } from "../core/tokens.ts";
+import type { Protection } from "../core/limits/protection.ts";
+import type { PartnerReader } from "../core/partners/partner-reader.ts";
 import { telemetryMetrics } from "../core/traffic.ts";
 import { createAdminRoutes, type AdminDeps } from "./admin-routes.ts";
 import { requireAdmin } from "./auth.ts";
@@ -19,13 +21,21 @@ import { subscribeInfo } from "../core/publish/upcoming.ts";
 export interface AppDeps extends AdminDeps {
   tokens: FeedTokens;
   /** Serving reads: the feed a token opens, and its body. */
-  reader: Pick<FeedReader, "lookup" | "body">;
+  reader: Pick<FeedReader, "lookup" | "body" | "cached" | "tier">;
   /** The admin bearer secret; `null` disables the admin API (it answers 503: fail closed). */
   adminToken: string | null;
   logger: Logger;
   metrics: Metrics;
   /** Request ids for logs and the `X-Request-Id` header. */
   newId: () => string;
+  /** Per-client limits and admission control (none: unlimited). */
+  protection?: Protection;
+  /** The partner API's reads (none: no partner routes). */
+  partners?: PartnerReader;
+  /** The refresh hint of iCalendar partner ranges, in seconds. */
+  refreshSeconds?: number;
+  /** The header a trusted proxy names the client in (`CLIENT_IP_HEADER`), or none. */
+  clientIpHeader?: string | null;
 }
 
 /**

@@ -4,14 +4,18 @@
  * and Node's direct listener for feed paths (`src/node/feed-listener.ts`) both call it: one rule, one place.
  *
  * Order of work per request, cheapest first, so hostile traffic never reaches storage:
- * method → exact path shape → token checksum (HMAC, no I/O) → lookup by token → validators (304 needs no body)
- * → body read → encoding. Every "no feed here" answer is the same 404, bytes and headers.
+ * method → per-address budget and miss budget (shared memory, no I/O) → exact path shape → token checksum (HMAC,
+ * no I/O) → per-token budget → lookup by token → validators (304 needs no body) → admission of a cold body read
+ * (cached bodies need none) → body read → encoding. Every "no feed here" answer is the same 404, bytes and
+ * headers; every limit refusal is a `429` with a jittered `Retry-After`, every shed read a `503` with one.
  */
 import { classifyClient } from "../core/clients.ts";
 import { sha256Hex } from "../core/digest.ts";
 import { ServiceError } from "../core/errors.ts";
 import { servedLastModified } from "../core/publish/feed-bytes.ts";
 import type { FeedBody, FeedEntry } from "../core/publish/feed-entry.ts";
+import { jitteredSeconds, type Protection } from "../core/limits/protection.ts";
+import type { Tier } from "../core/snapshot/types.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { formatHttpDate, isNotModified } from "./conditional.ts";
 import { chooseEncoding, type FeedEncoding } from "./encoding.ts";
@@ -25,6 +29,10 @@ export interface FeedSource {
    * Throws when storage is unavailable or the stored bytes are corrupt; null if the blob vanished.
    */
   body(entry: FeedEntry, encoding: FeedEncoding): Promise<FeedBody | null>;
+  /** Optional: whether `body` would answer from memory (no storage read, no decompression). Default false. */
+  cached?(entry: FeedEntry, encoding: FeedEncoding): boolean;
+  /** Optional: an organization's tier, for admission under load. Default `standard`. */
+  tier?(org: string): Tier;
   /** Optional: told about every answered feed request (for admin "last fetch" and metrics). Must not throw. */
   recordFetch?(
     entry: FeedEntry | null,
@@ -53,6 +61,10 @@ export interface FeedRouteDeps {
    * `Last-Modified` with, so `Last-Modified` is never later than `Date` (RFC 9110 §8.8.2.1). Default `Date.now`.
    */
   clock?: () => number;
+  /** Per-client limits and admission control; none: every request is served. */
+  protection?: Protection;
+  /** The header a trusted proxy names the client in (lower case); none: the socket peer is the client. */
+  clientIpHeader?: string;
 }
 
 /** What of a request the feed answer reads. Header values as received, `null` when absent. */
@@ -64,6 +76,8 @@ export interface FeedRequest {
   ifModifiedSince: string | null;
   acceptEncoding: string | null;
   userAgent: string | null;
+  /** The client's address (the socket peer, or a trusted proxy's header), `null` when unknown. */
+  client?: string | null;
 }
 
 /** The answer: status, headers, and a body (bytes, a stream of known length, JSON text) or none. */
@@ -78,6 +92,15 @@ const FEED_PATH = /^\/feeds\/([A-Za-z0-9_-]{24})\.ics$/;
 /** Retry-After on 503, in whole seconds: uniform in [min, max] so retrying clients spread out. */
 const RETRY_AFTER_MIN_S = 5;
 const RETRY_AFTER_MAX_S = 35;
+
+const RATE_LIMITED = new ServiceError(
+  "rate_limited",
+  "Too many requests from this client. Please retry after the time in Retry-After.",
+);
+const BUSY = new ServiceError(
+  "unavailable",
+  "The service is busy. Please retry after the time in Retry-After.",
+);
 
 const NOT_FOUND = new ServiceError("not_found", "No calendar feed at this address.");
 const METHOD_NOT_ALLOWED = new ServiceError(
@@ -135,29 +158,39 @@ export async function answerFeed(deps: FeedRouteDeps, req: FeedRequest): Promise
       const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       deps.log({ event: "feed_unavailable", tokenHash, error: text.replaceAll(token, "[token]") });
     }
-    const spread = RETRY_AFTER_MAX_S - RETRY_AFTER_MIN_S + 1;
-    const random = deps.random ?? Math.random;
-    const seconds = Math.min(
-      RETRY_AFTER_MAX_S,
-      RETRY_AFTER_MIN_S + Math.floor(Math.max(0, random()) * spread),
-    );
+    const seconds = jitteredSeconds(RETRY_AFTER_MIN_S, RETRY_AFTER_MAX_S, deps.random ?? Math.random);
     return recorded(entry, fixed(UNAVAILABLE, { "Retry-After": String(seconds) })());
   };
+  const limited = (retryAfter: number): FeedAnswer =>
+    recorded(null, fixed(RATE_LIMITED, { "Retry-After": String(retryAfter) })());
 
   // Checked before the path so a 405 reveals nothing about whether a token exists. RFC 9110 §15.5.6: "The
   // origin server MUST generate an Allow header field in a 405 response".
   const method = req.method;
   if (method !== "GET" && method !== "HEAD") return recorded(null, methodNotAllowed());
+  const guard = deps.protection;
+  const client = req.client ?? null;
+  // A miss is reserved up front (given back below once the token opens a feed): a burst of concurrent
+  // requests cannot overdraw the budget.
+  const refused = guard && (guard.address(client) ?? guard.missBudget(client));
+  if (refused) return limited(refused.retryAfter);
   const token = FEED_PATH.exec(req.rawPath)?.[1];
   if (token === undefined || !(await tokens.isWellFormed(token))) return recorded(null, notFound());
+  const overToken = guard?.token(token);
+  if (overToken) {
+    guard?.found(client);
+    return limited(overToken.retryAfter);
+  }
 
   let entry: FeedEntry | null;
   try {
     entry = await source.lookup(token);
   } catch (error) {
+    guard?.found(client);
     return unavailable(null, token, error);
   }
   if (entry === null) return recorded(null, notFound());
+  guard?.found(client);
 
   const nowSeconds = Math.floor((deps.clock ?? Date.now)() / 1000);
   const modified = servedLastModified(entry, nowSeconds);
@@ -179,6 +212,15 @@ export async function answerFeed(deps: FeedRouteDeps, req: FeedRequest): Promise
   }
 
   const encoding = chooseEncoding(req.acceptEncoding);
+  // A body not in memory is expensive work (a storage read, maybe a decompression): admitted by tier, or shed.
+  let release: (() => void) | null = null;
+  if (guard && !(source.cached?.(entry, encoding) ?? false)) {
+    release = guard.admit(source.tier?.(entry.org) ?? "standard");
+    if (release === null) {
+      const retryAfter = String(guard.shedRetryAfter());
+      return recorded(entry, fixed(BUSY, { "Retry-After": retryAfter })());
+    }
+  }
   let bytes: FeedBody | null;
   try {
     bytes = await source.body(entry, encoding);
@@ -186,6 +228,8 @@ export async function answerFeed(deps: FeedRouteDeps, req: FeedRequest): Promise
   } catch (error) {
     // A vanished or corrupt body is a storage fault, never an empty calendar and never a 404.
     return unavailable(entry, token, error);
+  } finally {
+    release?.();
   }
   headers["Content-Type"] = "text/calendar; charset=utf-8";
   headers["Content-Length"] = String(bytes instanceof Uint8Array ? bytes.byteLength : bytes.length);

@@ -2,6 +2,7 @@
  * The feed route as a Hono app: `GET`/`HEAD /feeds/{token}.ics` answered by `answerFeed` (`feed-answer.ts`).
  */
 import { Hono } from "hono";
+import { clientAddress } from "../core/limits/client-address.ts";
 import { answerFeed, rawPath, type FeedAnswer, type FeedRouteDeps } from "./feed-answer.ts";
 
 export type { FeedLogEvent, FeedRouteDeps, FeedSource } from "./feed-answer.ts";
@@ -31,9 +32,19 @@ export function createFeedRoutes(deps: FeedRouteDeps): Hono {
       ifModifiedSince: c.req.header("if-modified-since") ?? null,
       acceptEncoding: c.req.header("accept-encoding") ?? null,
       userAgent: c.req.header("user-agent") ?? null,
+      client: clientAddress(
+        peerOf(c.env),
+        deps.clientIpHeader ? (c.req.header(deps.clientIpHeader) ?? null) : null,
+      ),
     });
     const body = answer.body instanceof Uint8Array ? (answer.body as Uint8Array<ArrayBuffer>) : answer.body;
     return new Response(body, feedResponseInit(answer));
   });
   return app;
+}
+
+/** The socket peer's address where the runtime tells it (`@hono/node-server` puts the request in `env.incoming`). */
+export function peerOf(env: unknown): string | null {
+  const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? null;
 }

@@ -7,7 +7,6 @@
 import { z } from "zod";
 import { snapshotSchema } from "../core/snapshot/schema.ts";
 import {
-  errorSchema,
   healthSchema,
   jobAcceptedSchema,
   jobSchema,
@@ -19,28 +18,9 @@ import {
   trafficSchema,
 } from "./admin-schemas.ts";
 import { SCRIPT_MODULES } from "./pages/static-routes.ts";
+import { PARTNER_ROUTES } from "./openapi-partner.ts";
+import { json, NOT_FOUND, problem, type RouteDoc } from "./openapi-route.ts";
 import { regenerateScopeSchema } from "./regenerate-scope.ts";
-
-type Method = "get" | "put" | "post" | "delete";
-
-/** One answer: a JSON schema, or another media type described in words. */
-type Answer = { description: string; schema?: z.ZodType; type?: string };
-
-/** One documented route. Paths use OpenAPI's `{param}` form; every `{param}` is a path parameter. */
-export interface RouteDoc {
-  method: Method;
-  path: string;
-  summary: string;
-  /** `admin`: needs `Authorization: Bearer <ADMIN_TOKEN>`; `public`: none; `capability`: the URL is the secret. */
-  access: "admin" | "public" | "capability";
-  body?: z.ZodType;
-  query?: Record<string, string>;
-  answers: Record<number, Answer>;
-}
-
-const json = (description: string, schema: z.ZodType): Answer => ({ description, schema });
-const problem = (description: string): Answer => ({ description, schema: errorSchema });
-const NOT_FOUND = problem("no such organization, schedule, person or job");
 
 /** Every route of the app, in the order the README lists them. */
 export const ROUTES: readonly RouteDoc[] = [
@@ -144,6 +124,7 @@ export const ROUTES: readonly RouteDoc[] = [
     access: "admin",
     answers: { 200: json("the job", jobSchema), 404: NOT_FOUND },
   },
+  ...PARTNER_ROUTES,
   {
     method: "get",
     path: "/admin",

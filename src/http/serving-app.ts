@@ -11,6 +11,9 @@ import type { Metrics } from "../core/metrics.ts";
 import type { FeedEntry } from "../core/publish/feed-entry.ts";
 import type { FeedReader } from "../core/publish/feed-reader.ts";
 import type { FeedTokens } from "../core/tokens.ts";
+import type { Protection } from "../core/limits/protection.ts";
+import type { PartnerReader } from "../core/partners/partner-reader.ts";
+import { createPartnerRoutes } from "./partner-route.ts";
 import { errorResponse, toServiceError } from "./errors.ts";
 import { createFeedRoutes, type FeedRouteDeps } from "./feed-route.ts";
 import { createStaticRoutes } from "./pages/static-routes.ts";
@@ -24,7 +27,7 @@ export type ServingEnv = { Variables: { forwarded: boolean } };
 export interface ServingDeps {
   tokens: FeedTokens;
   /** Serving reads: the feed a token opens, and its body. */
-  reader: Pick<FeedReader, "lookup" | "body">;
+  reader: Pick<FeedReader, "lookup" | "body" | "cached" | "tier">;
   logger: Logger;
   metrics: Metrics;
   /** Request ids for logs and the `X-Request-Id` header. */
@@ -47,6 +50,14 @@ export interface ServingDeps {
     userAgent: string | null,
     status: number,
   ) => void;
+  /** Per-client limits and admission control (none: unlimited, as in most unit tests). */
+  protection?: Protection;
+  /** The partner API's reads (none: no partner routes). */
+  partners?: PartnerReader;
+  /** The refresh hint of iCalendar partner ranges, in seconds. Default 3,600. */
+  refreshSeconds?: number;
+  /** The request header a trusted proxy puts the client's address in (`CLIENT_IP_HEADER`); none: the peer. */
+  clientIpHeader?: string | null;
 }
 
 /** What the feed route needs, from the serving deps (also Node's direct feed listener's). */
@@ -57,6 +68,8 @@ export function feedRouteDeps(deps: ServingDeps): FeedRouteDeps {
     source: {
       lookup: (token) => deps.reader.lookup(token),
       body: (entry, encoding) => deps.reader.body(entry, encoding),
+      cached: (entry, encoding) => deps.reader.cached(entry, encoding),
+      tier: (org) => deps.reader.tier(org),
       recordFetch: (entry: FeedEntry | null, info) => {
         countFeedRequest(metrics, info);
         const feed = entry ? `${entry.org}/${entry.kind}/${entry.id}` : null;
@@ -65,6 +78,8 @@ export function feedRouteDeps(deps: ServingDeps): FeedRouteDeps {
     },
     log: (event) => logger.warn(event.event, { tokenHash: event.tokenHash, error: String(event.error) }),
     clock: deps.clock,
+    ...(deps.protection && { protection: deps.protection }),
+    ...(deps.clientIpHeader && { clientIpHeader: deps.clientIpHeader }),
   };
 }
 
@@ -103,7 +118,9 @@ export function createHttpShell(deps: ShellDeps, routes: (app: Hono<ServingEnv>)
         ? "subscribe"
         : path.startsWith("/admin")
           ? "admin"
-          : "other";
+          : path.startsWith("/partner/")
+            ? "partner"
+            : "other";
     metrics.inc("shiftfeed_http_requests_total", "HTTP requests answered", { route, status: c.res.status });
     if (route !== "feed" || c.res.status >= 500) {
       // Feed paths are never logged: they carry tokens. The feed route logs a token-hash prefix itself.
@@ -143,9 +160,31 @@ export function createServingApp(
   deps: ServingDeps,
   mount: (app: Hono<ServingEnv>) => void,
 ): Hono<ServingEnv> {
+  const { metrics } = deps;
   return createHttpShell(deps, (app) => {
-    app.get("/healthz", (c) => c.json({ ok: true, orgs: deps.orgCount() }));
+    // Liveness, plus the state of the limits: whether expensive work is being shed, and refusals so far.
+    app.get("/healthz", (c) =>
+      c.json({
+        ok: true,
+        orgs: deps.orgCount(),
+        ...(deps.protection && { limits: deps.protection.status() }),
+      }),
+    );
     app.route("/", createFeedRoutes(feedRouteDeps(deps)));
+    if (deps.partners) {
+      app.route(
+        "/",
+        createPartnerRoutes({
+          partners: deps.partners,
+          clock: deps.clock,
+          refreshSeconds: deps.refreshSeconds ?? 3600,
+          onRender: () =>
+            metrics.inc("shiftfeed_partner_renders_total", "Partner ranges rendered (cache misses)"),
+          ...(deps.protection && { protection: deps.protection }),
+          clientIpHeader: deps.clientIpHeader ?? null,
+        }),
+      );
+    }
     app.route("/", createStaticRoutes());
     app.route(
       "/",

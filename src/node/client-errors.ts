@@ -20,6 +20,9 @@ const ANSWERS: Record<number, { text: string; code: string; message: string }> =
   },
 };
 
+/** How long an answered client error's socket may linger after the answer, in ms, before it is closed. */
+const CLOSE_GRACE_MS = 500;
+
 /** The status Node's parser error maps to (as Node's own handler does). */
 function statusOf(code: string | undefined): number {
   if (code === "HPE_HEADER_OVERFLOW") return 431;
@@ -44,5 +47,7 @@ export function answerClientErrors(server: Server, count: (status: number) => vo
       `HTTP/1.1 ${status} ${answer.text}\r\nContent-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
     );
+    // `end` only half-closes: a client that never reads (a slowloris) would keep the socket open for good.
+    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
   });
 }

@@ -7,6 +7,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { Metrics } from "../core/metrics.ts";
+import { clientAddress } from "../core/limits/client-address.ts";
 import { answerFeed, type FeedRouteDeps } from "../http/feed-answer.ts";
 
 export interface FeedListenerDeps extends FeedRouteDeps {
@@ -38,6 +39,10 @@ export function feedListener(deps: FeedListenerDeps, fallback: RequestListener):
       ifModifiedSince: header(req, "if-modified-since"),
       acceptEncoding: header(req, "accept-encoding"),
       userAgent: header(req, "user-agent"),
+      client: clientAddress(
+        req.socket.remoteAddress,
+        deps.clientIpHeader ? header(req, deps.clientIpHeader) : null,
+      ),
     }).then(
       (answer) => {
         deps.metrics.inc("shiftfeed_http_requests_total", "HTTP requests answered", {

@@ -6,12 +6,33 @@ import { getRequestListener } from "@hono/node-server";
 import { createServer, type Server } from "node:http";
 import type { Metrics } from "../core/metrics.ts";
 import { answerClientErrors } from "./client-errors.ts";
+import type { ConnectionSettings } from "../core/config.ts";
+import { guardConnections, type ConnectionGuardOptions } from "./connection-guard.ts";
 import { feedListener, type FeedListenerDeps } from "./feed-listener.ts";
 
 /** Longest wait for a request's headers, for a whole request, and between requests on a kept-alive socket (ms). */
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/**
+ * How often Node checks the header and request timeouts (ms). Node's default is 30 s, which lets a slowloris
+ * keep a socket up to 30 s past `headersTimeout`.
+ */
+const TIMEOUT_CHECK_MS = 1_000;
+
+/**
+ * Connections the kernel queues for each listening socket before they are accepted (capped by
+ * `net.core.somaxconn`). Node's default of 511 overflows when a thousand clients connect at once, and a dropped SYN
+ * costs the client a 1 s retransmission — an ordinary poll included.
+ */
+const LISTEN_BACKLOG = 4096;
+
+export interface HttpServerOptions {
+  /** Timeouts (defaults above). */
+  timeouts?: Pick<ConnectionSettings, "headersTimeoutMs" | "requestTimeoutMs" | "keepAliveTimeoutMs">;
+  /** Bounds on open connections, shared across threads. */
+  guard?: ConnectionGuardOptions;
+}
 
 /**
  * A server answering with `fetch`, and feed paths directly through `feeds` when given; requests refused by the
@@ -21,12 +42,17 @@ export function createHttpServer(
   fetch: (request: Request) => Response | Promise<Response>,
   metrics: Metrics,
   feeds?: FeedListenerDeps,
+  options: HttpServerOptions = {},
 ): Server {
   const app = getRequestListener(fetch);
-  const http = createServer(feeds ? feedListener(feeds, app) : app);
-  http.headersTimeout = HEADERS_TIMEOUT_MS;
-  http.requestTimeout = REQUEST_TIMEOUT_MS;
-  http.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  const http = createServer(
+    { connectionsCheckingInterval: TIMEOUT_CHECK_MS },
+    feeds ? feedListener(feeds, app) : app,
+  );
+  http.headersTimeout = options.timeouts?.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  http.requestTimeout = options.timeouts?.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  http.keepAliveTimeout = options.timeouts?.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
+  if (options.guard) guardConnections(http, options.guard);
   answerClientErrors(http, (status) =>
     metrics.inc("shiftfeed_http_requests_total", "HTTP requests answered", { route: "other", status }),
   );
@@ -41,7 +67,8 @@ export function listen(
   return new Promise((resolve, reject) => {
     const fail = (error: Error) => reject(error);
     server.once("error", fail);
-    server.listen({ port: options.port, host: options.host, reusePort: options.reusePort ?? false }, () => {
+    const { port, host } = options;
+    server.listen({ port, host, reusePort: options.reusePort ?? false, backlog: LISTEN_BACKLOG }, () => {
       server.off("error", fail);
       resolve();
     });

@@ -8,7 +8,6 @@ import { randomUUID } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 import type { Logger } from "../core/logger.ts";
 import { Metrics } from "../core/metrics.ts";
-import { FeedReader } from "../core/publish/feed-reader.ts";
 import { orgIds } from "../core/store/schedules-table.ts";
 import { createFeedTokens } from "../core/tokens.ts";
 import { requireAdmin } from "../http/auth.ts";
@@ -21,6 +20,8 @@ import type { Context } from "hono";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import type { FetchNote, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
+import { protectionOver } from "./protection-setup.ts";
+import { createServingReads } from "./serving-reads.ts";
 import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import { SharedClock } from "./shared-clock.ts";
 
@@ -40,13 +41,15 @@ const logger: Logger = {
   warn: (event, fields) => send({ type: "log", level: "warn", event, fields }),
   error: (event, fields) => send({ type: "log", level: "error", event, fields }),
 };
-const reader = new FeedReader({
+const { reader, partners } = createServingReads({
   sql,
   tokens,
   cacheBytes: data.cacheBytes,
-  codec: nodeCodec,
-  generation: () => Atomics.load(generation, 0),
+  generation,
+  metrics,
 });
+const limits = data.limits;
+const { protection, guard } = protectionOver(limits, clock);
 
 let nextId = 0;
 const waiting = new Map<number, (message: Extract<ToServer, { type: "response" }>) => void>();
@@ -83,6 +86,10 @@ const servingDeps: ServingDeps = {
   orgCount: () => orgIds(sql).length,
   recordFetch: (feed, client, userAgent, status) =>
     fetches.push({ feed, client, userAgent, status, at: clock() }),
+  protection,
+  clientIpHeader: limits.clientIpHeader,
+  partners,
+  refreshSeconds: data.refreshSeconds,
 };
 
 const app = createServingApp(servingDeps, (app) => {
@@ -105,12 +112,20 @@ function stats(id: number): ToMain {
 }
 
 // Feed paths straight from node:http (the same `answerFeed` the app's route calls); everything else through the app.
-const server = createHttpServer(app.fetch, metrics, {
-  ...feedRouteDeps(servingDeps),
+const server = createHttpServer(
+  app.fetch,
   metrics,
-  newId: randomUUID,
-  onError: (error) => logger.error("unhandled", { error: redactTokens(String(error)) }),
-});
+  {
+    ...feedRouteDeps(servingDeps),
+    metrics,
+    newId: randomUUID,
+    onError: (error) => logger.error("unhandled", { error: redactTokens(String(error)) }),
+  },
+  {
+    timeouts: limits.connections,
+    guard,
+  },
+);
 const reporter = setInterval(() => send(stats(-1)), 1000);
 reporter.unref();
 

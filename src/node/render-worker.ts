@@ -2,6 +2,7 @@
  * A render thread (`render-pool.ts`): opens its own connection to the database and runs the core's units on it —
  * ingest and publish, retire, refresh — committing each in one transaction and bumping the shared generation.
  */
+import { setPriority } from "node:os";
 import { workerData } from "node:worker_threads";
 import { createEventBlockCache } from "../core/ical/render-events.ts";
 import { refreshUnit, retireUnit } from "../core/publish/schedule-unit.ts";
@@ -13,7 +14,17 @@ import type { RenderTask, RenderWorkerData } from "./render-pool.ts";
 import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import { serveTasks } from "./worker-tasks.ts";
 
+/** The nice value of render threads (0 normal, 19 lowest). */
+const RENDER_NICE = 10;
+
 const data = workerData as RenderWorkerData;
+// Rendering yields the CPU to serving: on Linux a thread's nice value is its own (setpriority(2), "BUGS"), so this
+// lowers only this render thread, and a publish or regeneration cannot slow the polls that serving threads answer.
+try {
+  setPriority(0, RENDER_NICE);
+} catch {
+  // Not permitted on this platform: rendering keeps the normal priority.
+}
 const sql = openNodeSqlite({ path: data.databasePath, cacheKiB: 16 * 1024 });
 const tokens = await createFeedTokens(new TextEncoder().encode(data.feedSecret), nodeTokenCrypto);
 const generation = new Int32Array(data.generation);

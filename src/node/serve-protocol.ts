@@ -3,6 +3,8 @@
  */
 import type { CalendarClient } from "../core/clients.ts";
 import type { CounterSample } from "../core/metrics.ts";
+import type { ConnectionSettings } from "../core/config.ts";
+import type { LimitSettings } from "../core/limits/settings.ts";
 
 /** What a serving thread is started with. */
 export interface ServeWorkerData {
@@ -21,6 +23,19 @@ export interface ServeWorkerData {
   generation: SharedArrayBuffer;
   /** A shared Float64 clock, or `null` for the wall clock. */
   clock: SharedArrayBuffer | null;
+  /** The refresh hint of iCalendar partner ranges, in seconds. */
+  refreshSeconds: number;
+  /** Per-client limits, admission and connection bounds, over buffers every thread shares. */
+  limits: {
+    settings: LimitSettings;
+    clientLimits: boolean;
+    clientIpHeader: string | null;
+    connections: ConnectionSettings;
+    /** The per-client bucket table, the limit state, the open-connection counters. */
+    buckets: SharedArrayBuffer;
+    state: SharedArrayBuffer;
+    connectionCounters: SharedArrayBuffer;
+  };
 }
 
 /** A feed request answered by a serving thread, for who-polls-what. */

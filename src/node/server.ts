@@ -9,18 +9,17 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import { createServer, type AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../core/config.ts";
 import { createEventBlockCache } from "../core/ical/render-events.ts";
 import type { Logger } from "../core/logger.ts";
 import { Metrics } from "../core/metrics.ts";
-import { FeedReader } from "../core/publish/feed-reader.ts";
 import { FeedService } from "../core/publish/feed-service.ts";
 import { Maintenance } from "../core/publish/maintenance.ts";
 import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
 import { createInProcessRunner, type UnitRunner } from "../core/publish/unit-runner.ts";
+import { checkZoneRules } from "../core/publish/zone-rules-check.ts";
 import { collectGarbage } from "../core/store/blob-table.ts";
 import { ensureSchema } from "../core/store/schema.ts";
 import { createFeedTokens } from "../core/tokens.ts";
@@ -30,8 +29,12 @@ import { lockDataDir, prepareDataDir } from "./data-dir.ts";
 import { loadDemo } from "./demo.ts";
 import { migrateLegacyStore } from "./legacy-migration.ts";
 import { createHttpServer, listen } from "./http-server.ts";
+import { closeServer, probePort, starting } from "./listening.ts";
 import { createRenderPool } from "./render-pool.ts";
 import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
+import type { Protection } from "../core/limits/protection.ts";
+import { createServingReads } from "./serving-reads.ts";
+import { createSharedLimits, exposeProtection, protectionOver } from "./protection-setup.ts";
 import { loadSecret, type LoadedSecret } from "./secrets.ts";
 import { startServeThreads, type ServeThreads } from "./serve-threads.ts";
 import { SharedClock } from "./shared-clock.ts";
@@ -67,45 +70,22 @@ export interface StartOptions {
   telemetryFlushMs?: number;
 }
 
-/** While the service loads: every request gets this (never an empty calendar, never a 404). */
-function starting(): Response {
-  const body = { error: { code: "unavailable", message: "shiftfeed is starting.", details: [] } };
-  return new Response(JSON.stringify(body), {
-    status: 503,
-    headers: {
-      "content-type": "application/json; charset=utf-8",
-      "retry-after": "2",
-      "cache-control": "no-store",
-    },
-  });
-}
-
-/**
- * The port to use, checked free: bound once without `SO_REUSEPORT` and let go. Every listener of this process
- * sets `SO_REUSEPORT`; probing without it first keeps a second process (even another shiftfeed) from silently
- * sharing the port.
- */
-async function probePort(port: number, host: string): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once("error", reject);
-    probe.listen({ port, host }, () => resolve());
-  });
-  const bound = (probe.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return bound;
-}
-
 /** Starts the service as configured and resolves once it listens with everything loaded. */
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
-  const shared = options.clock ?? new SharedClock();
-  const clock = shared.now;
+  const sharedClock = options.clock ?? new SharedClock();
+  const clock = sharedClock.now;
   const { logger } = options;
   await prepareDataDir(config.dataDir);
   const lock = await lockDataDir(config.dataDir, { port: config.port, host: config.host });
   const metrics = new Metrics();
+  // Limits shared by every thread: per-client buckets, work in flight and refusal counters, open connections.
+  const limits = createSharedLimits(config);
+  const { protection, guard } = protectionOver(limits, clock);
   let fetch: (request: Request) => Response | Promise<Response> = starting;
-  const http: Server = createHttpServer((request) => fetch(request), metrics);
+  const http: Server = createHttpServer((request) => fetch(request), metrics, undefined, {
+    timeouts: config.connections,
+    guard,
+  });
   const cleanup: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const step of cleanup.splice(0).reverse()) await step();
@@ -115,7 +95,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const port = await probePort(config.port, config.host);
     await listen(http, { port, host: config.host, reusePort: true });
     cleanup.push(() => closeServer(http));
-    const loaded = await load(config, options, clock, metrics, cleanup);
+    const loaded = await load(config, options, clock, metrics, protection, cleanup);
+    exposeProtection(metrics, protection, limits);
     const threads = config.serveThreads ?? availableParallelism();
     let serving: ServeThreads | null = null;
     if (threads === 0) fetch = loaded.app.fetch;
@@ -133,7 +114,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
           maxSnapshotBytes: config.maxSnapshotBytes,
           bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
           generation: loaded.generation,
-          clock: shared.buffer,
+          clock: sharedClock.buffer,
+          refreshSeconds: config.refreshSeconds,
+          limits,
         },
         fetch: loaded.app.fetch,
         logger,
@@ -165,22 +148,13 @@ export async function startServer(config: Config, options: StartOptions): Promis
   }
 }
 
-/** Stops a server listening and closes its connections. */
-function closeServer(http: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!http.listening) return resolve();
-    http.close(() => resolve());
-    http.closeIdleConnections();
-    setTimeout(() => http.closeAllConnections(), 1000).unref();
-  });
-}
-
 /** Opens the database and the service on a locked data dir, and builds the app; registers what `close` undoes. */
 async function load(
   config: Config,
   options: StartOptions,
   clock: () => number,
   metrics: Metrics,
+  protection: Protection,
   cleanup: (() => Promise<void> | void)[],
 ) {
   const { logger } = options;
@@ -224,13 +198,13 @@ async function load(
           logger,
         });
   cleanup.push(() => runner.close());
-  const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger });
-  const reader = new FeedReader({
+  const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger, admission: protection });
+  const { reader, partners } = createServingReads({
     sql,
     tokens,
     cacheBytes: settings.cacheBytes,
-    codec: nodeCodec,
-    generation: () => Atomics.load(generation, 0),
+    generation,
+    metrics,
   });
   const demoLoaded = config.demo && service.orgIds().length === 0 ? await loadDemo(service, clock()) : 0;
   const maintenance = new Maintenance(service, randomUUID);
@@ -249,11 +223,17 @@ async function load(
     }
   };
   const first = upkeep();
+  // Feeds rendered under other tz data than this runtime's: the zones whose rules moved are rendered again.
+  const tz = { version: process.versions.tz ?? "unknown", force: config.tzdataRecheck };
+  const zones = checkZoneRules({ sql, maintenance, logger, ...tz }).catch((error: unknown) =>
+    logger.error("tz_rules_check_failed", { error: String(error) }),
+  );
   const timer = setInterval(() => void upkeep(), ROLL_CHECK_MS);
   timer.unref();
   cleanup.push(async () => {
     clearInterval(timer);
-    await first;
+    await maintenance.close(); // a long tz re-rendering stops before its next unit (and runs again next start)
+    await Promise.all([first, zones]);
   });
 
   metrics.gauge(
@@ -277,6 +257,11 @@ async function load(
     logger,
     metrics,
     newId: randomUUID,
+    protection,
+    clientIpHeader: config.clientIpHeader,
+    partners,
+    refreshSeconds: config.refreshSeconds,
+    partnerDefaults: { burst: config.limits.partner.burst, perHour: config.limits.partner.perSecond * 3600 },
   });
   return {
     app,

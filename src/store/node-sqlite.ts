@@ -12,6 +12,7 @@
  */
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import type { SqlPort, SqlRow } from "../core/store/sql-port.ts";
+import { classifySqliteError } from "./sqlite-errors.ts";
 
 export interface NodeSqliteOptions {
   /** Path of the database file, or `:memory:` for a private in-memory database (tests). */
@@ -39,15 +40,25 @@ export function openNodeSqlite(options: NodeSqliteOptions): NodeSqlite {
     return statement;
   };
   let inTransaction = false;
+  // A storage failure (full, I/O, read-only, …) leaves as the core's storage error, which says what happened.
+  const statement = <T>(call: () => T): T => {
+    try {
+      return call();
+    } catch (error) {
+      throw classifySqliteError(error, "statement", inTransaction);
+    }
+  };
   return {
-    all: (sql, ...params) => prepared(sql).all(...(params as SQLInputValue[])) as SqlRow[],
-    run: (sql, ...params) => void prepared(sql).run(...(params as SQLInputValue[])),
+    all: (sql, ...params) => statement(() => prepared(sql).all(...(params as SQLInputValue[])) as SqlRow[]),
+    run: (sql, ...params) => statement(() => void prepared(sql).run(...(params as SQLInputValue[]))),
     transaction(work) {
       if (inTransaction) throw new Error("transactions do not nest");
+      statement(() => db.exec("BEGIN IMMEDIATE"));
       inTransaction = true;
-      db.exec("BEGIN IMMEDIATE");
+      let committing = false;
       try {
         const result = work();
+        committing = true;
         db.exec("COMMIT");
         return result;
       } catch (error) {
@@ -56,7 +67,7 @@ export function openNodeSqlite(options: NodeSqliteOptions): NodeSqlite {
         } catch {
           // SQLite has already rolled back (e.g. after SQLITE_FULL); nothing is left to undo.
         }
-        throw error;
+        throw committing ? classifySqliteError(error, "commit", true) : error;
       } finally {
         inTransaction = false;
       }

@@ -23,9 +23,18 @@ import {
   type FeedRow,
 } from "../../src/core/store/feeds-table.ts";
 import { linkVersion, setLinkVersion } from "../../src/core/store/links-table.ts";
+import {
+  insertPartnerKey,
+  partnerKeyByHash,
+  partnerKeyById,
+  partnerKeys,
+  revokePartnerKey,
+} from "../../src/core/store/partner-keys-table.ts";
 import { piecesOfPerson, piecesOfSchedule, putPiece } from "../../src/core/store/pieces-table.ts";
 import {
   liveSchedules,
+  orgRow,
+  putOrg,
   putSchedule,
   scheduleRow,
   type ScheduleRow,
@@ -90,6 +99,78 @@ const schedule = (over: Partial<ScheduleRow> = {}): ScheduleRow => ({
   ...over,
 });
 
+/** A quick fingerprint of bytes: every 251st byte (what a torn or mixed part would change). */
+const sampled = (v: Uint8Array) => {
+  let h = 7;
+  for (let i = 0; i < v.length; i += 251) h = (h * 31 + v[i]!) >>> 0;
+  return h;
+};
+
+/** The big body of each revision, made once. */
+const bigBodies = new Map<number, Uint8Array>();
+const bigBody = (revision: number) => {
+  let body = bigBodies.get(revision);
+  if (!body) bigBodies.set(revision, (body = bytesOf(MAX_VALUE_BYTES + 10, revision)));
+  return body;
+};
+
+/** Every row of every table, for comparing whole database states. */
+function dump(sql: SqlPort): string {
+  const tables = sql.all("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+  return JSON.stringify(
+    tables.map((t) => [t["name"], sql.all(`SELECT * FROM "${String(t["name"])}" ORDER BY 1, 2`)]),
+    (_k, v: unknown) => (v instanceof Uint8Array ? `${v.length}:${sampled(v)}` : v),
+  );
+}
+
+/** The port with its k-th write statement (1-based; 0: none) failing as an I/O error would. */
+function failingAt(sql: SqlPort, fault: { writes: number; failAt: number }): SqlPort {
+  return {
+    all: (q, ...p) => sql.all(q, ...p),
+    transaction: (work) => sql.transaction(work),
+    run(q, ...p) {
+      if (++fault.writes === fault.failAt) throw new Error(`write ${fault.failAt} failed (injected)`);
+      sql.run(q, ...p);
+    },
+  };
+}
+
+/** What a publish writes in one transaction: org, schedule, pieces, a big body in parts, feeds, garbage. */
+function publishLike(sql: SqlPort, revision: number): void {
+  sql.transaction(() => {
+    putSchedule(sql, schedule({ revision, stateKey: `s/acme/icu/${revision}` }));
+    putBlob(sql, `s/acme/icu/${revision}`, bytesOf(100, revision));
+    releaseBlob(sql, `s/acme/icu/${revision - 1}`, 1_800_000_000 + revision);
+    for (const person of ["pA", "pB"]) {
+      const bodyKey = `p/acme/icu/${person}/${revision}`;
+      putBlob(sql, bodyKey, bytesOf(50, revision));
+      putPiece(sql, {
+        org: "acme",
+        person,
+        schedule: "icu",
+        name: person,
+        inputHash: `${revision}`,
+        events: 1,
+        bodyKey,
+      });
+      putBlob(
+        sql,
+        `g/acme/person/${person}/${revision}`,
+        person === "pA" ? bigBody(revision) : bytesOf(40, revision),
+      );
+      putFeed(
+        sql,
+        feed({
+          feed: `person/${person}`,
+          tokenHash: person.repeat(32),
+          bodyKey: `g/acme/person/${person}/${revision}`,
+        }),
+      );
+    }
+    writeMeta(sql, "last", String(revision));
+  });
+}
+
 /** Registers the suite for one backend. */
 export function describeSqlBackend(name: string, open: OpenBackend): void {
   describe(`SqlPort conformance: ${name}`, () => {
@@ -114,11 +195,88 @@ export function describeSqlBackend(name: string, open: OpenBackend): void {
         expect(() => ensureSchema(sql)).toThrow(/schema version 999/);
       }));
 
+    it("brings a database of schema version 1 forward: partner_keys added, every row kept", () =>
+      fresh((sql) => {
+        // A version-1 database: no telemetry or partner_keys tables, meta says 1.
+        for (const table of ["fetch_last", "fetch_minutes", "fetch_top", "fetch_totals", "partner_keys"])
+          sql.run(`DROP TABLE ${table}`);
+        writeMeta(sql, "schema", "1");
+        putOrg(sql, "acme", "Acme Hospital", "enterprise");
+        ensureSchema(sql);
+        expect(readMeta(sql, "schema")).toBe(String(SCHEMA_VERSION));
+        expect(orgRow(sql, "acme")).toEqual({ org: "acme", name: "Acme Hospital", tier: "enterprise" });
+        const key = {
+          id: "pk_1",
+          keyHash: "ab".repeat(32),
+          org: "acme",
+          name: "Roster sync",
+          burst: 500,
+          perHour: 3600,
+          createdAt: 1_800_000_000,
+          revokedAt: null,
+        };
+        insertPartnerKey(sql, key);
+        expect(partnerKeyByHash(sql, key.keyHash)).toEqual(key);
+        // One hash, one key.
+        expect(() => insertPartnerKey(sql, { ...key, id: "pk_2" })).toThrow();
+        revokePartnerKey(sql, "pk_1", 1_800_000_100);
+        revokePartnerKey(sql, "pk_1", 1_800_000_200); // a second revocation keeps the first time
+        expect(partnerKeyById(sql, "pk_1")?.revokedAt).toBe(1_800_000_100);
+        expect(partnerKeys(sql, "acme").map((k) => k.id)).toEqual(["pk_1"]);
+        expect(partnerKeys(sql, "other")).toEqual([]);
+        ensureSchema(sql); // idempotent at the new version
+        expect(partnerKeys(sql)).toHaveLength(1);
+      }));
+
+    it("brings a version-2 database (telemetry, no partner keys) forward, keeping its telemetry", () =>
+      fresh((sql) => {
+        sql.run("DROP TABLE partner_keys");
+        writeMeta(sql, "schema", "2");
+        sql.run("INSERT INTO fetch_totals (client, status, requests) VALUES ('google', 200, 7)");
+        ensureSchema(sql);
+        expect(readMeta(sql, "schema")).toBe(String(SCHEMA_VERSION));
+        expect(sql.all("SELECT requests FROM fetch_totals")).toEqual([{ requests: 7 }]);
+        expect(partnerKeys(sql)).toEqual([]);
+      }));
+
+    it("a write failing at step k of N, for every k, leaves the database exactly as it was and usable", async () => {
+      let before = "";
+      let after = "";
+      let n = 0;
+      await fresh((base) => {
+        const fault = { writes: 0, failAt: 0 };
+        const sql = failingAt(base, fault);
+        publishLike(sql, 1);
+        before = dump(base);
+        fault.writes = 0;
+        publishLike(sql, 2);
+        n = fault.writes;
+        after = dump(base);
+      });
+      expect(n).toBeGreaterThan(10);
+      // Each failure leaves exactly revision 1, so the next k starts from the same state.
+      await fresh((db) => {
+        const f = { writes: 0, failAt: 0 };
+        const port = failingAt(db, f);
+        publishLike(port, 1);
+        expect(dump(db)).toBe(before);
+        for (let k = 1; k <= n; k++) {
+          f.writes = 0;
+          f.failAt = k;
+          expect(() => publishLike(port, 2), `write ${k} of ${n}`).toThrow(`write ${k} failed`);
+          expect(dump(db) === before, `write ${k} of ${n}: the database changed`).toBe(true);
+        }
+        f.failAt = 0;
+        publishLike(port, 2);
+        expect(dump(db) === after, "the retry differs from a clean run").toBe(true);
+      });
+    });
+
     it("migrates a version-1 database forward: the telemetry tables appear, everything else stays", () =>
       fresh((sql) => {
         setLinkVersion(sql, "acme", "person/pA", 3);
-        // What a version-1 database is: the same tables without the fetch telemetry ones.
-        for (const table of ["fetch_last", "fetch_minutes", "fetch_top", "fetch_totals"])
+        // What a version-1 database is: the same tables without the telemetry and partner key ones.
+        for (const table of ["fetch_last", "fetch_minutes", "fetch_top", "fetch_totals", "partner_keys"])
           sql.run(`DROP TABLE ${table}`);
         writeMeta(sql, "schema", "1");
         ensureSchema(sql);

@@ -150,6 +150,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     FEED_SECRET,
     PUBLIC_URL,
     DEMO: options.demo ? "1" : "0",
+    // The test clock stands still, so per-client buckets never refill: only tests of the limits turn them on.
+    CLIENT_LIMITS: "off",
     ...options.env,
   });
   const clock = SharedClock.fixed(options.now ?? T0);

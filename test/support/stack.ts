@@ -18,6 +18,7 @@ import { ensureSchema } from "../../src/core/store/schema.ts";
 import type { SqlPort } from "../../src/core/store/sql-port.ts";
 import { createFeedTokens, type FeedTokens } from "../../src/core/tokens.ts";
 import { createApp } from "../../src/http/create-app.ts";
+import { PartnerReader } from "../../src/core/partners/partner-reader.ts";
 import { openNodeSqlite } from "../../src/store/node-sqlite.ts";
 import { ADMIN_TOKEN, FEED_SECRET, SMALL_SETTINGS } from "./server.ts";
 
@@ -86,6 +87,7 @@ export async function createStack(options: StackOptions): Promise<Stack> {
     logger,
     metrics: new Metrics(),
     newId: randomUUID,
+    partners: new PartnerReader({ sql, codec: webCodec, generation: () => generation }),
   });
   return { sql, tokens, clock, deps, service, reader, maintenance, app };
 }

@@ -12,6 +12,8 @@
 import { LRUCache } from "lru-cache";
 import { blobParts, readBlob, readBlobPart } from "../store/blob-table.ts";
 import { feedByTokenHash } from "../store/feeds-table.ts";
+import { orgRow } from "../store/schedules-table.ts";
+import type { Tier } from "../snapshot/types.ts";
 import type { SqlPort } from "../store/sql-port.ts";
 import type { FeedTokens } from "../tokens.ts";
 import { webCodec, type Codec } from "./compress.ts";
@@ -29,6 +31,8 @@ export interface FeedReaderDeps {
   codec?: Codec;
   /** Most validator entries cached (the hot set of tokens; the rest are one indexed read away). Default 20,000. */
   maxEntries?: number;
+  /** Told about every read that goes to storage (`lookup` or `body`): what `/metrics` counts. */
+  onStoreRead?: (kind: "lookup" | "body") => void;
 }
 
 const IDENTITY = "#identity";
@@ -37,6 +41,10 @@ export class FeedReader {
   readonly #deps: FeedReaderDeps;
   readonly #entries: LRUCache<string, FeedEntry | false>;
   readonly #bodies: LRUCache<string, Uint8Array>;
+  /** Identity bodies being decompressed, by cache key. */
+  readonly #decompressing = new Map<string, Promise<Uint8Array>>();
+  /** Organizations' tiers, read once per generation (admission under load asks for every cold body). */
+  readonly #tiers = new Map<string, Tier>();
   #generation: number;
 
   constructor(deps: FeedReaderDeps) {
@@ -48,14 +56,11 @@ export class FeedReader {
 
   /** The live feed a token opens, or `null`. */
   async lookup(token: string): Promise<FeedEntry | null> {
-    const generation = this.#deps.generation();
-    if (generation !== this.#generation) {
-      this.#entries.clear();
-      this.#generation = generation;
-    }
+    const generation = this.#fresh();
     const hash = await this.#deps.tokens.hash(token);
     const cached = this.#entries.get(hash);
     if (cached !== undefined) return cached || null;
+    this.#deps.onStoreRead?.("lookup");
     const row = feedByTokenHash(this.#deps.sql, hash);
     let entry: FeedEntry | false = false;
     if (row !== null) {
@@ -78,6 +83,35 @@ export class FeedReader {
     return entry || null;
   }
 
+  /** The generation now, with the caches of an older one dropped. */
+  #fresh(): number {
+    const generation = this.#deps.generation();
+    if (generation !== this.#generation) {
+      this.#entries.clear();
+      this.#tiers.clear();
+      this.#generation = generation;
+    }
+    return generation;
+  }
+
+  /** An organization's tier (`standard` when it has none). */
+  tier(org: string): Tier {
+    this.#fresh();
+    let tier = this.#tiers.get(org);
+    if (tier === undefined) {
+      tier = orgRow(this.#deps.sql, org)?.tier ?? "standard";
+      this.#tiers.set(org, tier);
+    }
+    return tier;
+  }
+
+  /** Whether {@link body} would answer from memory, or by joining a decompression already under way. */
+  cached(entry: FeedEntry, encoding: "gzip" | "identity"): boolean {
+    if (encoding === "identity" && entry.identityKey !== null) return false;
+    const key = encoding === "gzip" ? entry.bodyKey : `${entry.bodyKey}${IDENTITY}`;
+    return this.#bodies.has(key) || this.#decompressing.has(key);
+  }
+
   /**
    * A feed's body as stored (`gzip`) or decompressed (`identity`, for clients that send no Accept-Encoding, like
    * Google's importer), or `null` when the store no longer has it.
@@ -90,14 +124,28 @@ export class FeedReader {
     if (cached) return cached;
     let gz = this.#bodies.get(entry.bodyKey) ?? null;
     if (!gz) {
+      this.#deps.onStoreRead?.("body");
       gz = readBlob(this.#deps.sql, entry.bodyKey);
       if (!gz) return null;
       this.#remember(entry.bodyKey, gz);
     }
     if (encoding === "gzip") return gz;
-    const identity = await (this.#deps.codec ?? webCodec).gunzip(gz);
-    this.#remember(key, identity);
-    return identity;
+    // One decompression per body however many ask for it at once (a burst on one cold feed is one unit of work).
+    let pending = this.#decompressing.get(key);
+    if (!pending) {
+      const source = gz;
+      pending = (async () => {
+        try {
+          const identity = await (this.#deps.codec ?? webCodec).gunzip(source);
+          this.#remember(key, identity);
+          return identity;
+        } finally {
+          this.#decompressing.delete(key);
+        }
+      })();
+      this.#decompressing.set(key, pending);
+    }
+    return pending;
   }
 
   /** Caches a body unless it would take more than an eighth of the cache. */
@@ -108,6 +156,7 @@ export class FeedReader {
   /** A stored body streamed part by part (one part in memory at a time). */
   #stream(key: string, length: number): FeedBody | null {
     const { sql } = this.#deps;
+    this.#deps.onStoreRead?.("body");
     const parts = blobParts(sql, key);
     if (parts === 0) return null;
     let part = 0;

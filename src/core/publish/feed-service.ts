@@ -2,6 +2,9 @@
  * The feed service: accepts snapshots and keeps every feed precomputed in the database. It decides what runs
  * when — units of one schedule never overlap, units of different schedules may — and a runner decides where.
  * Rotations are small transactions of their own, never queued behind a publish.
+ *
+ * Publishes wait in `publish-lanes.ts` (newest revision first under a storm); units hold a unit of admitted work
+ * (admission control, when given) while they run.
  */
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -13,7 +16,17 @@ import { piecesOfPerson, piecesOfSchedule } from "../store/pieces-table.ts";
 import { liveSchedules, orgIds, orgRow, scheduleRow, type ScheduleRow } from "../store/schedules-table.ts";
 import type { SqlPort } from "../store/sql-port.ts";
 import type { FeedTokens } from "../tokens.ts";
+import { transactAndAnnounce } from "./announce.ts";
+import { sha256Hex } from "../digest.ts";
+import {
+  insertPartnerKey,
+  partnerKeyById,
+  partnerKeys,
+  revokePartnerKey,
+  type PartnerKeyRow,
+} from "../store/partner-keys-table.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
+import { admitted, PublishLanes, type Admission } from "./publish-lanes.ts";
 import { search, type SearchHits } from "./search.ts";
 import { parseFeedKey, type FeedKey } from "./keys.ts";
 import type { RefreshScope, UnitResult } from "./schedule-unit.ts";
@@ -27,9 +40,15 @@ export interface FeedServiceDeps {
   runner: UnitRunner;
   /** Milliseconds since the epoch. */
   clock: () => number;
-  /** Called after a rotation commits (units call their own), so every serving cache sees it. */
+  /** Called after a rotation's transaction, whatever its outcome (units call their own), so every serving cache sees it. */
   onCommit?: () => void;
   logger?: Logger;
+  /**
+   * Admission control (`Protection`): `admit(kind)` is a unit of expensive work for a class, or `null` when it is
+   * shed; the function returned gives it back. Publishes and retirements ask as `admin` (refused with `503` past
+   * the bound), refreshes as `background` (they wait for room). None: every unit runs.
+   */
+  admission?: Admission;
 }
 
 /** What a publish or retirement answers (CONTRACT.md). */
@@ -46,10 +65,18 @@ export class FeedService {
   readonly deps: FeedServiceDeps;
   readonly #schedules = new KeyedMutex();
   readonly #log: Logger;
+  readonly #lanes: PublishLanes;
 
   constructor(deps: FeedServiceDeps) {
     this.deps = deps;
     this.#log = deps.logger ?? silentLogger;
+    this.#lanes = new PublishLanes({
+      mutex: this.#schedules,
+      run: (bytes, target) => deps.runner.publish(bytes, target),
+      current: (target) => this.schedule(target.org, target.schedule),
+      ...(deps.admission && { admission: deps.admission }),
+      log: this.#log,
+    });
   }
 
   // ---- reads ------------------------------------------------------------------------------------------------
@@ -112,9 +139,7 @@ export class FeedService {
    * organization's name or tier changed, its other schedules' feeds are refreshed in the background.
    */
   async publish(bytes: Uint8Array, target: IngestTarget): Promise<PublishResult> {
-    const result = await this.#schedules.run(`${target.org}/${target.schedule}`, () =>
-      this.deps.runner.publish(bytes, target),
-    );
+    const result = await this.#lanes.publish(bytes, target);
     if (!result.unchanged) {
       this.#log.info("publish", {
         org: target.org,
@@ -130,7 +155,7 @@ export class FeedService {
   /** Retires a schedule: its assignments leave every feed and its schedule feed goes away. */
   async retire(org: string, schedule: string): Promise<PublishResult> {
     const result = await this.#schedules.run(`${org}/${schedule}`, () =>
-      this.deps.runner.retire(org, schedule),
+      admitted(this.deps.admission, "admin", () => this.deps.runner.retire(org, schedule)),
     );
     this.#log.info("retire", { org, schedule, updated: result.feedsUpdated });
     return answer(result);
@@ -144,7 +169,9 @@ export class FeedService {
     options: UnitOptions = {},
   ): Promise<UnitResult> {
     return this.#schedules.run(`${org}/${schedule}`, () =>
-      this.deps.runner.refresh(org, schedule, scope, options),
+      admitted(this.deps.admission, "background", () =>
+        this.deps.runner.refresh(org, schedule, scope, options),
+      ),
     );
   }
 
@@ -161,7 +188,7 @@ export class FeedService {
         throw new ServiceError("not_found", `no feed for \`${key}\` in \`${org}\``);
       const token = await tokens.derive({ kind, org, id, version: version + 1 });
       const hash = await tokens.hash(token);
-      const done = sql.transaction(() => {
+      const done = transactAndAnnounce(sql, this.deps.onCommit, () => {
         if (linkVersion(sql, org, key) !== version) return false; // rotated meanwhile: derive again
         const feed = feedByKey(sql, org, key);
         if (feed === null) throw new ServiceError("not_found", `no feed for \`${key}\` in \`${org}\``);
@@ -170,10 +197,44 @@ export class FeedService {
         return true;
       });
       if (!done) continue;
-      this.deps.onCommit?.();
       this.#log.info("rotate", { org, feed: key });
       return token;
     }
+  }
+
+  // ---- partner keys --------------------------------------------------------------------------------------------
+
+  /**
+   * Stores a new partner key for an organization (its SHA-256 only); the caller hands the key out once.
+   * @throws ServiceError `not_found` for an organization that has published nothing.
+   */
+  async createPartnerKey(input: Omit<PartnerKeyRow, "keyHash" | "createdAt" | "revokedAt">, key: string) {
+    if (this.org(input.org) === null) throw new ServiceError("not_found", `no organization \`${input.org}\``);
+    const row: PartnerKeyRow = {
+      ...input,
+      keyHash: await sha256Hex(key),
+      createdAt: Math.floor(this.deps.clock() / 1000),
+      revokedAt: null,
+    };
+    this.deps.sql.transaction(() => insertPartnerKey(this.deps.sql, row));
+    this.deps.onCommit?.();
+    this.#log.info("partner_key_created", { org: row.org, id: row.id });
+    return row;
+  }
+
+  /** Revokes a partner key: it stops working on every thread as this returns. `null` for an unknown id. */
+  revokePartnerKey(id: string): PartnerKeyRow | null {
+    const { sql } = this.deps;
+    if (partnerKeyById(sql, id) === null) return null;
+    sql.transaction(() => revokePartnerKey(sql, id, Math.floor(this.deps.clock() / 1000)));
+    this.deps.onCommit?.();
+    this.#log.info("partner_key_revoked", { id });
+    return partnerKeyById(sql, id);
+  }
+
+  /** Partner keys (of one organization, when given), without their hashes' use: listing reveals no key. */
+  partnerKeys(org?: string): PartnerKeyRow[] {
+    return partnerKeys(this.deps.sql, org);
   }
 
   /** Refreshes every other live schedule of an organization (after its name or tier changed). */

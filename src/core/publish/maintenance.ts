@@ -7,8 +7,9 @@ import { ServiceError } from "../errors.ts";
 import { localDateOf } from "../time/local-time.ts";
 import type { FeedService } from "./feed-service.ts";
 import { JobRegistry, type Job } from "./jobs.ts";
-import type { RefreshScope } from "./schedule-unit.ts";
-import type { ScheduleRow } from "../store/schedules-table.ts";
+
+export type { PlannedUnit } from "./unit-passes.ts";
+import { passes, twoPasses, type PlannedUnit } from "./unit-passes.ts";
 
 /** What `POST /admin/regenerate` may name; omitted fields widen the scope. */
 export interface RegenerateScope {
@@ -22,16 +23,6 @@ export interface RegenerateScope {
    * writes back any body the store lost; unchanged input renders to the same bytes, so nothing else moves.
    */
   force?: boolean;
-}
-
-/** One unit of a job: one schedule, and what of it to render again, in pass 1 or 2. */
-export interface PlannedUnit {
-  pass: 1 | 2;
-  org: string;
-  schedule: string;
-  scope: RefreshScope;
-  /** Feeds it covers (its people, and its schedule feed when in scope): the job's progress counts these. */
-  feeds: number;
 }
 
 /** Most regeneration jobs queued or running at once; past it a request is refused with a `Retry-After`. */
@@ -232,7 +223,25 @@ export class Maintenance {
    * @returns the number of feeds whose bytes changed.
    */
   async roll(piecesFirst = false): Promise<number> {
-    const units = this.planRoll(piecesFirst);
+    return this.#runPasses(this.planRoll(piecesFirst));
+  }
+
+  /**
+   * Renders every live schedule in these zones again, every event (after their rules changed: the bytes then
+   * show the new instants and VTIMEZONEs; feeds whose bytes come out the same keep their validators).
+   * @returns the number of feeds whose bytes changed.
+   */
+  async rerenderZones(zones: readonly string[]): Promise<number> {
+    const units: PlannedUnit[] = [];
+    for (const org of this.#service.orgIds()) {
+      const affected = this.#service.schedules(org).filter((s) => zones.includes(s.timezone));
+      units.push(...twoPasses(org, affected, true));
+    }
+    return this.#runPasses(units);
+  }
+
+  /** Runs units pass after pass; throws an AggregateError naming every schedule that failed. */
+  async #runPasses(units: PlannedUnit[]): Promise<number> {
     let updated = 0;
     const failures: Error[] = [];
     for (const pass of passes(units)) {
@@ -248,38 +257,4 @@ export class Maintenance {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Units over whole schedules, in two passes: every schedule's pieces (and schedule feed) first, then people's
- * feeds from the finished pieces — so a person in several schedules gets one new version, never one assembled from
- * some new and some old pieces.
- */
-function twoPasses(
-  org: string,
-  schedules: readonly ScheduleRow[],
-  force: boolean,
-  piecesFirst = false,
-): PlannedUnit[] {
-  return [
-    ...schedules.map((s): PlannedUnit => ({
-      pass: 1,
-      org,
-      schedule: s.schedule,
-      scope: { force, personFeeds: piecesFirst ? "none" : "single" },
-      feeds: 0,
-    })),
-    ...schedules.map((s): PlannedUnit => ({
-      pass: 2,
-      org,
-      schedule: s.schedule,
-      scope: { force, pieces: false, scheduleFeed: false, personFeeds: piecesFirst ? "all" : "shared" },
-      feeds: s.people + 1,
-    })),
-  ];
-}
-
-/** Units grouped by pass, in order. */
-function passes(units: readonly PlannedUnit[]): PlannedUnit[][] {
-  return [units.filter((u) => u.pass === 1), units.filter((u) => u.pass === 2)].filter((p) => p.length > 0);
 }

@@ -9,39 +9,23 @@
  * 4. write everything in **one transaction**: it lands whole or not at all. Person feeds are checked against
  *    the pieces as committed (see `person-feeds.ts`), so units of different schedules may run at once.
  *
- * Units of one schedule must not overlap; the caller serializes them (see `feed-service.ts`).
+ * Units of one schedule must not overlap; the caller serializes them (see `feed-service.ts`). Steps 2 and 3 are in
+ * `schedule-plan.ts`, step 4 in `unit-commit.ts`.
  */
 import { ServiceError } from "../errors.ts";
-import { expandSnapshot, type ExpandedEvent } from "../feeds/events.ts";
-import { advanceHistory, type History } from "../feeds/history.ts";
-import { assembleFeed } from "../ical/assemble-feed.ts";
-import { renderEvents } from "../ical/render-events.ts";
+import { expandSnapshot } from "../feeds/events.ts";
+import { advanceHistory } from "../feeds/history.ts";
 import type { Snapshot } from "../snapshot/types.ts";
-import { putBlob, releaseBlob } from "../store/blob-table.ts";
 import { feedByKey } from "../store/feeds-table.ts";
-import {
-  deletePiece,
-  piecesOfSchedule,
-  putPiece,
-  type PersonPiece,
-  type PieceRow,
-} from "../store/pieces-table.ts";
-import { orgRow, putOrg, putSchedule, scheduleRow, type ScheduleRow } from "../store/schedules-table.ts";
+import { piecesOfSchedule, type PieceRow } from "../store/pieces-table.ts";
+import { orgRow, scheduleRow, type ScheduleRow } from "../store/schedules-table.ts";
 import { localDateOf } from "../time/local-time.ts";
-import { feedBytes } from "./feed-bytes.ts";
-import { eventsHash, scheduleFeedSpec, windowEvents, windowFor } from "./feed-specs.ts";
-import { writeFeed, type PreparedFeed } from "./feed-writes.ts";
-import { personFeedKey, pieceBlobKey, scheduleFeedKey, stateBlobKey } from "./keys.ts";
-import {
-  currentPersonSpecHash,
-  bodiesPresent,
-  newToken,
-  preparePersonFeed,
-  type PeopleInScope,
-  type PieceOverlay,
-} from "./person-feeds.ts";
-import { encodePiece } from "./piece-codec.ts";
+import { type PreparedFeed } from "./feed-writes.ts";
+import { personFeedKey, scheduleFeedKey, stateBlobKey } from "./keys.ts";
+import { preparePersonFeed, type PeopleInScope, type PieceOverlay } from "./person-feeds.ts";
 import { encodeState, readState } from "./schedule-state.ts";
+import { planSchedule } from "./schedule-plan.ts";
+import { commit } from "./unit-commit.ts";
 import type { UnitDeps, UnitOptions } from "./unit-deps.ts";
 
 /** What a unit answers (a publish answers the first three, CONTRACT.md). */
@@ -89,7 +73,7 @@ export const STAGE_ONLY: RefreshScope = {
 };
 
 /** Everything a unit has prepared, ready for its transaction. */
-interface Plan {
+export interface Plan {
   org: string;
   orgName: string;
   tier: Snapshot["organization"]["tier"];
@@ -274,208 +258,6 @@ export async function retireUnit(
     feeds,
   };
   return { ...(await commit(deps, plan, current, options)), revision: current.revision };
-}
-
-interface Input {
-  snapshot: Snapshot;
-  events: ExpandedEvent[];
-  history: History;
-  row: ScheduleRow;
-  orgName: string;
-  tier: Snapshot["organization"]["tier"];
-  scope: RefreshScope;
-}
-
-/** Steps 2 and 3: pieces, the schedule feed, and the person feeds they change. */
-async function planSchedule(deps: UnitDeps, input: Input, options: UnitOptions): Promise<Plan> {
-  const { sql, settings } = deps;
-  const { snapshot, row, orgName, scope } = input;
-  const org = row.org;
-  const sid = row.schedule;
-  const window = windowFor(row.timezone, deps.clock(), settings);
-  const inWindow = windowEvents(input.events, input.history, window);
-  const only = scope.people === undefined ? null : new Set(scope.people);
-  const stored = new Map(piecesOfSchedule(sql, org, sid).map((p) => [p.person, p]));
-  const plan: Plan = {
-    org,
-    orgName,
-    tier: input.tier,
-    row,
-    state: null,
-    pieces: new Map(),
-    replacedPieces: [],
-    feeds: [],
-  };
-  const overlay: PieceOverlay = { schedule: sid, pieces: new Map() };
-
-  // Pieces: everyone the snapshot lists gets one, even with no events in the window (their feed then is empty).
-  const byPerson = new Map<string, typeof inWindow>(snapshot.people.map((p) => [p.id, []]));
-  for (const e of inWindow) byPerson.get(e.facts.personId)?.push(e);
-  const listed = new Map(snapshot.people.map((p) => [p.id, p.name]));
-  for (const [person, name] of scope.pieces === false ? [] : listed) {
-    if (only && !only.has(person)) continue;
-    options.signal?.throwIfAborted();
-    const events = byPerson.get(person)!;
-    const inputHash = eventsHash("person", events);
-    const old = stored.get(person);
-    const piece: PersonPiece = {
-      org,
-      person,
-      schedule: sid,
-      name,
-      inputHash,
-      events: events.length,
-      bodyKey: pieceBlobKey(org, sid, person, inputHash),
-      timezone: row.timezone,
-      receivedAt: row.receivedAt,
-    };
-    if (!scope.force && old && old.inputHash === inputHash && old.name === name) {
-      overlay.pieces.set(person, { piece: { ...piece, bodyKey: old.bodyKey }, rendered: null });
-    } else {
-      const rendered = renderEvents(events, "person", deps.blocks);
-      plan.pieces.set(person, { piece, body: await encodePiece(rendered, deps.codec) });
-      if (old && old.bodyKey !== piece.bodyKey) plan.replacedPieces.push(old.bodyKey);
-      overlay.pieces.set(person, { piece, rendered });
-    }
-  }
-  if (!only && scope.pieces !== false) {
-    for (const [person, old] of stored) {
-      if (listed.has(person)) continue;
-      plan.pieces.set(person, null);
-      plan.replacedPieces.push(old.bodyKey);
-      overlay.pieces.set(person, null);
-    }
-  }
-
-  // The schedule feed.
-  if (scope.scheduleFeed !== false) {
-    const spec = scheduleFeedSpec(
-      row.name,
-      orgName,
-      row.timezone,
-      eventsHash("schedule", inWindow),
-      settings,
-    );
-    const feed = scheduleFeedKey(sid);
-    const existing = feedByKey(sql, org, feed);
-    if (scope.force || existing?.inputHash !== spec.inputHash || !bodiesPresent(sql, existing)) {
-      const text = assembleFeed(spec.head, renderEvents(inWindow, "schedule", deps.blocks));
-      plan.feeds.push({
-        org,
-        feed,
-        spec,
-        events: inWindow.length,
-        bytes: await feedBytes(text, settings.bigFeedBytes, deps.codec),
-        newToken: await newToken(deps, org, feed, existing !== null),
-      });
-    }
-    options.onProgress?.(1);
-  }
-
-  // The feeds of everyone whose piece may have changed (a newer revision can also rename a person elsewhere).
-  const people =
-    scope.personFeeds === "none"
-      ? []
-      : scope.pieces === false
-        ? [...stored.keys()].filter((p) => !only || only.has(p))
-        : overlay.pieces.keys();
-  for (const person of people) {
-    options.signal?.throwIfAborted();
-    const which = scope.personFeeds ?? "all";
-    const prepared = await preparePersonFeed(
-      deps,
-      org,
-      orgName,
-      person,
-      overlay,
-      scope.force,
-      which as PeopleInScope,
-    );
-    if (prepared) plan.feeds.push(prepared);
-    if (prepared !== undefined) options.onProgress?.(1);
-  }
-  return plan;
-}
-
-/** Step 4: one transaction; people whose feeds turned out stale are prepared again and retried. */
-async function commit(
-  deps: UnitDeps,
-  plan: Plan,
-  expected: ScheduleRow | null,
-  options: UnitOptions,
-): Promise<Omit<UnitResult, "revision">> {
-  const { sql } = deps;
-  options.signal?.throwIfAborted();
-  const nowSeconds = Math.floor(deps.clock() / 1000);
-  let updated = new Set<string>();
-  let retry: string[] = [];
-  sql.transaction(() => {
-    const now = scheduleRow(sql, plan.org, plan.row.schedule);
-    if (
-      (now?.revision ?? null) !== (expected?.revision ?? null) ||
-      (now?.retired ?? null) !== (expected?.retired ?? null)
-    ) {
-      throw new ServiceError(
-        "internal",
-        `schedule \`${plan.row.schedule}\` changed while it was being published`,
-      );
-    }
-    putOrg(sql, plan.org, plan.orgName, plan.tier);
-    if (plan.state) {
-      putBlob(sql, plan.row.stateKey, plan.state);
-      if (expected && expected.stateKey !== plan.row.stateKey)
-        releaseBlob(sql, expected.stateKey, nowSeconds);
-    }
-    putSchedule(sql, plan.row);
-    for (const [person, next] of plan.pieces) {
-      if (next === null) deletePiece(sql, plan.org, person, plan.row.schedule);
-      else {
-        putBlob(sql, next.piece.bodyKey, next.body);
-        putPiece(sql, next.piece);
-      }
-    }
-    for (const key of plan.replacedPieces) releaseBlob(sql, key, nowSeconds);
-    ({ updated, retry } = writeFeeds(deps, plan.feeds, nowSeconds));
-  });
-  deps.onCommit?.();
-  // Another unit changed some of these people's pieces meanwhile: their feeds are assembled again from what is
-  // stored now (which includes this unit's pieces), until nothing moves under them.
-  for (let round = 0; retry.length > 0; round++) {
-    if (round >= 20)
-      throw new ServiceError("internal", "person feeds kept changing while they were assembled");
-    const orgName = orgRow(sql, plan.org)?.name ?? plan.orgName;
-    const feeds: PreparedFeed[] = [];
-    for (const person of retry) {
-      const prepared = await preparePersonFeed(deps, plan.org, orgName, person, null, false);
-      if (prepared) feeds.push(prepared);
-    }
-    const again = sql.transaction(() => writeFeeds(deps, feeds, Math.floor(deps.clock() / 1000)));
-    deps.onCommit?.();
-    for (const key of again.updated) updated.add(key);
-    retry = again.retry;
-  }
-  const people = [...updated].filter((k) => k.startsWith("person/")).length;
-  return { peopleAffected: people, feedsUpdated: updated.size };
-}
-
-/** Writes prepared feeds inside a transaction; person feeds whose pieces moved under them are left for a retry. */
-function writeFeeds(deps: UnitDeps, feeds: PreparedFeed[], nowSeconds: number) {
-  const updated = new Set<string>();
-  const retry: string[] = [];
-  for (const p of feeds) {
-    const person = p.feed.startsWith("person/") ? p.feed.slice("person/".length) : null;
-    if (
-      person !== null &&
-      currentPersonSpecHash(deps.sql, p.org, person, deps) !== (p.spec?.inputHash ?? null)
-    ) {
-      retry.push(person);
-      continue;
-    }
-    const outcome = writeFeed(deps.sql, p, nowSeconds);
-    if (outcome === "changed") updated.add(p.feed);
-    else if (outcome === "conflict" && person !== null) retry.push(person);
-  }
-  return { updated, retry };
 }
 
 export { personFeedKey };

@@ -32,7 +32,7 @@ export interface UnitDeps {
   codec: Codec;
   /** Milliseconds since the epoch. */
   clock: () => number;
-  /** Called after every transaction that changed what is served, before the unit resolves. */
+  /** Called after every write transaction, whatever its outcome (see `announce.ts`), before the unit resolves. */
   onCommit?: () => void;
 }
 

@@ -61,6 +61,13 @@ export function liveSchedules(sql: SqlPort, org: string): ScheduleRow[] {
     .map(toSchedule);
 }
 
+/** The time zones of every live schedule, sorted. */
+export function liveZones(sql: SqlPort): string[] {
+  return sql
+    .all("SELECT DISTINCT timezone FROM schedules WHERE retired = 0 ORDER BY timezone")
+    .map((r) => text(r, "timezone"));
+}
+
 /** Inserts or replaces a schedule row. */
 export function putSchedule(sql: SqlPort, s: ScheduleRow): void {
   sql.run(

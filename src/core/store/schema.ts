@@ -10,6 +10,7 @@
  * - `blobs`: large values split into parts; `garbage`: blob keys no longer referenced, deleted after a grace
  *   period so a reader that has just looked a feed up can still read its body.
  * - `fetch_*` (version 2): who polls what, written in batches (see `fetches-table.ts`).
+ * - `partner_keys` (version 3): partner API keys, stored as SHA-256 of the key, with each key's quota.
  *
  * Each version after the first adds its statements as one {@link MIGRATIONS} step: a new database runs them all,
  * an older one runs the steps above its version, in the same transaction that records the new version.
@@ -20,7 +21,7 @@ import type { SqlPort } from "./sql-port.ts";
  * Version of the schema below. An older database is migrated forward by {@link MIGRATIONS}; a newer one is refused
  * (no silent reinterpretation).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -68,9 +69,19 @@ const FETCH_TELEMETRY_TABLES = [
     requests INTEGER NOT NULL, PRIMARY KEY (client, status))`,
 ];
 
+// ---- version 3: partner API keys ------------------------------------------------------------------------------
+/** Only the key's SHA-256 is stored; `revoked_at` set = dead. */
+const PARTNER_KEY_TABLES = [
+  `CREATE TABLE IF NOT EXISTS partner_keys (
+    id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, org TEXT NOT NULL, name TEXT NOT NULL,
+    burst INTEGER NOT NULL, per_hour INTEGER NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER)`,
+  `CREATE UNIQUE INDEX IF NOT EXISTS partner_keys_by_hash ON partner_keys (key_hash)`,
+];
+
 /** The steps from each version to the next: `to` is the version a step's statements bring a database to. */
 const MIGRATIONS: readonly { to: number; statements: readonly string[] }[] = [
   { to: 2, statements: FETCH_TELEMETRY_TABLES },
+  { to: 3, statements: PARTNER_KEY_TABLES },
 ];
 
 /**

@@ -4,12 +4,20 @@
  * transitions collapse into one `RRULE:FREQ=YEARLY;BYMONTH=…;BYDAY=…` observance per run of years.
  */
 import { civilFromDays, daysFromCivil, daysInMonth } from "./local-time.ts";
-import { DAY_MS, assertZone, offsetSecondsAt, transitionsBetween } from "./zone-offsets.ts";
+import {
+  DAY_MS,
+  assertZone,
+  offsetSecondsAt,
+  transitionsBetween,
+  zoneRulesGeneration,
+} from "./zone-offsets.ts";
 import type { Transition } from "./zone-offsets.ts";
 
 const WEEKDAYS = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"] as const;
 const MAX_CACHED = 512;
 const cache = new Map<string, string>();
+/** The rules generation the cache was built under (see `setZoneRulesOverride`). */
+let cachedGeneration = zoneRulesGeneration();
 const nameFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** A transition seen as wall-clock fields in its old offset, as DTSTART needs them. */
@@ -138,6 +146,10 @@ export function buildVtimezone(zone: string, fromYear: number, toYear: number): 
   }
   if (toYear < fromYear || toYear - fromYear > 200) {
     throw new RangeError(`\`toYear\` must be 0–200 years after \`fromYear\`: ${fromYear}, ${toYear}`);
+  }
+  if (cachedGeneration !== zoneRulesGeneration()) {
+    cache.clear();
+    cachedGeneration = zoneRulesGeneration();
   }
   const cacheKey = `${zone}|${fromYear}|${toYear}`;
   const hit = cache.get(cacheKey);

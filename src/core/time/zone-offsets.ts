@@ -29,6 +29,30 @@ export const DAY_MS = 86_400_000;
 const MAX_YEARS_PER_ZONE = 256;
 const MAX_ZONES = 1024;
 
+/**
+ * Replaces the runtime's answer for some zones: given a zone, an instant and what `Intl` says, the offset (seconds)
+ * to use instead. A seam to simulate a time-zone rule change (a runtime with newer tz data) in tests.
+ */
+export type ZoneRulesOverride = (zone: string, atMs: number, intlOffsetSeconds: number) => number;
+
+let override: ZoneRulesOverride | null = null;
+let generation = 0;
+
+/**
+ * Installs (or, with `null`, removes) a {@link ZoneRulesOverride} for this thread: every cached table is dropped,
+ * and {@link zoneRulesGeneration} moves so caches built from the rules (VTIMEZONEs) are dropped too.
+ */
+export function setZoneRulesOverride(next: ZoneRulesOverride | null): void {
+  override = next;
+  tables.clear();
+  generation++;
+}
+
+/** Moves whenever the rules in force change (see {@link setZoneRulesOverride}). */
+export function zoneRulesGeneration(): number {
+  return generation;
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const tables = new Map<string, Map<number, YearTable>>();
 const supported = new Map<string, boolean>();
@@ -101,8 +125,14 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
 
 const FORMATTED = /^(\d{2})\/(\d{2})\/(\d{4,}), (\d{2}):(\d{2}):(\d{2})$/;
 
-/** Offset in seconds of `zone` at a whole-second instant, straight from Intl (slow path). */
+/** Offset in seconds of `zone` at a whole-second instant, from Intl or the override (slow path). */
 function intlOffsetSeconds(atMs: number, zone: string): number {
+  const intl = runtimeOffsetSeconds(atMs, zone);
+  return override === null ? intl : override(zone, atMs, intl);
+}
+
+/** Offset in seconds of `zone` at a whole-second instant, straight from Intl. */
+function runtimeOffsetSeconds(atMs: number, zone: string): number {
   const f = formatterFor(zone);
   const m = FORMATTED.exec(f.format(atMs));
   let wall: number;

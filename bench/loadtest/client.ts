@@ -1,0 +1,189 @@
+/**
+ * One class of the load test's clients in a process of its own (`node bench/loadtest/client.ts <job.json>`), so
+ * that the latency an ordinary subscriber sees is not the latency of a busy load generator. Writes every
+ * request's send time, status and latency to the job's `out` file when the class's time is over.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { connect } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  addressOf,
+  CLIENT_HEADERS,
+  HAMMER,
+  PARTNER,
+  RETRY,
+  SLOWLORIS,
+  SUBSCRIBERS,
+  TIMELINE,
+  type ClientJob,
+  type Sample,
+} from "./plan.ts";
+
+const job = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as ClientJob;
+const samples: Sample[] = [];
+const now = () => (Date.now() - job.t0) / 1000;
+const until = (second: number) => sleep(Math.max(0, job.t0 + second * 1000 - Date.now()));
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** One GET; recorded as a sample; status 0 when the connection failed. */
+function get(
+  path: string,
+  headers: Record<string, string>,
+  via: { agent?: Agent; from?: string },
+): Promise<Answer> {
+  const sent = now();
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const done = (status: number, h: Answer["headers"] = {}) => {
+      samples.push([sent, status, performance.now() - started]);
+      resolve({ status, headers: h });
+    };
+    const req = request(
+      job.url + path,
+      { headers, agent: via.agent ?? false, ...(via.from && !via.agent && { localAddress: via.from }) },
+      (res) => {
+        res.resume();
+        res.on("end", () => done(res.statusCode ?? 0, res.headers));
+        res.on("error", () => done(0));
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy());
+    req.on("error", () => done(0));
+    req.end();
+  });
+}
+
+const jitter = (seconds: number, spread: number) => seconds * (1 - spread + 2 * spread * Math.random());
+
+/** Ordinary subscribers: their client's headers, their validators, a fresh connection each poll. */
+async function subscribers(): Promise<void> {
+  await Promise.all(
+    job.targets.map(async (t, i) => {
+      const from = addressOf("subscriber", i);
+      let etag: string | undefined;
+      let modified: string | undefined;
+      await until(Math.random() * SUBSCRIBERS.intervalSeconds);
+      while (now() < TIMELINE.end) {
+        const headers: Record<string, string> = { ...CLIENT_HEADERS[t.kind] };
+        if (t.kind === "apple" && modified) headers["if-modified-since"] = modified;
+        if (t.kind === "outlook" && etag) headers["if-none-match"] = etag;
+        const a = await get(t.path, headers, { from });
+        if (a.status === 200) {
+          etag = String(a.headers.etag);
+          modified = String(a.headers["last-modified"]);
+        }
+        await sleep(jitter(SUBSCRIBERS.intervalSeconds, 0.1) * 1000);
+      }
+    }),
+  );
+}
+
+/** The partner: all its tokens at once every few seconds, with the tags it kept. */
+async function partner(): Promise<void> {
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: PARTNER.connections,
+    localAddress: addressOf("partner"),
+  });
+  const etags = new Map<string, string>();
+  for (let round = 0; TIMELINE.stormStart + round * PARTNER.everySeconds < TIMELINE.stormEnd; round++) {
+    await until(TIMELINE.stormStart + round * PARTNER.everySeconds);
+    await Promise.all(
+      job.targets.map(async (t) => {
+        const inm = etags.get(t.path);
+        const a = await get(
+          t.path,
+          { ...CLIENT_HEADERS.outlook, ...(inm && { "if-none-match": inm }) },
+          { agent },
+        );
+        if (a.status === 200) etags.set(t.path, String(a.headers.etag));
+      }),
+    );
+  }
+  agent.destroy();
+}
+
+/** One client re-downloading one feed as fast as its rate allows, whatever it is told. */
+async function hammer(): Promise<void> {
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: HAMMER.connections,
+    localAddress: addressOf("hammer"),
+  });
+  const path = job.targets[0]!.path;
+  await until(TIMELINE.stormStart);
+  const pending: Promise<unknown>[] = [];
+  for (let n = 0; now() < TIMELINE.stormEnd; n++) {
+    pending.push(get(path, { ...CLIENT_HEADERS.outlook }, { agent }));
+    await until(TIMELINE.stormStart + n / HAMMER.perSecond);
+  }
+  await Promise.all(pending);
+  agent.destroy();
+}
+
+/** Clients that poll, and on any error retry after exactly one second (no jitter, Retry-After ignored). */
+async function retryStorm(): Promise<void> {
+  await Promise.all(
+    job.targets.map(async (t, i) => {
+      const from = addressOf(job.cls, i);
+      let next = TIMELINE.stormStart;
+      while (next < TIMELINE.stormEnd) {
+        await until(next);
+        const a = await get(t.path, { ...CLIENT_HEADERS.google }, { from });
+        next += a.status === 200 || a.status === 304 ? RETRY.pollSeconds : RETRY.retrySeconds;
+      }
+    }),
+  );
+}
+
+/** One address holding sockets open with a header line now and then; a closed one is opened again. */
+async function slowloris(): Promise<void> {
+  const port = Number(new URL(job.url).port);
+  let open = true;
+  const hold = async () => {
+    while (open) {
+      const opened = now();
+      const started = performance.now();
+      await new Promise<void>((resolve) => {
+        const socket = connect({ port, host: "127.0.0.1", localAddress: addressOf("slowloris") });
+        let n = 0;
+        const timer = setInterval(
+          () => socket.writable && socket.write(`X-Slow-${n++}: a\r\n`),
+          SLOWLORIS.trickleMs,
+        );
+        const stop = setInterval(() => !open && socket.destroy(), 200);
+        socket.on("connect", () => socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n"));
+        socket.on("error", () => undefined);
+        socket.on("close", () => {
+          clearInterval(timer);
+          clearInterval(stop);
+          // A sample per connection: how long the server let it live (status 0: closed without an answer).
+          samples.push([opened, 0, performance.now() - started]);
+          resolve();
+        });
+      });
+      if (open) await sleep(1000); // an attacker reconnects, but not in a busy loop
+    }
+  };
+  await until(TIMELINE.stormStart);
+  const holders = Array.from({ length: SLOWLORIS.connections }, () => hold());
+  await until(TIMELINE.stormEnd);
+  open = false;
+  await Promise.all(holders);
+}
+
+const run = {
+  subscriber: subscribers,
+  partner,
+  hammer,
+  "retry-enterprise": retryStorm,
+  "retry-standard": retryStorm,
+  slowloris,
+}[job.cls];
+await run();
+writeFileSync(job.out, JSON.stringify(samples));

@@ -1,0 +1,148 @@
+/**
+ * Steps 2 and 3 of a schedule unit (`schedule-unit.ts`): from a schedule's expanded events, the pieces to render
+ * again (only those whose fingerprint changed, or all with `force`), the schedule feed when its fingerprint
+ * changed, and the person feeds those pieces change — all prepared outside the transaction that writes them.
+ */
+import { type ExpandedEvent } from "../feeds/events.ts";
+import { type History } from "../feeds/history.ts";
+import { assembleFeed } from "../ical/assemble-feed.ts";
+import { renderEvents } from "../ical/render-events.ts";
+import type { Snapshot } from "../snapshot/types.ts";
+import { feedByKey } from "../store/feeds-table.ts";
+import { piecesOfSchedule, type PersonPiece } from "../store/pieces-table.ts";
+import type { ScheduleRow } from "../store/schedules-table.ts";
+import { feedBytes } from "./feed-bytes.ts";
+import { eventsHash, scheduleFeedSpec, windowEvents, windowFor } from "./feed-specs.ts";
+import { pieceBlobKey, scheduleFeedKey } from "./keys.ts";
+import {
+  bodiesPresent,
+  newToken,
+  preparePersonFeed,
+  type PeopleInScope,
+  type PieceOverlay,
+} from "./person-feeds.ts";
+import { encodePiece } from "./piece-codec.ts";
+import type { Plan, RefreshScope } from "./schedule-unit.ts";
+import type { UnitDeps, UnitOptions } from "./unit-deps.ts";
+
+/** What a unit hands the planning step: the schedule's state, expanded, and what to render again. */
+export interface PlanInput {
+  snapshot: Snapshot;
+  events: ExpandedEvent[];
+  history: History;
+  row: ScheduleRow;
+  orgName: string;
+  tier: Snapshot["organization"]["tier"];
+  scope: RefreshScope;
+}
+
+/** Steps 2 and 3: pieces, the schedule feed, and the person feeds they change. */
+export async function planSchedule(deps: UnitDeps, input: PlanInput, options: UnitOptions): Promise<Plan> {
+  const { sql, settings } = deps;
+  const { snapshot, row, orgName, scope } = input;
+  const org = row.org;
+  const sid = row.schedule;
+  const window = windowFor(row.timezone, deps.clock(), settings);
+  const inWindow = windowEvents(input.events, input.history, window);
+  const only = scope.people === undefined ? null : new Set(scope.people);
+  const stored = new Map(piecesOfSchedule(sql, org, sid).map((p) => [p.person, p]));
+  const plan: Plan = {
+    org,
+    orgName,
+    tier: input.tier,
+    row,
+    state: null,
+    pieces: new Map(),
+    replacedPieces: [],
+    feeds: [],
+  };
+  const overlay: PieceOverlay = { schedule: sid, pieces: new Map() };
+
+  // Pieces: everyone the snapshot lists gets one, even with no events in the window (their feed then is empty).
+  const byPerson = new Map<string, typeof inWindow>(snapshot.people.map((p) => [p.id, []]));
+  for (const e of inWindow) byPerson.get(e.facts.personId)?.push(e);
+  const listed = new Map(snapshot.people.map((p) => [p.id, p.name]));
+  for (const [person, name] of scope.pieces === false ? [] : listed) {
+    if (only && !only.has(person)) continue;
+    options.signal?.throwIfAborted();
+    const events = byPerson.get(person)!;
+    const inputHash = eventsHash("person", events);
+    const old = stored.get(person);
+    const piece: PersonPiece = {
+      org,
+      person,
+      schedule: sid,
+      name,
+      inputHash,
+      events: events.length,
+      bodyKey: pieceBlobKey(org, sid, person, inputHash),
+      timezone: row.timezone,
+      receivedAt: row.receivedAt,
+    };
+    if (!scope.force && old && old.inputHash === inputHash && old.name === name) {
+      overlay.pieces.set(person, { piece: { ...piece, bodyKey: old.bodyKey }, rendered: null });
+    } else {
+      const rendered = renderEvents(events, "person", deps.blocks);
+      plan.pieces.set(person, { piece, body: await encodePiece(rendered, deps.codec) });
+      if (old && old.bodyKey !== piece.bodyKey) plan.replacedPieces.push(old.bodyKey);
+      overlay.pieces.set(person, { piece, rendered });
+    }
+  }
+  if (!only && scope.pieces !== false) {
+    for (const [person, old] of stored) {
+      if (listed.has(person)) continue;
+      plan.pieces.set(person, null);
+      plan.replacedPieces.push(old.bodyKey);
+      overlay.pieces.set(person, null);
+    }
+  }
+
+  // The schedule feed.
+  if (scope.scheduleFeed !== false) {
+    const spec = scheduleFeedSpec(
+      row.name,
+      orgName,
+      row.timezone,
+      eventsHash("schedule", inWindow),
+      settings,
+    );
+    const feed = scheduleFeedKey(sid);
+    const existing = feedByKey(sql, org, feed);
+    if (scope.force || existing?.inputHash !== spec.inputHash || !bodiesPresent(sql, existing)) {
+      const text = assembleFeed(spec.head, renderEvents(inWindow, "schedule", deps.blocks));
+      plan.feeds.push({
+        org,
+        feed,
+        spec,
+        events: inWindow.length,
+        bytes: await feedBytes(text, settings.bigFeedBytes, deps.codec),
+        newToken: await newToken(deps, org, feed, existing !== null),
+      });
+    }
+    options.onProgress?.(1);
+  }
+
+  // The feeds of everyone whose piece may have changed (a newer revision can also rename a person elsewhere).
+  const people =
+    scope.personFeeds === "none"
+      ? []
+      : scope.pieces === false
+        ? [...stored.keys()].filter((p) => !only || only.has(p))
+        : overlay.pieces.keys();
+  for (const person of people) {
+    options.signal?.throwIfAborted();
+    const which = scope.personFeeds ?? "all";
+    const prepared = await preparePersonFeed(
+      deps,
+      org,
+      orgName,
+      person,
+      overlay,
+      scope.force,
+      which as PeopleInScope,
+    );
+    if (prepared) plan.feeds.push(prepared);
+    if (prepared !== undefined) options.onProgress?.(1);
+  }
+  return plan;
+}

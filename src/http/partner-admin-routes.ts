@@ -1,0 +1,93 @@
+/**
+ * Partner keys through the admin API: create (the key is shown once, only its SHA-256 is stored), list, revoke.
+ * A key reads one organization's schedules as ranges (`partner-route.ts`) within its own quota.
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { toBase64Url } from "../core/digest.ts";
+import { ServiceError } from "../core/errors.ts";
+import type { FeedService } from "../core/publish/feed-service.ts";
+import { ID } from "../core/snapshot/field-checks.ts";
+import type { PartnerKeyRow } from "../core/store/partner-keys-table.ts";
+import { decodeJsonText, parseJsonText } from "../core/snapshot/parse-body.ts";
+import { readJsonRequest } from "./json-request.ts";
+
+export interface PartnerAdminDeps {
+  service: FeedService;
+  /** A new key's quota unless the request names one (`PARTNER_BURST`, `PARTNER_PER_HOUR`). */
+  partnerDefaults: { burst: number; perHour: number };
+  /** Random bytes (24 for a key, 9 for an id). */
+  randomBytes: (n: number) => Uint8Array;
+  bodyIdleTimeoutMs?: number;
+}
+
+/** A partner key request's body (also in the OpenAPI document). */
+export const partnerKeyRequestSchema = z
+  .object({
+    org: z.string().regex(ID, "must be an organization id"),
+    name: z.string().min(1).max(200),
+    burst: z.number().int().min(1).max(1_000_000).optional(),
+    perHour: z.number().int().min(1).max(100_000_000).optional(),
+  })
+  .strict();
+
+/** A key as the admin API shows it: never its hash. */
+function view(k: PartnerKeyRow) {
+  return {
+    id: k.id,
+    org: k.org,
+    name: k.name,
+    burst: k.burst,
+    perHour: k.perHour,
+    createdAt: new Date(k.createdAt * 1000).toISOString(),
+    revokedAt: k.revokedAt === null ? null : new Date(k.revokedAt * 1000).toISOString(),
+  };
+}
+
+/** The partner-key routes, to mount behind `requireAdmin`. */
+export function createPartnerAdminRoutes(deps: PartnerAdminDeps): Hono {
+  const app = new Hono();
+  const { service } = deps;
+
+  app.post("/admin/partners", async (c) => {
+    const body = await readJsonRequest(c.req.raw, {
+      limit: 16 * 1024,
+      idleTimeoutMs: deps.bodyIdleTimeoutMs,
+    });
+    const decoded = decodeJsonText(body);
+    if (!decoded.ok) throw new ServiceError("invalid_json", decoded.message);
+    const json = parseJsonText(decoded.text);
+    if (!json.ok) throw new ServiceError("invalid_json", json.message);
+    const parsed = partnerKeyRequestSchema.safeParse(json.value);
+    if (!parsed.success) {
+      const details = parsed.error.issues.map((i) => ({ path: `$.${i.path.join(".")}`, message: i.message }));
+      throw new ServiceError("bad_request", "The partner key request is not valid.", details);
+    }
+    const { org, name } = parsed.data;
+    const key = `sfp_${toBase64Url(deps.randomBytes(24))}`;
+    const row = await service.createPartnerKey(
+      {
+        id: `pk_${toBase64Url(deps.randomBytes(9))}`,
+        org,
+        name,
+        burst: parsed.data.burst ?? deps.partnerDefaults.burst,
+        perHour: parsed.data.perHour ?? deps.partnerDefaults.perHour,
+      },
+      key,
+    );
+    return c.json({ ...view(row), key }, 201, { location: `/admin/partners/${row.id}` });
+  });
+
+  app.get("/admin/partners", (c) => {
+    const org = c.req.query("org");
+    return c.json({ partners: service.partnerKeys(org).map(view) });
+  });
+
+  app.delete("/admin/partners/:id", (c) => {
+    const row = service.revokePartnerKey(c.req.param("id"));
+    if (row === null) throw new ServiceError("not_found", "No such partner key.");
+    return c.json(view(row));
+  });
+
+  return app;
+}

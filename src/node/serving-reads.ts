@@ -1,0 +1,36 @@
+/**
+ * The serving reads of one thread — feeds (`FeedReader`) and partner ranges (`PartnerReader`) — over that
+ * thread's own database connection, built the same way by the main thread and every serving thread: caches
+ * invalidated by the shared commit generation, storage reads counted in `/metrics`.
+ */
+import type { Metrics } from "../core/metrics.ts";
+import { PartnerReader } from "../core/partners/partner-reader.ts";
+import { FeedReader } from "../core/publish/feed-reader.ts";
+import type { SqlPort } from "../core/store/sql-port.ts";
+import type { FeedTokens } from "../core/tokens.ts";
+import { nodeCodec, nodeServingCodec } from "./node-codec.ts";
+
+export interface ServingReadsDeps {
+  sql: SqlPort;
+  tokens: FeedTokens;
+  /** Bytes of hot feed bodies this thread keeps. */
+  cacheBytes: number;
+  /** The shared commit generation (an `Int32Array` over its `SharedArrayBuffer`). */
+  generation: Int32Array;
+  metrics: Metrics;
+}
+
+/** A thread's feed reader and partner reader. */
+export function createServingReads(deps: ServingReadsDeps): { reader: FeedReader; partners: PartnerReader } {
+  const generation = () => Atomics.load(deps.generation, 0);
+  const reader = new FeedReader({
+    sql: deps.sql,
+    tokens: deps.tokens,
+    cacheBytes: deps.cacheBytes,
+    codec: nodeServingCodec,
+    generation,
+    onStoreRead: (kind) =>
+      deps.metrics.inc("shiftfeed_feed_store_reads_total", "Serving reads that went to storage", { kind }),
+  });
+  return { reader, partners: new PartnerReader({ sql: deps.sql, codec: nodeCodec, generation }) };
+}

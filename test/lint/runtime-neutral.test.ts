@@ -1,0 +1,90 @@
+/**
+ * The runtime-neutral boundary is enforced, not a convention: ESLint refuses Node imports, Node globals and
+ * imports of the runtime layers in `src/core` and `src/http` (eslint.config.mjs), and `tsconfig.neutral.json`
+ * type-checks both folders without Node's types. Deliberate violations are linted here as if they were files of
+ * those folders, so removing or weakening the rule fails this test; the same code elsewhere stays allowed.
+ */
+import { readFileSync } from "node:fs";
+import { ESLint } from "eslint";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../support/render-cases.ts";
+
+const eslint = new ESLint({ cwd: ROOT });
+
+/** The rule ids ESLint reports for `code` as the file `path`. */
+async function problems(code: string, path: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: `${ROOT}${path}` });
+  return (result?.messages ?? []).map((m) => m.ruleId ?? m.message);
+}
+
+const VIOLATIONS: [string, string, string][] = [
+  [
+    "a node: import",
+    'import { readFileSync } from "node:fs";\nexport const f = readFileSync;\n',
+    "no-restricted-imports",
+  ],
+  [
+    "a bare built-in import",
+    'import { createHash } from "crypto";\nexport const h = createHash;\n',
+    "no-restricted-imports",
+  ],
+  [
+    "a built-in subpath",
+    'import { readFile } from "fs/promises";\nexport const r = readFile;\n',
+    "no-restricted-imports",
+  ],
+  [
+    "a type-only node import",
+    'import type { Worker } from "node:worker_threads";\nexport type W = Worker;\n',
+    "no-restricted-imports",
+  ],
+  ["a dynamic node import", 'export const m = () => import("node:os");\n', "no-restricted-syntax"],
+  ["Buffer", "export const b = Buffer.from([1]);\n", "no-restricted-globals"],
+  ["process", "export const e = process.env;\n", "no-restricted-globals"],
+  ["globalThis.process", "export const e = globalThis.process;\n", "no-restricted-syntax"],
+  ["__dirname", "export const d = __dirname;\n", "no-restricted-globals"],
+  ["setImmediate", "export const s = () => setImmediate(() => 1);\n", "no-restricted-globals"],
+  ["a NodeJS type", "export type T = NodeJS.Timeout;\n", "no-restricted-syntax"],
+  [
+    "the Node store",
+    'import { openNodeSqlite } from "../../store/node-sqlite.ts";\nexport const o = openNodeSqlite;\n',
+    "no-restricted-imports",
+  ],
+  [
+    "the Node layer",
+    'import { startServer } from "../../node/server.ts";\nexport const s = startServer;\n',
+    "no-restricted-imports",
+  ],
+];
+
+describe("the runtime-neutral boundary (src/core, src/http)", () => {
+  it.each(VIOLATIONS)("refuses %s in src/core and src/http", async (_name, code, rule) => {
+    expect(await problems(code, "src/core/publish/probe.ts")).toContain(rule);
+    expect(await problems(code, "src/http/probe.ts")).toContain(rule);
+  });
+
+  it("allows the same code in src/node, and web APIs in src/core", async () => {
+    expect(
+      await problems(
+        'import { readFileSync } from "node:fs";\nexport const f = readFileSync;\n',
+        "src/node/probe.ts",
+      ),
+    ).toEqual([]);
+    const web =
+      "export const d = (b: Uint8Array) => crypto.subtle.digest('SHA-256', b);\nexport const t = new TextEncoder();\n";
+    expect(await problems(web, "src/core/probe.ts")).toEqual([]);
+  });
+
+  it("type-checks src/core and src/http without Node's types", () => {
+    const config = JSON.parse(readFileSync(`${ROOT}tsconfig.neutral.json`, "utf8")) as {
+      compilerOptions: { types: string[] };
+      include: string[];
+    };
+    expect(config.compilerOptions.types).toEqual([]);
+    expect(config.include).toEqual(["src/core", "src/http"]);
+    const scripts = (
+      JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { scripts: Record<string, string> }
+    ).scripts;
+    expect(scripts["typecheck"]).toContain("tsc -p tsconfig.neutral.json");
+  });
+});
