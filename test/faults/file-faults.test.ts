@@ -59,6 +59,8 @@ describe.skipIf(library === null)("real file-system faults under a running serve
       DEMO: "0",
       SERVE_THREADS: "2",
       RENDER_THREADS: "1",
+      // This test reads every feed many times from one address: per-client limits are not what it is about.
+      CLIENT_LIMITS: "off",
       ...faults.env(library!),
     });
     url = (await main.waitFor(/listening on (http:\/\/\S+)/))[1]!;

@@ -66,10 +66,13 @@ class StalePublish implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => m.live.has(this.schedule);
   async run(m: Model, r: Real) {
     const rev = m.rev.get(this.schedule)!;
+    // Same revision, other content (listing exactly the live people again would be an identical replay: 200).
+    const live = [...m.live.get(this.schedule)!.people].sort().join(",");
+    const people: Person[] = live === "p1" ? ["p1", "p2"] : ["p1"];
     const reply = await r.admin(
       "PUT",
       `/admin/orgs/acme/schedules/${this.schedule}`,
-      markedRevision(this.schedule, rev, ["p1"]), // same revision, other content
+      markedRevision(this.schedule, rev, people),
     );
     expect(reply.status, reply.text).toBe(409);
     expect((reply.json as { error: { details: unknown } }).error).toBeDefined();
