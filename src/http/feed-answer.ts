@@ -112,13 +112,20 @@ const UNAVAILABLE = new ServiceError(
   "The calendar feed is temporarily unavailable. Please try again shortly.",
 );
 
-/** The same error answer every time, built once. */
-function fixed(error: ServiceError, extra: Record<string, string> = {}): () => FeedAnswer {
+/** The same error answer every time, built once; `retryAfter` (seconds) adds the one header that varies. */
+function fixed(error: ServiceError, extra: Record<string, string> = {}): (retryAfter?: number) => FeedAnswer {
   const { status, headers, body } = errorBody(error, extra);
-  return () => ({ status, headers: { ...headers }, body });
+  return (retryAfter) => ({
+    status,
+    headers: retryAfter === undefined ? { ...headers } : { ...headers, "Retry-After": String(retryAfter) },
+    body,
+  });
 }
 const notFound = fixed(NOT_FOUND);
 const methodNotAllowed = fixed(METHOD_NOT_ALLOWED, { Allow: "GET, HEAD" });
+const rateLimited = fixed(RATE_LIMITED);
+const busy = fixed(BUSY);
+const storageUnavailable = fixed(UNAVAILABLE);
 
 /** The `Date` header value for a second, formatted once per second. */
 let dateSecond = -1;
@@ -159,10 +166,9 @@ export async function answerFeed(deps: FeedRouteDeps, req: FeedRequest): Promise
       deps.log({ event: "feed_unavailable", tokenHash, error: text.replaceAll(token, "[token]") });
     }
     const seconds = jitteredSeconds(RETRY_AFTER_MIN_S, RETRY_AFTER_MAX_S, deps.random ?? Math.random);
-    return recorded(entry, fixed(UNAVAILABLE, { "Retry-After": String(seconds) })());
+    return recorded(entry, storageUnavailable(seconds));
   };
-  const limited = (retryAfter: number): FeedAnswer =>
-    recorded(null, fixed(RATE_LIMITED, { "Retry-After": String(retryAfter) })());
+  const limited = (retryAfter: number): FeedAnswer => recorded(null, rateLimited(retryAfter));
 
   // Checked before the path so a 405 reveals nothing about whether a token exists. RFC 9110 §15.5.6: "The
   // origin server MUST generate an Allow header field in a 405 response".
@@ -217,8 +223,7 @@ export async function answerFeed(deps: FeedRouteDeps, req: FeedRequest): Promise
   if (guard && !(source.cached?.(entry, encoding) ?? false)) {
     release = guard.admit(source.tier?.(entry.org) ?? "standard");
     if (release === null) {
-      const retryAfter = String(guard.shedRetryAfter());
-      return recorded(entry, fixed(BUSY, { "Retry-After": retryAfter })());
+      return recorded(entry, busy(guard.shedRetryAfter()));
     }
   }
   let bytes: FeedBody | null;
