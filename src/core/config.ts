@@ -82,6 +82,7 @@ const schema = z.object({
   // 64 MiB: a snapshot at the count limits (100,000 people, 500,000 assignments) with ordinary ids fits.
   MAX_SNAPSHOT_BYTES: int("MAX_SNAPSHOT_BYTES", 1024, 1024 * 1024 * 1024, DEFAULT_MAX_SNAPSHOT_BYTES),
   CACHE_MB: int("CACHE_MB", 1, 65536, 64),
+  INLINE_DECOMPRESS_KIB: int("INLINE_DECOMPRESS_KIB", 0, 65536, 1024),
   SERVE_THREADS: int("SERVE_THREADS", 0, 256, -1),
   RENDER_THREADS: int("RENDER_THREADS", 0, 256, -1),
   DEMO: z.enum(["0", "1", "false", "true", ""]).optional(),
@@ -123,6 +124,8 @@ export interface Config {
   refreshSeconds: number;
   maxSnapshotBytes: number;
   cacheBytes: number;
+  /** Identity bodies up to this size (uncompressed) are decompressed inline on the serving thread. */
+  inlineDecompressBytes: number;
   demo: boolean;
   /** Threads that listen and serve feeds (0: the main thread serves); `null`: one per CPU. */
   serveThreads: number | null;
@@ -171,6 +174,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     refreshSeconds: e.REFRESH_INTERVAL_MINUTES * 60,
     maxSnapshotBytes: e.MAX_SNAPSHOT_BYTES,
     cacheBytes: e.CACHE_MB * 1024 * 1024,
+    inlineDecompressBytes: e.INLINE_DECOMPRESS_KIB * 1024,
     demo: e.DEMO !== "0" && e.DEMO !== "false",
     serveThreads: e.SERVE_THREADS < 0 ? null : e.SERVE_THREADS,
     renderThreads: e.RENDER_THREADS < 0 ? null : e.RENDER_THREADS,

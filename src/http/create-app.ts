@@ -21,7 +21,7 @@ import { subscribeInfo } from "../core/publish/upcoming.ts";
 export interface AppDeps extends AdminDeps {
   tokens: FeedTokens;
   /** Serving reads: the feed a token opens, and its body. */
-  reader: Pick<FeedReader, "lookup" | "body" | "cached" | "tier">;
+  reader: Pick<FeedReader, "lookup" | "body" | "cheap" | "tier">;
   /** The admin bearer secret; `null` disables the admin API (it answers 503: fail closed). */
   adminToken: string | null;
   logger: Logger;

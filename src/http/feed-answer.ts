@@ -5,8 +5,8 @@
  *
  * Order of work per request, cheapest first, so hostile traffic never reaches storage:
  * method → per-address budget and miss budget (shared memory, no I/O) → exact path shape → token checksum (HMAC,
- * no I/O) → per-token budget → lookup by token → validators (304 needs no body) → admission of a cold body read
- * (cached bodies need none) → body read → encoding. Every "no feed here" answer is the same 404, bytes and
+ * no I/O) → per-token budget → lookup by token → validators (304 needs no body) → admission of expensive body
+ * work (bodies in memory and small inline reads need none) → body read → encoding. Every "no feed here" answer is the same 404, bytes and
  * headers; every limit refusal is a `429` with a jittered `Retry-After`, every shed read a `503` with one.
  */
 import { classifyClient } from "../core/clients.ts";
@@ -29,8 +29,11 @@ export interface FeedSource {
    * Throws when storage is unavailable or the stored bytes are corrupt; null if the blob vanished.
    */
   body(entry: FeedEntry, encoding: FeedEncoding): Promise<FeedBody | null>;
-  /** Optional: whether `body` would answer from memory (no storage read, no decompression). Default false. */
-  cached?(entry: FeedEntry, encoding: FeedEncoding): boolean;
+  /**
+   * Optional: whether `body` would answer without expensive work (from memory, or an inline read and small
+   * decompression). Default false: every body read is admitted as expensive work.
+   */
+  cheap?(entry: FeedEntry, encoding: FeedEncoding): boolean;
   /** Optional: an organization's tier, for admission under load. Default `standard`. */
   tier?(org: string): Tier;
   /** Optional: told about every answered feed request (for admin "last fetch" and metrics). Must not throw. */
@@ -218,9 +221,10 @@ export async function answerFeed(deps: FeedRouteDeps, req: FeedRequest): Promise
   }
 
   const encoding = chooseEncoding(req.acceptEncoding);
-  // A body not in memory is expensive work (a storage read, maybe a decompression): admitted by tier, or shed.
+  // A body that takes expensive work (a decompression off the thread, a streamed big feed): admitted by tier, or
+  // shed. Bodies from memory and small inline reads cost about what the request does and are never shed.
   let release: (() => void) | null = null;
-  if (guard && !(source.cached?.(entry, encoding) ?? false)) {
+  if (guard && !(source.cheap?.(entry, encoding) ?? false)) {
     release = guard.admit(source.tier?.(entry.org) ?? "standard");
     if (release === null) {
       return recorded(entry, busy(guard.shedRetryAfter()));

@@ -27,7 +27,7 @@ export type ServingEnv = { Variables: { forwarded: boolean } };
 export interface ServingDeps {
   tokens: FeedTokens;
   /** Serving reads: the feed a token opens, and its body. */
-  reader: Pick<FeedReader, "lookup" | "body" | "cached" | "tier">;
+  reader: Pick<FeedReader, "lookup" | "body" | "cheap" | "tier">;
   logger: Logger;
   metrics: Metrics;
   /** Request ids for logs and the `X-Request-Id` header. */
@@ -68,7 +68,7 @@ export function feedRouteDeps(deps: ServingDeps): FeedRouteDeps {
     source: {
       lookup: (token) => deps.reader.lookup(token),
       body: (entry, encoding) => deps.reader.body(entry, encoding),
-      cached: (entry, encoding) => deps.reader.cached(entry, encoding),
+      cheap: (entry, encoding) => deps.reader.cheap(entry, encoding),
       tier: (org) => deps.reader.tier(org),
       recordFetch: (entry: FeedEntry | null, info) => {
         countFeedRequest(metrics, info);

@@ -45,6 +45,7 @@ const { reader, partners } = createServingReads({
   sql,
   tokens,
   cacheBytes: data.cacheBytes,
+  inlineDecompressBytes: data.inlineDecompressBytes,
   generation,
   metrics,
 });

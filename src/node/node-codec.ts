@@ -10,18 +10,21 @@ import type { TokenCrypto } from "../core/tokens.ts";
 
 const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
+/** Synchronous gunzip (small bodies, decompressed inline on the serving thread). */
+export const gunzipNow = (bytes: Uint8Array): Uint8Array => view(gunzipSync(bytes));
+
 export const nodeCodec: Codec = {
   gzip: (bytes, fast) => view(gzipSync(bytes, fast ? { level: 1 } : {})),
-  gunzip: (bytes) => view(gunzipSync(bytes)),
+  gunzip: gunzipNow,
   sha256: (bytes) => view(createHash("sha256").update(bytes).digest()),
 };
 
 const gunzipAsync = promisify(gunzip);
 
 /**
- * The codec of serving readers: the same, except that a cold identity body is decompressed on libuv's thread pool,
- * so the serving thread goes on answering `304`s meanwhile and cold reads in flight are real concurrent work that
- * admission control can count and bound.
+ * The codec of serving readers for identity bodies too big to decompress inline: the same, except that the
+ * decompression runs on libuv's thread pool, so the serving thread goes on answering meanwhile and these
+ * decompressions in flight are real concurrent work that admission control can count and bound.
  */
 export const nodeServingCodec: Codec = {
   ...nodeCodec,

@@ -17,6 +17,8 @@ export interface ServeWorkerData {
   /** `PUBLIC_URL`: the subscribe page builds its links on it. */
   publicUrl: string;
   cacheBytes: number;
+  /** `INLINE_DECOMPRESS_KIB` in bytes. */
+  inlineDecompressBytes: number;
   maxSnapshotBytes: number;
   bodyIdleTimeoutMs: number | undefined;
   /** One Int32: the commit generation. */

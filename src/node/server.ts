@@ -111,6 +111,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           adminToken: loaded.adminSecret.value,
           publicUrl: config.publicUrl,
           cacheBytes: Math.max(1 << 20, Math.floor(config.cacheBytes / threads)),
+          inlineDecompressBytes: config.inlineDecompressBytes,
           maxSnapshotBytes: config.maxSnapshotBytes,
           bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
           generation: loaded.generation,
@@ -203,6 +204,7 @@ async function load(
     sql,
     tokens,
     cacheBytes: settings.cacheBytes,
+    inlineDecompressBytes: config.inlineDecompressBytes,
     generation,
     metrics,
   });

@@ -8,13 +8,15 @@ import { PartnerReader } from "../core/partners/partner-reader.ts";
 import { FeedReader } from "../core/publish/feed-reader.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
 import type { FeedTokens } from "../core/tokens.ts";
-import { nodeCodec, nodeServingCodec } from "./node-codec.ts";
+import { gunzipNow, nodeCodec, nodeServingCodec } from "./node-codec.ts";
 
 export interface ServingReadsDeps {
   sql: SqlPort;
   tokens: FeedTokens;
   /** Bytes of hot feed bodies this thread keeps. */
   cacheBytes: number;
+  /** Identity bodies up to this size are decompressed inline (synchronous zlib), larger ones on the thread pool. */
+  inlineDecompressBytes: number;
   /** The shared commit generation (an `Int32Array` over its `SharedArrayBuffer`). */
   generation: Int32Array;
   metrics: Metrics;
@@ -28,6 +30,7 @@ export function createServingReads(deps: ServingReadsDeps): { reader: FeedReader
     tokens: deps.tokens,
     cacheBytes: deps.cacheBytes,
     codec: nodeServingCodec,
+    inline: { gunzip: gunzipNow, maxBytes: deps.inlineDecompressBytes },
     generation,
     onStoreRead: (kind) =>
       deps.metrics.inc("shiftfeed_feed_store_reads_total", "Serving reads that went to storage", { kind }),

@@ -3,6 +3,10 @@
  * clients GETting cold feed bodies at once, with a small bound on expensive work in flight so the storm is well
  * past it for standard organizations (`MAX_INFLIGHT=40`, 2 kept for admin, standard organizations may use 8% of the
  * rest: 3) while enterprise ones keep 38 — a wide gap, so that the order holds on a loaded machine too.
+ *
+ * Decompressions are expensive work only when they run off the serving thread (bodies above
+ * `INLINE_DECOMPRESS_KIB`); the first storm sets it to 0 so every cold identity body is one. The second shows the
+ * default: small bodies are decompressed inline and never shed, however tight the bound.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { get, sample, statuses, type Answer } from "../support/clients.ts";
@@ -42,6 +46,7 @@ describe("items 36 and 37: a retry storm on cold bodies", () => {
         ADMIN_RESERVED: "2",
         STANDARD_SHARE_PERCENT: "8",
         CACHE_MB: "1",
+        INLINE_DECOMPRESS_KIB: "0",
       },
     });
     for (const [org, tier] of [
@@ -145,5 +150,42 @@ describe("items 36 and 37: a retry storm on cold bodies", () => {
     const after = JSON.parse((await get(h.url + "/healthz", { from: "127.0.36.252" })).body.toString());
     expect(after.limits.shedding).toBe(false);
     expect(after.limits.inflight).toBe(0);
+  }, 120_000);
+});
+
+describe("small cold bodies are decompressed inline: never expensive work, never shed", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // The same tight bound as above (standard organizations may have 3 units in flight), default inline size.
+    h = await startHarness({
+      env: {
+        CLIENT_LIMITS: "on",
+        SERVE_THREADS: "2",
+        MAX_INFLIGHT: "40",
+        ADMIN_RESERVED: "2",
+        STANDARD_SHARE_PERCENT: "8",
+        CACHE_MB: "1",
+      },
+    });
+    expect((await h.publish(crowd("tin", "standard"))).status).toBe(200);
+  }, 120_000);
+  afterAll(() => h.close());
+
+  it("serves 1,000 cold full GETs at once with 200, sheds nothing, and counts no work in flight", async () => {
+    const tin: string[] = [];
+    for (let i = 0; i < PEOPLE; i++) tin.push(await h.feedPathOf("tin", `p${i}`));
+    const storm = Array.from({ length: 1_000 }, (_, i) => ({
+      path: tin[i % tin.length]!,
+      from: `127.0.${40 + Math.floor(i / 250)}.${1 + (i % 250)}`,
+    }));
+    const answers = await Promise.all(storm.map((c) => get(h.url + c.path, { from: c.from })));
+    expect(statuses(answers)).toEqual({ 200: 1_000 });
+    for (const a of answers.slice(0, 10)) {
+      expect(a.headers["content-encoding"]).toBeUndefined();
+      expect(a.body.toString()).toContain("BEGIN:VCALENDAR");
+    }
+    const metrics = (await h.admin("GET", "/metrics")).text;
+    expect(sample(metrics, "shiftfeed_refused_total", 'limit="shed_standard"')).toBe(0);
+    expect(sample(metrics, "shiftfeed_shedding")).toBe(0);
   }, 120_000);
 });

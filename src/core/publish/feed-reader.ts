@@ -7,6 +7,11 @@
  * - bodies by blob key (gzip, and decompressed identity), bounded in bytes — blob keys name their content, so
  *   these never go stale.
  *
+ * A cold body is one indexed read; an identity body is also a decompression. Small ones are decompressed inline
+ * when the runtime has a synchronous gunzip (`inline`): on these sizes that costs about what answering the request
+ * costs, so it is not expensive work and is never shed — shedding it would only bring the client back sooner.
+ * Larger ones go through the (asynchronous) codec and are expensive work that admission control counts.
+ *
  * Big feeds (those that store their identity body) are streamed part by part, never held whole.
  */
 import { LRUCache } from "lru-cache";
@@ -33,6 +38,11 @@ export interface FeedReaderDeps {
   maxEntries?: number;
   /** Told about every read that goes to storage (`lookup` or `body`): what `/metrics` counts. */
   onStoreRead?: (kind: "lookup" | "body") => void;
+  /**
+   * A synchronous gunzip for identity bodies of at most `maxBytes` (uncompressed), run inline instead of through
+   * `codec`. None: every decompression goes through `codec`.
+   */
+  inline?: { gunzip: (bytes: Uint8Array) => Uint8Array; maxBytes: number };
 }
 
 const IDENTITY = "#identity";
@@ -105,11 +115,22 @@ export class FeedReader {
     return tier;
   }
 
-  /** Whether {@link body} would answer from memory, or by joining a decompression already under way. */
-  cached(entry: FeedEntry, encoding: "gzip" | "identity"): boolean {
-    if (encoding === "identity" && entry.identityKey !== null) return false;
-    const key = encoding === "gzip" ? entry.bodyKey : `${entry.bodyKey}${IDENTITY}`;
-    return this.#bodies.has(key) || this.#decompressing.has(key);
+  /**
+   * Whether {@link body} would answer without expensive work: from memory, by joining a decompression already
+   * under way, or by an inline read (and a small inline decompression). A streamed big feed or a decompression
+   * through the codec is expensive work.
+   */
+  cheap(entry: FeedEntry, encoding: "gzip" | "identity"): boolean {
+    if (encoding === "gzip") return true;
+    if (entry.identityKey !== null) return false;
+    const key = `${entry.bodyKey}${IDENTITY}`;
+    return this.#bodies.has(key) || this.#decompressing.has(key) || this.#inline(entry) !== null;
+  }
+
+  /** The inline gunzip, when this entry's identity body is small enough for it. */
+  #inline(entry: FeedEntry): ((bytes: Uint8Array) => Uint8Array) | null {
+    const inline = this.#deps.inline;
+    return inline && entry.size <= inline.maxBytes ? inline.gunzip : null;
   }
 
   /**
@@ -130,6 +151,12 @@ export class FeedReader {
       this.#remember(entry.bodyKey, gz);
     }
     if (encoding === "gzip") return gz;
+    const gunzipInline = this.#inline(entry);
+    if (gunzipInline) {
+      const identity = gunzipInline(gz);
+      this.#remember(key, identity);
+      return identity;
+    }
     // One decompression per body however many ask for it at once (a burst on one cold feed is one unit of work).
     let pending = this.#decompressing.get(key);
     if (!pending) {
