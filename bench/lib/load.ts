@@ -79,9 +79,10 @@ export function probe(
   path: string,
   headers: Record<string, string>,
   chunks?: Buffer[],
+  localAddress?: string,
 ): Promise<{ status: number; encoding: string | null; bytes: number; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { headers }, (res) => {
+    const req = request(`${url}${path}`, { headers, ...(localAddress && { localAddress }) }, (res) => {
       let bytes = 0;
       res.on("data", (chunk: Buffer) => {
         bytes += chunk.length;

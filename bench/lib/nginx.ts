@@ -50,13 +50,15 @@ export async function mirrorFeeds(
   targets: readonly FeedTarget[],
   root: string,
   onProgress: (done: number) => void = () => {},
+  /** The source address of the requests for target `i` (default: the system's choice). */
+  from?: (i: number) => string,
 ): Promise<Mirror> {
   let done = 0;
   const mirror: Mirror = { targets: [], identityBytes: 0, gzipBytes: 0 };
-  mirror.targets = await mapLimit(targets, 8, async (t) => {
+  mirror.targets = await mapLimit(targets, 8, async (t, i) => {
     const fetchRaw = async (headers: Record<string, string>) => {
       const chunks: Buffer[] = [];
-      const { status } = await probe(shiftfeedUrl, t.path, headers, chunks);
+      const { status } = await probe(shiftfeedUrl, t.path, headers, chunks, from?.(i));
       if (status !== 200) throw new Error(`GET ${t.path.slice(0, 20)}… for the nginx mirror: HTTP ${status}`);
       return Buffer.concat(chunks);
     };

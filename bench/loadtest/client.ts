@@ -4,8 +4,8 @@
  * request's send time, status and latency to the job's `out` file when the class's time is over.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
 import { connect } from "node:net";
+import { getOnce, Lane, requestBytes, type RawAnswer } from "./raw-http.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   addressOf,
@@ -25,37 +25,40 @@ const samples: Sample[] = [];
 const now = () => (Date.now() - job.t0) / 1000;
 const until = (second: number) => sleep(Math.max(0, job.t0 + second * 1000 - Date.now()));
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-}
+const port = Number(new URL(job.url).port);
+const host = new URL(job.url).host;
 
-/** One GET; recorded as a sample; status 0 when the connection failed. */
-function get(
-  path: string,
-  headers: Record<string, string>,
-  via: { agent?: Agent; from?: string },
-): Promise<Answer> {
+/** Times one request and records it as a sample. */
+async function timed(send: () => Promise<RawAnswer>): Promise<RawAnswer> {
   const sent = now();
   const started = performance.now();
-  return new Promise((resolve) => {
-    const done = (status: number, h: Answer["headers"] = {}) => {
-      samples.push([sent, status, performance.now() - started]);
-      resolve({ status, headers: h });
-    };
-    const req = request(
-      job.url + path,
-      { headers, agent: via.agent ?? false, ...(via.from && !via.agent && { localAddress: via.from }) },
-      (res) => {
-        res.resume();
-        res.on("end", () => done(res.statusCode ?? 0, res.headers));
-        res.on("error", () => done(0));
-      },
-    );
-    req.setTimeout(10_000, () => req.destroy());
-    req.on("error", () => done(0));
-    req.end();
-  });
+  const answer = await send();
+  samples.push([sent, answer.status, performance.now() - started]);
+  return answer;
+}
+
+/** One GET on a fresh connection from `from`. */
+const getFresh = (path: string, headers: Record<string, string>, from: string) =>
+  timed(() => getOnce(port, requestBytes(host, path, headers, true), from));
+
+/** `count` kept-alive connections from one address; each request goes to the next free one. */
+function lanes(count: number, from: string) {
+  const all = Array.from({ length: count }, () => new Lane(port, from));
+  const free = [...all];
+  const queue: (() => void)[] = [];
+  // Timed from the call, waiting for a free connection included (as a client with a connection pool sees it).
+  const get = (path: string, headers: Record<string, string>): Promise<RawAnswer> =>
+    timed(async () => {
+      while (free.length === 0) await new Promise<void>((resolve) => queue.push(resolve));
+      const lane = free.pop()!;
+      try {
+        return await lane.get(requestBytes(host, path, headers, false));
+      } finally {
+        free.push(lane);
+        queue.shift()?.();
+      }
+    });
+  return { get, close: () => all.forEach((l) => l.close()) };
 }
 
 const jitter = (seconds: number, spread: number) => seconds * (1 - spread + 2 * spread * Math.random());
@@ -72,7 +75,7 @@ async function subscribers(): Promise<void> {
         const headers: Record<string, string> = { ...CLIENT_HEADERS[t.kind] };
         if (t.kind === "apple" && modified) headers["if-modified-since"] = modified;
         if (t.kind === "outlook" && etag) headers["if-none-match"] = etag;
-        const a = await get(t.path, headers, { from });
+        const a = await getFresh(t.path, headers, from);
         if (a.status === 200) {
           etag = String(a.headers.etag);
           modified = String(a.headers["last-modified"]);
@@ -85,45 +88,36 @@ async function subscribers(): Promise<void> {
 
 /** The partner: all its tokens at once every few seconds, with the tags it kept. */
 async function partner(): Promise<void> {
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: PARTNER.connections,
-    localAddress: addressOf("partner"),
-  });
+  const agent = lanes(PARTNER.connections, addressOf("partner"));
   const etags = new Map<string, string>();
   for (let round = 0; TIMELINE.stormStart + round * PARTNER.everySeconds < TIMELINE.stormEnd; round++) {
     await until(TIMELINE.stormStart + round * PARTNER.everySeconds);
     await Promise.all(
       job.targets.map(async (t) => {
         const inm = etags.get(t.path);
-        const a = await get(
-          t.path,
-          { ...CLIENT_HEADERS.outlook, ...(inm && { "if-none-match": inm }) },
-          { agent },
-        );
+        const a = await agent.get(t.path, {
+          ...CLIENT_HEADERS.outlook,
+          ...(inm && { "if-none-match": inm }),
+        });
         if (a.status === 200) etags.set(t.path, String(a.headers.etag));
       }),
     );
   }
-  agent.destroy();
+  agent.close();
 }
 
 /** One client re-downloading one feed as fast as its rate allows, whatever it is told. */
 async function hammer(): Promise<void> {
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: HAMMER.connections,
-    localAddress: addressOf("hammer"),
-  });
+  const agent = lanes(HAMMER.connections, addressOf("hammer"));
   const path = job.targets[0]!.path;
   await until(TIMELINE.stormStart);
   const pending: Promise<unknown>[] = [];
   for (let n = 0; now() < TIMELINE.stormEnd; n++) {
-    pending.push(get(path, { ...CLIENT_HEADERS.outlook }, { agent }));
+    pending.push(agent.get(path, { ...CLIENT_HEADERS.outlook }));
     await until(TIMELINE.stormStart + n / HAMMER.perSecond);
   }
   await Promise.all(pending);
-  agent.destroy();
+  agent.close();
 }
 
 /** Clients that poll, and on any error retry after exactly one second (no jitter, Retry-After ignored). */
@@ -134,7 +128,7 @@ async function retryStorm(): Promise<void> {
       let next = TIMELINE.stormStart;
       while (next < TIMELINE.stormEnd) {
         await until(next);
-        const a = await get(t.path, { ...CLIENT_HEADERS.google }, { from });
+        const a = await getFresh(t.path, { ...CLIENT_HEADERS.google }, from);
         next += a.status === 200 || a.status === 304 ? RETRY.pollSeconds : RETRY.retrySeconds;
       }
     }),
@@ -143,7 +137,6 @@ async function retryStorm(): Promise<void> {
 
 /** One address holding sockets open with a header line now and then; a closed one is opened again. */
 async function slowloris(): Promise<void> {
-  const port = Number(new URL(job.url).port);
   let open = true;
   const hold = async () => {
     while (open) {

@@ -52,8 +52,11 @@ export const CLIENT_HEADERS = {
 } as const;
 export type ClientKind = keyof typeof CLIENT_HEADERS;
 
-/** The source address of client `i` of a class (distinct per client, all on loopback). */
-export function addressOf(cls: ClientClass, i = 0): string {
+/**
+ * The source address of client `i` of a class (distinct per client, all on loopback); `mirror` is the copy of the
+ * feeds nginx serves, taken between the two runs.
+ */
+export function addressOf(cls: ClientClass | "mirror", i = 0): string {
   const block = {
     subscriber: 1,
     partner: 2,
@@ -61,6 +64,7 @@ export function addressOf(cls: ClientClass, i = 0): string {
     "retry-enterprise": 4,
     "retry-standard": 5,
     slowloris: 6,
+    mirror: 7,
   }[cls];
   return `127.${block}.${Math.floor(i / 250)}.${1 + (i % 250)}`;
 }

@@ -82,8 +82,39 @@ export function timeTable(results: Map<ClientClass, Sample[]>, classes: readonly
   return rows;
 }
 
-/** An SVG chart: p99 latency per window (log scale) of each polling class, the storm shaded. */
-export function latencySvg(results: Map<ClientClass, Sample[]>, classes: readonly ClientClass[]): string {
+/**
+ * Ordinary subscribers per window against shiftfeed and against nginx (the ceiling): requests, p50/p99, errors.
+ */
+export function subscriberComparison(shiftfeed: readonly Sample[], nginx: readonly Sample[]): string[] {
+  const a = windows(shiftfeed).byWindow;
+  const b = windows(nginx).byWindow;
+  const cell = (f: WindowFigures | undefined) => {
+    if (!f) return " |";
+    const errors = Object.entries(f.statuses)
+      .filter(([k]) => Number(k) === 0 || Number(k) >= 400)
+      .reduce((n, [, v]) => n + v, 0);
+    return ` ${f.requests}, ${fmt(f.p50)}/${fmt(f.p99)}, ${errors} |`;
+  };
+  const rows = [
+    "| second | shiftfeed: n, p50/p99 ms, errors | nginx: n, p50/p99 ms, errors |",
+    "| ---: | --- | --- |",
+  ];
+  for (let w = 0; w < Math.max(a.length, b.length); w++) {
+    const from = (a[w] ?? b[w])!.from;
+    rows.push(`| ${from}–${from + TIMELINE.windowSeconds} |${cell(a[w])}${cell(b[w])}`);
+  }
+  return rows;
+}
+
+/**
+ * An SVG chart: p99 latency per window (log scale) of each polling class, the storm shaded; with `ceiling`, the
+ * subscribers' p99 against nginx serving the same bytes, dashed.
+ */
+export function latencySvg(
+  results: Map<ClientClass, Sample[]>,
+  classes: readonly ClientClass[],
+  ceiling?: readonly Sample[],
+): string {
   const W = 720;
   const H = 300;
   const left = 60;
@@ -113,16 +144,25 @@ export function latencySvg(results: Map<ClientClass, Sample[]>, classes: readonl
   parts.push(
     `<line x1="${left}" x2="${W - right}" y1="${y(10)}" y2="${y(10)}" stroke="#000" stroke-dasharray="4 3"/>`,
   );
-  classes.forEach((cls, i) => {
-    const points = windows(results.get(cls) ?? [])
+  const line = (samples: readonly Sample[]) =>
+    windows(samples)
       .byWindow.filter((f) => f.requests > 0)
-      .map((f) => `${x(f.from + TIMELINE.windowSeconds / 2).toFixed(1)},${y(f.p99).toFixed(1)}`);
+      .map((f) => `${x(f.from + TIMELINE.windowSeconds / 2).toFixed(1)},${y(f.p99).toFixed(1)}`)
+      .join(" ");
+  classes.forEach((cls, i) => {
     const color = colors[i % colors.length]!;
     parts.push(
-      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.join(" ")}"/>`,
+      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${line(results.get(cls) ?? [])}"/>`,
       `<text x="${W - right + 8}" y="${top + 14 + i * 16}" fill="${color}">${cls} p99</text>`,
     );
   });
+  if (ceiling) {
+    const i = classes.length;
+    parts.push(
+      `<polyline fill="none" stroke="#1f77b4" stroke-width="2" stroke-dasharray="6 3" points="${line(ceiling)}"/>`,
+      `<text x="${W - right + 8}" y="${top + 14 + i * 16}" fill="#1f77b4">subscriber p99, nginx</text>`,
+    );
+  }
   parts.push(
     `<text x="${(left + W - right) / 2}" y="${H - 6}" text-anchor="middle">seconds into the run (p99 per ${TIMELINE.windowSeconds} s window; dashed: 10 ms)</text>`,
   );
