@@ -64,11 +64,11 @@ export function classTable(results: Map<ClientClass, Sample[]>): string[] {
   return rows;
 }
 
-/** Latency and statuses over time for the classes that poll (markdown). */
-export function timeTable(results: Map<ClientClass, Sample[]>, classes: readonly ClientClass[]): string[] {
-  const head = ["| second |", ...classes.map((c) => ` ${c}: n, p50/p99 ms, errors |`)].join("");
-  const rows = [head, `| ---: |${classes.map(() => " --- |").join("")}`];
-  const per = classes.map((c) => windows(results.get(c) ?? []).byWindow);
+/** Latency and statuses per window of labelled series of samples (markdown): requests, p50/p99, errors. */
+export function timeTable(series: readonly { label: string; samples: readonly Sample[] }[]): string[] {
+  const head = ["| second |", ...series.map((x) => ` ${x.label}: n, p50/p99 ms, errors |`)].join("");
+  const rows = [head, `| ---: |${series.map(() => " --- |").join("")}`];
+  const per = series.map((x) => windows(x.samples).byWindow);
   for (let w = 0; w < per[0]!.length; w++) {
     const cells = per.map((list) => {
       const f = list[w]!;
@@ -78,30 +78,6 @@ export function timeTable(results: Map<ClientClass, Sample[]>, classes: readonly
       return ` ${f.requests}, ${fmt(f.p50)}/${fmt(f.p99)}, ${errors} |`;
     });
     rows.push(`| ${per[0]![w]!.from}–${per[0]![w]!.from + TIMELINE.windowSeconds} |${cells.join("")}`);
-  }
-  return rows;
-}
-
-/**
- * Ordinary subscribers per window against shiftfeed and against nginx (the ceiling): requests, p50/p99, errors.
- */
-export function subscriberComparison(shiftfeed: readonly Sample[], nginx: readonly Sample[]): string[] {
-  const a = windows(shiftfeed).byWindow;
-  const b = windows(nginx).byWindow;
-  const cell = (f: WindowFigures | undefined) => {
-    if (!f) return " |";
-    const errors = Object.entries(f.statuses)
-      .filter(([k]) => Number(k) === 0 || Number(k) >= 400)
-      .reduce((n, [, v]) => n + v, 0);
-    return ` ${f.requests}, ${fmt(f.p50)}/${fmt(f.p99)}, ${errors} |`;
-  };
-  const rows = [
-    "| second | shiftfeed: n, p50/p99 ms, errors | nginx: n, p50/p99 ms, errors |",
-    "| ---: | --- | --- |",
-  ];
-  for (let w = 0; w < Math.max(a.length, b.length); w++) {
-    const from = (a[w] ?? b[w])!.from;
-    rows.push(`| ${from}–${from + TIMELINE.windowSeconds} |${cell(a[w])}${cell(b[w])}`);
   }
   return rows;
 }

@@ -31,7 +31,7 @@ import {
   type ClientKind,
   type Sample,
 } from "./plan.ts";
-import { classTable, latencySvg, quantile, subscriberComparison, timeTable, windows } from "./report.ts";
+import { classTable, latencySvg, quantile, timeTable, windows } from "./report.ts";
 
 const ADMIN_TOKEN = "loadtest-admin-token-0123456789abcdef";
 const FEED_SECRET = "loadtest-feed-secret-0123456789abcdef012345";
@@ -133,12 +133,13 @@ try {
   const refused = (limit: string) =>
     Number(new RegExp(`^shiftfeed_refused_total\\{limit="${limit}"\\} (\\d+)`, "m").exec(metrics)?.[1] ?? 0);
   const subs = results.get("subscriber")!;
-  const subErrors = subs.filter((s) => s[1] !== 200 && s[1] !== 304).length;
+  const errorsOf = (samples: Sample[]) => samples.filter((s) => s[1] !== 200 && s[1] !== 304).length;
+  const subErrors = errorsOf(subs);
   const worstP99 = (samples: Sample[]) => Math.max(...windows(samples).byWindow.map((w) => w.p99));
   const worstSubP99 = worstP99(subs);
   const ceilingSubs = ceiling.results.get("subscriber")!;
   const ceilingWorst = worstP99(ceilingSubs);
-  const ceilingErrors = ceilingSubs.filter((s) => s[1] !== 200 && s[1] !== 304).length;
+  const ceilingErrors = errorsOf(ceilingSubs);
   // How tight the first wave of the retry storm was: from its first request sent to its last.
   const waveSpread = (r: Map<ClientClass, Sample[]>) => {
     const sent = [...r.get("retry-enterprise")!, ...r.get("retry-standard")!]
@@ -235,7 +236,7 @@ try {
     "",
     "![p99 latency over time](loadtest-latency.svg)",
     "",
-    ...timeTable(results, polling),
+    ...timeTable(polling.map((label) => ({ label, samples: results.get(label) ?? [] }))),
     "",
     `Health during the run (sampled every 0.5 s): shedding reported in ${health.filter((h) => h.shedding).length} of ${health.length} samples, last at ${Math.max(0, ...health.filter((h) => h.shedding).map((h) => h.t)).toFixed(1)} s.`,
     "",
@@ -247,7 +248,10 @@ try {
     "",
     "Ordinary subscribers, shiftfeed beside nginx:",
     "",
-    ...subscriberComparison(subs, ceilingSubs),
+    ...timeTable([
+      { label: "shiftfeed", samples: subs },
+      { label: "nginx", samples: ceilingSubs },
+    ]),
     "",
   ].join("\n");
   writeFileSync(join(REPO_ROOT, "bench/LOADTEST.md"), md);

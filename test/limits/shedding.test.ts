@@ -13,6 +13,15 @@ import { get, sample, statuses, type Answer } from "../support/clients.ts";
 import { makeSnapshot, startHarness, type Harness } from "../support/server.ts";
 
 const PEOPLE = 250;
+/** A small bound on work in flight, of which standard organizations may use 3; bodies are not kept in memory. */
+const TIGHT = {
+  CLIENT_LIMITS: "on",
+  SERVE_THREADS: "2",
+  MAX_INFLIGHT: "40",
+  ADMIN_RESERVED: "2",
+  STANDARD_SHARE_PERCENT: "8",
+  CACHE_MB: "1",
+};
 
 /** A schedule of `PEOPLE` people with a few shifts each, for an organization of a tier. */
 function crowd(org: string, tier: "standard" | "enterprise", revision = 1) {
@@ -38,17 +47,7 @@ describe("items 36 and 37: a retry storm on cold bodies", () => {
   let h: Harness;
   const paths = new Map<string, string[]>();
   beforeAll(async () => {
-    h = await startHarness({
-      env: {
-        CLIENT_LIMITS: "on",
-        SERVE_THREADS: "2",
-        MAX_INFLIGHT: "40",
-        ADMIN_RESERVED: "2",
-        STANDARD_SHARE_PERCENT: "8",
-        CACHE_MB: "1",
-        INLINE_DECOMPRESS_KIB: "0",
-      },
-    });
+    h = await startHarness({ env: { ...TIGHT, INLINE_DECOMPRESS_KIB: "0" } });
     for (const [org, tier] of [
       ["gold", "enterprise"],
       ["tin", "standard"],
@@ -157,16 +156,7 @@ describe("small cold bodies are decompressed inline: never expensive work, never
   let h: Harness;
   beforeAll(async () => {
     // The same tight bound as above (standard organizations may have 3 units in flight), default inline size.
-    h = await startHarness({
-      env: {
-        CLIENT_LIMITS: "on",
-        SERVE_THREADS: "2",
-        MAX_INFLIGHT: "40",
-        ADMIN_RESERVED: "2",
-        STANDARD_SHARE_PERCENT: "8",
-        CACHE_MB: "1",
-      },
-    });
+    h = await startHarness({ env: TIGHT });
     expect((await h.publish(crowd("tin", "standard"))).status).toBe(200);
   }, 120_000);
   afterAll(() => h.close());
