@@ -54,8 +54,9 @@ const hhmm = (m: number) =>
   `${String(Math.floor(m / 60) % 24).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
 
 /**
- * Moves the start of `person`'s first timed assignment on or after `today` one hour later in the snapshot file,
- * publishes it as the next revision, and times the answer and the new feed bytes.
+ * Moves the start of the first timed assignment on or after `today` `hours` later than in the snapshot file,
+ * publishes it as revision file + `hours`, and times the answer and the new feed bytes. Called with 1, then 2, …:
+ * each call is the next revision, moving the same shift again.
  * @param feedUrl the server's base URL, where the person's feed is fetched
  */
 export async function measureIncrementalPublish(
@@ -63,6 +64,7 @@ export async function measureIncrementalPublish(
   feedUrl: string,
   file: string,
   today: string,
+  hours = 1,
 ): Promise<IncrementalFigures> {
   const snapshot = JSON.parse(readFileSync(file, "utf8")) as SnapshotDocument;
   const org = snapshot.organization.id;
@@ -71,8 +73,8 @@ export async function measureIncrementalPublish(
   const a = snapshot.assignments.find((x) => x.date >= today && timed.has(x.shiftId) && !x.start && !x.end);
   if (!a) throw new Error(`${file}: no timed assignment on or after ${today} to move`);
   const from = timed.get(a.shiftId)!;
-  a.start = hhmm(minutes(from) + 60);
-  snapshot.revision += 1;
+  a.start = hhmm(minutes(from) + 60 * hours);
+  snapshot.revision += hours;
   const person = a.personId;
 
   const lookup = `/admin/orgs/${org}/people/${person}`;

@@ -1,8 +1,9 @@
 /**
  * A bounded pool of `node:worker_threads`, one task per thread at a time: work that would stall the event loop
  * that serves feeds (parsing a 32 MiB body, rendering thousands of feeds) runs here instead. Threads start on
- * demand and end after a while idle, so memory is held only while there is work; a thread that dies fails only
- * its own task and is replaced. Bodies are transferred (zero copy); tasks report progress and can be aborted.
+ * demand and end after a while idle, so memory is held only while there is work (the last one lingers longer, so
+ * that work arriving in bursts some minutes apart finds a thread with its code loaded and compiled); a thread that
+ * dies fails only its own task and is replaced. Bodies are transferred (zero copy); tasks report progress and can be aborted.
  * The thread side is `worker-tasks.ts`.
  */
 import { Worker } from "node:worker_threads";
@@ -36,6 +37,8 @@ export interface WorkerPoolOptions {
   workerData?: unknown;
   /** A thread idle this long ends (ms). Default 30 s; `Infinity` keeps threads. */
   idleMs?: number;
+  /** The last thread alive ends after this long idle instead (ms), when longer than `idleMs`. Default `idleMs`. */
+  lastIdleMs?: number;
   /** Where a thread's death is reported. */
   logger?: Logger;
   /** Name for messages (`render`). */
@@ -94,6 +97,7 @@ export function toWire(error: unknown): WireError {
 export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T, R> {
   const size = Math.max(1, Math.floor(options.size));
   const idleMs = options.idleMs ?? 30_000;
+  const lastIdleMs = Math.max(idleMs, options.lastIdleMs ?? idleMs);
   const slots = new Set<Slot<T, R>>();
   const queue: Pending<T, R>[] = [];
   let closed = false;
@@ -122,12 +126,18 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
     return slot;
   }
 
-  /** An idle thread ends after `idleMs`, unless a task arrives first. */
-  function rest(slot: Slot<T, R>): void {
-    if (!Number.isFinite(idleMs)) return;
+  /**
+   * An idle thread ends after `idleMs` — or, when it is the last one alive by then, after `lastIdleMs` in all —
+   * unless a task arrives first.
+   */
+  function rest(slot: Slot<T, R>, lingering = false): void {
+    const delay = lingering ? lastIdleMs - idleMs : idleMs;
+    if (!Number.isFinite(delay)) return;
     slot.idle = setTimeout(() => {
-      if (slot.running === undefined && slots.delete(slot)) void slot.worker.terminate();
-    }, idleMs);
+      if (slot.running !== undefined) return;
+      if (!lingering && lastIdleMs > idleMs && slots.size === 1 && slots.has(slot)) return rest(slot, true);
+      if (slots.delete(slot)) void slot.worker.terminate();
+    }, delay);
     slot.idle.unref();
   }
 

@@ -1,0 +1,46 @@
+/**
+ * The thread pool behind publishing (`src/node/worker-pool.ts`): threads start on demand, idle ones end, and the
+ * last one lingers longer so that the next burst of work finds it running.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { createWorkerPool, type WorkerPool } from "../../src/node/worker-pool.ts";
+
+const ECHO = new URL("../support/echo-worker.ts", import.meta.url);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `ok()` holds, for at most `ms`; returns whether it did. */
+async function until(ok: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(20)) if (ok()) return true;
+  return ok();
+}
+
+describe("worker pool: idle threads", () => {
+  let pool: WorkerPool<{ waitMs: number }, number> | undefined;
+  afterEach(() => pool?.close());
+
+  it("ends idle threads after idleMs but keeps the last one for lastIdleMs, which then runs the next task", async () => {
+    pool = createWorkerPool({ worker: ECHO, size: 2, name: "echo", idleMs: 200, lastIdleMs: 3_000 });
+    const p = pool;
+    expect(p.threads).toBe(0); // started on demand
+    const [a, b] = await Promise.all([p.run({ waitMs: 300 }), p.run({ waitMs: 300 })]);
+    expect(a).not.toBe(b);
+    expect(p.threads).toBe(2);
+    // The extra thread ends after idleMs; the last one stays.
+    expect(await until(() => p.threads === 1, 2_000)).toBe(true);
+    await sleep(800);
+    expect(p.threads).toBe(1);
+    // A task well past idleMs runs on the thread that stayed, without starting one.
+    const c = await p.run({ waitMs: 0 });
+    expect([a, b]).toContain(c);
+    expect(p.threads).toBe(1);
+    // Then it ends too, lastIdleMs after its last task.
+    expect(await until(() => p.threads === 0, 6_000)).toBe(true);
+  }, 15_000);
+
+  it("without lastIdleMs, the last thread ends after idleMs like the others", async () => {
+    pool = createWorkerPool({ worker: ECHO, size: 2, name: "echo", idleMs: 200 });
+    const p = pool;
+    await Promise.all([p.run({ waitMs: 100 }), p.run({ waitMs: 100 })]);
+    expect(await until(() => p.threads === 0, 3_000)).toBe(true);
+  }, 10_000);
+});
