@@ -30,8 +30,8 @@ export type RenderTask = { nowMs: number } & (
 
 /**
  * How long the last render thread stays after its last unit: publishes come in bursts (a planner's edits, a
- * partner's sync), and one a few minutes after the last finds the thread with its code compiled — about 0.25 s
- * instead of 0.6–0.9 s for a thread that must start and compile first (a 60-person schedule).
+ * partner's sync), and one a few minutes after the last finds the thread with its code compiled — 0.3–0.45 s
+ * instead of 0.6–1 s for a thread that must start and compile first (a 60-person schedule).
  */
 const LAST_THREAD_IDLE_MS = 10 * 60_000;
 

@@ -1,9 +1,9 @@
 /**
  * A bounded pool of `node:worker_threads`, one task per thread at a time: work that would stall the event loop
  * that serves feeds (parsing a 32 MiB body, rendering thousands of feeds) runs here instead. Threads start on
- * demand and end after a while idle, so memory is held only while there is work (the last one lingers longer, so
- * that work arriving in bursts some minutes apart finds a thread with its code loaded and compiled); a thread that
- * dies fails only its own task and is replaced. Bodies are transferred (zero copy); tasks report progress and can be aborted.
+ * demand and end after a while idle, so memory is held only while there is work (the last one lingers longer, its
+ * garbage collected, so that work arriving in bursts some minutes apart finds a thread with its code loaded and
+ * compiled); a thread that dies fails only its own task and is replaced. Bodies are transferred (zero copy); tasks report progress and can be aborted.
  * The thread side is `worker-tasks.ts`.
  */
 import { Worker } from "node:worker_threads";
@@ -24,7 +24,7 @@ export type WireError =
   | { text: string };
 
 /** Messages between the pool and a thread. */
-export type ToWorker<T> = { type: "task"; task: T } | { type: "abort" };
+export type ToWorker<T> = { type: "task"; task: T } | { type: "abort" } | { type: "trim" };
 export type FromWorker<R> =
   { type: "progress"; value: number } | { type: "result"; value: R } | { type: "error"; error: WireError };
 
@@ -127,15 +127,18 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
   }
 
   /**
-   * An idle thread ends after `idleMs` — or, when it is the last one alive by then, after `lastIdleMs` in all —
-   * unless a task arrives first.
+   * An idle thread ends after `idleMs` — or, when it is the last one alive by then, is told to give back its
+   * garbage and ends after `lastIdleMs` in all — unless a task arrives first.
    */
   function rest(slot: Slot<T, R>, lingering = false): void {
     const delay = lingering ? lastIdleMs - idleMs : idleMs;
     if (!Number.isFinite(delay)) return;
     slot.idle = setTimeout(() => {
       if (slot.running !== undefined) return;
-      if (!lingering && lastIdleMs > idleMs && slots.size === 1 && slots.has(slot)) return rest(slot, true);
+      if (!lingering && lastIdleMs > idleMs && slots.size === 1 && slots.has(slot)) {
+        slot.worker.postMessage({ type: "trim" } satisfies ToWorker<T>);
+        return rest(slot, true);
+      }
       if (slots.delete(slot)) void slot.worker.terminate();
     }, delay);
     slot.idle.unref();

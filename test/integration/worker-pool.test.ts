@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createWorkerPool, type WorkerPool } from "../../src/node/worker-pool.ts";
+import type { EchoTask } from "../support/echo-worker.ts";
 
 const ECHO = new URL("../support/echo-worker.ts", import.meta.url);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -15,7 +16,7 @@ async function until(ok: () => boolean, ms: number): Promise<boolean> {
 }
 
 describe("worker pool: idle threads", () => {
-  let pool: WorkerPool<{ waitMs: number }, number> | undefined;
+  let pool: WorkerPool<EchoTask, number> | undefined;
   afterEach(() => pool?.close());
 
   it("ends idle threads after idleMs but keeps the last one for lastIdleMs, which then runs the next task", async () => {
@@ -35,6 +36,17 @@ describe("worker pool: idle threads", () => {
     expect(p.threads).toBe(1);
     // Then it ends too, lastIdleMs after its last task.
     expect(await until(() => p.threads === 0, 6_000)).toBe(true);
+  }, 15_000);
+
+  it("lets the thread that stays give back the memory its last task used, once idle", async () => {
+    pool = createWorkerPool({ worker: ECHO, size: 1, name: "echo", idleMs: 200, lastIdleMs: 10_000 });
+    const p = pool;
+    const busy = await p.run({ waitMs: 0, holdMiB: 256, heap: true });
+    expect(busy).toBeGreaterThan(256 << 20); // the garbage reached the heap
+    await sleep(1_500); // past idleMs: the pool asks the thread to collect its garbage
+    const rested = await p.run({ waitMs: 0, heap: true });
+    expect(p.threads).toBe(1);
+    expect(rested).toBeLessThan(busy / 2);
   }, 15_000);
 
   it("without lastIdleMs, the last thread ends after idleMs like the others", async () => {
