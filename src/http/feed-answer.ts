@@ -6,8 +6,9 @@
  * Order of work per request, cheapest first, so hostile traffic never reaches storage:
  * method → per-address budget and miss budget (shared memory, no I/O) → exact path shape → token checksum (HMAC,
  * no I/O) → per-token budget → lookup by token → validators (304 needs no body) → admission of expensive body
- * work (bodies in memory and small inline reads need none) → body read → encoding. Every "no feed here" answer is the same 404, bytes and
- * headers; every limit refusal is a `429` with a jittered `Retry-After`, every shed read a `503` with one.
+ * work (bodies in memory and small inline reads need none) → body read → encoding. Every "no feed here" answer
+ * is the same 404, bytes and headers; every limit refusal is a `429` with a jittered `Retry-After`, every shed
+ * read a `503` with one.
  */
 import { classifyClient } from "../core/clients.ts";
 import { sha256Hex } from "../core/digest.ts";

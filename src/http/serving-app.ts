@@ -1,7 +1,7 @@
 /**
  * The part of the HTTP surface every serving thread answers itself: request ids, the request log and counters,
- * `/healthz`, the feed route, the subscribe page (`/subscribe/{token}`) and the pages' stylesheet. `createApp` adds the admin API to it; a Node serving thread adds forwarding of
- * admin requests to the main thread instead.
+ * `/healthz`, the feed route, the subscribe page (`/subscribe/{token}`) and the pages' stylesheet. `createApp`
+ * adds the admin API to it; a Node serving thread adds forwarding of admin requests to the main thread instead.
  */
 import { Hono } from "hono";
 import type { CalendarClient } from "../core/clients.ts";
