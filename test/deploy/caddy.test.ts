@@ -126,39 +126,47 @@ function get(
 
 const unknownToken = () => randomBytes(18).toString("base64url");
 
+/** The service with a small miss budget (3), one schedule published; `header` is its CLIENT_IP_HEADER. */
+async function startService(
+  header: string | null,
+): Promise<{ main: MainProcess; direct: string; feedPath: string }> {
+  const dir = await mkdtemp(join(tmpdir(), "shiftfeed-proxy-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const main: MainProcess = startMain({
+    DATA_DIR: dir,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    ADMIN_TOKEN,
+    FEED_SECRET,
+    PUBLIC_URL: "https://calendar.example.org",
+    DEMO: "0",
+    SERVE_THREADS: "2",
+    RENDER_THREADS: "1",
+    ...(header !== null && { CLIENT_IP_HEADER: header }),
+    LIMIT_MISS_BURST: "3",
+    LIMIT_MISS_PER_HOUR: "1",
+  });
+  cleanups.push(() => main.stop());
+  const [, direct] = await main.waitFor(/listening on (http:\/\/\S+)/, 60_000);
+  const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const published = await raw("PUT", `${direct}/admin/orgs/acme/schedules/icu`, {
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify(makeSnapshot()),
+  });
+  expect(published.status, published.text).toBe(200);
+  const person = (await raw("GET", `${direct}/admin/orgs/acme/people/pA`, { headers: auth })).json as {
+    feed: { url: string };
+  };
+  const feedPath = new URL(person.feed.url).pathname;
+  return { main, direct: direct!, feedPath };
+}
+
 describe("shiftfeed behind Caddy (deploy/Caddyfile)", () => {
   it("sees each client's own address, takes the address Caddy set, and no log holds a token", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "shiftfeed-proxy-"));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const main: MainProcess = startMain({
-      DATA_DIR: dir,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      ADMIN_TOKEN,
-      FEED_SECRET,
-      PUBLIC_URL: "https://calendar.example.org",
-      DEMO: "0",
-      SERVE_THREADS: "2",
-      RENDER_THREADS: "1",
-      CLIENT_IP_HEADER: "X-Forwarded-For",
-      LIMIT_MISS_BURST: "3",
-      LIMIT_MISS_PER_HOUR: "1",
-    });
-    cleanups.push(() => main.stop());
-    const [, direct] = await main.waitFor(/listening on (http:\/\/\S+)/, 60_000);
-    const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
-    const published = await raw("PUT", `${direct}/admin/orgs/acme/schedules/icu`, {
-      headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify(makeSnapshot()),
-    });
-    expect(published.status, published.text).toBe(200);
-    const person = (await raw("GET", `${direct}/admin/orgs/acme/people/pA`, { headers: auth })).json as {
-      feed: { url: string };
-    };
-    const feedPath = new URL(person.feed.url).pathname;
+    const { main, direct, feedPath } = await startService("X-Forwarded-For");
     const token = /\/feeds\/([^/.]+)/.exec(feedPath)![1]!;
 
-    const caddy = await startCaddy(new URL(direct!).host);
+    const caddy = await startCaddy(new URL(direct).host);
     // Through the proxy, over TLS checked against Caddy's CA: the feed itself.
     const feed = await get(caddy, "127.0.0.2", feedPath);
     expect(feed.status).toBe(200);
@@ -191,6 +199,14 @@ describe("shiftfeed behind Caddy (deploy/Caddyfile)", () => {
       expect(caddyLogs).not.toContain(secret);
       expect(serviceLogs).not.toContain(secret);
     }
+  }, 120_000);
+
+  it("without CLIENT_IP_HEADER every client behind Caddy is the proxy's address: one miss budget for all", async () => {
+    const { direct } = await startService(null);
+    const caddy = await startCaddy(new URL(direct).host);
+    for (let i = 0; i < 3; i++)
+      expect((await get(caddy, "127.0.0.2", `/feeds/${unknownToken()}.ics`)).status).toBe(404);
+    expect((await get(caddy, "127.0.0.3", `/feeds/${unknownToken()}.ics`)).status).toBe(429);
   }, 120_000);
 
   it("X-Forwarded-For as Caddy sends it: the client's own header is replaced by its address, and an upstream error logs no token", async () => {
