@@ -37,6 +37,7 @@ export async function restoreDataDir(options: { dataDir: string; file: string })
   const { dataDir, file } = options;
   await requireEmpty(dataDir);
   await requireSqliteFile(file);
+  const leftovers = await sideFilesToRemove(file);
   const source = openBackup(file);
   try {
     const summary = checkDatabase(source, file, true);
@@ -83,7 +84,35 @@ export async function restoreDataDir(options: { dataDir: string; file: string })
     }
   } finally {
     source.close();
+    await leftovers();
   }
+}
+
+/**
+ * Reading a database in WAL mode (a copy of a stopped service's file) creates an empty `-wal` and an `-shm` beside
+ * it that a read-only connection cannot remove: the returned step removes those it created, so a restore leaves
+ * the backup's folder as it found it.
+ */
+async function sideFilesToRemove(file: string): Promise<() => Promise<void>> {
+  const absent = async (path: string) =>
+    !(await stat(path).then(
+      () => true,
+      () => false,
+    ));
+  const created = [
+    (await absent(`${file}-wal`)) && `${file}-wal`,
+    (await absent(`${file}-shm`)) && `${file}-shm`,
+  ];
+  return async () => {
+    for (const path of created) {
+      if (path === false) continue;
+      const size = await stat(path).then(
+        (s) => s.size,
+        () => null,
+      );
+      if (size === 0 || path.endsWith("-shm")) await rm(path, { force: true });
+    }
+  };
 }
 
 /** Refuses a data dir that exists and holds anything, or is not a folder. */

@@ -248,6 +248,16 @@ describe("shiftfeed backup and restore refusals", () => {
     expect(await readdir(target)).not.toContain("secrets");
   });
 
+  it("restores a plain copy of a stopped service's database (WAL mode) and leaves nothing beside it", async () => {
+    const dir = await dataDir();
+    const plain = join(dir, "..", "plain.db");
+    await copyFile(join(dir, "shiftfeed.db"), plain);
+    const before = (await readdir(join(dir, ".."))).sort();
+    const run = await cli(["restore", "--data-dir", join(dir, "..", "restored"), plain]);
+    expect(run.code, run.stderr).toBe(0);
+    expect((await readdir(join(dir, ".."))).sort()).toEqual([...before, "restored"].sort());
+  });
+
   it("restore refuses a data dir that is not empty, and leaves it as it was", async () => {
     const dir = await dataDir();
     const file = await backupOf(dir);
