@@ -320,24 +320,3 @@ describe("shiftfeed backup and restore refusals", () => {
     expect(await readdir(empty)).toEqual([]);
   });
 });
-
-describe("upgrades: the schema version at start", () => {
-  it("a build refuses a database of a newer schema version with one line naming both, and changes nothing", async () => {
-    const dir = join(await tempDir(), "data");
-    await mkdir(dir);
-    const path = join(dir, "shiftfeed.db");
-    const sql = openNodeSqlite({ path });
-    ensureSchema(sql);
-    sql.run("UPDATE meta SET value = ? WHERE key = 'schema'", String(SCHEMA_VERSION + 1));
-    sql.close();
-    const before = await readFile(path);
-    const main = startMain({ DATA_DIR: dir, PORT: "0", HOST: "127.0.0.1", DEMO: "0" });
-    processes.push(main);
-    expect(await main.exited).toBe(1);
-    expect(main.stderr().split("\n").filter(Boolean)).toHaveLength(1);
-    expect(main.stderr()).toContain(
-      `the database has schema version ${SCHEMA_VERSION + 1}; this shiftfeed reads version ${SCHEMA_VERSION}`,
-    );
-    expect((await readFile(path)).equals(before)).toBe(true);
-  }, 60_000);
-});
