@@ -5,6 +5,8 @@
  * Argument parsing and help by commander. Exit codes: 0 ok, 1 failed, 2 usage.
  */
 import { Command, CommanderError, Option } from "commander";
+import { backupCommand, type DataDirOptions } from "./commands/backup.ts";
+import { restoreCommand } from "./commands/restore.ts";
 import { generate } from "./commands/generate.ts";
 import { link, rotate } from "./commands/link.ts";
 import { publish } from "./commands/publish.ts";
@@ -21,6 +23,8 @@ Examples:
   shiftfeed rotate stmarys p1001 --yes
   shiftfeed regenerate --org stmarys --schedule cardiology
   shiftfeed stats --json
+  shiftfeed backup /var/backups/shiftfeed-$(date +%F).db
+  DATA_DIR=/srv/shiftfeed-new shiftfeed restore shiftfeed-2026-12-01.db
 
 Exit codes: 0 ok, 1 failed (refused, unreachable, invalid), 2 usage (bad arguments, no admin token).`;
 
@@ -94,6 +98,24 @@ function program(): Command {
     .option("--today <date>", "YYYY-MM-DD the assignments are placed around (default today)")
     .option("--out <dir>", "where to write (default bench/.data/<layout>-<people>-seed<seed>-<today>/)")
     .action((_o, command: Command) => generate(globals(command)));
+  cli
+    .command("backup")
+    .description(
+      "a consistent copy of the data dir's database, safe while the service runs (never cp the .db)",
+    )
+    .argument("<file>", "where the backup goes (mode 0600)")
+    .option("--data-dir <dir>", "the service's data dir (default: $DATA_DIR, else ./data)")
+    .option("--force", "replace <file> if it exists")
+    .option("--with-secrets", "also carry DATA_DIR/secrets/ (feed secret, admin token) in the backup")
+    .action((file: string, _o, command: Command) =>
+      backupCommand(file, globals<DataDirOptions & { force?: boolean; withSecrets?: boolean }>(command)),
+    );
+  cli
+    .command("restore")
+    .description("restore a backup into an empty data dir, after checking it (then start the service on it)")
+    .argument("<file>", "a file written by shiftfeed backup")
+    .option("--data-dir <dir>", "the empty or new data dir (default: $DATA_DIR, else ./data)")
+    .action((file: string, _o, command: Command) => restoreCommand(file, globals<DataDirOptions>(command)));
   return cli;
 }
 

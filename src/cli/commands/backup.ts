@@ -1,0 +1,63 @@
+/**
+ * `shiftfeed backup <file>`: a consistent copy of the data dir's database, taken while the service runs (SQLite's
+ * backup API; never a `cp` of `shiftfeed.db`, which lacks what is still in its `-wal`). Works on the data dir
+ * directly, as `npm start` does (`--data-dir`, else `DATA_DIR`, else `./data`): no server call, no admin token.
+ * The secrets stay out unless `--with-secrets`; the output says which are in and which are not.
+ */
+import { backupDataDir } from "../../node/backup.ts";
+import { DatabaseFileError } from "../../node/database-check.ts";
+import { CliFailure, output, type GlobalOptions } from "../context.ts";
+
+/** The options of `backup` and `restore`. */
+export interface DataDirOptions extends GlobalOptions {
+  dataDir?: string;
+}
+
+/** The data dir as `npm start` finds it: `--data-dir`, else `DATA_DIR`, else `./data`. */
+export function dataDirOf(options: DataDirOptions, env = process.env): string {
+  return options.dataDir ?? env["DATA_DIR"] ?? "data";
+}
+
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+export async function backupCommand(
+  file: string,
+  options: DataDirOptions & { force?: boolean; withSecrets?: boolean },
+): Promise<void> {
+  let result;
+  try {
+    result = await backupDataDir({
+      dataDir: dataDirOf(options),
+      file,
+      force: options.force === true,
+      withSecrets: options.withSecrets === true,
+    });
+  } catch (error) {
+    if (error instanceof DatabaseFileError) throw new CliFailure(error.message);
+    throw error;
+  }
+  output(options, result, () => {
+    const lines = [
+      `backed up ${result.source} to ${file} (${mib(result.bytes)}, schema ${result.schema}, ` +
+        `${result.schedules} schedules, ${result.feeds} feeds, ${result.partnerKeys} partner keys) in ` +
+        `${(result.totalMs / 1000).toFixed(1)} s`,
+    ];
+    if (result.secrets.length > 0) {
+      lines.push(
+        `with the secrets ${result.secrets.join(", ")}: keep this file as safe as the secrets themselves`,
+      );
+      if (result.missingSecrets.length > 0) {
+        lines.push(
+          `not in DATA_DIR/secrets (set in the environment?): ${result.missingSecrets.join(", ")}: keep them ` +
+            "with the service's environment",
+        );
+      }
+    } else {
+      lines.push(
+        "without the secrets: keep DATA_DIR/secrets/feed-secret (or FEED_SECRET) with it, or every link in it is " +
+          "dead on restore (or back up with --with-secrets)",
+      );
+    }
+    return lines.join("\n");
+  });
+}
