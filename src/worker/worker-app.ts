@@ -1,7 +1,7 @@
 /**
  * The Worker's HTTP surface, built once per isolate: feed paths answered at the edge from R2 (`edge-feeds.ts`),
- * everything else by a Hono app with the service's request log, counters and error mapping — `/healthz`,
- * `/metrics`, and the admin API, authenticated here and answered by the organization's Durable Object (the
+ * everything else by a Hono app with the service's request log, counters and error mapping — `/healthz` (its
+ * R2 check cached per isolate, `health.ts`), `/metrics`, and the admin API, authenticated here and answered by the organization's Durable Object (the
  * organization comes from the path, or from a job id, which names it).
  *
  * Fails closed: without a valid `FEED_SECRET` every feed request answers 503 (never 404: the feed may exist);
@@ -20,9 +20,9 @@ import { countFeedRequest, createHttpShell, type ServingEnv } from "../http/serv
 import { serveEdgeFeed } from "./edge-feeds.ts";
 import { workerSettings, type WorkerEnv, type WorkerSettings } from "./env.ts";
 import { feedTokensFor } from "./feed-tokens.ts";
+import { createHealthCheck } from "./health.ts";
 import { workerLogger } from "./logger.ts";
 import { orgOfJob } from "./org-object.ts";
-import { listOrgs } from "./org-registry.ts";
 import { isWideJob, regenerateEverywhere, wideJob } from "./wide-jobs.ts";
 
 /** A request to a Worker: what it answers with. */
@@ -87,8 +87,14 @@ export function createWorkerFetch(env: WorkerEnv): WorkerFetch {
   const metrics = new Metrics();
   const logger = workerLogger;
   const newId = crypto.randomUUID.bind(crypto);
+  const checkHealth = createHealthCheck(env.FEEDS, Date.now, () =>
+    metrics.inc("shiftfeed_healthz_storage_checks_total", "R2 checks made to answer /healthz"),
+  );
   const app = createHttpShell({ logger, metrics, newId }, (app) => {
-    app.get("/healthz", async (c) => c.json({ ok: true, orgs: (await listOrgs(env.FEEDS)).length }));
+    app.get("/healthz", async (c) => {
+      const health = await checkHealth();
+      return health.ok ? c.json(health) : c.json(health, 503, { "retry-after": "60" });
+    });
     mountAdmin(app, env, settings, metrics);
   });
   const unconfigured = new ServiceError(
