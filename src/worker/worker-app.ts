@@ -15,6 +15,7 @@ import { requireAdmin } from "../http/auth.ts";
 import { errorResponse } from "../http/errors.ts";
 import { rawPath } from "../http/feed-answer.ts";
 import { readJsonRequest } from "../http/json-request.ts";
+import { refuseDeclaredOverLimit } from "../http/read-body.ts";
 import { parseRegenerateScope } from "../http/regenerate-scope.ts";
 import { countFeedRequest, createHttpShell, type ServingEnv } from "../http/serving-app.ts";
 import { serveEdgeFeed } from "./edge-feeds.ts";
@@ -42,7 +43,12 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
   app.use("/metrics", admin);
   app.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
 
-  app.all("/admin/orgs/:org/*", (c) => stub(env, organization(c.req.param("org"))).fetch(c.req.raw));
+  app.all("/admin/orgs/:org/*", (c) => {
+    const org = organization(c.req.param("org"));
+    // A body declared over the limit is refused here, unread (see `forwardBody`).
+    refuseDeclaredOverLimit(c.req.raw, settings.maxSnapshotBytes);
+    return stub(env, org).fetch(c.req.raw);
+  });
 
   app.post("/admin/regenerate", async (c) => {
     const body = await readJsonRequest(c.req.raw, { limit: 64 * 1024, emptyAllowed: true });
