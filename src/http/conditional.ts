@@ -19,7 +19,7 @@ export const MAX_IF_NONE_MATCH_MEMBERS = 1000;
  */
 export function isNotModified(
   req: { ifNoneMatch: string | null; ifModifiedSince: string | null },
-  current: { etag: string; lastModified: number; lastModifiedShared?: boolean },
+  current: { etag: string; lastModified: number; lastModifiedShared?: boolean; validatedAs?: number },
 ): boolean {
   // RFC 9110 §13.2.2 step 3: "When If-None-Match is present, evaluate the If-None-Match precondition";
   // step 4: "When the method is GET or HEAD, If-None-Match is not present, and If-Modified-Since is present,
@@ -34,7 +34,8 @@ export function isNotModified(
     // provided in the field value" — i.e. not modified. Both sides are whole seconds. When two versions share
     // the second (`lastModifiedShared`), an equal date may come from the earlier one: only an earlier
     // modification date proves the client has these bytes (§8.8.2.2: such a date is only weakly validating).
-    const modified = Math.floor(current.lastModified);
+    // A date sent lowered to `Date` (the clock was set back) is compared as stored (`servedLastModified`).
+    const modified = Math.floor(current.validatedAs ?? current.lastModified);
     return current.lastModifiedShared ? modified < since : modified <= since;
   }
   return false;

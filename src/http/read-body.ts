@@ -17,12 +17,8 @@ export async function readBodyCapped(
   limit: number,
   idleTimeoutMs = BODY_IDLE_TIMEOUT_MS,
 ): Promise<Uint8Array> {
-  const declared = request.headers.get("content-length");
-  const tooLarge = () =>
-    new ServiceError("payload_too_large", `The body is larger than the limit of ${limit} bytes.`, [], {
-      limit,
-    });
-  if (declared !== null && Number(declared) > limit) throw tooLarge();
+  const tooLarge = () => bodyTooLarge(limit);
+  refuseDeclaredOverLimit(request, limit);
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -44,6 +40,22 @@ export async function readBodyCapped(
     offset += chunk.byteLength;
   }
   return out;
+}
+
+/** The `413` of a body over `limit` bytes: the JSON error names the limit. */
+export function bodyTooLarge(limit: number): ServiceError {
+  return new ServiceError("payload_too_large", `The body is larger than the limit of ${limit} bytes.`, [], {
+    limit,
+  });
+}
+
+/**
+ * Throws {@link bodyTooLarge} when the request's `Content-Length` is over `limit`, without touching the body: a
+ * client that sent `Expect: 100-continue` is answered before it sends a byte of it.
+ */
+export function refuseDeclaredOverLimit(request: Request, limit: number): void {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) throw bodyTooLarge(limit);
 }
 
 /** The next chunk, or a `request_timeout` when it takes longer than `ms` or the stream breaks (client gone). */

@@ -11,8 +11,9 @@
  *   Order does not matter (the row is read at drain time) and a repeat is harmless. Drains run one at a time, so
  *   an older row can never be written over a newer one.
  * - R2 is strongly consistent: once a drain has returned, every location reads the new object or the 404
- *   (https://developers.cloudflare.com/r2/reference/consistency/). Rotations and publishes answer only after their
- *   drain, so a rotated link is dead everywhere when the rotate call returns.
+ *   (https://developers.cloudflare.com/r2/reference/consistency/). Rotations, publishes and retirements answer
+ *   only after draining the **whole** queue, so a rotated link, and every link a retirement removed (however many
+ *   thousand), is dead everywhere when the call returns.
  */
 import { readBlob } from "../core/store/blob-table.ts";
 import { feedByTokenHash, type FeedRow } from "../core/store/feeds-table.ts";
@@ -89,11 +90,13 @@ export class EdgeSync {
   }
 
   /**
-   * Writes queued token hashes to R2, at most `limit` of them, after any drain already running.
+   * Writes queued token hashes to R2 — every one of them unless `limit` is given — after any drain already
+   * running. The queue is read 100 hashes at a time (memory stays bounded whatever its length), each batch
+   * written {@link PARALLEL} calls at a time.
    * @returns how many are still queued.
    * @throws the first R2 failure (what was written stays written; the rest stays queued).
    */
-  drain(limit = 1000): Promise<number> {
+  drain(limit = Infinity): Promise<number> {
     const run = this.#tail.then(() => this.#drain(limit));
     this.#tail = run.catch(() => undefined);
     return run;

@@ -16,7 +16,8 @@ import { webCodec } from "../core/publish/compress.ts";
 import { FeedReader } from "../core/publish/feed-reader.ts";
 import { FeedService } from "../core/publish/feed-service.ts";
 import type { Job } from "../core/publish/jobs.ts";
-import { Maintenance, type RegenerateScope } from "../core/publish/maintenance.ts";
+import { Maintenance, type PlannedUnit, type RegenerateScope } from "../core/publish/maintenance.ts";
+import { inPassOrder } from "../core/publish/unit-passes.ts";
 import type { UnitDeps } from "../core/publish/unit-deps.ts";
 import { collectGarbage } from "../core/store/blob-table.ts";
 import { piecesOfSchedule } from "../core/store/pieces-table.ts";
@@ -128,14 +129,7 @@ export class OrgObject extends DurableObject<WorkerEnv> {
     collectGarbage(parts.sql, Math.floor(this.clock() / 1000) - GARBAGE_GRACE_S);
     const units = parts.maintenance.planRoll();
     const job =
-      units.length === 0
-        ? null
-        : parts.jobs.create(
-            units[0]!.org,
-            "roll",
-            units.flatMap((u) => batchUnit(u, this.#peopleOf(parts, u.org, u.schedule), parts.batch)),
-            "roll",
-          );
+      units.length === 0 ? null : parts.jobs.create(units[0]!.org, "roll", this.#steps(parts, units), "roll");
     await this.#settle(parts);
     return job;
   }
@@ -156,7 +150,7 @@ export class OrgObject extends DurableObject<WorkerEnv> {
   #regenerate(parts: Parts, scope: RegenerateScope): Job {
     const units = parts.maintenance.plan(scope);
     const org = scope.org ?? units[0]?.org ?? "";
-    const steps = units.flatMap((u) => batchUnit(u, this.#peopleOf(parts, u.org, u.schedule), parts.batch));
+    const steps = this.#steps(parts, units);
     const key = JSON.stringify([
       scope.org ?? null,
       scope.schedule ?? null,
@@ -164,6 +158,16 @@ export class OrgObject extends DurableObject<WorkerEnv> {
       !!scope.force,
     ]);
     return parts.jobs.create(org, "regenerate", steps, key);
+  }
+
+  /**
+   * A job's steps: its units in pass order, each cut into batches. Steps run one at a time in this order (one per
+   * alarm), so every pass-1 step has committed before the first pass-2 step starts, as on Node.
+   */
+  #steps(parts: Parts, units: readonly PlannedUnit[]) {
+    return inPassOrder(units).flatMap((u) =>
+      batchUnit(u, this.#peopleOf(parts, u.org, u.schedule), parts.batch),
+    );
   }
 
   #peopleOf(parts: Parts, org: string, schedule: string): string[] {

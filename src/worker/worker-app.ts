@@ -1,7 +1,7 @@
 /**
  * The Worker's HTTP surface, built once per isolate: feed paths answered at the edge from R2 (`edge-feeds.ts`),
- * everything else by a Hono app with the service's request log, counters and error mapping — `/healthz`,
- * `/metrics`, and the admin API, authenticated here and answered by the organization's Durable Object (the
+ * everything else by a Hono app with the service's request log, counters and error mapping — `/healthz` (its
+ * R2 check cached per isolate, `health.ts`), `/metrics`, and the admin API, authenticated here and answered by the organization's Durable Object (the
  * organization comes from the path, or from a job id, which names it).
  *
  * Fails closed: without a valid `FEED_SECRET` every feed request answers 503 (never 404: the feed may exist);
@@ -15,14 +15,15 @@ import { requireAdmin } from "../http/auth.ts";
 import { errorResponse } from "../http/errors.ts";
 import { rawPath } from "../http/feed-answer.ts";
 import { readJsonRequest } from "../http/json-request.ts";
+import { refuseDeclaredOverLimit } from "../http/read-body.ts";
 import { parseRegenerateScope } from "../http/regenerate-scope.ts";
 import { countFeedRequest, createHttpShell, type ServingEnv } from "../http/serving-app.ts";
 import { serveEdgeFeed } from "./edge-feeds.ts";
 import { workerSettings, type WorkerEnv, type WorkerSettings } from "./env.ts";
 import { feedTokensFor } from "./feed-tokens.ts";
+import { createHealthCheck } from "./health.ts";
 import { workerLogger } from "./logger.ts";
 import { orgOfJob } from "./org-object.ts";
-import { listOrgs } from "./org-registry.ts";
 import { isWideJob, regenerateEverywhere, wideJob } from "./wide-jobs.ts";
 
 /** A request to a Worker: what it answers with. */
@@ -42,7 +43,12 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
   app.use("/metrics", admin);
   app.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
 
-  app.all("/admin/orgs/:org/*", (c) => stub(env, organization(c.req.param("org"))).fetch(c.req.raw));
+  app.all("/admin/orgs/:org/*", (c) => {
+    const org = organization(c.req.param("org"));
+    // A body declared over the limit is refused here, unread (see `forwardBody`).
+    refuseDeclaredOverLimit(c.req.raw, settings.maxSnapshotBytes);
+    return stub(env, org).fetch(c.req.raw);
+  });
 
   app.post("/admin/regenerate", async (c) => {
     const body = await readJsonRequest(c.req.raw, { limit: 64 * 1024, emptyAllowed: true });
@@ -87,8 +93,14 @@ export function createWorkerFetch(env: WorkerEnv): WorkerFetch {
   const metrics = new Metrics();
   const logger = workerLogger;
   const newId = crypto.randomUUID.bind(crypto);
+  const checkHealth = createHealthCheck(env.FEEDS, Date.now, () =>
+    metrics.inc("shiftfeed_healthz_storage_checks_total", "R2 checks made to answer /healthz"),
+  );
   const app = createHttpShell({ logger, metrics, newId }, (app) => {
-    app.get("/healthz", async (c) => c.json({ ok: true, orgs: (await listOrgs(env.FEEDS)).length }));
+    app.get("/healthz", async (c) => {
+      const health = await checkHealth();
+      return health.ok ? c.json(health) : c.json(health, 503, { "retry-after": "60" });
+    });
     mountAdmin(app, env, settings, metrics);
   });
   const unconfigured = new ServiceError(

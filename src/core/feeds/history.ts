@@ -25,27 +25,39 @@ export const TOMBSTONE_SECONDS = 400 * 86_400;
 /**
  * The history after a new revision: unchanged assignments keep their entry as is, changed ones get
  * `seq + 1` and `modified = now`, new ones start at 0, removed ones become tombstones.
+ *
+ * "Now" never goes backwards: it is the later of the clock and the newest stamp the history already holds. After
+ * the host's clock was set back, changed events are stamped (`DTSTAMP`, `LAST-MODIFIED`, `CREATED`) no earlier
+ * than anything this schedule issued before, so no client sees a change dated before the version it replaces.
  */
 export function advanceHistory(
   prev: ReadonlyMap<string, HistoryEntry>,
   events: readonly ExpandedEvent[],
   nowSeconds: number,
 ): History {
+  const at = Math.max(nowSeconds, newestStamp(prev));
   const next: History = new Map();
   for (const { facts, fp } of events) {
     const id = facts.assignmentId;
     const old = prev.get(id);
-    if (!old) next.set(id, { fp, seq: 0, created: nowSeconds, modified: nowSeconds });
+    if (!old) next.set(id, { fp, seq: 0, created: at, modified: at });
     else if (old.fp === fp) next.set(id, old);
-    else next.set(id, { fp, seq: old.seq + 1, created: old.created, modified: nowSeconds });
+    else next.set(id, { fp, seq: old.seq + 1, created: old.created, modified: at });
   }
   for (const [id, old] of prev) {
     if (next.has(id)) continue;
     if (old.fp === "") {
       if (nowSeconds - old.modified < TOMBSTONE_SECONDS) next.set(id, old);
     } else {
-      next.set(id, { fp: "", seq: old.seq, created: old.created, modified: nowSeconds });
+      next.set(id, { fp: "", seq: old.seq, created: old.created, modified: at });
     }
   }
   return next;
+}
+
+/** The latest `modified` (or `created`) a history holds, or 0 for an empty one. */
+export function newestStamp(history: ReadonlyMap<string, HistoryEntry>): number {
+  let newest = 0;
+  for (const entry of history.values()) newest = Math.max(newest, entry.modified, entry.created);
+  return newest;
 }

@@ -61,15 +61,37 @@ export function nextLastModified(
   };
 }
 
+/** What to send as `Last-Modified`, and what `If-Modified-Since` is compared with. */
+export interface ServedLastModified {
+  /** The `Last-Modified` to send (seconds): never later than `Date`. */
+  lastModified: number;
+  lastModifiedShared: boolean;
+  /**
+   * Set when the stored stamp is later than the clock (the clock was set back after it was issued): the stamp
+   * `If-Modified-Since` is compared with, which stays the stored one — so a client holding an earlier version is
+   * never told "not modified" because the date sent had to be lowered to `Date`.
+   */
+  validatedAs?: number;
+}
+
 /**
  * The `Last-Modified` to send at `nowSeconds`: a shared second (see {@link nextLastModified}) is sent as is while
  * it lasts, and as the next second afterwards — later than any earlier version's, and still not later than
- * `Date` — so `If-Modified-Since` tells the versions apart again and unchanged feeds get their `304`s back.
+ * `Date` — so `If-Modified-Since` tells the versions apart again and unchanged feeds get their `304`s back. A
+ * stamp later than the clock (stored before the clock was set back) is sent as `Date` (RFC 9110 §8.8.2.1) and
+ * validated as stored (`validatedAs`).
  */
 export function servedLastModified(
   feed: { lastModified: number; lastModifiedShared?: boolean },
   nowSeconds: number,
-): { lastModified: number; lastModifiedShared: boolean } {
+): ServedLastModified {
+  if (feed.lastModified > nowSeconds) {
+    return {
+      lastModified: nowSeconds,
+      lastModifiedShared: feed.lastModifiedShared === true,
+      validatedAs: feed.lastModified,
+    };
+  }
   if (feed.lastModifiedShared && nowSeconds > feed.lastModified) {
     return { lastModified: feed.lastModified + 1, lastModifiedShared: false };
   }

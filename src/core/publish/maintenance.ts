@@ -150,7 +150,7 @@ export class Maintenance {
     } catch (error) {
       job.errors.push({ scope: JSON.stringify(scope), message: messageOf(error) });
     }
-    await this.#runUnits(
+    await this.#runPasses(
       units,
       (unit, result) => {
         if (result instanceof Error)
@@ -165,7 +165,20 @@ export class Maintenance {
     this.#jobs.finish(job);
   }
 
-  /** Runs units with as many in flight as the runner runs at once. */
+  /**
+   * Runs units pass after pass (see `unit-passes.ts`), each pass with as many units in flight as the runner runs
+   * at once: no pass-2 unit starts before every pass-1 unit of the same run has committed (or failed), so nobody's
+   * feed is assembled from one schedule's new pieces and another's old ones. Regeneration and roll both run here.
+   */
+  async #runPasses(
+    units: PlannedUnit[],
+    settled: (unit: PlannedUnit, result: number | Error) => void,
+    onProgress?: (feeds: number) => void,
+  ): Promise<void> {
+    for (const pass of passes(units)) await this.#runUnits(pass, settled, onProgress);
+  }
+
+  /** Runs the units of one pass with as many in flight as the runner runs at once. */
   async #runUnits(
     units: PlannedUnit[],
     settled: (unit: PlannedUnit, result: number | Error) => void,
@@ -223,7 +236,7 @@ export class Maintenance {
    * @returns the number of feeds whose bytes changed.
    */
   async roll(piecesFirst = false): Promise<number> {
-    return this.#runPasses(this.planRoll(piecesFirst));
+    return this.#runCounted(this.planRoll(piecesFirst));
   }
 
   /**
@@ -237,19 +250,17 @@ export class Maintenance {
       const affected = this.#service.schedules(org).filter((s) => zones.includes(s.timezone));
       units.push(...twoPasses(org, affected, true));
     }
-    return this.#runPasses(units);
+    return this.#runCounted(units);
   }
 
   /** Runs units pass after pass; throws an AggregateError naming every schedule that failed. */
-  async #runPasses(units: PlannedUnit[]): Promise<number> {
+  async #runCounted(units: PlannedUnit[]): Promise<number> {
     let updated = 0;
     const failures: Error[] = [];
-    for (const pass of passes(units)) {
-      await this.#runUnits(pass, (unit, result) => {
-        if (typeof result === "number") updated += result;
-        else failures.push(new Error(`${unit.org}/${unit.schedule}: ${result.message}`));
-      });
-    }
+    await this.#runPasses(units, (unit, result) => {
+      if (typeof result === "number") updated += result;
+      else failures.push(new Error(`${unit.org}/${unit.schedule}: ${result.message}`));
+    });
     if (failures.length > 0) throw new AggregateError(failures, failures.map((f) => f.message).join("; "));
     return updated;
   }

@@ -44,7 +44,15 @@ export function twoPasses(
   ];
 }
 
-/** Units grouped by pass, in order. */
+/**
+ * Units in the order they may run one at a time: every pass-1 unit before any pass-2 unit (a runtime that runs
+ * a job's units one by one, in order, keeps the two-pass promise with this order alone).
+ */
+export function inPassOrder(units: readonly PlannedUnit[]): PlannedUnit[] {
+  return passes(units).flat();
+}
+
+/** Units grouped by pass, in order: a runner that runs units at once finishes each pass before the next. */
 export function passes(units: readonly PlannedUnit[]): PlannedUnit[][] {
   return [units.filter((u) => u.pass === 1), units.filter((u) => u.pass === 2)].filter((p) => p.length > 0);
 }
