@@ -9,6 +9,16 @@ import { ServiceError } from "../core/errors.ts";
 export const BODY_IDLE_TIMEOUT_MS = 10_000;
 
 /**
+ * The `413` of a body over `limit` bytes. One wording for the server and for `shiftfeed validate`, which applies
+ * the same limit (`MAX_SNAPSHOT_BYTES`) to a file before it is ever sent.
+ */
+export function bodyTooLarge(limit: number): ServiceError {
+  return new ServiceError("payload_too_large", `The body is larger than the limit of ${limit} bytes.`, [], {
+    limit,
+  });
+}
+
+/**
  * Reads at most `limit` bytes; throws `payload_too_large` past it (early when Content-Length says so), and
  * `request_timeout` when no chunk arrives for `idleTimeoutMs` or the connection ends before the body does.
  */
@@ -18,10 +28,7 @@ export async function readBodyCapped(
   idleTimeoutMs = BODY_IDLE_TIMEOUT_MS,
 ): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
-  const tooLarge = () =>
-    new ServiceError("payload_too_large", `The body is larger than the limit of ${limit} bytes.`, [], {
-      limit,
-    });
+  const tooLarge = () => bodyTooLarge(limit);
   if (declared !== null && Number(declared) > limit) throw tooLarge();
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
