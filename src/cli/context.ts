@@ -36,7 +36,7 @@ export function serverUrl(options: GlobalOptions, env = process.env): string {
   const url = options.url ?? env["SHIFTFEED_URL"] ?? "http://localhost:8787";
   if (!/^https?:\/\/[^/\s]+/.test(url)) {
     throw new UsageError(
-      `--url (or SHIFTFEED_URL) must be an http(s) URL such as http://localhost:8787, got "${url}"`,
+      `--url (or SHIFTFEED_URL) must be an http(s) URL such as http://localhost:8787, got "${terminalLine(url)}"`,
     );
   }
   return url.replace(/\/+$/, "");

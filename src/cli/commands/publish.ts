@@ -47,7 +47,7 @@ export async function publish(path: string, options: GlobalOptions & { concurren
   const read = isDir ? null : await readSnapshotFile(path);
   if (read && !read.ok) {
     const hint = /^(is empty|is not|names)/.test(read.problem) ? ": see `shiftfeed validate`" : "";
-    throw new CliFailure(`${safe(path)} ${read.problem}${hint}`);
+    throw new CliFailure(`${safe(path)} ${safe(read.problem)}${hint}`);
   }
   const api = adminApi(options);
   await reachable(api);
@@ -70,7 +70,7 @@ export async function publish(path: string, options: GlobalOptions & { concurren
 }
 
 /** The files of a run that were not published, one line each: the file and its problem. */
-export function problemLines(summary: PublishSummary): string[] {
+function problemLines(summary: PublishSummary): string[] {
   const lines = [
     ...summary.failures.map(({ file, status, body }) =>
       status === 0

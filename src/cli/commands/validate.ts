@@ -57,7 +57,7 @@ export async function validate(file: string, options: GlobalOptions): Promise<vo
     }
     bytes = await readFile(file);
   } catch (error) {
-    throw new CliFailure(`cannot read ${file}: ${(error as Error).message}`);
+    throw new CliFailure(`cannot read ${safe(file)}: ${safe((error as Error).message)}`);
   }
   const result = await ingestSnapshot(bytes, targetOf(bytes));
   if (result.ok) {
