@@ -202,6 +202,11 @@ export async function publishDirectory(options: PublishOptions): Promise<Publish
   return summary;
 }
 
+/** A file not published, on one line: `x.json is empty`, `x.json was refused: HTTP 422 {…}`. */
+export function describeFailure(f: PublishSummary["failures"][number]): string {
+  return f.status === 0 ? `${f.file} ${f.body}` : `${f.file} was refused: HTTP ${f.status} ${f.body}`;
+}
+
 /** One line of totals, e.g. `1667 schedules, 100000 people affected, 101667 feeds updated in 812.4 s`. */
 export function describePublish(s: PublishSummary): string {
   const extra = [
