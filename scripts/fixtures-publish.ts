@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { numberOption, runCli, UsageError } from "../bench/lib/cli.ts";
 import { createProgress } from "../bench/lib/progress.ts";
-import { describePublish, publishDirectory } from "../bench/lib/publisher.ts";
+import { describeFailure, describePublish, publishDirectory } from "../bench/lib/publisher.ts";
 
 const USAGE = `usage: npm run fixtures:publish -- [options] DIR
   --url URL         the server (default http://127.0.0.1:8787)
@@ -32,7 +32,7 @@ await runCli(USAGE, async () => {
     onRetry: (what, seconds) => progress.update(`503 on ${what}: retrying in ${seconds.toFixed(0)} s`, true),
   });
   progress.done();
-  for (const f of summary.failures) console.error(`refused ${f.file}: HTTP ${f.status} ${f.body}`);
+  for (const f of summary.failures) console.error(describeFailure(f));
   console.log(describePublish(summary));
   if (summary.failures.length > 0) process.exitCode = 1;
 });

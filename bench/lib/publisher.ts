@@ -1,10 +1,12 @@
 /**
  * Publishes a folder of snapshot files into a running shiftfeed over HTTP, the way core scheduling does:
  * `PUT /admin/orgs/{org}/schedules/{schedule}` per file, a bounded number at once, `503`s waited out per their
- * `Retry-After`, asynchronous (`202`) publishes followed until their job finishes.
+ * `Retry-After`, asynchronous (`202`) publishes followed until their job finishes. One bad file never stops the
+ * others: a file that cannot be read or is not a snapshot (a folder named `*.json`, a dangling symbolic link, an
+ * empty, binary or truncated file) is named with its problem and never sent; a refused one with the server's answer.
  */
 import { readdirSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { lstat, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { createAdminClient, type AdminClient, type Job } from "./admin-client.ts";
 import { mapLimit } from "./pool.ts";
@@ -32,14 +34,75 @@ export interface PublishSummary {
   unchanged: number;
   /** Refused as not newer than the live revision (`409`). */
   stale: number;
+  /** The files answered `409`, with the server's answer. */
+  staleFiles: { file: string; body: string }[];
   peopleAffected: number;
   feedsUpdated: number;
   /** `503` answers waited out. */
   retries: number;
   /** Wall-clock seconds from the first request to the last answer. */
   seconds: number;
-  /** Files the server refused otherwise, with its answer. */
+  /**
+   * Files not published otherwise: refused by the server (its status and answer), or never sent (`status` 0, the
+   * problem in `body`: unreadable, not a snapshot, or no answer from the server).
+   */
   failures: { file: string; status: number; body: string }[];
+}
+
+/** A snapshot file read for publishing: its bytes and the ids it names, or why it cannot be published. */
+export type SnapshotFile =
+  | { ok: true; bytes: Uint8Array<ArrayBuffer>; org: string; schedule: string }
+  | { ok: false; problem: string };
+
+/** Why a file could not be read, in words (a dangling link says where it points). */
+async function unreadable(file: string, error: NodeJS.ErrnoException): Promise<string> {
+  if (error.code === "EISDIR") return "is a folder, not a snapshot file";
+  if (error.code === "EACCES") return "cannot be read: permission denied";
+  if (error.code === "ENOENT" || error.code === "ELOOP") {
+    const link = await lstat(file).catch(() => null);
+    if (link?.isSymbolicLink()) {
+      const target = await readlink(file).catch(() => "?");
+      return `is a symbolic link to ${target}, which cannot be opened (${error.code === "ELOOP" ? "a loop" : "it does not exist"})`;
+    }
+    return "does not exist";
+  }
+  return `cannot be read: ${error.message}`;
+}
+
+/**
+ * Reads a snapshot file and the organization and schedule ids its body names (the publish URL is built from
+ * them); every other rule is the server's. Never throws: a problem is answered in words.
+ */
+export async function readSnapshotFile(file: string): Promise<SnapshotFile> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch (error) {
+    return { ok: false, problem: await unreadable(file, error as NodeJS.ErrnoException) };
+  }
+  if (bytes.length === 0) return { ok: false, problem: "is empty" };
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, problem: "is not text (binary, or not UTF-8): not a JSON snapshot" };
+  }
+  if (text.includes("\0"))
+    return { ok: false, problem: "is not text (it holds NUL bytes): not a JSON snapshot" };
+  let head: { organization?: { id?: unknown }; schedule?: { id?: unknown } } | null;
+  try {
+    head = JSON.parse(text) as typeof head;
+  } catch (error) {
+    return { ok: false, problem: `is not valid JSON: ${(error as Error).message}` };
+  }
+  const org = head?.organization?.id;
+  const schedule = head?.schedule?.id;
+  if (typeof org !== "string" || typeof schedule !== "string" || org === "" || schedule === "")
+    return {
+      ok: false,
+      problem: "names no `organization.id` and `schedule.id` (strings): not a shiftfeed.snapshot/1 body",
+    };
+  return { ok: true, bytes, org, schedule };
 }
 
 interface PublishAnswer {
@@ -58,34 +121,46 @@ export function snapshotFiles(dir: string): string[] {
 
 /** Publishes one snapshot file's bytes; a `202` is followed until its job finishes. */
 async function publishFile(admin: AdminClient, file: string, summary: PublishSummary): Promise<void> {
-  const bytes = await readFile(file);
-  const head = JSON.parse(bytes.toString("utf8")) as {
-    organization?: { id?: string };
-    schedule?: { id?: string };
-  };
-  const org = encodeURIComponent(head.organization?.id ?? "");
-  const schedule = encodeURIComponent(head.schedule?.id ?? "");
-  const { status, text } = await admin.send("PUT", `/admin/orgs/${org}/schedules/${schedule}`, bytes);
+  const read = await readSnapshotFile(file);
+  if (!read.ok) {
+    summary.failures.push({ file, status: 0, body: read.problem });
+    return;
+  }
+  const org = encodeURIComponent(read.org);
+  const schedule = encodeURIComponent(read.schedule);
+  let answer: { status: number; text: string };
+  try {
+    answer = await admin.send("PUT", `/admin/orgs/${org}/schedules/${schedule}`, read.bytes);
+  } catch (error) {
+    summary.failures.push({
+      file,
+      status: 0,
+      body: `no answer from the server: ${(error as Error).message}`,
+    });
+    return;
+  }
+  const { status, text } = answer;
   if (status === 409) {
     summary.stale++;
+    summary.staleFiles.push({ file, body: text.slice(0, 2000) });
     return;
   }
   if (status !== 200 && status !== 202) {
     summary.failures.push({ file, status, body: text.slice(0, 2000) });
     return;
   }
-  const answer = JSON.parse(text) as PublishAnswer;
+  const published = JSON.parse(text) as PublishAnswer;
   summary.schedules++;
-  if (answer.unchanged) summary.unchanged++;
-  summary.peopleAffected += answer.peopleAffected ?? 0;
-  if (status === 202 && answer.job !== undefined) {
-    const id = typeof answer.job === "string" ? answer.job : answer.job.id;
+  if (published.unchanged) summary.unchanged++;
+  summary.peopleAffected += published.peopleAffected ?? 0;
+  if (status === 202 && published.job !== undefined) {
+    const id = typeof published.job === "string" ? published.job : published.job.id;
     const job = await admin.waitForJob(id);
-    summary.feedsUpdated += job.updated ?? answer.feedsUpdated ?? 0;
+    summary.feedsUpdated += job.updated ?? published.feedsUpdated ?? 0;
     if (job.state === "failed")
       summary.failures.push({ file, status, body: JSON.stringify(job.errors ?? []) });
   } else {
-    summary.feedsUpdated += answer.feedsUpdated ?? 0;
+    summary.feedsUpdated += published.feedsUpdated ?? 0;
   }
 }
 
@@ -101,6 +176,7 @@ export async function publishDirectory(options: PublishOptions): Promise<Publish
     schedules: 0,
     unchanged: 0,
     stale: 0,
+    staleFiles: [],
     peopleAffected: 0,
     feedsUpdated: 0,
     retries: 0,
@@ -126,13 +202,18 @@ export async function publishDirectory(options: PublishOptions): Promise<Publish
   return summary;
 }
 
+/** A file not published, on one line: `x.json is empty`, `x.json was refused: HTTP 422 {…}`. */
+export function describeFailure(f: PublishSummary["failures"][number]): string {
+  return f.status === 0 ? `${f.file} ${f.body}` : `${f.file} was refused: HTTP ${f.status} ${f.body}`;
+}
+
 /** One line of totals, e.g. `1667 schedules, 100000 people affected, 101667 feeds updated in 812.4 s`. */
 export function describePublish(s: PublishSummary): string {
   const extra = [
     s.unchanged ? `${s.unchanged} unchanged` : "",
     s.stale ? `${s.stale} stale (409)` : "",
     s.retries ? `${s.retries} retries after 503` : "",
-    s.failures.length ? `${s.failures.length} refused` : "",
+    s.failures.length ? `${s.failures.length} not published` : "",
   ].filter(Boolean);
   return (
     `${s.schedules} schedules, ${s.peopleAffected} people affected, ${s.feedsUpdated} feeds updated ` +

@@ -9,7 +9,7 @@ import { mapLimit } from "../lib/pool.ts";
 import { createAdminClient, type AdminClient } from "../lib/admin-client.ts";
 import { freePort, sampleRss, treeRssBytes } from "../lib/processes.ts";
 import { createProgress } from "../lib/progress.ts";
-import { describePublish, publishDirectory, type PublishSummary } from "../lib/publisher.ts";
+import { describeFailure, describePublish, publishDirectory, type PublishSummary } from "../lib/publisher.ts";
 import { secs } from "../lib/report.ts";
 import { startShiftfeed, type ShiftfeedServer } from "../lib/server-process.ts";
 import { BENCH_SECRETS, type BenchContext } from "./context.ts";
@@ -80,9 +80,7 @@ export async function setUpShiftfeed(ctx: BenchContext): Promise<ShiftfeedSetup>
   const publishPeakRss = rss.stop().peak;
   if (published.failures.length > 0) {
     const first = published.failures[0]!;
-    throw new Error(
-      `${published.failures.length} snapshots refused, first ${first.file}: HTTP ${first.status} ${first.body}`,
-    );
+    throw new Error(`${published.failures.length} snapshots not published, first ${describeFailure(first)}`);
   }
 
   // A restart must serve the same bytes and validators: a sample of feeds is read before and after it.

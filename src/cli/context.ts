@@ -1,17 +1,28 @@
 /**
  * What every CLI command shares: where the server is and the admin token (flags, then environment, then the data
  * dir `npm start` wrote it to), an admin API client whose failures become messages that say what to do, output as
- * text or `--json`, and the exit codes scripts rely on: 0 ok, 1 failed, 2 usage.
+ * text or `--json`, and the exit codes scripts rely on: 0 ok, 1 failed, 2 usage. Everything printed goes through
+ * `terminal-text.ts`, so no control character from data or the network reaches the terminal.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AdminError, createAdminClient, type AdminClient } from "../../bench/lib/admin-client.ts";
 import { UsageError } from "../../bench/lib/cli.ts";
+import { terminalJson, terminalLine, terminalText } from "./terminal-text.ts";
 
 export { UsageError };
 
 /** A command that ran and failed (exit code 1), with a message that says what to do. */
 export class CliFailure extends Error {}
+
+/** No answer from the server (refused connection, reset, DNS): `reason` is what the network said. */
+export class Unreachable extends CliFailure {
+  readonly reason: string;
+  constructor(message: string, reason: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
 
 /** The global options (`--url`, `--token`, `--json`). */
 export interface GlobalOptions {
@@ -25,7 +36,7 @@ export function serverUrl(options: GlobalOptions, env = process.env): string {
   const url = options.url ?? env["SHIFTFEED_URL"] ?? "http://localhost:8787";
   if (!/^https?:\/\/[^/\s]+/.test(url)) {
     throw new UsageError(
-      `--url (or SHIFTFEED_URL) must be an http(s) URL such as http://localhost:8787, got "${url}"`,
+      `--url (or SHIFTFEED_URL) must be an http(s) URL such as http://localhost:8787, got "${terminalLine(url)}"`,
     );
   }
   return url.replace(/\/+$/, "");
@@ -46,25 +57,44 @@ export function adminToken(options: GlobalOptions, env = process.env): string {
   );
 }
 
-/** The server's own words for a refused call, plus what to do about it. */
-function explain(error: AdminError, url: string): string {
-  let message = error.body.slice(0, 300);
-  let details = "";
+/** A refused call's body: the server's message and details (`path: message`), each made safe for a terminal. */
+function serverWords(body: string): { message: string; details: string[] } {
   try {
-    const body = JSON.parse(error.body) as {
-      error?: { message?: string; details?: { path: string; message: string }[] };
+    const json = JSON.parse(body) as {
+      error?: { message?: unknown; details?: { path?: unknown; message?: unknown }[] };
     };
-    message = body.error?.message ?? message;
-    details = (body.error?.details ?? [])
-      .slice(0, 20)
-      .map((d) => `\n  ${d.path}: ${d.message}`)
-      .join("");
+    const message = json.error?.message;
+    const details = Array.isArray(json.error?.details) ? json.error.details : [];
+    if (typeof message === "string")
+      return {
+        message: terminalLine(message),
+        details: details.map((d) => terminalLine(`${String(d?.path)}: ${String(d?.message)}`)),
+      };
   } catch {
     // not JSON: the raw text is the message
   }
+  return { message: terminalLine(body.slice(0, 300)), details: [] };
+}
+
+/**
+ * A refused call on one line: `HTTP 409: <the server's message> (<first details>; … and N more)`, safe for a
+ * terminal.
+ */
+export function serverProblem(status: number, body: string): string {
+  const { message, details } = serverWords(body);
+  const more = details.length > 3 ? `; … and ${details.length - 3} more` : "";
+  return `HTTP ${status}: ${message}${details.length ? ` (${details.slice(0, 3).join("; ")}${more})` : ""}`;
+}
+
+/** The server's own words for a refused call, plus what to do about it. */
+function explain(error: AdminError, url: string): string {
   if (error.status === 401)
     return `${url} refused the admin token: pass the right one with --token or SHIFTFEED_ADMIN_TOKEN`;
-  return `HTTP ${error.status}: ${message}${details}`;
+  const { message, details } = serverWords(error.body);
+  return `HTTP ${error.status}: ${message}${details
+    .slice(0, 20)
+    .map((d) => `\n  ${d}`)
+    .join("")}`;
 }
 
 /** Admin API calls for a command; network and HTTP failures become {@link CliFailure}s that say what to do. */
@@ -101,15 +131,22 @@ export function adminApi(options: GlobalOptions): {
 export function failure(error: unknown, url: string): Error {
   if (error instanceof UsageError || error instanceof CliFailure) return error;
   if (error instanceof AdminError) return new CliFailure(explain(error, url));
-  return new CliFailure(
-    `cannot reach ${url} (${(error as Error).message}): is shiftfeed running? Start it with \`npm start\`, ` +
-      "or point --url (or SHIFTFEED_URL) at it",
+  const reason = terminalLine((error as Error).message);
+  return new Unreachable(
+    `cannot reach ${url} (${reason}): is shiftfeed running? Start it with \`npm start\`, or point --url (or ` +
+      "SHIFTFEED_URL) at it",
+    reason,
   );
 }
 
-/** Prints `value` as JSON (`--json`) or the text `human` gives. */
-export function output(options: GlobalOptions, value: unknown, human: () => string): void {
-  process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+/**
+ * Prints `value` as JSON (`--json`) or the text `human` gives, either made safe for a terminal (the text keeps
+ * its own lines and columns). `drawn` is appended as it is: a drawing the CLI made itself (the QR code's colours).
+ */
+export function output(options: GlobalOptions, value: unknown, human: () => string, drawn = ""): void {
+  process.stdout.write(
+    options.json ? `${terminalJson(value)}\n` : `${terminalText(human(), { layout: true })}\n${drawn}`,
+  );
 }
 
 /** A path segment of the admin API. */

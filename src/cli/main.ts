@@ -14,6 +14,10 @@ import { regenerate } from "./commands/regenerate.ts";
 import { stats } from "./commands/stats.ts";
 import { validate } from "./commands/validate.ts";
 import { CliFailure, UsageError, type GlobalOptions } from "./context.ts";
+import { terminalText } from "./terminal-text.ts";
+
+/** Writes to stderr what commander, an error or a stack trace says, made safe for a terminal. */
+const writeErr = (text: string) => process.stderr.write(terminalText(text, { layout: true }));
 
 const EXAMPLES = `
 Examples:
@@ -42,6 +46,10 @@ function program(): Command {
     )
     .option("--json", "print JSON for scripts instead of text")
     .exitOverride()
+    .configureOutput({
+      writeErr,
+      writeOut: (text) => process.stdout.write(terminalText(text, { layout: true })),
+    })
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ showGlobalOptions: true })
     .addHelpText("after", EXAMPLES);
@@ -135,8 +143,8 @@ export async function runCli(argv: string[]): Promise<number> {
       return error.code === "commander.helpDisplayed" || error.code === "commander.version" ? 0 : 2;
     }
     const usage = error instanceof UsageError;
-    process.stderr.write(`shiftfeed: ${(error as Error).message}\n`);
-    if (!usage && !(error instanceof CliFailure)) process.stderr.write(`${(error as Error).stack ?? ""}\n`);
+    writeErr(`shiftfeed: ${(error as Error).message}\n`);
+    if (!usage && !(error instanceof CliFailure)) writeErr(`${(error as Error).stack ?? ""}\n`);
     return usage ? 2 : 1;
   }
 }

@@ -4,6 +4,7 @@
  * job still shows it is moving. Never with `--json`, whose stdout is for scripts.
  */
 import { SingleBar } from "cli-progress";
+import { terminalLine } from "./terminal-text.ts";
 
 export interface Progress {
   update(done: number, total: number, state: string): void;
@@ -29,7 +30,8 @@ export function progressBar(
   });
   let started = false;
   return {
-    update(done, total, state) {
+    update(done, total, untrusted) {
+      const state = terminalLine(untrusted);
       if (!started) {
         bar.start(total, done, { state });
         started = true;

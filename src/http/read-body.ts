@@ -9,6 +9,16 @@ import { ServiceError } from "../core/errors.ts";
 export const BODY_IDLE_TIMEOUT_MS = 10_000;
 
 /**
+ * The `413` of a body over `limit` bytes. One wording for the server and for `shiftfeed validate`, which applies
+ * the same limit (`MAX_SNAPSHOT_BYTES`) to a file before it is ever sent.
+ */
+export function bodyTooLarge(limit: number): ServiceError {
+  return new ServiceError("payload_too_large", `The body is larger than the limit of ${limit} bytes.`, [], {
+    limit,
+  });
+}
+
+/**
  * Reads at most `limit` bytes; throws `payload_too_large` past it (early when Content-Length says so), and
  * `request_timeout` when no chunk arrives for `idleTimeoutMs` or the connection ends before the body does.
  */
@@ -40,13 +50,6 @@ export async function readBodyCapped(
     offset += chunk.byteLength;
   }
   return out;
-}
-
-/** The `413` of a body over `limit` bytes: the JSON error names the limit. */
-export function bodyTooLarge(limit: number): ServiceError {
-  return new ServiceError("payload_too_large", `The body is larger than the limit of ${limit} bytes.`, [], {
-    limit,
-  });
 }
 
 /**

@@ -2,7 +2,8 @@
  * Publish storms (TEST-CHECKLIST item 40, and item 29's out-of-order delivery): 50 revisions of one schedule pushed
  * at once in shuffled order over real sockets. Publishes of one schedule run one at a time, the newest waiting
  * revision first; those it overtakes are answered `409` without running; the feed never goes back to an older
- * revision while a client polls it.
+ * revision while a client polls it. A publish already below the live revision when it arrives is stale, not
+ * overtaken: a plain `409` without `superseded`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { get } from "../support/clients.ts";
@@ -48,9 +49,11 @@ describe("item 40: 50 pushes of one schedule at once", () => {
 
     for (const a of answers) expect([200, 409]).toContain(a.status);
     for (const a of answers.filter((x) => x.status === 409)) {
-      const error = (a.json as { error: { code: string; currentRevision: number } }).error;
+      const error = (a.json as { error: { code: string; currentRevision: number; message: string } }).error;
       expect(error.code).toBe("stale_revision");
       expect(error.currentRevision).toBeGreaterThan(0);
+      // `superseded` only with the words that say so, and the other way round.
+      expect("superseded" in error).toBe(error.message.endsWith("(overtaken while it waited)"));
     }
     const schedule = await h.admin("GET", "/admin/orgs/acme/schedules/icu");
     expect((schedule.json as { revision: number }).revision).toBe(50);
@@ -60,10 +63,34 @@ describe("item 40: 50 pushes of one schedule at once", () => {
     expect(ran).toBeGreaterThanOrEqual(1);
     expect(ran).toBeLessThan(25);
     expect(answers.filter((a) => a.status === 200).length).toBe(ran);
-    // Every 409 was answered without running a unit.
-    const overtaken = h.logs.slice(before).filter((l) => JSON.parse(l).event === "publish_overtaken").length;
-    expect(overtaken).toBe(answers.filter((a) => a.status === 409).length);
+    // Every 409 was answered without running a unit: overtaken while it waited (`superseded`), or stale already
+    // when it arrived (after a newer one had committed).
+    const events = h.logs.slice(before).map((l) => (JSON.parse(l) as { event: string }).event);
+    const superseded = answers.filter(
+      (a) => a.status === 409 && "superseded" in (a.json as { error: object }).error,
+    );
+    expect(events.filter((e) => e === "publish_overtaken").length).toBe(superseded.length);
+    expect(events.filter((e) => e === "publish_stale").length).toBe(
+      answers.filter((a) => a.status === 409).length - superseded.length,
+    );
     // Never back to an older revision.
     for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThanOrEqual(seen[i - 1]!);
+  });
+
+  it("an old revision sent while nothing else runs is plainly stale: 409 without `superseded`, not run", async () => {
+    const before = h.logs.length;
+    const answer = await h.publish(revision(1));
+    expect(answer.status).toBe(409);
+    const { error } = answer.json as { error: Record<string, unknown> };
+    expect(error).toMatchObject({
+      code: "stale_revision",
+      message: "`revision` 1 is not above the current revision 50",
+      currentRevision: 50,
+    });
+    expect(error).not.toHaveProperty("superseded");
+    const events = () => h.logs.slice(before).map((l) => (JSON.parse(l) as { event: string }).event);
+    await expect.poll(events).toContain("publish_stale");
+    expect(events()).not.toContain("publish_overtaken");
+    expect(events()).not.toContain("publish");
   });
 });

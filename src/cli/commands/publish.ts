@@ -1,12 +1,29 @@
 /**
  * `shiftfeed publish <file|dir>`: publishes one snapshot file as it is, or every `*.json` of a folder (a few at a
- * time, with a progress bar), as core scheduling does. Exit 1 if the server refused any.
+ * time, with a progress bar), as core scheduling does. In a folder every good file is published whatever the
+ * others hold; each file that was not (unreadable, not a snapshot, refused — a `409` included) is named on stderr
+ * with its problem, one line each, and the exit code is 1. "Cannot reach" is said only when the server never
+ * answered at all.
  */
-import { statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { describePublish, publishDirectory } from "../../../bench/lib/publisher.ts";
-import { adminApi, CliFailure, failure, output, seg, type GlobalOptions } from "../context.ts";
+import { stat } from "node:fs/promises";
+import {
+  describePublish,
+  publishDirectory,
+  readSnapshotFile,
+  type PublishSummary,
+} from "../../../bench/lib/publisher.ts";
+import {
+  adminApi,
+  CliFailure,
+  failure,
+  output,
+  seg,
+  serverProblem,
+  Unreachable,
+  type GlobalOptions,
+} from "../context.ts";
 import { progressBar } from "../progress.ts";
+import { terminalLine as safe } from "../terminal-text.ts";
 
 interface PublishAnswer {
   revision: number;
@@ -15,61 +32,71 @@ interface PublishAnswer {
   unchanged?: boolean;
 }
 
+type Api = ReturnType<typeof adminApi>;
+
+/**
+ * Throws "cannot reach …" unless the server answers (and takes the token): only then is a file's missing answer
+ * that file's problem rather than the server's absence.
+ */
+async function reachable(api: Api): Promise<void> {
+  await api.call("GET", "/admin/search?q=");
+}
+
 export async function publish(path: string, options: GlobalOptions & { concurrency: string }): Promise<void> {
-  let isDir: boolean;
-  try {
-    isDir = statSync(path).isDirectory();
-  } catch (error) {
-    throw new CliFailure(`cannot read ${path}: ${(error as Error).message}`);
+  const isDir = (await stat(path).catch(() => null))?.isDirectory() ?? false;
+  const read = isDir ? null : await readSnapshotFile(path);
+  if (read && !read.ok) {
+    const hint = /^(is empty|is not|names)/.test(read.problem) ? ": see `shiftfeed validate`" : "";
+    throw new CliFailure(`${safe(path)} ${safe(read.problem)}${hint}`);
   }
   const api = adminApi(options);
-  if (isDir) return publishFolder(path, api.url, api.token, options);
+  await reachable(api);
+  if (!read) return publishFolder(path, api, options);
 
-  const bytes = new Uint8Array(await readFile(path));
-  let head: { organization?: { id?: unknown }; schedule?: { id?: unknown } };
-  try {
-    head = JSON.parse(new TextDecoder().decode(bytes)) as typeof head;
-  } catch {
-    throw new CliFailure(`${path} is not JSON: see what is wrong with \`shiftfeed validate ${path}\``);
-  }
-  const org = String(head.organization?.id ?? "");
-  const schedule = String(head.schedule?.id ?? "");
+  const { org, schedule, bytes } = read;
   const answer = await api
     .send<PublishAnswer>("PUT", `/admin/orgs/${seg(org)}/schedules/${seg(schedule)}`, bytes)
     .catch((error: unknown) => {
-      throw new CliFailure(`${path} was refused: ${(error as Error).message}`);
+      if (error instanceof Unreachable)
+        throw new CliFailure(`${safe(path)} was not published: no answer from the server: ${error.reason}`);
+      throw new CliFailure(`${safe(path)} was refused: ${(error as Error).message}`);
     });
   output(options, { file: path, ...answer }, () =>
     answer.unchanged
-      ? `${org}/${schedule} revision ${answer.revision} is already live (identical replay)`
-      : `${org}/${schedule} revision ${answer.revision}: ${answer.peopleAffected} people affected, ` +
+      ? `${safe(org)}/${safe(schedule)} revision ${answer.revision} is already live (identical replay)`
+      : `${safe(org)}/${safe(schedule)} revision ${answer.revision}: ${answer.peopleAffected} people affected, ` +
         `${answer.feedsUpdated} feeds updated`,
   );
 }
 
-async function publishFolder(
-  dir: string,
-  url: string,
-  token: string,
-  options: GlobalOptions & { concurrency: string },
-) {
+/** The files of a run that were not published, one line each: the file and its problem. */
+function problemLines(summary: PublishSummary): string[] {
+  const lines = [
+    ...summary.failures.map(({ file, status, body }) =>
+      status === 0
+        ? `${safe(file)} ${safe(body)}`
+        : `${safe(file)} was refused: ${serverProblem(status, body)}`,
+    ),
+    ...summary.staleFiles.map(({ file, body }) => `${safe(file)} was refused: ${serverProblem(409, body)}`),
+  ];
+  return lines.sort();
+}
+
+async function publishFolder(dir: string, api: Api, options: GlobalOptions & { concurrency: string }) {
   const concurrency = Number(options.concurrency);
   const bar = progressBar("files", !!options.json);
   const summary = await publishDirectory({
-    url,
-    token,
+    url: api.url,
+    token: api.token,
     dir,
     concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 4,
     onProgress: (totals, done, total) => bar.update(done, total, describePublish(totals)),
   }).catch((error: unknown) => {
-    throw failure(error, url);
+    throw failure(error, api.url);
   });
   bar.stop();
-  output(options, summary, () =>
-    [
-      ...summary.failures.map((f) => `refused ${f.file}: HTTP ${f.status} ${f.body}`),
-      describePublish(summary),
-    ].join("\n"),
-  );
-  if (summary.failures.length > 0) process.exitCode = 1;
+  const problems = problemLines(summary);
+  if (!options.json) for (const line of problems) process.stderr.write(`${line}\n`);
+  output(options, summary, () => describePublish(summary));
+  if (problems.length > 0) process.exitCode = 1;
 }

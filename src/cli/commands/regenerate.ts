@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { adminApi, output, seg, type GlobalOptions } from "../context.ts";
 import { progressBar } from "../progress.ts";
+import { terminalLine as safe } from "../terminal-text.ts";
 
 interface Job {
   id: string;
@@ -46,8 +47,8 @@ export async function regenerate(options: RegenerateOptions): Promise<void> {
   }
   output(options, job, () =>
     [
-      `job ${job.id}: ${job.state}, ${job.done}/${job.total} feeds, ${job.updated} changed`,
-      ...job.errors.map((e) => `  ${e.scope}: ${e.message}`),
+      `job ${safe(job.id)}: ${safe(job.state)}, ${job.done}/${job.total} feeds, ${job.updated} changed`,
+      ...job.errors.map((e) => `  ${safe(String(e.scope))}: ${safe(String(e.message))}`),
     ].join("\n"),
   );
   if (job.state === "failed") process.exitCode = 1;

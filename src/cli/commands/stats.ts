@@ -3,6 +3,7 @@
  * answered `304`, `429`/`503` counts, and the busiest clients of the last 5 minutes (who is hammering right now).
  */
 import { adminApi, output, type GlobalOptions } from "../context.ts";
+import { terminalLine as safe } from "../terminal-text.ts";
 
 interface Traffic {
   windows: {
@@ -36,7 +37,8 @@ export async function stats(options: GlobalOptions): Promise<void> {
         ? ["  (none)"]
         : top.map(
             (c) =>
-              `  ${String(c.requests).padStart(7)}  ${c.feed === null ? "(no feed)" : `${c.org}/${c.feed}`}  ${c.client}  ${c.userAgent}`,
+              `  ${String(c.requests).padStart(7)}  ${c.feed === null ? "(no feed)" : safe(`${c.org}/${c.feed}`)}  ` +
+              `${safe(String(c.client))}  ${safe(String(c.userAgent))}`,
           )),
     ].join("\n");
   });

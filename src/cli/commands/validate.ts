@@ -1,10 +1,15 @@
 /**
  * `shiftfeed validate <file>`: checks a snapshot file offline with the server's own rules (the same ingest code a
- * publish runs), listing every problem with its JSON path. Exit 0 when valid, 1 when not.
+ * publish runs), listing every problem with its JSON path. Exit 0 when valid, 1 when not. A file over the server's
+ * size limit (`MAX_SNAPSHOT_BYTES`, read from the environment as `npm start` reads it) is refused as the server
+ * refuses it with `413`, in the same words, without being read.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import { parseConfig } from "../../core/config.ts";
 import { ingestSnapshot } from "../../core/snapshot/ingest.ts";
-import { CliFailure, output, type GlobalOptions } from "../context.ts";
+import { bodyTooLarge } from "../../http/read-body.ts";
+import { CliFailure, output, UsageError, type GlobalOptions } from "../context.ts";
+import { terminalLine as safe } from "../terminal-text.ts";
 
 /** The ids the body names (the publish URL would name them), so only the body itself is judged. */
 function targetOf(bytes: Uint8Array): { org: string; schedule: string } {
@@ -24,12 +29,35 @@ function targetOf(bytes: Uint8Array): { org: string; schedule: string } {
   }
 }
 
+/** The server's snapshot size limit: `MAX_SNAPSHOT_BYTES` from the environment, checked by the server's own rule. */
+function snapshotLimit(env = process.env): number {
+  try {
+    return parseConfig({ MAX_SNAPSHOT_BYTES: env["MAX_SNAPSHOT_BYTES"] }).maxSnapshotBytes;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 export async function validate(file: string, options: GlobalOptions): Promise<void> {
+  const limit = snapshotLimit();
   let bytes: Uint8Array;
   try {
+    const { size } = await stat(file);
+    if (size > limit) {
+      const { code, message } = bodyTooLarge(limit);
+      output(options, { ok: false, file, code, message, bytes: size, limit, problems: [] }, () =>
+        [
+          `${safe(file)}: ${message}`,
+          `  the file has ${size} bytes: a server with MAX_SNAPSHOT_BYTES=${limit} refuses it with 413 ` +
+            "(set MAX_SNAPSHOT_BYTES here as the server has it)",
+        ].join("\n"),
+      );
+      process.exitCode = 1;
+      return;
+    }
     bytes = await readFile(file);
   } catch (error) {
-    throw new CliFailure(`cannot read ${file}: ${(error as Error).message}`);
+    throw new CliFailure(`cannot read ${safe(file)}: ${safe((error as Error).message)}`);
   }
   const result = await ingestSnapshot(bytes, targetOf(bytes));
   if (result.ok) {
@@ -38,14 +66,16 @@ export async function validate(file: string, options: GlobalOptions): Promise<vo
       options,
       { ok: true, file, org: s.organization.id, schedule: s.schedule.id, revision: s.revision },
       () =>
-        `${file}: valid — ${s.organization.id}/${s.schedule.id} revision ${s.revision}, ${s.people.length} people, ` +
+        `${safe(file)}: valid — ${s.organization.id}/${s.schedule.id} revision ${s.revision}, ${s.people.length} people, ` +
         `${s.shifts.length} shifts, ${s.assignments.length} assignments`,
     );
     return;
   }
   const { message, details } = result.error;
   output(options, { ok: false, file, message, problems: details }, () =>
-    [`${file}: ${message}`, ...details.map((d) => `  ${d.path}: ${d.message}`)].join("\n"),
+    [`${safe(file)}: ${safe(message)}`, ...details.map((d) => `  ${safe(d.path)}: ${safe(d.message)}`)].join(
+      "\n",
+    ),
   );
   process.exitCode = 1;
 }

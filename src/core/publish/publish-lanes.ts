@@ -1,7 +1,9 @@
 /**
  * Publish storms: publishes of one schedule that wait behind each other run newest revision first, and those a
  * successful newer one overtook are answered `409` (`superseded`) without running — they would be stale by then,
- * so a storm of pushes costs one unit per revision that can still win. Waiting bodies are held in memory, so the
+ * so a storm of pushes costs one unit per revision that can still win. A publish that was already below the live
+ * revision when it arrived waited behind nothing newer: it gets the plain stale-revision `409`, also without
+ * running. Waiting bodies are held in memory, so the
  * lanes are bounded per schedule and in bytes; past either bound a publish is refused with `503` + `Retry-After`.
  *
  * Also here: running a unit under admission control (a unit of expensive work held while it runs).
@@ -14,7 +16,7 @@ import type { IngestTarget } from "../snapshot/ingest.ts";
 import { peekRevision } from "../snapshot/peek-revision.ts";
 import type { ScheduleRow } from "../store/schedules-table.ts";
 import type { KeyedMutex } from "./keyed-mutex.ts";
-import type { UnitResult } from "./schedule-unit.ts";
+import { staleRevision, type UnitResult } from "./schedule-unit.ts";
 
 /** Most publishes of one schedule waiting behind the running one; past it, `503` with `Retry-After`. */
 export const MAX_WAITING_PUBLISHES = 64;
@@ -65,6 +67,8 @@ function busy(admission: Admission | undefined, message: string): ServiceError {
 interface WaitingPublish {
   bytes: Uint8Array;
   revision: number | null;
+  /** Below the live revision already when it arrived: stale, not overtaken (a plain `409`, no `superseded`). */
+  staleOnArrival: boolean;
   resolve: (result: UnitResult) => void;
   reject: (error: unknown) => void;
 }
@@ -102,8 +106,10 @@ export class PublishLanes {
       return Promise.reject(busy(this.#deps.admission, "Too many publish bodies are waiting"));
     this.#waiting.set(key, lane);
     this.#waitingBytes += bytes.length;
+    const revision = peekRevision(bytes);
+    const staleOnArrival = this.#isStale(target, revision);
     const mine = new Promise<UnitResult>((resolve, reject) =>
-      lane.push({ bytes, revision: peekRevision(bytes), resolve, reject }),
+      lane.push({ bytes, revision, staleOnArrival, resolve, reject }),
     ).finally(() => (this.#waitingBytes -= bytes.length));
     // One turn per publish; each turn runs the newest waiting one (not necessarily its own caller's).
     void this.#deps.mutex.run(key, () => this.#turn(key, target));
@@ -120,9 +126,9 @@ export class PublishLanes {
       if ((lane[i]!.revision ?? -1) > (lane[best]!.revision ?? -1)) best = i;
     const next = lane.splice(best, 1)[0]!;
     if (lane.length === 0) this.#waiting.delete(key);
-    // Overtaken before it was queued (a late delivery of an old revision): answered without running.
+    // Below the live revision (a late delivery of an old one, or overtaken while it waited): answered without running.
     const live = this.#deps.current(target);
-    if (live && !live.retired && next.revision !== null && next.revision < live.revision) {
+    if (live && this.#isStale(target, next.revision, live)) {
       this.#overtaken(target, [next], live.revision);
       return;
     }
@@ -141,21 +147,24 @@ export class PublishLanes {
     }
   }
 
-  /** Answers publishes overtaken by `current` without running them (logged: they cost nothing). */
+  /** Whether a publish of `revision` is below the live (not retired) revision of its schedule. */
+  #isStale(target: IngestTarget, revision: number | null, live = this.#deps.current(target)): boolean {
+    return !!live && !live.retired && revision !== null && revision < live.revision;
+  }
+
+  /**
+   * Answers publishes below `current` without running them (logged: they cost nothing): what each would have met
+   * had it run, with `superseded` only for one that was not stale when it arrived.
+   */
   #overtaken(target: IngestTarget, publishes: WaitingPublish[], current: number): void {
     for (const w of publishes) {
-      this.#deps.log.info("publish_overtaken", { ...target, revision: w.revision, current });
-      w.reject(superseded(w.revision!, current));
+      const superseded = !w.staleOnArrival;
+      this.#deps.log.info(superseded ? "publish_overtaken" : "publish_stale", {
+        ...target,
+        revision: w.revision,
+        current,
+      });
+      w.reject(staleRevision(w.revision!, current, superseded));
     }
   }
-}
-
-/** The answer of a publish a newer one overtook while it waited: what it would have met had it run. */
-function superseded(revision: number, current: number): ServiceError {
-  return new ServiceError(
-    "stale_revision",
-    `\`revision\` ${revision} is not above the current revision ${current} (overtaken while it waited)`,
-    [{ path: "$.revision", message: `must be greater than ${current}` }],
-    { currentRevision: current, superseded: true },
-  );
 }

@@ -88,6 +88,21 @@ export interface Plan {
 }
 
 /**
+ * The `409` of a publish whose `revision` is not above the live one's `current`. With `superseded`, the publish
+ * was not stale when it arrived: a newer revision of the same schedule ran while it waited, and it was answered
+ * without running (`publish-lanes.ts`).
+ */
+export function staleRevision(revision: number, current: number, superseded = false): ServiceError {
+  return new ServiceError(
+    "stale_revision",
+    `\`revision\` ${revision} is not above the current revision ${current}` +
+      (superseded ? " (overtaken while it waited)" : ""),
+    [{ path: "$.revision", message: `must be greater than ${current}` }],
+    superseded ? { currentRevision: current, superseded: true } : { currentRevision: current },
+  );
+}
+
+/**
  * Publishes a validated snapshot: the schedule's next revision. With a narrower `scope` only those pieces and
  * feeds are brought up to date in the same transaction as the new state (a runner that fans out passes
  * {@link STAGE_ONLY} and refreshes the people in batches afterwards).
@@ -111,12 +126,7 @@ export async function publishUnit(
     return { revision: snapshot.revision, peopleAffected: 0, feedsUpdated: 0, unchanged: true };
   }
   if (current && snapshot.revision <= current.revision) {
-    throw new ServiceError(
-      "stale_revision",
-      `\`revision\` ${snapshot.revision} is not above the current revision ${current.revision}`,
-      [{ path: "$.revision", message: `must be greater than ${current.revision}` }],
-      { currentRevision: current.revision },
-    );
+    throw staleRevision(snapshot.revision, current.revision);
   }
   const nowMs = deps.clock();
   const nowSeconds = Math.floor(nowMs / 1000);

@@ -1,6 +1,9 @@
 // The admin page's small toolkit (served as /admin/app-dom.js): building elements without HTML strings (names
 // come from snapshots, and the CSP allows no inline code), the status line, view switching with focus moved to
 // the new heading, copy fields, tables, and the admin API client that carries the token from session storage.
+// Every piece of data-derived text (names, user agents, job messages) is isolated, in <bdi> or, where text has no
+// markup (the document title, an alt text), between FSI and PDI, so that its bidi formatting (an unclosed
+// RIGHT-TO-LEFT OVERRIDE in a name) cannot reorder the page's own sentence around it.
 
 const TOKEN_KEY = "shiftfeed.adminToken";
 /** Fired on `window` when the server refuses the token: the page shows the sign-in form again. */
@@ -26,6 +29,27 @@ export function h(tag, attrs = {}, ...children) {
   }
   for (const child of children.flat()) if (child !== null && child !== undefined) el.append(child);
   return el;
+}
+
+/** Data-derived text in an element of its own that isolates it (`<bdi>`): see the header. */
+export const bdi = (text) => h("bdi", {}, text);
+
+/**
+ * Data-derived text isolated for places without markup: FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE, with the
+ * text's own isolates balanced (a stray PDI dropped, an open one closed) so the last PDI closes exactly this one.
+ */
+export function isolate(text) {
+  let open = 0;
+  let out = "";
+  for (const ch of String(text)) {
+    if (ch === "\u2066" || ch === "\u2067" || ch === "\u2068") open++;
+    else if (ch === "\u2069") {
+      if (open === 0) continue;
+      open--;
+    }
+    out += ch;
+  }
+  return `\u2068${out}${"\u2069".repeat(open)}\u2069`;
 }
 
 /** Writes the status line (a polite live region: screen readers read it out). */
@@ -55,11 +79,11 @@ export async function api(method, path, body) {
   return json;
 }
 
-/** Replaces the view, moves focus to its heading (screen readers announce the new page). */
+/** Replaces the view, moves focus to its heading (screen readers announce the new page); `title` may be a name. */
 export function show(title, ...content) {
-  const heading = h("h1", { tabindex: "-1" }, title);
+  const heading = h("h1", { tabindex: "-1" }, bdi(title));
   app.replaceChildren(heading, ...content);
-  document.title = `${title} · shiftfeed admin`;
+  document.title = `${isolate(title)} · shiftfeed admin`;
   heading.focus();
 }
 

@@ -1,7 +1,7 @@
 // The admin page's people and schedule views (served as /admin/app-people.js): search by name or id, a person's
 // links with copy buttons, the add-to-calendar buttons, a QR code of their subscribe page, who polled their feed,
 // and rotation behind a confirmation dialog; a schedule's revision, people and schedule feed.
-import { ago, api, CLIENTS, copyField, enc, h, say, show, table, when } from "./app-dom.js";
+import { ago, api, bdi, CLIENTS, copyField, enc, h, isolate, say, show, table, when } from "./app-dom.js";
 
 export function searchView(query = "") {
   const input = h("input", { type: "search", id: "q", value: query, autocomplete: "off" });
@@ -20,7 +20,7 @@ export function searchView(query = "") {
           h(
             "li",
             {},
-            h("a", { href: `#/people/${enc(p.org)}/${enc(p.person)}` }, p.name),
+            h("a", { href: `#/people/${enc(p.org)}/${enc(p.person)}` }, bdi(p.name)),
             ` · ${p.org} · ${p.person} · ${p.schedules.join(", ")}`,
           ),
         ),
@@ -33,7 +33,7 @@ export function searchView(query = "") {
           h(
             "li",
             {},
-            h("a", { href: `#/schedules/${enc(s.org)}/${enc(s.schedule)}` }, s.name),
+            h("a", { href: `#/schedules/${enc(s.org)}/${enc(s.schedule)}` }, bdi(s.name)),
             ` · ${s.org} · ${s.people} people`,
           ),
         ),
@@ -55,7 +55,7 @@ export function searchView(query = "") {
 
 export async function personView(org, person) {
   const p = await api("GET", `/admin/orgs/${enc(org)}/people/${enc(person)}`);
-  const qr = h("img", { class: "qr", id: "qr", alt: `QR code of ${p.name}'s subscribe page` });
+  const qr = h("img", { class: "qr", id: "qr", alt: `QR code of ${isolate(p.name)}'s subscribe page` });
   api("GET", `/admin/orgs/${enc(org)}/people/${enc(person)}/qr.svg`)
     .then((res) => res.blob())
     .then((blob) => (qr.src = URL.createObjectURL(blob)))
@@ -63,7 +63,7 @@ export async function personView(org, person) {
   const dialog = h(
     "dialog",
     { id: "rotate-dialog", "aria-labelledby": "rotate-title" },
-    h("h2", { id: "rotate-title" }, `Rotate ${p.name}'s link?`),
+    h("h2", { id: "rotate-title" }, "Rotate ", bdi(p.name), "'s link?"),
     h(
       "p",
       {},
@@ -99,7 +99,7 @@ export async function personView(org, person) {
               [`${ago(f.at)} (${when(f.at)})`],
               [String(f.status), "num"],
               [String(f.requests), "num"],
-              [f.userAgent ?? "—"],
+              [f.userAgent ? bdi(f.userAgent) : "—"],
             ]),
           ),
         );
@@ -207,7 +207,7 @@ export async function scheduleView(org, schedule) {
       "ul",
       { class: "plain" },
       people.map((p) =>
-        h("li", {}, h("a", { href: `#/people/${enc(org)}/${enc(p.person)}` }, p.name), ` · ${p.person}`),
+        h("li", {}, h("a", { href: `#/people/${enc(org)}/${enc(p.person)}` }, bdi(p.name)), ` · ${p.person}`),
       ),
     ),
   );

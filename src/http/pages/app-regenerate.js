@@ -1,6 +1,6 @@
 // The admin page's regeneration view (served as /admin/app-regenerate.js): a scope form (organization, schedule,
 // person, force), then the job followed to its end with a progress bar, a count and an estimate of the time left.
-import { api, enc, h, say, show } from "./app-dom.js";
+import { api, bdi, enc, h, say, show } from "./app-dom.js";
 
 export function regenerateView(params) {
   const field = (name, label) => [
@@ -66,7 +66,7 @@ async function follow(id, progress, line) {
           h(
             "ul",
             {},
-            job.errors.map((e) => h("li", { class: "error" }, `${e.scope}: ${e.message}`)),
+            job.errors.map((e) => h("li", { class: "error" }, `${e.scope}: `, bdi(e.message))),
           ),
         );
       say(`Regeneration ${job.state}.`, job.state === "failed");

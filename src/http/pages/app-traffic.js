@@ -1,6 +1,6 @@
 // The admin page's traffic view (served as /admin/app-traffic.js): feed requests per minute over the last hour as
 // a bar chart, and per recent window the requests, 304 share, 429 and 503 counts and the busiest clients.
-import { api, CLIENTS, enc, h, say, show, table } from "./app-dom.js";
+import { api, bdi, CLIENTS, enc, h, say, show, table } from "./app-dom.js";
 
 export async function trafficView() {
   const t = await api("GET", "/admin/traffic");
@@ -56,7 +56,7 @@ export async function trafficView() {
                 : `${c.org}/${c.feed}`,
           ],
           [CLIENTS[c.client] ?? c.client],
-          [c.userAgent || "—"],
+          [c.userAgent ? bdi(c.userAgent) : "—"],
           [String(c.requests), "num"],
         ]),
       ),

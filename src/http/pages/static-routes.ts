@@ -45,6 +45,14 @@ export const escapeHtml = (s: string) =>
   );
 
 /**
+ * Data-derived text (a name, a note, a location) as HTML, escaped and isolated in `<bdi>`: its own bidi formatting
+ * (an unclosed RIGHT-TO-LEFT OVERRIDE) and right-to-left letters are laid out apart from the page's own sentence
+ * around it and cannot reorder it. Every piece of data a page shows goes through this (text contexts without
+ * markup, such as `<title>`, use FSI … PDI instead: `isolateBidi`, as the feeds do).
+ */
+export const bdi = (s: string) => `<bdi>${escapeHtml(s)}</bdi>`;
+
+/**
  * A whole page: the head every page shares (UTF-8, phone viewport, `noindex`, `no-referrer`, the stylesheet with
  * its integrity hash), `title` escaped, then `head` and `body` as given (HTML).
  */

@@ -4,14 +4,17 @@
  * thread, and the Workers entry), like the feed. Server-rendered HTML with no script at all: the person's name,
  * their next shifts, one button per calendar app with the README's two-line instructions, the feed address to
  * copy, and a QR code that opens this page on a phone. Same privacy headers as a feed (`no-referrer`, `noindex`).
+ * Every name, summary and location is isolated (`<bdi>`, FSI … PDI in the title) so that its bidi formatting cannot
+ * reorder the page's own sentences.
  */
 import { Hono } from "hono";
+import { isolateBidi } from "../../core/ical/bidi.ts";
 import { feedLinks, outlookUrl, SUBSCRIBE_PREFIX } from "../../core/links.ts";
 import type { FeedEntry } from "../../core/publish/feed-entry.ts";
 import type { SubscribeInfo, UpcomingShift } from "../../core/publish/upcoming.ts";
 import type { FeedTokens } from "../../core/tokens.ts";
 import { qrSvg } from "../qr-code.ts";
-import { escapeHtml, htmlDocument, pageHeaders } from "./static-routes.ts";
+import { bdi, escapeHtml, htmlDocument, pageHeaders } from "./static-routes.ts";
 
 export interface SubscribeDeps {
   tokens: FeedTokens;
@@ -55,23 +58,24 @@ export async function subscribePageHtml(
 ): Promise<string> {
   const links = feedLinks(publicUrl, token);
   const e = escapeHtml;
-  const calendar = `${info.name} · ${info.orgName}`;
+  // The calendar name Outlook is given, composed as the feed names itself: each part isolated.
+  const calendar = `${isolateBidi(info.name)} · ${isolateBidi(info.orgName)}`;
   const shifts =
     info.kind === "schedule"
-      ? `<p>This is the department calendar of <strong>${e(info.name)}</strong>: everyone's shifts.</p>`
+      ? `<p>This is the department calendar of <strong>${bdi(info.name)}</strong>: everyone's shifts.</p>`
       : info.upcoming.length === 0
         ? "<p>No upcoming shifts yet. They appear in your calendar as soon as they are scheduled.</p>"
         : `<ul class="plain" id="upcoming">${info.upcoming
             .map(
               (s) =>
-                `<li><strong>${e(when(s))}</strong> ${e(s.summary)}${s.location ? ` <span class="muted">· ${e(s.location)}</span>` : ""}</li>`,
+                `<li><strong>${e(when(s))}</strong> ${bdi(s.summary)}${s.location ? ` <span class="muted">· ${bdi(s.location)}</span>` : ""}</li>`,
             )
             .join("")}</ul>`;
   const app = (id: string, title: string, href: string, button: string, steps: string) =>
     `<section class="app" aria-labelledby="${id}"><h3 id="${id}">${title}</h3><p>${steps}</p>` +
     `<a class="button" href="${e(href)}"${href.startsWith("https:") ? ' rel="noopener noreferrer"' : ""}>${button}</a></section>`;
-  const body = `<h1>${e(info.name)}</h1>
-<p class="muted">${e(info.orgName)} · your shifts as a calendar that updates itself</p>
+  const body = `<h1>${bdi(info.name)}</h1>
+<p class="muted">${bdi(info.orgName)} · your shifts as a calendar that updates itself</p>
 <h2>Next shifts</h2>
 ${shifts}
 <h2>Add it to your calendar</h2>
@@ -85,7 +89,7 @@ ${app("outlook", "Outlook / Microsoft 365", outlookUrl(links.url, calendar), "Ad
 <h2>Open this page on your phone</h2>
 <figure id="qr" aria-label="QR code that opens this page">${await qrSvg(links.subscribeUrl)}</figure>
 <p class="muted">Keep this page's address to yourself: anyone who has it can see your shifts. If it leaks, ask for a new link; this one then stops working.</p>`;
-  return page(`${info.name}: subscribe to your shifts`, body);
+  return page(`${isolateBidi(info.name)}: subscribe to your shifts`, body);
 }
 
 const GONE = page(
