@@ -109,9 +109,24 @@ export function installZoneRules(choice: ZoneRulesChoice): void {
   );
 }
 
-/** Logs the choice (`tz_data`) and exposes it as the `shiftfeed_tz_data{source,version,runtime} 1` gauge. */
-export function exposeZoneRules(choice: ZoneRulesChoice, logger: Logger, metrics: Metrics): void {
+/**
+ * Logs the choice (`tz_data`) and exposes it as the `shiftfeed_tz_data{source,version,runtime} 1` gauge; a `TZDIR`
+ * that was set (`explicit`) but holds no readable release gets one warning naming the setting.
+ */
+export function exposeZoneRules(
+  choice: ZoneRulesChoice,
+  logger: Logger,
+  metrics: Metrics,
+  explicit = false,
+): void {
   logger.info("tz_data", { ...choice });
+  if (explicit && choice.system === null) {
+    logger.warn("tzdir_unreadable", {
+      setting: "TZDIR",
+      dir: choice.dir,
+      error: "no tzdata.zi or +VERSION naming a tz release there: the runtime's own tz data is used",
+    });
+  }
   metrics.family(
     "shiftfeed_tz_data",
     "The tz data release feeds are rendered with (1), by source",

@@ -239,7 +239,7 @@ async function load(
   };
   const first = upkeep();
   // Feeds rendered under other tz data than the one in use: the zones whose rules moved are rendered again.
-  exposeZoneRules(zoneRules, logger, metrics);
+  exposeZoneRules(zoneRules, logger, metrics, config.tzdir !== null);
   const tz = { version: zoneRulesLabel(zoneRules), force: config.tzdataRecheck };
   const zones = checkZoneRules({ sql, maintenance, logger, ...tz }).catch((error: unknown) =>
     logger.error("tz_rules_check_failed", { error: String(error) }),

@@ -148,5 +148,15 @@ describe.skipIf(skipWithout("a host zoneinfo upgrade (zic, libical)", ["python3"
       expect(await health()).toEqual({ source: "icu", version: RUNTIME, runtime: RUNTIME });
       expect(events(h, "tz_data")[0]).toMatchObject({ source: "icu", system: "2001a", dir: TZDIR });
     });
+
+    it("a TZDIR with no tz release in it: one warning naming TZDIR, and the runtime's own data renders", async () => {
+      await h?.close();
+      h = await startHarness({ env: { TZDIR: join(work, "missing") } });
+      expect(await health()).toEqual({ source: "icu", version: RUNTIME, runtime: RUNTIME });
+      expect(events(h, "tzdir_unreadable")).toEqual([
+        expect.objectContaining({ level: "warn", setting: "TZDIR", dir: join(work, "missing") }),
+      ]);
+      expect((await h.publish(makeSnapshot())).status).toBe(200);
+    });
   },
 );
