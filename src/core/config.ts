@@ -87,6 +87,10 @@ const schema = z.object({
   RENDER_THREADS: int("RENDER_THREADS", 0, 256, -1),
   DEMO: z.enum(["0", "1", "false", "true", ""]).optional(),
   TZDATA_RECHECK: z.enum(["0", "1", "false", "true", ""]).optional(),
+  TZDIR: optionalString(
+    (v) => v.startsWith("/"),
+    () => "`TZDIR` must be an absolute path to a compiled zoneinfo directory",
+  ),
   // Protection (README "Limits"); defaults from `DEFAULT_LIMITS`.
   CLIENT_LIMITS: z.enum(["on", "off", ""], { message: "`CLIENT_LIMITS` must be on or off" }).optional(),
   CLIENT_IP_HEADER: optionalString(
@@ -133,6 +137,8 @@ export interface Config {
   renderThreads: number | null;
   /** Compare every zone's rules at start even when the tz data version is the one feeds were rendered with. */
   tzdataRecheck: boolean;
+  /** The host's compiled zoneinfo (`TZDIR`), used when its tz release is newer than the runtime's; `null`: default. */
+  tzdir: string | null;
   /** Per-client limits (`CLIENT_LIMITS=off` turns the per-token, per-address and miss budgets off). */
   clientLimits: boolean;
   /** The lower-case header a trusted proxy names the client in, or `null`: the socket peer is the client. */
@@ -179,6 +185,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     serveThreads: e.SERVE_THREADS < 0 ? null : e.SERVE_THREADS,
     renderThreads: e.RENDER_THREADS < 0 ? null : e.RENDER_THREADS,
     tzdataRecheck: e.TZDATA_RECHECK === "1" || e.TZDATA_RECHECK === "true",
+    tzdir: e.TZDIR || null,
     clientLimits: e.CLIENT_LIMITS !== "off",
     clientIpHeader: e.CLIENT_IP_HEADER ? e.CLIENT_IP_HEADER.toLowerCase() : null,
     limits: {

@@ -138,7 +138,12 @@ export const partnerKeyCreatedSchema = partnerKeySchema.extend({ key: z.string()
 
 export const partnerKeyListSchema = z.object({ partners: z.array(partnerKeySchema) });
 
-export const healthSchema = z.object({ ok: z.literal(true), orgs: z.number().int() });
+export const healthSchema = z.object({
+  ok: z.literal(true),
+  orgs: z.number().int(),
+  /** The tz data in use: its source (`system` or `icu`), its release, and the runtime's own release. */
+  tz: z.object({ source: z.string(), version: z.string(), runtime: z.string() }).optional(),
+});
 
 export const errorSchema = z.object({
   error: z

@@ -20,6 +20,7 @@ import { createStaticRoutes } from "./pages/static-routes.ts";
 import { createSubscribeRoutes } from "./pages/subscribe-page.ts";
 import { SUBSCRIBE_PREFIX } from "../core/links.ts";
 import type { SubscribeInfo } from "../core/publish/upcoming.ts";
+import { zoneRulesInUse } from "../core/time/zone-offsets.ts";
 
 /** Hono variables: set by a handler whose request is answered (and logged and counted) elsewhere. */
 export type ServingEnv = { Variables: { forwarded: boolean } };
@@ -168,6 +169,7 @@ export function createServingApp(
         ok: true,
         orgs: deps.orgCount(),
         ...(deps.protection && { limits: deps.protection.status() }),
+        tz: zoneRulesInUse(),
       }),
     );
     app.route("/", createFeedRoutes(feedRouteDeps(deps)));

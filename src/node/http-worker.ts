@@ -22,12 +22,14 @@ import { createHttpServer, listen } from "./http-server.ts";
 import type { FetchNote, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
 import { protectionOver } from "./protection-setup.ts";
 import { createServingReads } from "./serving-reads.ts";
+import { installZoneRules } from "./host-zone-rules.ts";
 import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import { SharedClock } from "./shared-clock.ts";
 
 const port = parentPort;
 if (port === null) throw new Error("http-worker.ts runs only as a worker thread");
 const data = workerData as ServeWorkerData;
+installZoneRules(data.zoneRules);
 const send = (message: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 const sql = openNodeSqlite({ path: data.databasePath, cacheKiB: 4096 });

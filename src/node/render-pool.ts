@@ -10,6 +10,7 @@ import type { ServiceSettings } from "../core/publish/unit-deps.ts";
 import type { UnitRunner } from "../core/publish/unit-runner.ts";
 import type { Logger } from "../core/logger.ts";
 import { createWorkerPool, transferable } from "./worker-pool.ts";
+import type { ZoneRulesChoice } from "./host-zone-rules.ts";
 
 /** What every render thread is started with. */
 export interface RenderWorkerData {
@@ -19,6 +20,8 @@ export interface RenderWorkerData {
   settings: ServiceSettings;
   /** One Int32: the commit generation, bumped after every commit. */
   generation: SharedArrayBuffer;
+  /** The tz data every thread renders with (`host-zone-rules.ts`). */
+  zoneRules: ZoneRulesChoice;
 }
 
 /** A unit as sent to a thread; `nowMs` is the unit's time (every unit sees one instant, as in process). */

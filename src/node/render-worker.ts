@@ -11,6 +11,7 @@ import { ingestAndPublish } from "../core/publish/unit-runner.ts";
 import { createFeedTokens } from "../core/tokens.ts";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import type { RenderTask, RenderWorkerData } from "./render-pool.ts";
+import { installZoneRules } from "./host-zone-rules.ts";
 import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import { serveTasks } from "./worker-tasks.ts";
 
@@ -18,6 +19,7 @@ import { serveTasks } from "./worker-tasks.ts";
 const RENDER_NICE = 10;
 
 const data = workerData as RenderWorkerData;
+installZoneRules(data.zoneRules);
 // Rendering yields the CPU to serving: on Linux a thread's nice value is its own (setpriority(2), "BUGS"), so this
 // lowers only this render thread, and a publish or regeneration cannot slow the polls that serving threads answer.
 try {

@@ -5,6 +5,7 @@ import type { CalendarClient } from "../core/clients.ts";
 import type { CounterSample } from "../core/metrics.ts";
 import type { ConnectionSettings } from "../core/config.ts";
 import type { LimitSettings } from "../core/limits/settings.ts";
+import type { ZoneRulesChoice } from "./host-zone-rules.ts";
 
 /** What a serving thread is started with. */
 export interface ServeWorkerData {
@@ -27,6 +28,8 @@ export interface ServeWorkerData {
   clock: SharedArrayBuffer | null;
   /** The refresh hint of iCalendar partner ranges, in seconds. */
   refreshSeconds: number;
+  /** The tz data every thread computes local times with (`host-zone-rules.ts`). */
+  zoneRules: ZoneRulesChoice;
   /** Per-client limits, admission and connection bounds, over buffers every thread shares. */
   limits: {
     settings: LimitSettings;

@@ -36,6 +36,8 @@ import type { Protection } from "../core/limits/protection.ts";
 import { createServingReads } from "./serving-reads.ts";
 import { createSharedLimits, exposeProtection, protectionOver } from "./protection-setup.ts";
 import { loadSecret, type LoadedSecret } from "./secrets.ts";
+import { chooseZoneRules, DEFAULT_TZDIR, exposeZoneRules, installZoneRules } from "./host-zone-rules.ts";
+import { zoneRulesLabel, type ZoneRulesChoice } from "./host-zone-rules.ts";
 import { startServeThreads, type ServeThreads } from "./serve-threads.ts";
 import { SharedClock } from "./shared-clock.ts";
 import { startTelemetryWriter } from "./telemetry-writer.ts";
@@ -78,6 +80,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
   await prepareDataDir(config.dataDir);
   const lock = await lockDataDir(config.dataDir, { port: config.port, host: config.host });
   const metrics = new Metrics();
+  // The newest tz data the host has (its zoneinfo or the runtime's own), the same in every thread.
+  const zoneRules = chooseZoneRules(config.tzdir ?? DEFAULT_TZDIR);
+  installZoneRules(zoneRules);
   // Limits shared by every thread: per-client buckets, work in flight and refusal counters, open connections.
   const limits = createSharedLimits(config);
   const { protection, guard } = protectionOver(limits, clock);
@@ -95,7 +100,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const port = await probePort(config.port, config.host);
     await listen(http, { port, host: config.host, reusePort: true });
     cleanup.push(() => closeServer(http));
-    const loaded = await load(config, options, clock, metrics, protection, cleanup);
+    const loaded = await load(config, options, clock, metrics, protection, cleanup, zoneRules);
     exposeProtection(metrics, protection, limits);
     const threads = config.serveThreads ?? availableParallelism();
     let serving: ServeThreads | null = null;
@@ -118,6 +123,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           clock: sharedClock.buffer,
           refreshSeconds: config.refreshSeconds,
           limits,
+          zoneRules,
         },
         fetch: loaded.app.fetch,
         logger,
@@ -157,6 +163,7 @@ async function load(
   metrics: Metrics,
   protection: Protection,
   cleanup: (() => Promise<void> | void)[],
+  zoneRules: ZoneRulesChoice,
 ) {
   const { logger } = options;
   const databasePath = join(config.dataDir, DATABASE_FILE);
@@ -193,7 +200,13 @@ async function load(
           onCommit,
         })
       : createRenderPool({
-          data: { databasePath, feedSecret: feedSecret.value, settings, generation: generationBuffer },
+          data: {
+            databasePath,
+            feedSecret: feedSecret.value,
+            settings,
+            generation: generationBuffer,
+            zoneRules,
+          },
           size: renderThreads,
           clock,
           logger,
@@ -225,8 +238,9 @@ async function load(
     }
   };
   const first = upkeep();
-  // Feeds rendered under other tz data than this runtime's: the zones whose rules moved are rendered again.
-  const tz = { version: process.versions.tz ?? "unknown", force: config.tzdataRecheck };
+  // Feeds rendered under other tz data than the one in use: the zones whose rules moved are rendered again.
+  exposeZoneRules(zoneRules, logger, metrics, config.tzdir !== null);
+  const tz = { version: zoneRulesLabel(zoneRules), force: config.tzdataRecheck };
   const zones = checkZoneRules({ sql, maintenance, logger, ...tz }).catch((error: unknown) =>
     logger.error("tz_rules_check_failed", { error: String(error) }),
   );

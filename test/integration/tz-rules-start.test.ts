@@ -1,14 +1,16 @@
 /**
- * The tz data check on the real Node server: the start records the runtime's tz data version in the database
+ * The tz data check on the real Node server: the start records the tz data in use (source and version) in the database
  * (silently on an empty one);
  * a start under another version than the recorded one (simulated by rewriting the record) logs the check and
  * renders the zones whose recorded rules differ again in the background; a start under the recorded version does
  * nothing, unless `TZDATA_RECHECK=1` asks for the comparison.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { chooseZoneRules, DEFAULT_TZDIR, zoneRulesLabel } from "../../src/node/host-zone-rules.ts";
 import { makeSnapshot, startHarness, type Harness } from "../support/server.ts";
 
-const RUNTIME = process.versions.tz ?? "unknown";
+/** The tz data the server renders with on this host (`system:2026f` here), as the database records it. */
+const IN_USE = zoneRulesLabel(chooseZoneRules(DEFAULT_TZDIR));
 
 /** The fields of the `event` log lines so far. */
 const events = (h: Harness, event: string) =>
@@ -37,7 +39,7 @@ describe("tz data check at start", () => {
 
   it("records the version, and re-renders the zones a start under another version finds moved", async () => {
     h = await startHarness();
-    expect(await recordedVersion(h)).toBe(RUNTIME); // recorded silently: an empty database has nothing in use
+    expect(await recordedVersion(h)).toBe(IN_USE); // recorded silently: an empty database has nothing in use
     expect(events(h, "tz_rules_check")).toHaveLength(0);
     expect((await h.publish(makeSnapshot())).status).toBe(200);
     const path = await h.feedPathOf("acme", "pA");
@@ -52,7 +54,7 @@ describe("tz data check at start", () => {
     expect(check).toMatchObject({
       level: "info",
       from: "2020a",
-      to: RUNTIME,
+      to: IN_USE,
       moved: ["America/New_York"],
       unrecorded: [],
     });
@@ -61,7 +63,7 @@ describe("tz data check at start", () => {
     const after = await h.feed(path);
     expect(after.etag).toBe(before.etag);
     expect(after.text).toBe(before.text);
-    expect(await recordedVersion(h)).toBe(RUNTIME);
+    expect(await recordedVersion(h)).toBe(IN_USE);
 
     await h.restart(); // the version recorded now is the runtime's: no check
     await new Promise((r) => setTimeout(r, 200));
@@ -75,8 +77,8 @@ describe("tz data check at start", () => {
     await h.restart();
     const [check] = await waitFor(h, "tz_rules_check", 1);
     expect(check).toMatchObject({
-      from: RUNTIME,
-      to: RUNTIME,
+      from: IN_USE,
+      to: IN_USE,
       moved: [],
       unrecorded: ["America/New_York"],
     });

@@ -1,9 +1,10 @@
 /**
- * Time-zone data updates. Feeds are rendered with the runtime's tz data (Intl/ICU); when a runtime update changes a
- * zone's rules (Morocco's permanent +00, Mexico's end of DST, Greenland's new offset), feeds already published keep
- * the old instants until something else touches them — a doctor's future shifts an hour off. So the database
- * records the tz data version feeds were rendered with, and a fingerprint of the rules of every zone in use
- * (`meta.zone_rules`). At start, when the runtime's version differs (or a check is forced), the zones whose
+ * Time-zone data updates. Feeds are rendered with the tz data in use (the runtime's `Intl`, or on Node the host's
+ * zoneinfo when it is newer: `src/node/host-zone-rules.ts`); when an update changes a zone's rules (Morocco's
+ * permanent +00, Mexico's end of DST, Cuba staying on -04), feeds already published keep the old instants until
+ * something else touches them — a doctor's future shifts an hour off. So the database records the tz data feeds
+ * were rendered with (source and release, `system:2026f`), and a fingerprint of the rules of every zone in use
+ * (`meta.zone_rules`). At start, when that label differs (the release or the source changed, or a check is forced), the zones whose
  * fingerprint moved — and zones never recorded, whose rendering data is unknown — are logged, exactly the
  * schedules in those zones are rendered again in the background (their feeds whose bytes change get new
  * validators; the others keep theirs), and only then is the new record written: a check cut short by a crash
@@ -62,7 +63,7 @@ export interface ZoneRulesCheckDeps {
   sql: SqlPort;
   maintenance: Pick<Maintenance, "rerenderZones">;
   logger: Logger;
-  /** The runtime's tz data version (`process.versions.tz` on Node). */
+  /** The tz data in use, as recorded: source and release (`system:2026f`, `icu:2026c`). */
   version: string;
   /** Compare every zone's rules even when the version is the one recorded (the `TZDATA_RECHECK` setting). */
   force: boolean;

@@ -1,6 +1,7 @@
 /**
  * Rule-based VTIMEZONE components (RFC 5545 §3.6.5, https://www.rfc-editor.org/rfc/rfc5545#section-3.6.5)
- * generated from the runtime's tzdata via `Intl`. Outlook wants `RRULE`s rather than `RDATE` lists, so yearly
+ * generated from the rules in force (`zone-offsets.ts`: the installed tz data source, the same that resolves
+ * every wall time). Outlook wants `RRULE`s rather than `RDATE` lists, so yearly
  * transitions collapse into one `RRULE:FREQ=YEARLY;BYMONTH=…;BYDAY=…` observance per run of years.
  */
 import { civilFromDays, daysFromCivil, daysInMonth } from "./local-time.ts";
@@ -12,6 +13,7 @@ import {
   zoneRulesGeneration,
 } from "./zone-offsets.ts";
 import type { Transition } from "./zone-offsets.ts";
+import { intlOffsetSeconds } from "./zone-source.ts";
 
 const WEEKDAYS = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"] as const;
 const MAX_CACHED = 512;
@@ -57,15 +59,20 @@ function basicDateTime(wallMs: number): string {
   return `${civilFromDays(days).replaceAll("-", "")}T${hms}`;
 }
 
-/** TZNAME: Intl's en-US short name when alphabetic (`EST`, `GMT`), else the offset (`+0545`). */
-function tzName(zone: string, at: number, offset: number): string {
+/**
+ * TZNAME of the period starting at `at` with `offset` (seconds): `Intl`'s en-US short name when it is alphabetic
+ * (`EST`, `GMT`) and `Intl` agrees with the rules in force about the offset then; else the offset (`+0545`).
+ * (Newer tz data than the runtime's can move an offset under an old name: Winnipeg on -05 is not `CST`.)
+ */
+export function zoneNameAt(zone: string, at: number, offset: number): string {
   let f = nameFormatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "short" });
+    if (nameFormatters.size >= 1024) nameFormatters.clear();
     nameFormatters.set(zone, f);
   }
   const name = f.formatToParts(at).find((p) => p.type === "timeZoneName")?.value ?? "";
-  return /^[A-Za-z]+$/.test(name) ? name : formatOffset(offset);
+  return /^[A-Za-z]+$/.test(name) && intlOffsetSeconds(at, zone) === offset ? name : formatOffset(offset);
 }
 
 function onsetOf(tr: Transition, daylight: boolean): Onset {
@@ -129,7 +136,7 @@ function observance(
 }
 
 /**
- * A rule-based VTIMEZONE (RFC 5545 §3.6.5) for `zone` that reproduces the zone's real UTC offsets (from Intl) for every instant
+ * A rule-based VTIMEZONE (RFC 5545 §3.6.5) for `zone` that reproduces the zone's real UTC offsets (from the rules in force) for every instant
  * from Jan 1 of `fromYear` to Dec 31 of `toYear` (inclusive). Returns the component's lines joined by CRLF, with NO trailing CRLF,
  * starting `BEGIN:VTIMEZONE` and ending `END:VTIMEZONE`. Deterministic: same inputs → same string on every host, in any process TZ.
  *
@@ -175,11 +182,13 @@ export function buildVtimezone(zone: string, fromYear: number, toYear: number): 
   const firstOnset = onsets[0];
   if (!firstOnset || firstOnset.at >= rangeEnd) {
     const offset = offsetSecondsAt(rangeStart, zone);
-    lines.push(...observance(false, initialDtstart, offset, offset, tzName(zone, rangeStart, offset)));
+    lines.push(...observance(false, initialDtstart, offset, offset, zoneNameAt(zone, rangeStart, offset)));
   } else {
     const initial = firstOnset.before;
     const daylight = isDaylight(initialEntry, firstOnset);
-    lines.push(...observance(daylight, initialDtstart, initial, initial, tzName(zone, rangeStart, initial)));
+    lines.push(
+      ...observance(daylight, initialDtstart, initial, initial, zoneNameAt(zone, rangeStart, initial)),
+    );
     const blocks: { dtstart: string; to: number; lines: string[] }[] = [];
     for (const group of groupOnsets(onsets)) {
       const within = group.onsets.filter((o) => o.at < rangeEnd);
@@ -193,7 +202,7 @@ export function buildVtimezone(zone: string, fromYear: number, toYear: number): 
         rrule = `FREQ=YEARLY;BYMONTH=${head.month};BYDAY=${rule}`;
         if (!continues) rrule += `;UNTIL=${basicDateTime(tail.at)}Z`;
       }
-      const name = tzName(zone, head.at, head.after);
+      const name = zoneNameAt(zone, head.at, head.after);
       blocks.push({
         dtstart: head.dtstart,
         to: head.after,

@@ -1,20 +1,17 @@
 /**
- * UTC offsets and transitions of IANA zones, read from `Intl` (the runtime's tzdata), cached per zone and year.
- *
- * `Intl` only answers "what is the wall clock at instant t", so each UTC year is scanned once (a sample per
- * day, then bisection to the exact second) into a small transition table; offset lookups are then a binary
- * search instead of a ~3 µs `Intl` format call. Pure: no clock, no randomness, no process time zone.
+ * UTC offsets and transitions of IANA zones, from the installed {@link ZoneRulesSource} (default: the runtime's
+ * tz data through `Intl`), cached per zone and year: offset lookups are a binary search in a small transition
+ * table instead of a ~3 µs `Intl` format call or a file read. Pure: no clock, no randomness, no process time zone.
  */
+import {
+  intlZoneRules,
+  scanSpan,
+  type Transition,
+  type ZoneRulesSource,
+  type ZoneSpan,
+} from "./zone-source.ts";
 
-/** A change of UTC offset at one instant. */
-export interface Transition {
-  /** The instant of the change, ms since epoch (a whole second). */
-  at: number;
-  /** Offset in force before `at`, seconds east of UTC. */
-  before: number;
-  /** Offset in force from `at`, seconds east of UTC. */
-  after: number;
-}
+export type { Transition } from "./zone-source.ts";
 
 interface YearTable {
   /** Offset (seconds) just before Jan 1 00:00 UTC of the year. */
@@ -23,20 +20,26 @@ interface YearTable {
   transitions: Transition[];
 }
 
-const SECOND = 1000;
 export const DAY_MS = 86_400_000;
 /** Cap on cached years per zone; the cache is simply reset past it. */
 const MAX_YEARS_PER_ZONE = 256;
 const MAX_ZONES = 1024;
 
 /**
- * Replaces the runtime's answer for some zones: given a zone, an instant and what `Intl` says, the offset (seconds)
- * to use instead. A seam to simulate a time-zone rule change (a runtime with newer tz data) in tests.
+ * Replaces the source's answer for some zones: given a zone, an instant and what the source says, the offset
+ * (seconds) to use instead. A seam to simulate a time-zone rule change (newer tz data) in tests.
  */
-export type ZoneRulesOverride = (zone: string, atMs: number, intlOffsetSeconds: number) => number;
+export type ZoneRulesOverride = (zone: string, atMs: number, sourceOffsetSeconds: number) => number;
 
 let override: ZoneRulesOverride | null = null;
+let runtime: ZoneRulesSource = intlZoneRules("unknown");
+let source: ZoneRulesSource = runtime;
 let generation = 0;
+
+function rulesChanged(): void {
+  tables.clear();
+  generation++;
+}
 
 /**
  * Installs (or, with `null`, removes) a {@link ZoneRulesOverride} for this thread: every cached table is dropped,
@@ -44,8 +47,23 @@ let generation = 0;
  */
 export function setZoneRulesOverride(next: ZoneRulesOverride | null): void {
   override = next;
-  tables.clear();
-  generation++;
+  rulesChanged();
+}
+
+/**
+ * Installs the rules this thread renders with: `source` for every zone it has, and `runtime` (the runtime's own
+ * `Intl` data, also what names zones) for the others. Every cached table is dropped. Default: `Intl`, version
+ * `unknown`.
+ */
+export function setZoneRulesSource(next: ZoneRulesSource, runtimeRules: ZoneRulesSource = next): void {
+  source = next;
+  runtime = runtimeRules;
+  rulesChanged();
+}
+
+/** The source in use and the runtime's own release: `/healthz`, the metrics and the start-up check show them. */
+export function zoneRulesInUse(): { source: string; version: string; runtime: string } {
+  return { source: source.name, version: source.version, runtime: runtime.version };
 }
 
 /** Moves whenever the rules in force change (see {@link setZoneRulesOverride}). */
@@ -53,7 +71,6 @@ export function zoneRulesGeneration(): number {
   return generation;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 const tables = new Map<string, Map<number, YearTable>>();
 const supported = new Map<string, boolean>();
 
@@ -105,76 +122,29 @@ export function assertZone(zone: string): void {
   if (!isSupportedZone(zone)) throw new RangeError(`unsupported time zone \`${zone}\``);
 }
 
-function formatterFor(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    bounded(formatters, MAX_ZONES).set(zone, f);
-  }
-  return f;
+/** `zone`'s offsets over [from, to) from the installed source, or the runtime's when the source lacks the zone. */
+function read(zone: string, from: number, to: number): ZoneSpan {
+  const span = source.span(zone, from, to) ?? runtime.span(zone, from, to);
+  if (span === null) throw new RangeError(`unsupported time zone \`${zone}\``);
+  return span;
 }
 
-const FORMATTED = /^(\d{2})\/(\d{2})\/(\d{4,}), (\d{2}):(\d{2}):(\d{2})$/;
-
-/** Offset in seconds of `zone` at a whole-second instant, from Intl or the override (slow path). */
-function intlOffsetSeconds(atMs: number, zone: string): number {
-  const intl = runtimeOffsetSeconds(atMs, zone);
-  return override === null ? intl : override(zone, atMs, intl);
-}
-
-/** Offset in seconds of `zone` at a whole-second instant, straight from Intl. */
-function runtimeOffsetSeconds(atMs: number, zone: string): number {
-  const f = formatterFor(zone);
-  const m = FORMATTED.exec(f.format(atMs));
-  let wall: number;
-  if (m) {
-    wall = Date.UTC(Number(m[3]), Number(m[1]) - 1, Number(m[2]), Number(m[4]), Number(m[5]), Number(m[6]));
-  } else {
-    // Unexpected shape (another ICU build): fall back to the structured API.
-    const p: Record<string, number> = {};
-    for (const part of f.formatToParts(atMs)) p[part.type] = Number(part.value);
-    wall = Date.UTC(p.year ?? 0, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0);
-  }
-  return (wall - atMs) / SECOND;
+/** The offsets in force for `zone` over [from, to): the source's, with the override applied when there is one. */
+function spanOf(zone: string, from: number, to: number): ZoneSpan {
+  if (override === null) return read(zone, from, to);
+  const rule = override;
+  // Point-wise over the source's own answer (one day of margin each side of the scanned range).
+  const wide = read(zone, from - DAY_MS, to + DAY_MS);
+  const plain = (at: number) => {
+    let off = wide.initial;
+    for (const t of wide.transitions) if (t.at <= at) off = t.after;
+    return off;
+  };
+  return scanSpan((at) => rule(zone, at, plain(at)), from, to);
 }
 
 function scanYear(zone: string, year: number): YearTable {
-  const start = Date.UTC(year, 0, 1);
-  const last = Date.UTC(year + 1, 0, 1) - SECOND;
-  let t = start - SECOND;
-  let off = intlOffsetSeconds(t, zone);
-  const initial = off;
-  const transitions: Transition[] = [];
-  while (t < last) {
-    const probe = Math.min(t + DAY_MS, last);
-    const o = intlOffsetSeconds(probe, zone);
-    if (o === off) {
-      t = probe;
-      continue;
-    }
-    // Bisect (t, probe] in whole seconds for the first instant whose offset is not `off`.
-    let lo = t;
-    let hi = probe;
-    while (hi - lo > SECOND) {
-      const mid = lo + Math.floor((hi - lo) / (2 * SECOND)) * SECOND;
-      if (intlOffsetSeconds(mid, zone) === off) lo = mid;
-      else hi = mid;
-    }
-    const after = intlOffsetSeconds(hi, zone);
-    transitions.push({ at: hi, before: off, after });
-    t = hi;
-    off = after;
-  }
-  return { initial, transitions };
+  return spanOf(zone, Date.UTC(year, 0, 1), Date.UTC(year + 1, 0, 1));
 }
 
 function yearTable(zone: string, year: number): YearTable {
