@@ -81,13 +81,14 @@ export function exposeProtection(metrics: Metrics, protection: Protection, limit
   );
   metrics.family(
     "shiftfeed_pre_request_closed_total",
-    "Connections closed before their request: no first byte in time, or room made for a new connection at MAX_CONNECTIONS",
+    "Connections closed before their request: no first byte in time, room made for a new one at a bound, over an address's idle share",
     "counter",
     () => {
       const status = preRequestStatus(limits.connectionCounters);
       return [
         [{ reason: "first_byte_timeout" }, status.closedFirstByte],
         [{ reason: "room_for_new" }, status.closedForNew],
+        [{ reason: "idle_per_address" }, status.closedIdlePerAddress],
       ];
     },
   );
