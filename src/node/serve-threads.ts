@@ -56,6 +56,8 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   let main: MainAnswers | null = null;
   /** Per thread, told when it reports `opened` (or why not). */
   const opening: ((failure: string | null) => void)[] = [];
+  /** Per thread that has ended, why. */
+  const exited: string[] = [];
 
   const started = Array.from({ length: options.count }, (_, index) => {
     // A small young generation: feed answers make short-lived garbage only, and a smaller nursery keeps the
@@ -69,7 +71,8 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
     return new Promise<void>((resolve, reject) => {
       worker.once("error", reject);
       worker.on("exit", (code) => {
-        opening[index]?.(`the thread exited with code ${code}`);
+        exited[index] = `the thread exited with code ${code}`;
+        opening[index]?.(exited[index]);
         reject(new Error(`serving thread exited with code ${code}`));
       });
       worker.on("message", (message: ToMain) => {
@@ -140,7 +143,8 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
         (worker, index) =>
           new Promise<string | null>((resolve) => {
             opening[index] = resolve;
-            worker.postMessage({ type: "open", ...secrets } satisfies ToServer);
+            if (exited[index] !== undefined) resolve(exited[index]);
+            else worker.postMessage({ type: "open", ...secrets } satisfies ToServer);
           }),
       ),
     );
@@ -154,8 +158,9 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   const close = () =>
     (closing ??= Promise.all(
       workers.map(
-        (worker) =>
+        (worker, index) =>
           new Promise<void>((resolve) => {
+            if (exited[index] !== undefined) return resolve();
             worker.once("exit", () => resolve());
             worker.postMessage({ type: "stop" } satisfies ToServer);
             setTimeout(() => void worker.terminate(), 5_000).unref();
