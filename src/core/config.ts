@@ -110,6 +110,8 @@ const schema = z.object({
   STANDARD_SHARE_PERCENT: int("STANDARD_SHARE_PERCENT", 1, 100, DEFAULT_LIMITS.standardSharePercent),
   MAX_CONNECTIONS: int("MAX_CONNECTIONS", 16, 1_000_000, 4096),
   MAX_CONNECTIONS_PER_ADDRESS: int("MAX_CONNECTIONS_PER_ADDRESS", 1, 1_000_000, 256),
+  MAX_PRE_REQUEST_PER_ADDRESS: int("MAX_PRE_REQUEST_PER_ADDRESS", 1, 1_000_000, 64),
+  FIRST_BYTE_TIMEOUT_SECONDS: int("FIRST_BYTE_TIMEOUT_SECONDS", 1, 600, 5),
   HEADERS_TIMEOUT_SECONDS: int("HEADERS_TIMEOUT_SECONDS", 1, 600, 10),
   REQUEST_TIMEOUT_SECONDS: int("REQUEST_TIMEOUT_SECONDS", 1, 3600, 30),
   KEEP_ALIVE_TIMEOUT_SECONDS: int("KEEP_ALIVE_TIMEOUT_SECONDS", 1, 600, 5),
@@ -153,6 +155,10 @@ export interface ConnectionSettings {
   maxConnections: number;
   /** Open connections per client address. */
   maxPerAddress: number;
+  /** Connections per client address that have not yet sent a whole request. */
+  maxPreRequestPerAddress: number;
+  /** Longest wait for the first byte of a new connection (ms). */
+  firstByteTimeoutMs: number;
   /** Longest wait for a request's headers, for a whole request, and between requests on an idle socket (ms). */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -201,6 +207,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     connections: {
       maxConnections: e.MAX_CONNECTIONS,
       maxPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+      maxPreRequestPerAddress: e.MAX_PRE_REQUEST_PER_ADDRESS,
+      firstByteTimeoutMs: e.FIRST_BYTE_TIMEOUT_SECONDS * 1000,
       headersTimeoutMs: e.HEADERS_TIMEOUT_SECONDS * 1000,
       requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
       keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,

@@ -3,7 +3,7 @@
  * slow or stalled clients off (slowloris), and the JSON answers for requests Node's parser refuses.
  */
 import { getRequestListener } from "@hono/node-server";
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { Metrics } from "../core/metrics.ts";
 import { answerClientErrors } from "./client-errors.ts";
 import type { ConnectionSettings } from "../core/config.ts";
@@ -34,21 +34,22 @@ export interface HttpServerOptions {
   guard?: ConnectionGuardOptions;
 }
 
-/**
- * A server answering with `fetch`, and feed paths directly through `feeds` when given; requests refused by the
- * parser are counted in `metrics`.
- */
-export function createHttpServer(
+/** A `node:http` listener answering with `fetch`, and feed paths directly through `feeds` when given. */
+export function requestListener(
   fetch: (request: Request) => Response | Promise<Response>,
-  metrics: Metrics,
   feeds?: FeedListenerDeps,
+): RequestListener {
+  const app = getRequestListener(fetch);
+  return feeds ? feedListener(feeds, app) : app;
+}
+
+/** A server answering with `listener`; requests refused by the parser are counted in `metrics`. */
+export function createHttpServer(
+  listener: RequestListener,
+  metrics: Metrics,
   options: HttpServerOptions = {},
 ): Server {
-  const app = getRequestListener(fetch);
-  const http = createServer(
-    { connectionsCheckingInterval: TIMEOUT_CHECK_MS },
-    feeds ? feedListener(feeds, app) : app,
-  );
+  const http = createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_MS }, listener);
   http.headersTimeout = options.timeouts?.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   http.requestTimeout = options.timeouts?.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   http.keepAliveTimeout = options.timeouts?.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;

@@ -3,9 +3,15 @@
  * connections across threads) and answers feeds and `/healthz` from its own database connection and caches.
  * Admin requests are checked for the bearer secret here, their body read (capped, with an idle timeout), and
  * forwarded to the main thread, which runs the admin API; logs, counters and who-polls notes go there too.
+ *
+ * The thread listens as soon as it starts, before the main thread has opened the database, and answers `503`
+ * "starting" until the shared `ready` flag is set — the port is never held by a listener that later closes, so no
+ * connection queued on it is ever reset, and no thread answers for real before every thread does.
  */
 import { randomUUID } from "node:crypto";
+import type { RequestListener } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
+import { getRequestListener } from "@hono/node-server";
 import type { Logger } from "../core/logger.ts";
 import { Metrics } from "../core/metrics.ts";
 import { orgIds } from "../core/store/schedules-table.ts";
@@ -17,9 +23,10 @@ import { readBodyCapped } from "../http/read-body.ts";
 import { createServingApp, feedRouteDeps, type ServingDeps, type ServingEnv } from "../http/serving-app.ts";
 import { redactTokens } from "../core/logger.ts";
 import type { Context } from "hono";
-import { openNodeSqlite } from "../store/node-sqlite.ts";
-import { createHttpServer, listen } from "./http-server.ts";
-import type { FetchNote, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
+import { openNodeSqlite, type NodeSqlite } from "../store/node-sqlite.ts";
+import { createHttpServer, listen, requestListener } from "./http-server.ts";
+import { starting } from "./listening.ts";
+import type { FetchNote, ServeOpenData, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
 import { protectionOver } from "./protection-setup.ts";
 import { createServingReads } from "./serving-reads.ts";
 import { installZoneRules } from "./host-zone-rules.ts";
@@ -32,10 +39,8 @@ const data = workerData as ServeWorkerData;
 installZoneRules(data.zoneRules);
 const send = (message: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
-const sql = openNodeSqlite({ path: data.databasePath, cacheKiB: 4096 });
-const tokens = await createFeedTokens(new TextEncoder().encode(data.feedSecret), nodeTokenCrypto);
-const generation = new Int32Array(data.generation);
 const clock = new SharedClock(data.clock).now;
+const ready = new Int32Array(data.ready);
 const metrics = new Metrics();
 const fetches: FetchNote[] = [];
 const logger: Logger = {
@@ -43,14 +48,6 @@ const logger: Logger = {
   warn: (event, fields) => send({ type: "log", level: "warn", event, fields }),
   error: (event, fields) => send({ type: "log", level: "error", event, fields }),
 };
-const { reader, partners } = createServingReads({
-  sql,
-  tokens,
-  cacheBytes: data.cacheBytes,
-  inlineDecompressBytes: data.inlineDecompressBytes,
-  generation,
-  metrics,
-});
 const limits = data.limits;
 const { protection, guard } = protectionOver(limits, clock);
 
@@ -76,58 +73,74 @@ async function forward(request: Request): Promise<Response> {
   });
 }
 
-const servingDeps: ServingDeps = {
-  tokens,
-  reader,
-  logger,
-  metrics,
-  newId: randomUUID,
-  clock,
-  publicUrl: data.publicUrl,
-  // Answered here, from this thread's connection, like the feed the page belongs to: no forwarding.
-  subscribeInfo: (entry) => subscribeInfo(sql, nodeCodec, entry, clock()),
-  orgCount: () => orgIds(sql).length,
-  recordFetch: (feed, client, userAgent, status) =>
-    fetches.push({ feed, client, userAgent, status, at: clock() }),
-  protection,
-  clientIpHeader: limits.clientIpHeader,
-  partners,
-  refreshSeconds: data.refreshSeconds,
-};
+/** This thread's database connection, once opened. */
+let sql: NodeSqlite | null = null;
 
-const app = createServingApp(servingDeps, (app) => {
-  const admin = requireAdmin(data.adminToken);
-  // The admin page's shell, script and the OpenAPI document go to the main thread without a token.
-  app.use("/admin/*", (c, next) => (isPublicAdminPath(c.req.path) ? next() : admin(c, next)));
-  app.use("/metrics", admin);
-  const handoff = async (c: Context<ServingEnv>) => {
-    const response = await forward(c.req.raw);
-    c.set("forwarded", true); // logged and counted where it was answered
-    return response;
+/** Opens this thread's connection and caches and builds its listener: feeds from `node:http`, the rest by the app. */
+async function open(secrets: ServeOpenData): Promise<RequestListener> {
+  const db = openNodeSqlite({ path: data.databasePath, cacheKiB: 4096 });
+  sql = db;
+  const tokens = await createFeedTokens(new TextEncoder().encode(secrets.feedSecret), nodeTokenCrypto);
+  const { reader, partners } = createServingReads({
+    sql: db,
+    tokens,
+    cacheBytes: data.cacheBytes,
+    inlineDecompressBytes: data.inlineDecompressBytes,
+    generation: new Int32Array(secrets.generation),
+    metrics,
+  });
+  const servingDeps: ServingDeps = {
+    tokens,
+    reader,
+    logger,
+    metrics,
+    newId: randomUUID,
+    clock,
+    publicUrl: data.publicUrl,
+    // Answered here, from this thread's connection, like the feed the page belongs to: no forwarding.
+    subscribeInfo: (entry) => subscribeInfo(db, nodeCodec, entry, clock()),
+    orgCount: () => orgIds(db).length,
+    recordFetch: (feed, client, userAgent, status) =>
+      fetches.push({ feed, client, userAgent, status, at: clock() }),
+    protection,
+    clientIpHeader: limits.clientIpHeader,
+    partners,
+    refreshSeconds: data.refreshSeconds,
   };
-  app.all("/admin/*", handoff);
-  app.all("/metrics", handoff);
-});
+  const app = createServingApp(servingDeps, (app) => {
+    const admin = requireAdmin(secrets.adminToken);
+    // The admin page's shell, script and the OpenAPI document go to the main thread without a token.
+    app.use("/admin/*", (c, next) => (isPublicAdminPath(c.req.path) ? next() : admin(c, next)));
+    app.use("/metrics", admin);
+    const handoff = async (c: Context<ServingEnv>) => {
+      const response = await forward(c.req.raw);
+      c.set("forwarded", true); // logged and counted where it was answered
+      return response;
+    };
+    app.all("/admin/*", handoff);
+    app.all("/metrics", handoff);
+  });
+  return requestListener(app.fetch, {
+    ...feedRouteDeps(servingDeps),
+    metrics,
+    newId: randomUUID,
+    onError: (error) => logger.error("unhandled", { error: redactTokens(String(error)) }),
+  });
+}
 
 /** Counters and who-polls notes since the last report. */
 function stats(id: number): ToMain {
   return { type: "stats", id, counters: metrics.samples(), fetches: fetches.splice(0) };
 }
 
-// Feed paths straight from node:http (the same `answerFeed` the app's route calls); everything else through the app.
+// Until every thread has opened, every request is answered `503` "starting" (with `Retry-After`). The flag is read
+// per request: once any thread has answered for real, every thread does.
+const startingListener = getRequestListener(starting);
+let serve: RequestListener | null = null;
 const server = createHttpServer(
-  app.fetch,
+  (req, res) => (serve !== null && Atomics.load(ready, 0) === 1 ? serve : startingListener)(req, res),
   metrics,
-  {
-    ...feedRouteDeps(servingDeps),
-    metrics,
-    newId: randomUUID,
-    onError: (error) => logger.error("unhandled", { error: redactTokens(String(error)) }),
-  },
-  {
-    timeouts: limits.connections,
-    guard,
-  },
+  { timeouts: limits.connections, guard },
 );
 const reporter = setInterval(() => send(stats(-1)), 1000);
 reporter.unref();
@@ -137,10 +150,18 @@ port.on("message", (message: ToServer) => {
     waiting.get(message.id)?.(message);
     waiting.delete(message.id);
   } else if (message.type === "flush") send(stats(message.id));
-  else if (message.type === "stop") {
+  else if (message.type === "open") {
+    open(message).then(
+      (listener) => {
+        serve = listener;
+        send({ type: "opened" });
+      },
+      (error: unknown) => send({ type: "open-failed", message: String(error) }),
+    );
+  } else if (message.type === "stop") {
     clearInterval(reporter);
     server.close(() => {
-      sql.close();
+      sql?.close();
       process.exit(0);
     });
     server.closeAllConnections();

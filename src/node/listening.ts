@@ -1,7 +1,6 @@
 /**
- * The main thread's own listener around start-up: the port probed free before any work, a `503` with
- * `Retry-After` while the database opens (never an empty calendar, never a 404), and closing it once the serving
- * threads hold the port.
+ * Listening around start-up: the port probed free before any work, and the `503` with `Retry-After` that whatever
+ * listens answers while the database opens (never an empty calendar, never a 404).
  */
 import type { Server } from "node:http";
 import { createServer, type AddressInfo } from "node:net";

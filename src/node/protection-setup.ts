@@ -11,6 +11,7 @@ import type { Metrics } from "../core/metrics.ts";
 import {
   allocateConnectionCounters,
   openConnections,
+  preRequestStatus,
   type ConnectionGuardOptions,
 } from "./connection-guard.ts";
 import type { ServeWorkerData } from "./serve-protocol.ts";
@@ -72,5 +73,23 @@ export function exposeProtection(metrics: Metrics, protection: Protection, limit
   );
   metrics.gauge("shiftfeed_open_connections", "Open client connections (all threads)", () =>
     openConnections(limits.connectionCounters),
+  );
+  metrics.gauge(
+    "shiftfeed_pre_request_connections",
+    "Open connections that have not yet sent a whole request (all threads)",
+    () => preRequestStatus(limits.connectionCounters).open,
+  );
+  metrics.family(
+    "shiftfeed_pre_request_closed_total",
+    "Connections closed before their request: no first byte in time, room made for a new one at a bound, over an address's idle share",
+    "counter",
+    () => {
+      const status = preRequestStatus(limits.connectionCounters);
+      return [
+        [{ reason: "first_byte_timeout" }, status.closedFirstByte],
+        [{ reason: "room_for_new" }, status.closedForNew],
+        [{ reason: "idle_per_address" }, status.closedIdlePerAddress],
+      ];
+    },
   );
 }

@@ -1,5 +1,8 @@
 /**
- * Messages between the main thread and the serving threads (`serve-threads.ts`, `http-worker.ts`).
+ * Messages between the main thread and the serving threads (`serve-threads.ts`, `http-worker.ts`). A thread is
+ * started with what is known before the database opens (it listens at once and answers `503` "starting"), is sent
+ * `open` with the secrets once the main thread has loaded, and serves only once every thread has opened and the
+ * main thread has set the shared `ready` flag.
  */
 import type { CalendarClient } from "../core/clients.ts";
 import type { CounterSample } from "../core/metrics.ts";
@@ -7,14 +10,11 @@ import type { ConnectionSettings } from "../core/config.ts";
 import type { LimitSettings } from "../core/limits/settings.ts";
 import type { ZoneRulesChoice } from "./host-zone-rules.ts";
 
-/** What a serving thread is started with. */
+/** What a serving thread is started with, before the database is opened. */
 export interface ServeWorkerData {
   port: number;
   host: string;
   databasePath: string;
-  feedSecret: string;
-  /** The admin secret: checked here, so an unauthenticated request is refused before its body is read. */
-  adminToken: string | null;
   /** `PUBLIC_URL`: the subscribe page builds its links on it. */
   publicUrl: string;
   cacheBytes: number;
@@ -22,8 +22,11 @@ export interface ServeWorkerData {
   inlineDecompressBytes: number;
   maxSnapshotBytes: number;
   bodyIdleTimeoutMs: number | undefined;
-  /** One Int32: the commit generation. */
-  generation: SharedArrayBuffer;
+  /**
+   * One Int32, set to 1 by the main thread once every serving thread has opened: until then every thread answers
+   * `503` "starting" (`/healthz` included), from then on every thread answers for real — all of them at once.
+   */
+  ready: SharedArrayBuffer;
   /** A shared Float64 clock, or `null` for the wall clock. */
   clock: SharedArrayBuffer | null;
   /** The refresh hint of iCalendar partner ranges, in seconds. */
@@ -43,6 +46,15 @@ export interface ServeWorkerData {
   };
 }
 
+/** What a thread needs to serve, sent once the main thread has opened the database. */
+export interface ServeOpenData {
+  feedSecret: string;
+  /** The admin secret: checked here, so an unauthenticated request is refused before its body is read. */
+  adminToken: string | null;
+  /** One Int32: the commit generation. */
+  generation: SharedArrayBuffer;
+}
+
 /** A feed request answered by a serving thread, for who-polls-what. */
 export interface FetchNote {
   /** `org/feed key`, or `null` when the request opened no feed. */
@@ -56,6 +68,8 @@ export interface FetchNote {
 export type ToMain =
   | { type: "listening" }
   | { type: "listen-failed"; code: string | undefined; message: string }
+  | { type: "opened" }
+  | { type: "open-failed"; message: string }
   | {
       type: "forward";
       id: number;
@@ -74,5 +88,6 @@ export type ToMain =
 
 export type ToServer =
   | { type: "response"; id: number; status: number; headers: [string, string][]; body: Uint8Array | null }
+  | ({ type: "open" } & ServeOpenData)
   | { type: "flush"; id: number }
   | { type: "stop" };

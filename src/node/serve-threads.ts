@@ -1,13 +1,14 @@
 /**
- * The main thread's side of the serving threads (`http-worker.ts`): starts them on the service's port, answers
- * the admin requests they forward with the main app, and gathers what they report — log lines, counters and
- * who-polls notes — into the main thread's logger, metrics and fetch log.
+ * The main thread's side of the serving threads (`http-worker.ts`): starts them on the service's port before the
+ * database is opened (they answer `503` "starting" meanwhile), opens them once it is, answers the admin requests
+ * they forward with the main app, and gathers what they report — log lines, counters and who-polls notes — into
+ * the main thread's logger, metrics and fetch log.
  */
 import { Worker } from "node:worker_threads";
 import type { FetchLog } from "../core/fetch-log.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
-import type { ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
+import type { ServeOpenData, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
 
 const HTTP_WORKER = new URL("./http-worker.ts", import.meta.url);
 /** V8 young-generation size of a serving thread, in MiB. */
@@ -15,51 +16,81 @@ const SERVING_YOUNG_GENERATION_MB = 8;
 
 export interface ServeThreadsOptions {
   count: number;
-  data: ServeWorkerData;
-  /** Answers forwarded requests (the main app's `fetch`). */
-  fetch: (request: Request) => Response | Promise<Response>;
+  /** Everything a thread needs before the database is opened (the `ready` flag is made here). */
+  data: Omit<ServeWorkerData, "ready">;
   logger: Logger;
   metrics: Metrics;
+}
+
+/** What the main thread answers with once it has loaded. */
+export interface MainAnswers {
+  /** Answers forwarded requests (the main app's `fetch`). */
+  fetch: (request: Request) => Response | Promise<Response>;
   fetchLog: FetchLog;
 }
 
 export interface ServeThreads {
+  /**
+   * Sends every thread the secrets and waits until each has opened its database connection; then sets the shared
+   * `ready` flag, from which on every thread answers for real. Rejects with the first thread that failed to open.
+   */
+  open(secrets: ServeOpenData, main: MainAnswers): Promise<void>;
   /** Collects every thread's counters, who-polls notes and pending log lines; resolves once all are in. */
   flush(): Promise<void>;
   /** Stops every thread (each closes its listener and connections). */
   close(): Promise<void>;
 }
 
-/** Starts the threads and resolves once every one listens; rejects with the first listen failure. */
+/**
+ * Starts the threads and resolves once every one listens (answering `503` "starting" until `open`); rejects with
+ * the first listen failure.
+ */
 export async function startServeThreads(options: ServeThreadsOptions): Promise<ServeThreads> {
-  const { logger, metrics, fetchLog } = options;
+  const { logger, metrics } = options;
   const workers: Worker[] = [];
   const flushes = new Map<number, { left: number; done: () => void }>();
   let nextFlush = 0;
+  const readyBuffer = new SharedArrayBuffer(4);
+  const data: ServeWorkerData = { ...options.data, ready: readyBuffer };
+  /** Set by `open`: the main app and fetch log. */
+  let main: MainAnswers | null = null;
+  /** Per thread, told when it reports `opened` (or why not). */
+  const opening: ((failure: string | null) => void)[] = [];
+  /** Per thread that has ended, why. */
+  const exited: string[] = [];
 
   const started = Array.from({ length: options.count }, (_, index) => {
     // A small young generation: feed answers make short-lived garbage only, and a smaller nursery keeps the
     // thread's memory down and its collections short (measured: less memory and more requests a second).
     const worker = new Worker(HTTP_WORKER, {
-      workerData: options.data,
+      workerData: data,
       resourceLimits: { maxYoungGenerationSizeMb: SERVING_YOUNG_GENERATION_MB },
     });
     workers.push(worker);
     const post = (message: ToServer, transfer: ArrayBuffer[] = []) => worker.postMessage(message, transfer);
     return new Promise<void>((resolve, reject) => {
       worker.once("error", reject);
-      worker.on("exit", (code) => reject(new Error(`serving thread exited with code ${code}`)));
+      worker.on("exit", (code) => {
+        exited[index] = `the thread exited with code ${code}`;
+        opening[index]?.(exited[index]);
+        reject(new Error(`serving thread exited with code ${code}`));
+      });
       worker.on("message", (message: ToMain) => {
         switch (message.type) {
           case "listening":
             return resolve();
           case "listen-failed":
             return reject(Object.assign(new Error(message.message), { code: message.code }));
+          case "opened":
+            return opening[index]?.(null);
+          case "open-failed":
+            return opening[index]?.(message.message);
           case "log":
             return logger[message.level](message.event, message.fields);
           case "stats": {
             metrics.merge(`thread-${index}`, message.counters);
-            for (const f of message.fetches) fetchLog.record(f.feed, f.client, f.userAgent, f.status, f.at);
+            for (const f of message.fetches)
+              main?.fetchLog.record(f.feed, f.client, f.userAgent, f.status, f.at);
             const flush = flushes.get(message.id);
             if (flush && --flush.left === 0) {
               flushes.delete(message.id);
@@ -94,7 +125,7 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
       headers: message.headers,
       ...(message.body === null ? {} : { body: message.body as Uint8Array<ArrayBuffer> }),
     });
-    const response = await options.fetch(request);
+    const response = await main!.fetch(request);
     const body = response.body === null ? null : new Uint8Array(await response.arrayBuffer());
     return {
       type: "response",
@@ -105,18 +136,37 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
     };
   }
 
-  const close = async () => {
-    await Promise.all(
+  const open = async (secrets: ServeOpenData, answers: MainAnswers) => {
+    main = answers;
+    const failures = await Promise.all(
       workers.map(
-        (worker) =>
+        (worker, index) =>
+          new Promise<string | null>((resolve) => {
+            opening[index] = resolve;
+            if (exited[index] !== undefined) resolve(exited[index]);
+            else worker.postMessage({ type: "open", ...secrets } satisfies ToServer);
+          }),
+      ),
+    );
+    const failure = failures.find((f) => f !== null);
+    if (failure) throw new Error(`a serving thread could not open the database: ${failure}`);
+    Atomics.store(new Int32Array(readyBuffer), 0, 1);
+  };
+
+  // Once: the clean-up of a failed start and of a stop may both call it.
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= Promise.all(
+      workers.map(
+        (worker, index) =>
           new Promise<void>((resolve) => {
+            if (exited[index] !== undefined) return resolve();
             worker.once("exit", () => resolve());
             worker.postMessage({ type: "stop" } satisfies ToServer);
             setTimeout(() => void worker.terminate(), 5_000).unref();
           }),
       ),
-    );
-  };
+    ).then(() => undefined));
 
   try {
     await Promise.all(started);
@@ -127,5 +177,5 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   for (const w of workers) w.removeAllListeners("error");
   for (const w of workers)
     w.on("error", (error) => logger.error("serving_thread_failed", { error: String(error) }));
-  return { flush, close };
+  return { open, flush, close };
 }

@@ -4,8 +4,9 @@
  * port (`SO_REUSEPORT`), each with its own database connection and caches.
  *
  * Start-up order: the data dir is checked and locked before anything reads or writes it (a second process is
- * refused untouched); the port is probed (a port in use fails before any work) and bound, answering `503` with
- * `Retry-After` while the database is opened; then the serving threads take over the port.
+ * refused untouched); the port is probed (a port in use fails before any work); the serving threads start and
+ * listen on it at once, answering `503` with `Retry-After` while the main thread opens the database; then each
+ * opens its own connection, and only once all have do they answer for real, all at once (`/healthz` included).
  */
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
@@ -28,7 +29,7 @@ import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { lockDataDir, prepareDataDir } from "./data-dir.ts";
 import { loadDemo } from "./demo.ts";
 import { migrateLegacyStore } from "./legacy-migration.ts";
-import { createHttpServer, listen } from "./http-server.ts";
+import { createHttpServer, listen, requestListener } from "./http-server.ts";
 import { closeServer, probePort, starting } from "./listening.ts";
 import { createRenderPool } from "./render-pool.ts";
 import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
@@ -86,11 +87,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
   // Limits shared by every thread: per-client buckets, work in flight and refusal counters, open connections.
   const limits = createSharedLimits(config);
   const { protection, guard } = protectionOver(limits, clock);
-  let fetch: (request: Request) => Response | Promise<Response> = starting;
-  const http: Server = createHttpServer((request) => fetch(request), metrics, undefined, {
-    timeouts: config.connections,
-    guard,
-  });
   const cleanup: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const step of cleanup.splice(0).reverse()) await step();
@@ -98,46 +94,62 @@ export async function startServer(config: Config, options: StartOptions): Promis
   };
   try {
     const port = await probePort(config.port, config.host);
-    await listen(http, { port, host: config.host, reusePort: true });
-    cleanup.push(() => closeServer(http));
-    const loaded = await load(config, options, clock, metrics, protection, cleanup, zoneRules);
-    exposeProtection(metrics, protection, limits);
     const threads = config.serveThreads ?? availableParallelism();
-    let serving: ServeThreads | null = null;
-    if (threads === 0) fetch = loaded.app.fetch;
-    else {
-      serving = await startServeThreads({
+    // Whatever listens on the port from here on keeps listening until the service stops, answering `503` with
+    // `Retry-After` while the database opens: a listener that closed later would reset the connections queued on
+    // it (with `SO_REUSEPORT` each listening socket has its own accept queue).
+    let fetch: (request: Request) => Response | Promise<Response> = starting;
+    let threadsUp: Promise<ServeThreads> | null = null;
+    if (threads === 0) {
+      const http: Server = createHttpServer(
+        requestListener((request) => fetch(request)),
+        metrics,
+        { timeouts: config.connections, guard },
+      );
+      await listen(http, { port, host: config.host, reusePort: true });
+      cleanup.push(() => closeServer(http));
+    } else {
+      // The threads come up while the main thread opens the database (the two take about as long).
+      const up = startServeThreads({
         count: threads,
         data: {
           port,
           host: config.host,
           databasePath: join(config.dataDir, DATABASE_FILE),
-          feedSecret: loaded.feedSecret,
-          adminToken: loaded.adminSecret.value,
           publicUrl: config.publicUrl,
           cacheBytes: Math.max(1 << 20, Math.floor(config.cacheBytes / threads)),
           inlineDecompressBytes: config.inlineDecompressBytes,
           maxSnapshotBytes: config.maxSnapshotBytes,
           bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
-          generation: loaded.generation,
           clock: sharedClock.buffer,
           refreshSeconds: config.refreshSeconds,
           limits,
           zoneRules,
         },
-        fetch: loaded.app.fetch,
         logger,
         metrics,
-        fetchLog: loaded.fetchLog,
       });
+      up.catch(() => undefined); // awaited below; a failed start is stopped here (stopping twice is once)
+      cleanup.push(async () => (await up.catch(() => null))?.close());
+      threadsUp = up;
+    }
+    const loaded = await load(config, options, clock, metrics, protection, cleanup, zoneRules);
+    exposeProtection(metrics, protection, limits);
+    const serving = threadsUp === null ? null : await threadsUp;
+    if (serving === null) fetch = loaded.app.fetch;
+    else {
       // The threads' last who-polls notes are gathered before they stop, then written by the telemetry flush.
       cleanup.push(async () => {
-        await Promise.race([serving!.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-        await serving!.close();
+        await Promise.race([serving.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+        await serving.close();
       });
-      // The serving threads have the port now; the main thread stops listening (requests it already has finish).
-      fetch = loaded.app.fetch;
-      await closeServer(http);
+      // Every thread opens its connection, then all of them answer for real at once.
+      const secrets = {
+        feedSecret: loaded.feedSecret,
+        adminToken: loaded.adminSecret.value,
+        generation: loaded.generation,
+      };
+      await serving.open(secrets, { fetch: loaded.app.fetch, fetchLog: loaded.fetchLog });
     }
     return {
       url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
