@@ -85,8 +85,15 @@ const servingDeps: ServingDeps = {
   // Answered here, from this thread's connection, like the feed the page belongs to: no forwarding.
   subscribeInfo: (entry) => subscribeInfo(sql, nodeCodec, entry, clock()),
   orgCount: () => orgIds(sql).length,
-  recordFetch: (feed, client, userAgent, status) =>
-    fetches.push({ feed, client, userAgent, status, at: clock() }),
+  recordFetch: (feed, client, userAgent, status, tokenHash) =>
+    fetches.push({
+      feed,
+      client,
+      userAgent,
+      status,
+      at: clock(),
+      ...(tokenHash !== undefined && { tokenHash }),
+    }),
   protection,
   clientIpHeader: limits.clientIpHeader,
   partners,
