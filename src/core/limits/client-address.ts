@@ -69,8 +69,10 @@ export function parseAddress(raw: string): AddressBytes | null {
   let text = raw.trim();
   if (text.length === 0 || text.length > 64) return null;
   const bracketed = /^\[([^\]]*)\](?::(\d{1,5}))?$/.exec(text);
+  const port = bracketed ? bracketed[2] : /^[\d.]+:(\d{1,5})$/.exec(text)?.[1];
+  if (port !== undefined && Number(port) > 65535) return null;
   if (bracketed) text = bracketed[1]!;
-  else if (/^[\d.]+:\d{1,5}$/.test(text)) text = text.slice(0, text.indexOf(":"));
+  else if (port !== undefined) text = text.slice(0, text.indexOf(":"));
   text = text.split("%")[0]!;
   const v4 = parseV4(text);
   if (v4 !== null) return v4;
