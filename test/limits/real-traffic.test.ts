@@ -346,3 +346,29 @@ describe("shared fetchers are recognised by their address ranges, never by their
     }
   });
 });
+
+describe("a database from before dead links were kept", () => {
+  it("at start, links rotated before the upgrade are derived again and become dead links, not misses", async () => {
+    const h = await startHarness({ env: { CLIENT_LIMITS: "on", LIMIT_MISS_BURST: "2" } });
+    try {
+      expect((await h.publish(TEN)).status).toBe(200);
+      const old: string[] = [];
+      for (let n = 0; n < 3; n++) {
+        old.push(await h.feedPathOf("acme", "p1"));
+        expect((await h.admin("POST", "/admin/orgs/acme/people/p1/rotate")).status).toBe(200);
+      }
+      // What a database written before schema version 4 holds: link versions, no dead link hashes.
+      h.tamper("DELETE FROM dead_links; DELETE FROM meta WHERE key = 'dead_links_derived'");
+      await h.restart();
+      expect(h.logs.some((l) => l.includes('"dead_links_derived"') && l.includes('"count":3'))).toBe(true);
+      const seen = [];
+      for (let i = 0; i < 9; i++) seen.push((await get(h.url + old[i % 3]!, { from: "127.0.77.1" })).status);
+      expect(seen).toEqual(Array<number>(9).fill(404)); // far past the miss budget of 2: none is a miss
+      expect((await get(h.url + (await h.feedPathOf("acme", "p1")), { from: "127.0.77.1" })).status).toBe(
+        200,
+      );
+    } finally {
+      await h.close();
+    }
+  });
+});
