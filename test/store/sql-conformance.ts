@@ -242,9 +242,9 @@ export function describeSqlBackend(name: string, open: OpenBackend): void {
 
     it("brings a version-3 database forward to dead links: a rotated hash is kept as rotated, a feed that goes keeps its hash, a hash that opens a feed again is no dead link", () =>
       fresh((sql) => {
+        putFeed(sql, feed());
         sql.run("DROP TABLE dead_links");
         writeMeta(sql, "schema", "3");
-        putFeed(sql, feed());
         ensureSchema(sql);
         expect(readMeta(sql, "schema")).toBe(String(SCHEMA_VERSION));
         expect(countDeadLinks(sql)).toBe(0);
