@@ -3,27 +3,27 @@
  * runtime-neutral function from the request's few relevant parts to the answer. The Hono route (`feed-route.ts`)
  * and Node's direct listener for feed paths (`src/node/feed-listener.ts`) both call it: one rule, one place.
  *
- * Order of work per request, cheapest first, so hostile traffic never reaches storage:
- * method → per-address budget (shared memory, no I/O) → exact path shape and token checksum (HMAC, no I/O; a
- * failure is a miss, answered with no lookup) → the token's budget for this address → lookup by token →
- * validators (304 needs no body) → admission of expensive body work (bodies in memory and small inline reads need
- * none) → body read → encoding. A token that opens nothing is looked up once more among the dead links (rotated
- * links, links of feeds that went): a dead link is counted against no one; only a token never issued counts as a
- * miss, and the miss budget refuses only further misses. Every "no feed here" answer — never issued, rotated or
- * gone — is the same 404, bytes and headers; every limit refusal is a `429` with a jittered `Retry-After`, every
- * shed read a `503` with one.
+ * Order of work per request, cheapest first, so hostile traffic never reaches storage (the token part is
+ * `token-gate.ts`, shared with the subscribe page): method → per-address budget (shared memory, no I/O) → exact
+ * path shape and token checksum (HMAC, no I/O; a failure is a miss, answered with no lookup) → the token's budget
+ * for this address → lookup by token → validators (304 needs no body) → admission of expensive body work (bodies
+ * in memory and small inline reads need none) → body read → encoding. A token that opens nothing is looked up once
+ * more among the dead links (rotated links, links of feeds that went): a dead link is counted against no one; only
+ * a token never issued counts as a miss, and the miss budget refuses only further misses. Every "no feed here"
+ * answer — never issued, rotated or gone — is the same 404, bytes and headers; every limit refusal is a `429` with
+ * a jittered `Retry-After`, every shed read a `503` with one.
  */
 import { classifyClient } from "../core/clients.ts";
 import { sha256Hex } from "../core/digest.ts";
 import { ServiceError } from "../core/errors.ts";
 import { servedLastModified } from "../core/publish/feed-bytes.ts";
 import type { FeedBody, FeedEntry } from "../core/publish/feed-entry.ts";
-import { clientOf } from "../core/limits/client-address.ts";
 import { jitteredSeconds, type Protection } from "../core/limits/protection.ts";
 import type { Tier } from "../core/snapshot/types.ts";
 import type { DeadLink } from "../core/store/dead-links-table.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { formatHttpDate, isNotModified } from "./conditional.ts";
+import { gateToken } from "./token-gate.ts";
 import { chooseEncoding, type FeedEncoding } from "./encoding.ts";
 import { errorBody } from "./errors.ts";
 
@@ -159,80 +159,6 @@ function httpDateOf(seconds: number): string {
     dateValue = formatHttpDate(seconds);
   }
   return dateValue;
-}
-
-/** What a token in a request path comes to, under the limits (see {@link gateToken}). */
-export type TokenGate =
-  /** Over a budget: answer `429`; `tokenHash` when the token was a real one (for the fetch log). */
-  | { kind: "refused"; retryAfter: number; tokenHash?: string }
-  /** Never issued (counted as a miss): the plain `404`. */
-  | { kind: "missing" }
-  /** A known dead link, rotated or of a feed that went (counted against no one): the plain `404`. */
-  | { kind: "dead"; dead: DeadLink }
-  | { kind: "live"; token: string; entry: FeedEntry }
-  /** Storage failed during the lookup. */
-  | { kind: "unavailable"; token: string; error: unknown };
-
-/** What {@link gateToken} needs. */
-export interface TokenGateDeps {
-  tokens: FeedTokens;
-  protection?: Protection | undefined;
-  source: Pick<FeedSource, "lookup" | "dead">;
-}
-
-/**
- * The budgets every token-bearing request passes — the feed and its subscribe page — in one place, cheapest first:
- * the address's budget; the checksum (a failure is a miss, with no lookup); the token's budget for this address;
- * the lookup, and for a token that opens nothing, the dead links. A dead link gives back what it took and counts
- * as no miss; only a never-issued token counts as a miss, and the miss budget refuses only misses.
- * @param candidate the token as it appears in the path (`undefined`: the path has none).
- */
-export async function gateToken(
-  deps: TokenGateDeps,
-  client: string | null,
-  candidate: string | undefined,
-): Promise<TokenGate> {
-  const { tokens, protection: guard, source } = deps;
-  const token = candidate !== undefined && (await tokens.isWellFormed(candidate)) ? candidate : undefined;
-  const overAddress = guard?.address(client);
-  // A refusal of a real link is noted with its token's hash, to be put down to its feed off the request path.
-  if (overAddress) {
-    return token === undefined
-      ? { kind: "refused", retryAfter: overAddress.retryAfter }
-      : { kind: "refused", retryAfter: overAddress.retryAfter, tokenHash: await tokens.hash(token) };
-  }
-  const miss = (): TokenGate => {
-    const overMisses = guard?.miss(client);
-    return overMisses ? { kind: "refused", retryAfter: overMisses.retryAfter } : { kind: "missing" };
-  };
-  if (token === undefined) return miss();
-  const overToken = guard?.token(token, client);
-  if (overToken)
-    return { kind: "refused", retryAfter: overToken.retryAfter, tokenHash: await tokens.hash(token) };
-  let entry: FeedEntry | null;
-  let dead: DeadLink | null = null;
-  try {
-    entry = await source.lookup(token);
-    if (entry === null) dead = (await source.dead?.(token)) ?? null;
-  } catch (error) {
-    return { kind: "unavailable", token, error };
-  }
-  if (entry !== null) return { kind: "live", token, entry };
-  if (dead === null) return miss();
-  // A known dead link costs its poller nothing: Google keeps polling them from the address it polls live ones.
-  guard?.untoken(token, client);
-  return { kind: "dead", dead };
-}
-
-/** The client key of a request (see `clientOf`), counting a proxy header that named no usable address. */
-export function requestClient(
-  protection: Protection | undefined,
-  peer: string | null | undefined,
-  proxyHeader: string | null,
-): string | null {
-  const { key, unusable } = clientOf(peer, proxyHeader);
-  if (unusable) protection?.unusableAddress();
-  return key;
 }
 
 /**

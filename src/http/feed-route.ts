@@ -2,7 +2,8 @@
  * The feed route as a Hono app: `GET`/`HEAD /feeds/{token}.ics` answered by `answerFeed` (`feed-answer.ts`).
  */
 import { Hono } from "hono";
-import { answerFeed, rawPath, requestClient, type FeedAnswer, type FeedRouteDeps } from "./feed-answer.ts";
+import { answerFeed, rawPath, type FeedAnswer, type FeedRouteDeps } from "./feed-answer.ts";
+import { requestClient } from "./token-gate.ts";
 
 export type { FeedLogEvent, FeedRouteDeps, FeedSource } from "./feed-answer.ts";
 

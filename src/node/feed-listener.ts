@@ -7,7 +7,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { Metrics } from "../core/metrics.ts";
-import { answerFeed, requestClient, type FeedRouteDeps } from "../http/feed-answer.ts";
+import { answerFeed, type FeedRouteDeps } from "../http/feed-answer.ts";
+import { requestClient } from "../http/token-gate.ts";
 
 export interface FeedListenerDeps extends FeedRouteDeps {
   metrics: Metrics;

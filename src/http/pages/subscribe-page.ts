@@ -12,7 +12,7 @@ import type { SubscribeInfo, UpcomingShift } from "../../core/publish/upcoming.t
 import type { FeedTokens } from "../../core/tokens.ts";
 import type { Protection } from "../../core/limits/protection.ts";
 import type { DeadLink } from "../../core/store/dead-links-table.ts";
-import { gateToken, requestClient } from "../feed-answer.ts";
+import { gateToken, requestClient } from "../token-gate.ts";
 import { peerOf } from "../feed-route.ts";
 import { qrSvg } from "../qr-code.ts";
 import { escapeHtml, htmlDocument, pageHeaders } from "./static-routes.ts";
