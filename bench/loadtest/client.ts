@@ -10,9 +10,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   addressOf,
   CLIENT_HEADERS,
+  DEPARTMENT,
   HAMMER,
   PARTNER,
   RETRY,
+  SHARED_FETCHER,
   SLOWLORIS,
   SUBSCRIBERS,
   TIMELINE,
@@ -170,6 +172,40 @@ async function slowloris(): Promise<void> {
   await Promise.all(holders);
 }
 
+/** A shared fetcher: every link, live and dead, in full from one address, spread evenly over each round. */
+async function sharedFetcher(): Promise<void> {
+  const agent = lanes(SHARED_FETCHER.connections, addressOf("shared-fetcher"));
+  const links = job.targets;
+  const pending: Promise<unknown>[] = [];
+  for (let n = 0; ; n++) {
+    const at = (n * SHARED_FETCHER.everySeconds) / links.length;
+    if (at >= TIMELINE.end) break;
+    await until(at);
+    pending.push(agent.get(links[n % links.length]!.path, { ...CLIENT_HEADERS.google }));
+  }
+  await Promise.all(pending);
+  agent.close();
+}
+
+/** A department's link on many phones, each polling it from its own address with its validators. */
+async function department(): Promise<void> {
+  const path = job.targets[0]!.path;
+  await Promise.all(
+    Array.from({ length: DEPARTMENT.phones }, async (_, i) => {
+      const from = addressOf("department", i);
+      let modified: string | undefined;
+      await until(Math.random() * DEPARTMENT.intervalSeconds);
+      while (now() < TIMELINE.end) {
+        const headers: Record<string, string> = { ...CLIENT_HEADERS.apple };
+        if (modified) headers["if-modified-since"] = modified;
+        const a = await getFresh(path, headers, from);
+        if (a.status === 200) modified = String(a.headers["last-modified"]);
+        await sleep(jitter(DEPARTMENT.intervalSeconds, 0.1) * 1000);
+      }
+    }),
+  );
+}
+
 const run = {
   subscriber: subscribers,
   partner,
@@ -177,6 +213,8 @@ const run = {
   "retry-enterprise": retryStorm,
   "retry-standard": retryStorm,
   slowloris,
+  "shared-fetcher": sharedFetcher,
+  department,
 }[job.cls];
 await run();
 writeFileSync(job.out, JSON.stringify(samples));

@@ -27,6 +27,8 @@ export const CLASSES = [
   "retry-enterprise",
   "retry-standard",
   "slowloris",
+  "shared-fetcher",
+  "department",
 ] as const;
 export type ClientClass = (typeof CLASSES)[number];
 
@@ -38,6 +40,22 @@ export const PARTNER = { count: 400, everySeconds: 10, connections: 32 } as cons
 export const HAMMER = { perSecond: 100, connections: 4 } as const;
 /** Clients that poll every `pollSeconds` and retry every `retrySeconds` on any error, without jitter. */
 export const RETRY = { count: 1000, pollSeconds: 10, retrySeconds: 1 } as const;
+/**
+ * A shared fetcher, as Google Calendar's importer polls: one address fetching `live` live links and `dead` dead
+ * ones (rotated, and of people no longer on a schedule) in full, each once every `everySeconds`, over `connections`
+ * kept-alive sockets, for the whole run. Its address lies in the range the server is started with as
+ * `SHARED_FETCHER_RANGES` (on loopback no published range can apply).
+ */
+export const SHARED_FETCHER = {
+  live: 1000,
+  dead: 1000,
+  everySeconds: 60,
+  connections: 8,
+  range: "127.8.0.0/16",
+} as const;
+/** A department's schedule link on `phones` phones, each its own address, polling every `intervalSeconds`. */
+export const DEPARTMENT = { phones: 100, intervalSeconds: 10 } as const;
+
 /** One address holding `connections` sockets open, trickling a header line every `trickleMs`. */
 export const SLOWLORIS = { connections: 500, trickleMs: 1000 } as const;
 
@@ -65,6 +83,8 @@ export function addressOf(cls: ClientClass | "mirror", i = 0): string {
     "retry-standard": 5,
     slowloris: 6,
     mirror: 7,
+    "shared-fetcher": 8,
+    department: 9,
   }[cls];
   return `127.${block}.${Math.floor(i / 250)}.${1 + (i % 250)}`;
 }

@@ -3,7 +3,9 @@
  * load, about 25,000 requests). shiftfeed runs as `npm start` runs it, with its default limits; each class of
  * clients runs in a process of its own (`client.ts`): 200 ordinary subscribers with their real clients' headers,
  * a partner bursting 400 tokens every 10 s, one client hammering one feed, 1,000 clients retrying on errors
- * without jitter, and a slowloris — while a large schedule is published and every feed is regenerated. Then the
+ * without jitter, and a slowloris — while a large schedule is published and every feed is regenerated. Beside
+ * them for the whole run, traffic that is not one client per address: a shared fetcher polling 1,000 live and
+ * 1,000 dead links from one address, and a department's schedule link on 100 phones. Then the
  * same storm runs against nginx serving the same bytes (shiftfeed publishing and regenerating beside it): the
  * ceiling of this machine, in the same run. Prints the figures and writes `bench/LOADTEST.md` with
  * `bench/loadtest-latency.svg`; exits 1 when a target is missed.
@@ -21,9 +23,11 @@ import { LARGE, PEOPLE_PER_ORG, snapshotOf } from "./data.ts";
 import { runPhase } from "./phase.ts";
 import {
   addressOf,
+  DEPARTMENT,
   HAMMER,
   PARTNER,
   RETRY,
+  SHARED_FETCHER,
   SLOWLORIS,
   SUBSCRIBERS,
   TIMELINE,
@@ -46,6 +50,8 @@ const shiftfeed = (port?: number) =>
     adminToken: ADMIN_TOKEN,
     feedSecret: FEED_SECRET,
     logFile: join(work, "server.log"),
+    // The shared fetcher's loopback address counts as one, as a published range would make Google's.
+    env: { SHARED_FETCHER_RANGES: SHARED_FETCHER.range },
     ...(port !== undefined && { port }),
   });
 let server = await shiftfeed();
@@ -83,7 +89,37 @@ try {
     }
     paths.set(org, list);
   }
-  log(`published 2 hospitals of ${PEOPLE_PER_ORG} people; server ${server.url}`);
+  // A third hospital whose links are mostly dead, as a shared fetcher keeps polling them: a quarter rotated (the
+  // old links dead, the new ones live), then a revision without the other three quarters (their links dead).
+  const lapsedPeople = SHARED_FETCHER.dead;
+  const rotatedPeople = lapsedPeople / 4;
+  const lapsed = (people: number, revision: number) =>
+    snapshotOf({
+      org: "lapsed",
+      tier: "standard",
+      schedule: "wards",
+      people,
+      assignmentsEach: 5,
+      revision,
+      today,
+    });
+  await admin.json("PUT", "/admin/orgs/lapsed/schedules/wards", lapsed(lapsedPeople, 1));
+  const dead: string[] = [];
+  const lapsedLive: string[] = [];
+  for (let i = 0; i < lapsedPeople; i++) {
+    const { feed } = await admin.json<{ feed: FeedInfo }>("GET", `/admin/orgs/lapsed/people/p${i}`);
+    dead.push(new URL(feed.url).pathname);
+    if (i < rotatedPeople) {
+      const rotated = await admin.json<{ feed: FeedInfo }>("POST", `/admin/orgs/lapsed/people/p${i}/rotate`);
+      lapsedLive.push(new URL(rotated.feed.url).pathname);
+      feeds.push({ path: lapsedLive[i]!, etag: rotated.feed.etag, lastModified: rotated.feed.lastModified });
+    }
+  }
+  await admin.json("PUT", "/admin/orgs/lapsed/schedules/wards", lapsed(rotatedPeople, 2));
+  const schedule = (await admin.json<{ feed: FeedInfo }>("GET", "/admin/orgs/gold/schedules/wards")).feed;
+  const department = new URL(schedule.url).pathname;
+  feeds.push({ path: department, etag: schedule.etag, lastModified: schedule.lastModified });
+  log(`published 3 hospitals (${dead.length} dead links); server ${server.url}`);
   const gold = paths.get("gold")!;
   const tin = paths.get("tin")!;
   const kinds: ClientKind[] = ["apple", "google", "outlook"];
@@ -100,6 +136,13 @@ try {
     "retry-enterprise": gold.slice(300, 300 + half(RETRY.count)).map((path) => ({ path, kind: "google" })),
     "retry-standard": tin.slice(300, 300 + half(RETRY.count)).map((path) => ({ path, kind: "google" })),
     slowloris: [],
+    "shared-fetcher": [
+      ...lapsedLive,
+      ...gold.slice(0, (SHARED_FETCHER.live - lapsedLive.length) / 2),
+      ...tin.slice(0, (SHARED_FETCHER.live - lapsedLive.length) / 2),
+      ...dead,
+    ].map((path) => ({ path, kind: "google" })),
+    department: [{ path: department, kind: "apple" }],
   };
 
   // ---- the storm against shiftfeed, then the same storm against nginx serving the same bytes -------------------
@@ -149,7 +192,15 @@ try {
   };
   const hammered = results.get("hammer")!;
   const hammerOk = hammered.filter((s) => s[1] === 200).length;
-  const hammerQuota = 20 + Math.ceil(((TIMELINE.stormEnd - TIMELINE.stormStart) * 120) / 3600);
+  // The default budget of one token from one address: 200 at once, 2,400 an hour.
+  const hammerQuota = 200 + Math.ceil(((TIMELINE.stormEnd - TIMELINE.stormStart) * 2400) / 3600);
+  // Traffic that is not one client per address: a refusal is anything but an answer about the link itself.
+  const refusedOf = (samples: Sample[]) => samples.filter((s) => ![200, 304, 404].includes(s[1])).length;
+  const shared = results.get("shared-fetcher")!;
+  const sharedRefused = refusedOf(shared);
+  const sharedDead = shared.filter((s) => s[1] === 404).length;
+  const phones = results.get("department")!;
+  const phonesRefused = refusedOf(phones) + phones.filter((s) => s[1] === 404).length;
   const shed = { enterprise: refused("shed_enterprise"), standard: refused("shed_standard") };
   const served = (cls: ClientClass) => {
     const s = results.get(cls)!;
@@ -168,6 +219,14 @@ try {
     [
       `the hammering client held to its quota: ${hammerOk} of ${hammered.length} served (quota ${hammerQuota})`,
       hammerOk <= hammerQuota,
+    ],
+    [
+      `a shared fetcher polling ${SHARED_FETCHER.live} live and ${SHARED_FETCHER.dead} dead links from one address: ${sharedRefused} refusals of ${shared.length} requests (${sharedDead} dead-link 404s, every other answered)`,
+      sharedRefused === 0 && shared.length > 0,
+    ],
+    [
+      `a department link on ${DEPARTMENT.phones} phones: ${phonesRefused} refusals of ${phones.length} polls`,
+      phonesRefused === 0 && phones.length > 0,
     ],
     [
       shed.enterprise + shed.standard === 0
@@ -192,7 +251,15 @@ try {
   const m = machineInfo();
   const machine = `${m.cpu} × ${m.cpus}, ${m.memory}, ${m.kernel}, Node ${m.node}`;
   const total = [...results.values()].reduce((n, s) => n + s.length, 0);
-  const polling: ClientClass[] = ["subscriber", "partner", "hammer", "retry-enterprise", "retry-standard"];
+  const polling: ClientClass[] = [
+    "subscriber",
+    "partner",
+    "hammer",
+    "retry-enterprise",
+    "retry-standard",
+    "shared-fetcher",
+    "department",
+  ];
   const ceilingTotal = [...ceiling.results.values()].reduce((n, s) => n + s.length, 0);
   const md = [
     "# Load test: the 2021 storm, replayed",
@@ -221,6 +288,7 @@ try {
     `  - **${RETRY.count} clients retrying without jitter** (half on each hospital): full GETs every ${RETRY.pollSeconds} s, and on any error again after exactly ${RETRY.retrySeconds} s, ignoring \`Retry-After\`; all start at the same instant;`,
     `  - **a slowloris**: ${SLOWLORIS.connections} connections from one address trickling a header line every ${SLOWLORIS.trickleMs / 1000} s, each reopened when closed;`,
     `  - **a large publish** at ${TIMELINE.publishAt} s (a new schedule of ${LARGE.people} people × ${LARGE.assignmentsEach} assignments) and **a forced regeneration of every feed** at ${TIMELINE.regenerateAt} s.`,
+    `- For the whole run, traffic that is not one client per address: **a shared fetcher** (one address in \`SHARED_FETCHER_RANGES\`, as Google's are in the published ranges) fetching ${SHARED_FETCHER.live} live and ${SHARED_FETCHER.dead} dead links (rotated, and of people no longer on a schedule) in full, each once every ${SHARED_FETCHER.everySeconds} s; and **a department's schedule link on ${DEPARTMENT.phones} phones**, each its own address, polling every ${DEPARTMENT.intervalSeconds} s with Apple's headers.`,
     "",
     "## Targets",
     "",

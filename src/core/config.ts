@@ -3,7 +3,18 @@
  * the Worker's vars on Cloudflare). Each problem names its variable.
  */
 import { z } from "zod";
+import { parseRange } from "./limits/address-ranges.ts";
 import { DEFAULT_LIMITS, perHour, type LimitSettings } from "./limits/settings.ts";
+import { SHARED_FETCHER_RANGES } from "./limits/shared-fetchers.ts";
+
+/** The CIDR ranges of a comma-separated list, or the first entry that is not one. */
+function rangeList(v: string): { ranges: string[]; bad: string | null } {
+  const ranges = v
+    .split(",")
+    .map((r) => r.trim())
+    .filter((r) => r !== "");
+  return { ranges, bad: ranges.find((r) => parseRange(r) === null) ?? null };
+}
 
 const int = (name: string, min: number, max: number, fallback: number) =>
   z
@@ -98,11 +109,25 @@ const schema = z.object({
     () => "`CLIENT_IP_HEADER` must be a header name such as X-Forwarded-For",
   ),
   LIMIT_TOKEN_BURST: int("LIMIT_TOKEN_BURST", 1, 1_000_000, DEFAULT_LIMITS.token.burst),
-  LIMIT_TOKEN_PER_HOUR: int("LIMIT_TOKEN_PER_HOUR", 1, 100_000_000, 120),
+  LIMIT_TOKEN_PER_HOUR: int("LIMIT_TOKEN_PER_HOUR", 1, 100_000_000, 2400),
   LIMIT_ADDRESS_BURST: int("LIMIT_ADDRESS_BURST", 1, 100_000_000, DEFAULT_LIMITS.address.burst),
   LIMIT_ADDRESS_PER_SECOND: int("LIMIT_ADDRESS_PER_SECOND", 1, 1_000_000, DEFAULT_LIMITS.address.perSecond),
   LIMIT_MISS_BURST: int("LIMIT_MISS_BURST", 1, 1_000_000, DEFAULT_LIMITS.misses.burst),
   LIMIT_MISS_PER_HOUR: int("LIMIT_MISS_PER_HOUR", 1, 100_000_000, 360),
+  SHARED_FETCHER_RANGES: optionalString(
+    (v) => v.length <= 10_000 && rangeList(v).bad === null,
+    (v) =>
+      `\`SHARED_FETCHER_RANGES\` must be address ranges separated by commas, such as 192.0.2.0/24, 2001:db8::/32; "${(rangeList(v).bad ?? v).slice(0, 80)}" is not one`,
+  ),
+  SHARED_FETCHER_BUILTIN: z
+    .enum(["on", "off", ""], { message: "`SHARED_FETCHER_BUILTIN` must be on or off" })
+    .optional(),
+  LIMIT_SHARED_FETCHER_FACTOR: int(
+    "LIMIT_SHARED_FETCHER_FACTOR",
+    1,
+    10_000,
+    DEFAULT_LIMITS.sharedFetcherFactor,
+  ),
   PARTNER_BURST: int("PARTNER_BURST", 1, 1_000_000, DEFAULT_LIMITS.partner.burst),
   PARTNER_PER_HOUR: int("PARTNER_PER_HOUR", 1, 100_000_000, 3600),
   MAX_INFLIGHT: int("MAX_INFLIGHT", 2, 100_000, DEFAULT_LIMITS.maxInflight),
@@ -199,6 +224,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       token: perHour(e.LIMIT_TOKEN_BURST, e.LIMIT_TOKEN_PER_HOUR),
       address: { burst: e.LIMIT_ADDRESS_BURST, perSecond: e.LIMIT_ADDRESS_PER_SECOND },
       misses: perHour(e.LIMIT_MISS_BURST, e.LIMIT_MISS_PER_HOUR),
+      sharedFetcherFactor: e.LIMIT_SHARED_FETCHER_FACTOR,
+      sharedFetcherRanges: [
+        ...(e.SHARED_FETCHER_BUILTIN === "off" ? [] : SHARED_FETCHER_RANGES),
+        ...rangeList(e.SHARED_FETCHER_RANGES ?? "").ranges,
+      ],
       partner: perHour(e.PARTNER_BURST, e.PARTNER_PER_HOUR),
       maxInflight: e.MAX_INFLIGHT,
       adminReserved: Math.min(e.ADMIN_RESERVED, e.MAX_INFLIGHT - 1),

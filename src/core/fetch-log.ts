@@ -21,6 +21,7 @@ import {
   type MinuteRow,
   type TopRow,
 } from "./store/fetches-table.ts";
+import { feedByTokenHash } from "./store/feeds-table.ts";
 import type { SqlPort } from "./store/sql-port.ts";
 
 /** A last fetch as the person lookup shows it. */
@@ -61,6 +62,8 @@ export class FetchLog {
   readonly #retention: number;
   readonly #maxClients: number;
   #last = new Map<string, LastFetchRow>();
+  /** Last-fetch notes of refusals, keyed by token hash (in `feed`) until the flush resolves them. */
+  #refused = new Map<string, LastFetchRow>();
   #minutes = new Map<string, MinuteRow>();
   /** Per minute still open (this and the previous one): every client's count, for an exact top list. */
   readonly #clients = new Map<number, Map<string, number>>();
@@ -76,7 +79,9 @@ export class FetchLog {
 
   /**
    * Notes one answered feed request. `feed` is `org/feed key` (`acme/person/p1`), or `null` when the request opened
-   * no feed (unknown or malformed token, wrong method). `atMs` defaults to now.
+   * no feed (unknown or malformed token, wrong method, or refused before its lookup). `atMs` defaults to now.
+   * `tokenHash` names the token of a refusal that was not looked up: the flush puts it down to the feed it opens
+   * (one indexed read per distinct token in the batch), so "is her phone polling?" shows refused polls too.
    */
   record(
     feed: string | null,
@@ -84,28 +89,12 @@ export class FetchLog {
     userAgent: string | null,
     status: number,
     atMs?: number,
+    tokenHash?: string,
   ): void {
     const at = atMs ?? this.#clock();
     const ua = userAgent === null ? null : userAgent.slice(0, MAX_UA);
-    if (feed !== null) {
-      const slash = feed.indexOf("/");
-      const key = feed + SEP + client;
-      const seen = this.#last.get(key);
-      if (seen === undefined) {
-        const row = {
-          org: feed.slice(0, slash),
-          feed: feed.slice(slash + 1),
-          client,
-          at,
-          status,
-          userAgent: ua,
-        };
-        this.#last.set(key, { ...row, requests: 1 });
-      } else {
-        seen.requests++;
-        if (at >= seen.at) Object.assign(seen, { at, status, userAgent: ua });
-      }
-    }
+    if (feed !== null) this.#noteLast(this.#last, feed, client, at, status, ua);
+    else if (tokenHash !== undefined) this.#noteLast(this.#refused, tokenHash, client, at, status, ua);
     const minute = minuteOf(at);
     const mKey = [minute, client, status].join(SEP);
     const m = this.#minutes.get(mKey);
@@ -120,21 +109,55 @@ export class FetchLog {
     this.#dirtyMinutes.add(minute);
   }
 
+  /** Adds one request to a last-fetch note keyed by `subject` (a feed, or a token hash to resolve later). */
+  #noteLast(
+    notes: Map<string, LastFetchRow>,
+    subject: string,
+    client: CalendarClient,
+    at: number,
+    status: number,
+    userAgent: string | null,
+  ): void {
+    const key = subject + SEP + client;
+    const seen = notes.get(key);
+    if (seen === undefined) {
+      const slash = subject.indexOf("/");
+      const org = slash < 0 ? "" : subject.slice(0, slash);
+      notes.set(key, { org, feed: subject.slice(slash + 1), client, at, status, userAgent, requests: 1 });
+    } else {
+      seen.requests++;
+      if (at >= seen.at) Object.assign(seen, { at, status, userAgent });
+    }
+  }
+
+  /** The refusals noted by token hash, put down to the feeds those tokens open now (others are dropped). */
+  #resolveRefused(): LastFetchRow[] {
+    const rows: LastFetchRow[] = [];
+    for (const note of this.#refused.values()) {
+      const feed = feedByTokenHash(this.#sql, note.feed);
+      if (feed !== null) rows.push({ ...note, org: feed.org, feed: feed.feed });
+    }
+    return rows;
+  }
+
   /** Writes everything noted since the last flush, in one transaction; drops minutes past retention. */
   flush(): void {
-    if (this.#last.size === 0 && this.#minutes.size === 0 && this.#dirtyMinutes.size === 0) return;
+    const nothing = this.#last.size === 0 && this.#refused.size === 0 && this.#minutes.size === 0;
+    if (nothing && this.#dirtyMinutes.size === 0) return;
     const last = [...this.#last.values()];
     const minutes = [...this.#minutes.values()];
     const tops = [...this.#dirtyMinutes].map((minute) => [minute, this.#topOf(minute)] as const);
     const now = minuteOf(this.#clock());
     this.#sql.transaction(() => {
       addLastFetches(this.#sql, last);
+      addLastFetches(this.#sql, this.#resolveRefused());
       addMinuteCounts(this.#sql, minutes);
       for (const [minute, rows] of tops) replaceTop(this.#sql, minute, rows);
       pruneMinutes(this.#sql, now - this.#retention);
     });
     // Cleared only once written: a failed flush keeps its notes for the next one.
     this.#last = new Map();
+    this.#refused = new Map();
     this.#minutes = new Map();
     this.#dirtyMinutes.clear();
     for (const minute of this.#clients.keys()) if (minute < now - 1) this.#clients.delete(minute);

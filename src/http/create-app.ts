@@ -21,7 +21,7 @@ import { subscribeInfo } from "../core/publish/upcoming.ts";
 export interface AppDeps extends AdminDeps {
   tokens: FeedTokens;
   /** Serving reads: the feed a token opens, and its body. */
-  reader: Pick<FeedReader, "lookup" | "body" | "cheap" | "tier">;
+  reader: Pick<FeedReader, "lookup" | "dead" | "body" | "cheap" | "tier">;
   /** The admin bearer secret; `null` disables the admin API (it answers 503: fail closed). */
   adminToken: string | null;
   logger: Logger;
@@ -51,7 +51,8 @@ export function createApp(deps: AppDeps): Hono<ServingEnv> {
       ...deps,
       clock: service.deps.clock,
       orgCount: () => service.orgIds().length,
-      recordFetch: (feed, client, userAgent, status) => fetchLog.record(feed, client, userAgent, status),
+      recordFetch: (feed, client, userAgent, status, tokenHash) =>
+        fetchLog.record(feed, client, userAgent, status, undefined, tokenHash),
       subscribeInfo: (entry) => subscribeInfo(service.deps.sql, webCodec, entry, service.deps.clock()),
     },
     (app) => {

@@ -3,12 +3,15 @@
  * runtime-neutral function from the request's few relevant parts to the answer. The Hono route (`feed-route.ts`)
  * and Node's direct listener for feed paths (`src/node/feed-listener.ts`) both call it: one rule, one place.
  *
- * Order of work per request, cheapest first, so hostile traffic never reaches storage:
- * method → per-address budget and miss budget (shared memory, no I/O) → exact path shape → token checksum (HMAC,
- * no I/O) → per-token budget → lookup by token → validators (304 needs no body) → admission of expensive body
- * work (bodies in memory and small inline reads need none) → body read → encoding. Every "no feed here" answer
- * is the same 404, bytes and headers; every limit refusal is a `429` with a jittered `Retry-After`, every shed
- * read a `503` with one.
+ * Order of work per request, cheapest first, so hostile traffic never reaches storage (the token part is
+ * `token-gate.ts`, shared with the subscribe page): method → per-address budget (shared memory, no I/O) → exact
+ * path shape and token checksum (HMAC, no I/O; a failure is a miss, answered with no lookup) → the token's budget
+ * for this address → lookup by token → validators (304 needs no body) → admission of expensive body work (bodies
+ * in memory and small inline reads need none) → body read → encoding. A token that opens nothing is looked up once
+ * more among the dead links (rotated links, links of feeds that went): a dead link is counted against no one; only
+ * a token never issued counts as a miss, and the miss budget refuses only further misses. Every "no feed here"
+ * answer — never issued, rotated or gone — is the same 404, bytes and headers; every limit refusal is a `429` with
+ * a jittered `Retry-After`, every shed read a `503` with one.
  */
 import { classifyClient } from "../core/clients.ts";
 import { sha256Hex } from "../core/digest.ts";
@@ -17,14 +20,21 @@ import { servedLastModified } from "../core/publish/feed-bytes.ts";
 import type { FeedBody, FeedEntry } from "../core/publish/feed-entry.ts";
 import { jitteredSeconds, type Protection } from "../core/limits/protection.ts";
 import type { Tier } from "../core/snapshot/types.ts";
+import type { DeadLink } from "../core/store/dead-links-table.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { formatHttpDate, isNotModified } from "./conditional.ts";
+import { gateToken } from "./token-gate.ts";
 import { chooseEncoding, type FeedEncoding } from "./encoding.ts";
 import { errorBody } from "./errors.ts";
 
 export interface FeedSource {
   /** The live entry for a token that already passed `isWellFormed`, or null. Throws when storage is unavailable. */
   lookup(token: string): Promise<FeedEntry | null>;
+  /**
+   * Optional: for a token `lookup` found no feed for, whether it is a known dead link (`rotated`, `retired`) or
+   * was never issued (`null`). Throws when storage is unavailable. Default: every such token was never issued.
+   */
+  dead?(token: string): Promise<DeadLink | null>;
   /**
    * An entry's body in the chosen coding (`gzip` as stored, or `identity`, decompressed); the source caches.
    * Throws when storage is unavailable or the stored bytes are corrupt; null if the blob vanished.
@@ -38,10 +48,19 @@ export interface FeedSource {
   /** Optional: an organization's tier, for admission under load. Default `standard`. */
   tier?(org: string): Tier;
   /** Optional: told about every answered feed request (for admin "last fetch" and metrics). Must not throw. */
-  recordFetch?(
-    entry: FeedEntry | null,
-    info: { userAgent: string | null; status: number; client: ReturnType<typeof classifyClient> },
-  ): void;
+  recordFetch?(entry: FeedEntry | null, info: FetchInfo): void;
+}
+
+/** What is told about an answered request besides its feed. */
+export interface FetchInfo {
+  userAgent: string | null;
+  status: number;
+  client: ReturnType<typeof classifyClient>;
+  /**
+   * SHA-256 of the token of a request refused before its lookup (a `429`), so the refusal can be put down to its
+   * feed later, off the request path (the fetch log resolves it when it writes its batch).
+   */
+  tokenHash?: string;
 }
 
 /** One structured log event; carries a token-hash prefix, never a token. */
@@ -149,13 +168,14 @@ function httpDateOf(seconds: number): string {
  */
 export async function answerFeed(deps: FeedRouteDeps, req: FeedRequest): Promise<FeedAnswer> {
   const { tokens, source } = deps;
-  const recorded = (entry: FeedEntry | null, answer: FeedAnswer): FeedAnswer => {
+  const recorded = (entry: FeedEntry | null, answer: FeedAnswer, tokenHash?: string): FeedAnswer => {
     if (source.recordFetch) {
       try {
         source.recordFetch(entry, {
           userAgent: req.userAgent,
           status: answer.status,
           client: classifyClient(req.userAgent),
+          ...(tokenHash !== undefined && { tokenHash }),
         });
       } catch {
         // Documented as must-not-throw; a metrics bug still must not fail a calendar poll.
@@ -172,35 +192,24 @@ export async function answerFeed(deps: FeedRouteDeps, req: FeedRequest): Promise
     const seconds = jitteredSeconds(RETRY_AFTER_MIN_S, RETRY_AFTER_MAX_S, deps.random ?? Math.random);
     return recorded(entry, storageUnavailable(seconds));
   };
-  const limited = (retryAfter: number): FeedAnswer => recorded(null, rateLimited(retryAfter));
+  const limited = (retryAfter: number, tokenHash?: string): FeedAnswer =>
+    recorded(null, rateLimited(retryAfter), tokenHash);
 
   // Checked before the path so a 405 reveals nothing about whether a token exists. RFC 9110 §15.5.6: "The
   // origin server MUST generate an Allow header field in a 405 response".
   const method = req.method;
   if (method !== "GET" && method !== "HEAD") return recorded(null, methodNotAllowed());
+  const gate = await gateToken(
+    { tokens, protection: deps.protection, source },
+    req.client ?? null,
+    FEED_PATH.exec(req.rawPath)?.[1],
+  );
+  if (gate.kind === "refused") return limited(gate.retryAfter, gate.tokenHash);
+  if (gate.kind === "missing") return recorded(null, notFound());
+  if (gate.kind === "dead") return recorded(null, notFound());
+  if (gate.kind === "unavailable") return unavailable(null, gate.token, gate.error);
+  const { token, entry } = gate;
   const guard = deps.protection;
-  const client = req.client ?? null;
-  // A miss is reserved up front (given back below once the token opens a feed): a burst of concurrent
-  // requests cannot overdraw the budget.
-  const refused = guard && (guard.address(client) ?? guard.missBudget(client));
-  if (refused) return limited(refused.retryAfter);
-  const token = FEED_PATH.exec(req.rawPath)?.[1];
-  if (token === undefined || !(await tokens.isWellFormed(token))) return recorded(null, notFound());
-  const overToken = guard?.token(token);
-  if (overToken) {
-    guard?.found(client);
-    return limited(overToken.retryAfter);
-  }
-
-  let entry: FeedEntry | null;
-  try {
-    entry = await source.lookup(token);
-  } catch (error) {
-    guard?.found(client);
-    return unavailable(null, token, error);
-  }
-  if (entry === null) return recorded(null, notFound());
-  guard?.found(client);
 
   const nowSeconds = Math.floor((deps.clock ?? Date.now)() / 1000);
   const modified = servedLastModified(entry, nowSeconds);

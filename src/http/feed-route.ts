@@ -2,8 +2,8 @@
  * The feed route as a Hono app: `GET`/`HEAD /feeds/{token}.ics` answered by `answerFeed` (`feed-answer.ts`).
  */
 import { Hono } from "hono";
-import { clientAddress } from "../core/limits/client-address.ts";
 import { answerFeed, rawPath, type FeedAnswer, type FeedRouteDeps } from "./feed-answer.ts";
+import { requestClient } from "./token-gate.ts";
 
 export type { FeedLogEvent, FeedRouteDeps, FeedSource } from "./feed-answer.ts";
 
@@ -32,7 +32,8 @@ export function createFeedRoutes(deps: FeedRouteDeps): Hono {
       ifModifiedSince: c.req.header("if-modified-since") ?? null,
       acceptEncoding: c.req.header("accept-encoding") ?? null,
       userAgent: c.req.header("user-agent") ?? null,
-      client: clientAddress(
+      client: requestClient(
+        deps.protection,
         peerOf(c.env),
         deps.clientIpHeader ? (c.req.header(deps.clientIpHeader) ?? null) : null,
       ),

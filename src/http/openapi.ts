@@ -168,7 +168,10 @@ export const ROUTES: readonly RouteDoc[] = [
     answers: {
       200: { description: "the feed", type: "text/calendar" },
       304: { description: "not modified" },
-      404: problem("unknown, rotated or malformed token"),
+      404: problem("unknown, rotated or malformed token, or the link of a feed that went"),
+      429: problem(
+        "over a per-client budget: the address's, this link's for this address, or misses (`Retry-After`)",
+      ),
       503: problem("storage unavailable (`Retry-After`)"),
     },
   },
@@ -177,7 +180,14 @@ export const ROUTES: readonly RouteDoc[] = [
     path: "/subscribe/{token}",
     summary: "The subscribe page of a feed: name, next shifts, one button per calendar app, a QR code",
     access: "capability",
-    answers: { 200: { description: "HTML", type: "text/html" }, 404: problem("unknown or rotated token") },
+    answers: {
+      200: { description: "HTML", type: "text/html" },
+      404: { description: "HTML: unknown, rotated or malformed token", type: "text/html" },
+      429: {
+        description: "HTML: over the budgets of the feed it belongs to (`Retry-After`)",
+        type: "text/html",
+      },
+    },
   },
   {
     method: "get",

@@ -4,7 +4,7 @@
  * adds the admin API to it; a Node serving thread adds forwarding of admin requests to the main thread instead.
  */
 import { Hono } from "hono";
-import type { CalendarClient } from "../core/clients.ts";
+import { classifyClient, type CalendarClient } from "../core/clients.ts";
 import { ServiceError } from "../core/errors.ts";
 import { redactTokens, type Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
@@ -28,7 +28,7 @@ export type ServingEnv = { Variables: { forwarded: boolean } };
 export interface ServingDeps {
   tokens: FeedTokens;
   /** Serving reads: the feed a token opens, and its body. */
-  reader: Pick<FeedReader, "lookup" | "body" | "cheap" | "tier">;
+  reader: Pick<FeedReader, "lookup" | "dead" | "body" | "cheap" | "tier">;
   logger: Logger;
   metrics: Metrics;
   /** Request ids for logs and the `X-Request-Id` header. */
@@ -42,14 +42,15 @@ export interface ServingDeps {
   /** How many organizations have published (for `/healthz`). */
   orgCount: () => number;
   /**
-   * Told about every answered feed request (who polls what): `feed` is `org/feed key`, or `null` when the request
-   * opened no feed.
+   * Told about every answered feed request and subscribe page (who polls what): `feed` is `org/feed key`, or
+   * `null` when the request opened no feed; `tokenHash` names the token of a refusal that was not looked up.
    */
   recordFetch: (
     feed: string | null,
     client: CalendarClient,
     userAgent: string | null,
     status: number,
+    tokenHash?: string,
   ) => void;
   /** Per-client limits and admission control (none: unlimited, as in most unit tests). */
   protection?: Protection;
@@ -68,13 +69,14 @@ export function feedRouteDeps(deps: ServingDeps): FeedRouteDeps {
     tokens: deps.tokens,
     source: {
       lookup: (token) => deps.reader.lookup(token),
+      dead: (token) => deps.reader.dead(token),
       body: (entry, encoding) => deps.reader.body(entry, encoding),
       cheap: (entry, encoding) => deps.reader.cheap(entry, encoding),
       tier: (org) => deps.reader.tier(org),
       recordFetch: (entry: FeedEntry | null, info) => {
         countFeedRequest(metrics, info);
         const feed = entry ? `${entry.org}/${entry.kind}/${entry.id}` : null;
-        deps.recordFetch(feed, info.client, info.userAgent, info.status);
+        deps.recordFetch(feed, info.client, info.userAgent, info.status, info.tokenHash);
       },
     },
     log: (event) => logger.warn(event.event, { tokenHash: event.tokenHash, error: String(event.error) }),
@@ -193,8 +195,12 @@ export function createServingApp(
       createSubscribeRoutes({
         tokens: deps.tokens,
         lookup: (token) => deps.reader.lookup(token),
+        dead: (token) => deps.reader.dead(token),
         info: deps.subscribeInfo,
         publicUrl: deps.publicUrl,
+        protection: deps.protection,
+        clientIpHeader: deps.clientIpHeader,
+        record: (status, userAgent) => deps.recordFetch(null, classifyClient(userAgent), userAgent, status),
       }),
     );
     mount(app);

@@ -7,8 +7,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { Metrics } from "../core/metrics.ts";
-import { clientAddress } from "../core/limits/client-address.ts";
 import { answerFeed, type FeedRouteDeps } from "../http/feed-answer.ts";
+import { requestClient } from "../http/token-gate.ts";
 
 export interface FeedListenerDeps extends FeedRouteDeps {
   metrics: Metrics;
@@ -39,7 +39,8 @@ export function feedListener(deps: FeedListenerDeps, fallback: RequestListener):
       ifModifiedSince: header(req, "if-modified-since"),
       acceptEncoding: header(req, "accept-encoding"),
       userAgent: header(req, "user-agent"),
-      client: clientAddress(
+      client: requestClient(
+        deps.protection,
         req.socket.remoteAddress,
         deps.clientIpHeader ? header(req, deps.clientIpHeader) : null,
       ),

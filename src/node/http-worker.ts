@@ -100,8 +100,15 @@ async function open(secrets: ServeOpenData): Promise<RequestListener> {
     // Answered here, from this thread's connection, like the feed the page belongs to: no forwarding.
     subscribeInfo: (entry) => subscribeInfo(db, nodeCodec, entry, clock()),
     orgCount: () => orgIds(db).length,
-    recordFetch: (feed, client, userAgent, status) =>
-      fetches.push({ feed, client, userAgent, status, at: clock() }),
+    recordFetch: (feed, client, userAgent, status, tokenHash) =>
+      fetches.push({
+        feed,
+        client,
+        userAgent,
+        status,
+        at: clock(),
+        ...(tokenHash !== undefined && { tokenHash }),
+      }),
     protection,
     clientIpHeader: limits.clientIpHeader,
     partners,

@@ -71,6 +71,11 @@ export function exposeProtection(metrics: Metrics, protection: Protection, limit
   metrics.gauge("shiftfeed_shedding", "1 while expensive work is being shed (within the last 5 s)", () =>
     protection.status().shedding ? 1 : 0,
   );
+  metrics.gauge(
+    "shiftfeed_client_address_unusable_total",
+    "Requests whose CLIENT_IP_HEADER named no usable address (counted against the proxy's own address)",
+    () => protection.status().unusableAddresses,
+  );
   metrics.gauge("shiftfeed_open_connections", "Open client connections (all threads)", () =>
     openConnections(limits.connectionCounters),
   );

@@ -63,6 +63,8 @@ export interface FetchNote {
   userAgent: string | null;
   status: number;
   at: number;
+  /** SHA-256 of the token of a refusal that opened no feed: the fetch log puts it down to its feed. */
+  tokenHash?: string;
 }
 
 export type ToMain =

@@ -89,8 +89,9 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
             return logger[message.level](message.event, message.fields);
           case "stats": {
             metrics.merge(`thread-${index}`, message.counters);
-            for (const f of message.fetches)
-              main?.fetchLog.record(f.feed, f.client, f.userAgent, f.status, f.at);
+            for (const f of message.fetches) {
+              main?.fetchLog.record(f.feed, f.client, f.userAgent, f.status, f.at, f.tokenHash);
+            }
             const flush = flushes.get(message.id);
             if (flush && --flush.left === 0) {
               flushes.delete(message.id);

@@ -24,6 +24,7 @@ import { checkZoneRules } from "../core/publish/zone-rules-check.ts";
 import { collectGarbage } from "../core/store/blob-table.ts";
 import { ensureSchema } from "../core/store/schema.ts";
 import { createFeedTokens } from "../core/tokens.ts";
+import { deriveDeadLinks } from "../core/publish/dead-link-backfill.ts";
 import { createApp } from "../http/create-app.ts";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { lockDataDir, prepareDataDir } from "./data-dir.ts";
@@ -186,6 +187,8 @@ async function load(
   const adminSecret = await loadSecret(config.dataDir, "admin-token", config.adminToken);
   const feedSecret = await loadSecret(config.dataDir, "feed-secret", config.feedSecret);
   const tokens = await createFeedTokens(new TextEncoder().encode(feedSecret.value), nodeTokenCrypto);
+  const derivedDeadLinks = await deriveDeadLinks(sql, tokens);
+  if (derivedDeadLinks > 0) logger.info("dead_links_derived", { count: derivedDeadLinks });
   const settings: ServiceSettings = {
     pastDays: config.pastDays,
     futureDays: config.futureDays,

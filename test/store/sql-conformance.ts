@@ -23,6 +23,7 @@ import {
   type FeedRow,
 } from "../../src/core/store/feeds-table.ts";
 import { linkVersion, setLinkVersion } from "../../src/core/store/links-table.ts";
+import { countDeadLinks, deadLinkOf } from "../../src/core/store/dead-links-table.ts";
 import {
   insertPartnerKey,
   partnerKeyByHash,
@@ -237,6 +238,27 @@ export function describeSqlBackend(name: string, open: OpenBackend): void {
         expect(readMeta(sql, "schema")).toBe(String(SCHEMA_VERSION));
         expect(sql.all("SELECT requests FROM fetch_totals")).toEqual([{ requests: 7 }]);
         expect(partnerKeys(sql)).toEqual([]);
+      }));
+
+    it("brings a version-3 database forward to dead links: a rotated hash is kept as rotated, a feed that goes keeps its hash, a hash that opens a feed again is no dead link", () =>
+      fresh((sql) => {
+        putFeed(sql, feed());
+        sql.run("DROP TABLE dead_links");
+        writeMeta(sql, "schema", "3");
+        ensureSchema(sql);
+        expect(readMeta(sql, "schema")).toBe(String(SCHEMA_VERSION));
+        expect(countDeadLinks(sql)).toBe(0);
+        putFeed(sql, feed({ etag: 'W/"y"' })); // new bytes, same link: nothing dies
+        expect(countDeadLinks(sql)).toBe(0);
+        putFeed(sql, feed({ tokenHash: "b".repeat(64) })); // rotated
+        expect(deadLinkOf(sql, "a".repeat(64))).toBe("rotated");
+        expect(deadLinkOf(sql, "b".repeat(64))).toBeNull();
+        deleteFeed(sql, "acme", "person/pA"); // the person left
+        expect(deadLinkOf(sql, "b".repeat(64))).toBe("retired");
+        putFeed(sql, feed({ tokenHash: "b".repeat(64) })); // and came back under the same link
+        expect(deadLinkOf(sql, "b".repeat(64))).toBeNull();
+        expect(deadLinkOf(sql, "a".repeat(64))).toBe("rotated");
+        expect(sql.all("SELECT org, feed FROM dead_links")).toEqual([{ org: "acme", feed: "person/pA" }]);
       }));
 
     it("a write failing at step k of N, for every k, leaves the database exactly as it was and usable", async () => {

@@ -23,7 +23,8 @@ export type Refusal = (typeof REFUSALS)[number];
 
 const INFLIGHT = 0;
 const LAST_SHED_S = 1;
-const FIRST_COUNTER = 2;
+const UNUSABLE_ADDRESSES = 2;
+const FIRST_COUNTER = 3;
 /** Bytes of the shared state. */
 export const LIMIT_STATE_BYTES = (FIRST_COUNTER + REFUSALS.length) * 4;
 /** Shedding is reported on this long after the last shed request, in seconds. */
@@ -49,6 +50,16 @@ export class LimitState {
   /** Counts a refusal. */
   count(kind: Refusal): void {
     Atomics.add(this.#a, FIRST_COUNTER + REFUSALS.indexOf(kind), 1);
+  }
+
+  /** Counts a request whose proxy header named no usable address. */
+  countUnusableAddress(): void {
+    Atomics.add(this.#a, UNUSABLE_ADDRESSES, 1);
+  }
+
+  /** Requests whose proxy header named no usable address, so far. */
+  unusableAddresses(): number {
+    return Atomics.load(this.#a, UNUSABLE_ADDRESSES);
   }
 
   /**

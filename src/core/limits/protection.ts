@@ -5,7 +5,12 @@
  */
 import type { BucketRule, BucketTable } from "./bucket-table.ts";
 import type { LimitState, Refusal } from "./limit-state.ts";
-import { thresholds, type LimitSettings, type WorkClass } from "./settings.ts";
+import { RangeSet } from "./address-ranges.ts";
+import { keyBytes } from "./client-address.ts";
+import { scaled, thresholds, type LimitSettings, type WorkClass } from "./settings.ts";
+
+/** Addresses whose shared-fetcher verdict is remembered (cleared when full). */
+const SHARED_SEEN_MAX = 10_000;
 
 /** `Retry-After` of a shed request: uniform in this range (seconds), so a crowd told to come back spreads out. */
 export const SHED_RETRY_AFTER = { min: 5, max: 30 } as const;
@@ -38,6 +43,8 @@ export interface ProtectionStatus {
   inflight: number;
   maxInflight: number;
   refused: Record<Refusal, number>;
+  /** Requests whose proxy header named no usable address. */
+  unusableAddresses: number;
 }
 
 export class Protection {
@@ -47,8 +54,11 @@ export class Protection {
   readonly #random: () => number;
   readonly #below: Record<WorkClass, number>;
   readonly #perClient: boolean;
+  readonly #shared: RangeSet;
+  readonly #sharedSeen = new Map<string, boolean>();
 
   constructor(deps: ProtectionDeps) {
+    this.#shared = new RangeSet(deps.settings.sharedFetcherRanges);
     this.#perClient = deps.clientLimits ?? true;
     this.settings = deps.settings;
     this.#buckets = deps.buckets;
@@ -60,26 +70,69 @@ export class Protection {
   /** The per-address budget of every request from `client` (skipped when the address is unknown). */
   address(client: string | null): Limited | null {
     if (client === null || !this.#perClient) return null;
-    return this.#take("address", `a:${client}`, this.settings.address);
+    return this.#take("address", `a:${client}`, this.#rule(this.settings.address, client));
   }
 
   /**
-   * Reserves one unknown-token miss of `client`'s budget before the request is looked at (so concurrent requests
-   * cannot overdraw it); {@link found} gives it back once the request turns out not to be a miss.
+   * Counts one miss — a token never issued — against `client`'s miss budget; a `Limited` when the budget was
+   * already spent (answer `429` instead of `404`). Only misses are ever refused by this budget.
+   */
+  miss(client: string | null): Limited | null {
+    if (client === null || !this.#perClient) return null;
+    return this.#take("misses", `m:${client}`, this.#rule(this.settings.misses, client));
+  }
+
+  /**
+   * Reserves one unknown-token miss of `client`'s budget before the request is looked at (the partner API: a key
+   * is a bearer secret); {@link found} gives it back once the request turns out not to be a miss.
    */
   missBudget(client: string | null): Limited | null {
-    if (client === null || !this.#perClient) return null;
-    return this.#take("misses", `m:${client}`, this.settings.misses);
+    return this.miss(client);
   }
 
   /** Gives back the miss reserved by {@link missBudget}: the request found what it asked for. */
   found(client: string | null): void {
-    if (client !== null && this.#perClient) this.#buckets.give(`m:${client}`, this.settings.misses);
+    if (client !== null && this.#perClient) {
+      this.#buckets.give(`m:${client}`, this.#rule(this.settings.misses, client));
+    }
   }
 
-  /** The per-token budget of a well-formed feed token. */
-  token(token: string): Limited | null {
-    return this.#perClient ? this.#take("token", `t:${token}`, this.settings.token) : null;
+  /**
+   * The budget of a well-formed token from one client address: every phone — or every NAT, or every shared
+   * fetcher's address — polls a link on a budget of its own, so no subscriber can drain it for the others.
+   */
+  token(token: string, client: string | null): Limited | null {
+    if (!this.#perClient) return null;
+    return this.#take("token", `t:${token}|${client ?? ""}`, this.#rule(this.settings.token, client));
+  }
+
+  /** Gives back what {@link token} took: the token turned out to be a dead link, which is never counted. */
+  untoken(token: string, client: string | null): void {
+    if (this.#perClient)
+      this.#buckets.give(`t:${token}|${client ?? ""}`, this.#rule(this.settings.token, client));
+  }
+
+  /** Whether `client` (an address key) lies in a shared fetcher's published ranges. */
+  sharedFetcher(client: string | null): boolean {
+    if (client === null || this.#shared.size === 0) return false;
+    let known = this.#sharedSeen.get(client);
+    if (known === undefined) {
+      const bytes = keyBytes(client);
+      known = bytes !== null && this.#shared.has(bytes);
+      if (this.#sharedSeen.size >= SHARED_SEEN_MAX) this.#sharedSeen.clear();
+      this.#sharedSeen.set(client, known);
+    }
+    return known;
+  }
+
+  /** Counts a request whose proxy header named no usable address (it counted against the proxy's own). */
+  unusableAddress(): void {
+    this.#state.countUnusableAddress();
+  }
+
+  /** A rule, scaled up for a shared fetcher. */
+  #rule(rule: BucketRule, client: string | null): BucketRule {
+    return this.sharedFetcher(client) ? scaled(rule, this.settings.sharedFetcherFactor) : rule;
   }
 
   /** A partner key's quota (`rule`: the key's own, or the default). */
@@ -117,6 +170,7 @@ export class Protection {
       inflight: this.#state.inflight(),
       maxInflight: this.settings.maxInflight,
       refused: this.#state.counts(),
+      unusableAddresses: this.#state.unusableAddresses(),
     };
   }
 

@@ -16,6 +16,7 @@
  */
 import { LRUCache } from "lru-cache";
 import { blobParts, readBlob, readBlobPart } from "../store/blob-table.ts";
+import { deadLinkOf, type DeadLink } from "../store/dead-links-table.ts";
 import { feedByTokenHash } from "../store/feeds-table.ts";
 import { orgRow } from "../store/schedules-table.ts";
 import type { Tier } from "../snapshot/types.ts";
@@ -50,6 +51,8 @@ const IDENTITY = "#identity";
 export class FeedReader {
   readonly #deps: FeedReaderDeps;
   readonly #entries: LRUCache<string, FeedEntry | false>;
+  /** Dead-link verdicts of tokens that opened nothing (`none`: never issued), like the entries per generation. */
+  readonly #dead: LRUCache<string, DeadLink | "none">;
   readonly #bodies: LRUCache<string, Uint8Array>;
   /** Identity bodies being decompressed, by cache key. */
   readonly #decompressing = new Map<string, Promise<Uint8Array>>();
@@ -60,6 +63,7 @@ export class FeedReader {
   constructor(deps: FeedReaderDeps) {
     this.#deps = deps;
     this.#entries = new LRUCache({ max: deps.maxEntries ?? 20_000 });
+    this.#dead = new LRUCache({ max: deps.maxEntries ?? 20_000 });
     this.#bodies = new LRUCache({ maxSize: deps.cacheBytes, sizeCalculation: (b) => Math.max(1, b.length) });
     this.#generation = deps.generation();
   }
@@ -93,11 +97,27 @@ export class FeedReader {
     return entry || null;
   }
 
+  /**
+   * For a token that opens no live feed: whether it is a known dead link (`rotated`, or `retired` with its feed),
+   * or `null` when it was never issued. One indexed read, then remembered until the next commit.
+   */
+  async dead(token: string): Promise<DeadLink | null> {
+    const generation = this.#fresh();
+    const hash = await this.#deps.tokens.hash(token);
+    const cached = this.#dead.get(hash);
+    if (cached !== undefined) return cached === "none" ? null : cached;
+    this.#deps.onStoreRead?.("lookup");
+    const verdict = deadLinkOf(this.#deps.sql, hash);
+    if (this.#deps.generation() === generation) this.#dead.set(hash, verdict ?? "none");
+    return verdict;
+  }
+
   /** The generation now, with the caches of an older one dropped. */
   #fresh(): number {
     const generation = this.#deps.generation();
     if (generation !== this.#generation) {
       this.#entries.clear();
+      this.#dead.clear();
       this.#tiers.clear();
       this.#generation = generation;
     }

@@ -3,6 +3,7 @@
  * (publishing, admin). A row holds what a `304` needs — validators — and the blob keys of its bodies.
  */
 import type { FeedKey } from "../publish/keys.ts";
+import { buryFeedToken, reviveToken } from "./dead-links-table.ts";
 import { num, text, type SqlPort, type SqlRow } from "./sql-port.ts";
 
 /** A live feed as stored. Times are whole seconds since the epoch. */
@@ -58,8 +59,20 @@ export function feedByKey(sql: SqlPort, org: string, feed: FeedKey): FeedRow | n
   return row === undefined ? null : toFeed(row);
 }
 
-/** Inserts or replaces a feed row. */
+/**
+ * Inserts or replaces a feed row. A token hash it replaces is kept as a rotated dead link; the hash it holds is
+ * no dead link any more (`dead-links-table.ts`).
+ */
 export function putFeed(sql: SqlPort, f: FeedRow): void {
+  sql.run(
+    `INSERT INTO dead_links (token_hash, org, feed, rotated)
+       SELECT token_hash, org, feed, 1 FROM feeds WHERE org = ? AND feed = ? AND token_hash <> ?
+     ON CONFLICT (token_hash) DO UPDATE SET rotated = 1`,
+    f.org,
+    f.feed,
+    f.tokenHash,
+  );
+  reviveToken(sql, f.tokenHash);
   sql.run(
     `INSERT INTO feeds (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (org, feed) DO UPDATE SET token_hash = excluded.token_hash, etag = excluded.etag,
@@ -80,8 +93,9 @@ export function putFeed(sql: SqlPort, f: FeedRow): void {
   );
 }
 
-/** Removes a feed row (its token then opens nothing). */
+/** Removes a feed row (its token then opens nothing, and is kept as a dead link that may return). */
 export function deleteFeed(sql: SqlPort, org: string, feed: FeedKey): void {
+  buryFeedToken(sql, org, feed, false);
   sql.run("DELETE FROM feeds WHERE org = ? AND feed = ?", org, feed);
 }
 

@@ -11,6 +11,8 @@
  *   period so a reader that has just looked a feed up can still read its body.
  * - `fetch_*` (version 2): who polls what, written in batches (see `fetches-table.ts`).
  * - `partner_keys` (version 3): partner API keys, stored as SHA-256 of the key, with each key's quota.
+ * - `dead_links` (version 4): SHA-256 of every token that opened a feed and no longer does (rotated, or its feed
+ *   gone), so a poll of a dead link is answered cheaply and never counted as a scan (see `dead-links-table.ts`).
  *
  * Each version after the first adds its statements as one {@link MIGRATIONS} step: a new database runs them all,
  * an older one runs the steps above its version, in the same transaction that records the new version.
@@ -21,7 +23,7 @@ import type { SqlPort } from "./sql-port.ts";
  * Version of the schema below. An older database is migrated forward by {@link MIGRATIONS}; a newer one is refused
  * (no silent reinterpretation).
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -78,10 +80,18 @@ const PARTNER_KEY_TABLES = [
   `CREATE UNIQUE INDEX IF NOT EXISTS partner_keys_by_hash ON partner_keys (key_hash)`,
 ];
 
+// ---- version 4: dead links ---------------------------------------------------------------------------------------
+/** `rotated` 1: the link was replaced (never opens anything again); 0: its feed went and may come back. */
+const DEAD_LINK_TABLES = [
+  `CREATE TABLE IF NOT EXISTS dead_links (token_hash TEXT PRIMARY KEY, org TEXT NOT NULL, feed TEXT NOT NULL,
+    rotated INTEGER NOT NULL) WITHOUT ROWID`,
+];
+
 /** The steps from each version to the next: `to` is the version a step's statements bring a database to. */
 const MIGRATIONS: readonly { to: number; statements: readonly string[] }[] = [
   { to: 2, statements: FETCH_TELEMETRY_TABLES },
   { to: 3, statements: PARTNER_KEY_TABLES },
+  { to: 4, statements: DEAD_LINK_TABLES },
 ];
 
 /**

@@ -13,6 +13,10 @@ import { feedLinks, outlookUrl, SUBSCRIBE_PREFIX } from "../../core/links.ts";
 import type { FeedEntry } from "../../core/publish/feed-entry.ts";
 import type { SubscribeInfo, UpcomingShift } from "../../core/publish/upcoming.ts";
 import type { FeedTokens } from "../../core/tokens.ts";
+import type { Protection } from "../../core/limits/protection.ts";
+import type { DeadLink } from "../../core/store/dead-links-table.ts";
+import { gateToken, requestClient } from "../token-gate.ts";
+import { peerOf } from "../feed-route.ts";
 import { qrSvg } from "../qr-code.ts";
 import { bdi, escapeHtml, htmlDocument, pageHeaders } from "./static-routes.ts";
 
@@ -20,6 +24,14 @@ export interface SubscribeDeps {
   tokens: FeedTokens;
   /** The live entry a well-formed token opens, or `null`. */
   lookup: (token: string) => Promise<FeedEntry | null>;
+  /** Whether a token that opens nothing is a known dead link (see `FeedSource.dead`). */
+  dead?: (token: string) => Promise<DeadLink | null>;
+  /** The budgets of the feed the page belongs to (address, token, misses); none: unlimited. */
+  protection?: Protection | undefined;
+  /** The request header a trusted proxy puts the client's address in; none: the peer. */
+  clientIpHeader?: string | null | undefined;
+  /** Told about every answer (the traffic view counts pages as requests that opened no feed). */
+  record?: (status: number, userAgent: string | null) => void;
   /** The page's facts for an entry (names, next shifts), or `null` when it has none. */
   info: (entry: FeedEntry) => Promise<SubscribeInfo | null>;
   /** The base URL links are built on (`PUBLIC_URL`). */
@@ -96,8 +108,16 @@ const GONE = page(
   "Link not valid",
   `<h1>This link does not work</h1><p>It may have been replaced with a new one. Ask your scheduler for your current calendar link.</p>`,
 );
+const BUSY = page(
+  "Too many requests",
+  `<h1>Too many requests</h1><p>Please try again in a little while.</p>`,
+);
 
-/** The route, for the serving part of the app. Every unusable token gets the same `404` page. */
+/**
+ * The route, for the serving part of the app, under the budgets of the feed it belongs to (`gateToken`): a
+ * never-issued token (counted as a miss), a rotated link and the link of a feed that went (counted against no
+ * one) all get the same `404` page; a refusal gets `429` with `Retry-After`.
+ */
 export function createSubscribeRoutes(deps: SubscribeDeps): Hono {
   const app = new Hono();
   app.get(`${SUBSCRIBE_PREFIX}:token`, async (c) => {
@@ -106,12 +126,28 @@ export function createSubscribeRoutes(deps: SubscribeDeps): Hono {
       "cache-control": "private, no-store",
       "x-robots-tag": "noindex",
     };
-    const token = c.req.param("token");
-    const entry =
-      TOKEN.test(token) && (await deps.tokens.isWellFormed(token)) ? await deps.lookup(token) : null;
-    const info = entry && (await deps.info(entry));
-    if (!info) return c.html(GONE, 404, headers);
-    return c.html(await subscribePageHtml(info, token, deps.publicUrl), 200, headers);
+    const param = c.req.param("token");
+    const userAgent = c.req.header("user-agent") ?? null;
+    const client = requestClient(
+      deps.protection,
+      peerOf(c.env),
+      deps.clientIpHeader ? (c.req.header(deps.clientIpHeader) ?? null) : null,
+    );
+    const gate = await gateToken(
+      { tokens: deps.tokens, protection: deps.protection, source: deps },
+      client,
+      TOKEN.test(param) ? param : undefined,
+    );
+    const answer = async (): Promise<[string, 200 | 404 | 429, Record<string, string>]> => {
+      if (gate.kind === "refused") return [BUSY, 429, { "retry-after": String(gate.retryAfter) }];
+      if (gate.kind === "unavailable") throw gate.error;
+      const info = gate.kind === "live" ? await deps.info(gate.entry) : null;
+      if (!info || gate.kind !== "live") return [GONE, 404, {}];
+      return [await subscribePageHtml(info, gate.token, deps.publicUrl), 200, {}];
+    };
+    const [html, status, extra] = await answer();
+    deps.record?.(status, userAgent);
+    return c.html(html, status, { ...headers, ...extra });
   });
   return app;
 }

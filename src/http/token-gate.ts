@@ -1,0 +1,86 @@
+/**
+ * The gate every token-bearing request passes — a feed (`feed-answer.ts`) and its subscribe page
+ * (`pages/subscribe-page.ts`) — so both meet the same budgets in the same order, with the same buckets: one rule,
+ * one place. Also which client a request counts against (`requestClient`).
+ */
+import type { FeedEntry } from "../core/publish/feed-entry.ts";
+import { clientOf } from "../core/limits/client-address.ts";
+import type { Protection } from "../core/limits/protection.ts";
+import type { DeadLink } from "../core/store/dead-links-table.ts";
+import type { FeedTokens } from "../core/tokens.ts";
+import type { FeedSource } from "./feed-answer.ts";
+
+/** What a token in a request path comes to, under the limits (see {@link gateToken}). */
+export type TokenGate =
+  /** Over a budget: answer `429`; `tokenHash` when the token was a real one (for the fetch log). */
+  | { kind: "refused"; retryAfter: number; tokenHash?: string }
+  /** Never issued (counted as a miss): the plain `404`. */
+  | { kind: "missing" }
+  /** A known dead link, rotated or of a feed that went (counted against no one): the plain `404`. */
+  | { kind: "dead"; dead: DeadLink }
+  | { kind: "live"; token: string; entry: FeedEntry }
+  /** Storage failed during the lookup. */
+  | { kind: "unavailable"; token: string; error: unknown };
+
+/** What {@link gateToken} needs. */
+export interface TokenGateDeps {
+  tokens: FeedTokens;
+  protection?: Protection | undefined;
+  source: Pick<FeedSource, "lookup" | "dead">;
+}
+
+/**
+ * The budgets every token-bearing request passes — the feed and its subscribe page — in one place, cheapest first:
+ * the address's budget; the checksum (a failure is a miss, with no lookup); the token's budget for this address;
+ * the lookup, and for a token that opens nothing, the dead links. A dead link gives back what it took and counts
+ * as no miss; only a never-issued token counts as a miss, and the miss budget refuses only misses.
+ * @param candidate the token as it appears in the path (`undefined`: the path has none).
+ */
+export async function gateToken(
+  deps: TokenGateDeps,
+  client: string | null,
+  candidate: string | undefined,
+): Promise<TokenGate> {
+  const { tokens, protection: guard, source } = deps;
+  const wellFormed = async (t: string | undefined) => t !== undefined && (await tokens.isWellFormed(t));
+  const overAddress = guard?.address(client);
+  // A refusal of a real link is noted with its token's hash, to be put down to its feed off the request path.
+  if (overAddress) {
+    return candidate !== undefined && (await wellFormed(candidate))
+      ? { kind: "refused", retryAfter: overAddress.retryAfter, tokenHash: await tokens.hash(candidate) }
+      : { kind: "refused", retryAfter: overAddress.retryAfter };
+  }
+  const token = (await wellFormed(candidate)) ? candidate : undefined;
+  const miss = (): TokenGate => {
+    const overMisses = guard?.miss(client);
+    return overMisses ? { kind: "refused", retryAfter: overMisses.retryAfter } : { kind: "missing" };
+  };
+  if (token === undefined) return miss();
+  const overToken = guard?.token(token, client);
+  if (overToken)
+    return { kind: "refused", retryAfter: overToken.retryAfter, tokenHash: await tokens.hash(token) };
+  let entry: FeedEntry | null;
+  let dead: DeadLink | null = null;
+  try {
+    entry = await source.lookup(token);
+    if (entry === null) dead = (await source.dead?.(token)) ?? null;
+  } catch (error) {
+    return { kind: "unavailable", token, error };
+  }
+  if (entry !== null) return { kind: "live", token, entry };
+  if (dead === null) return miss();
+  // A known dead link costs its poller nothing: Google keeps polling them from the address it polls live ones.
+  guard?.untoken(token, client);
+  return { kind: "dead", dead };
+}
+
+/** The client key of a request (see `clientOf`), counting a proxy header that named no usable address. */
+export function requestClient(
+  protection: Protection | undefined,
+  peer: string | null | undefined,
+  proxyHeader: string | null,
+): string | null {
+  const { key, unusable } = clientOf(peer, proxyHeader);
+  if (unusable) protection?.unusableAddress();
+  return key;
+}
