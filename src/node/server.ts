@@ -22,7 +22,6 @@ import { createInProcessRunner, type UnitRunner } from "../core/publish/unit-run
 import { checkZoneRules } from "../core/publish/zone-rules-check.ts";
 import { collectGarbage } from "../core/store/blob-table.ts";
 import { ensureSchema } from "../core/store/schema.ts";
-import { createFeedTokens } from "../core/tokens.ts";
 import { createApp } from "../http/create-app.ts";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { lockDataDir, prepareDataDir } from "./data-dir.ts";
@@ -31,11 +30,11 @@ import { migrateLegacyStore } from "./legacy-migration.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import { closeServer, probePort, starting } from "./listening.ts";
 import { createRenderPool } from "./render-pool.ts";
-import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
+import { nodeCodec } from "./node-codec.ts";
 import type { Protection } from "../core/limits/protection.ts";
 import { createServingReads } from "./serving-reads.ts";
 import { createSharedLimits, exposeProtection, protectionOver } from "./protection-setup.ts";
-import { loadSecret, type LoadedSecret } from "./secrets.ts";
+import { loadFeedSecret, loadSecret, type LoadedSecret } from "./secrets.ts";
 import { startServeThreads, type ServeThreads } from "./serve-threads.ts";
 import { SharedClock } from "./shared-clock.ts";
 import { startTelemetryWriter } from "./telemetry-writer.ts";
@@ -165,8 +164,7 @@ async function load(
   ensureSchema(sql);
   const migrated = await migrateLegacyStore(config.dataDir, sql, logger);
   const adminSecret = await loadSecret(config.dataDir, "admin-token", config.adminToken);
-  const feedSecret = await loadSecret(config.dataDir, "feed-secret", config.feedSecret);
-  const tokens = await createFeedTokens(new TextEncoder().encode(feedSecret.value), nodeTokenCrypto);
+  const { secret: feedSecret, tokens } = await loadFeedSecret(config.dataDir, sql, config, logger);
   const settings: ServiceSettings = {
     pastDays: config.pastDays,
     futureDays: config.futureDays,
