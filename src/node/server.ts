@@ -24,7 +24,7 @@ import { collectGarbage } from "../core/store/blob-table.ts";
 import { ensureSchema } from "../core/store/schema.ts";
 import { createApp } from "../http/create-app.ts";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
-import { lockDataDir, prepareDataDir } from "./data-dir.ts";
+import { DATABASE_FILE, lockDataDir, prepareDataDir, tightenDataDir } from "./data-dir.ts";
 import { loadDemo } from "./demo.ts";
 import { migrateLegacyStore } from "./legacy-migration.ts";
 import { createHttpServer, listen } from "./http-server.ts";
@@ -39,8 +39,7 @@ import { startServeThreads, type ServeThreads } from "./serve-threads.ts";
 import { SharedClock } from "./shared-clock.ts";
 import { startTelemetryWriter } from "./telemetry-writer.ts";
 
-/** The database file inside `DATA_DIR`. */
-export const DATABASE_FILE = "shiftfeed.db";
+export { DATABASE_FILE } from "./data-dir.ts";
 
 /** How often the window roll checks whether a calendar day has turned somewhere (cheap when not). */
 const ROLL_CHECK_MS = 5 * 60 * 1000;
@@ -76,6 +75,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const { logger } = options;
   await prepareDataDir(config.dataDir);
   const lock = await lockDataDir(config.dataDir, { port: config.port, host: config.host });
+  const loose = await tightenDataDir(config.dataDir).catch((error: unknown) => {
+    lock.release();
+    throw error;
+  });
+  if (loose !== null) logger.warn("data_dir_modes", { message: loose });
   const metrics = new Metrics();
   // Limits shared by every thread: per-client buckets, work in flight and refusal counters, open connections.
   const limits = createSharedLimits(config);
