@@ -25,6 +25,7 @@ import { ensureSchema } from "../core/store/schema.ts";
 import { createApp } from "../http/create-app.ts";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { DATABASE_FILE, lockDataDir, prepareDataDir, tightenDataDir } from "./data-dir.ts";
+import { checkLogAtStart, diskFullAtStart, truncateLog, watchLog } from "./database-files.ts";
 import { loadDemo } from "./demo.ts";
 import { migrateLegacyStore } from "./legacy-migration.ts";
 import { createHttpServer, listen } from "./http-server.ts";
@@ -74,7 +75,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const clock = sharedClock.now;
   const { logger } = options;
   await prepareDataDir(config.dataDir);
-  const lock = await lockDataDir(config.dataDir, { port: config.port, host: config.host });
+  const lock = await lockDataDir(config.dataDir, { port: config.port, host: config.host }).catch(
+    async (error: unknown) => {
+      throw (await diskFullAtStart(error, config.dataDir)) ?? error;
+    },
+  );
   const loose = await tightenDataDir(config.dataDir).catch((error: unknown) => {
     lock.release();
     throw error;
@@ -148,7 +153,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     };
   } catch (error) {
     await close().catch(() => undefined);
-    throw error;
+    throw (await diskFullAtStart(error, config.dataDir)) ?? error;
   }
 }
 
@@ -163,9 +168,13 @@ async function load(
 ) {
   const { logger } = options;
   const databasePath = join(config.dataDir, DATABASE_FILE);
+  checkLogAtStart(config.dataDir);
   const sql = openNodeSqlite({ path: databasePath });
   cleanup.push(() => sql.close());
+  truncateLog(sql); // what a failed or big write left in the log is given back before anything else is written
   ensureSchema(sql);
+  const log = watchLog(config.dataDir, sql, logger);
+  cleanup.push(() => log.stop());
   const migrated = await migrateLegacyStore(config.dataDir, sql, logger);
   const adminSecret = await loadSecret(config.dataDir, "admin-token", config.adminToken);
   const { secret: feedSecret, tokens } = await loadFeedSecret(config.dataDir, sql, config, logger);
