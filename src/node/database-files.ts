@@ -7,7 +7,8 @@
  * be known: the `-shm` records how many frames of the log are committed (`mxFrame`) and how many were copied
  * (`nBackfill`), and the salt of the log they belong to. So at start (with the data dir locked, nothing else has
  * the files open) a `-shm` with uncopied frames and no `-wal`, a `-wal` with another salt, or a `-wal` shorter
- * than those frames means committed changes are gone: the start is refused with one line saying so and what to do.
+ * than those frames means committed changes are gone: the start is refused with one line saying so and what to do
+ * (unless the `-shm` predates this boot: then it may be staler than the log, and SQLite rebuilds it).
  * While running, a `-wal` that is no longer the file SQLite writes (deleted, replaced) is reported as an error and
  * the log is checkpointed into `shiftfeed.db` every few seconds until a restart brings a log back.
  *
@@ -15,7 +16,7 @@
  * it), and a full disk at start is refused with one line naming `DATA_DIR` and what takes the space.
  * https://sqlite.org/walformat.html · https://sqlite.org/pragma.html#pragma_wal_checkpoint
  */
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { statfs } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../core/logger.ts";
@@ -33,6 +34,10 @@ export const WAL_WATCH_MS = 2_000;
  */
 export function checkLogAtStart(dataDir: string): void {
   const db = join(dataDir, DATABASE_FILE);
+  // A -shm last written before this boot may be older than the log (the kernel writes it back lazily and nothing
+  // syncs it): after a power loss or an OS crash it says nothing reliable, and SQLite rebuilds it from the log.
+  const shmWritten = statSync(`${db}-shm`, { throwIfNoEntry: false })?.mtimeMs;
+  if (shmWritten === undefined || shmWritten < (bootTimeMs() ?? 0)) return;
   const index = readWalIndex(`${db}-shm`);
   if (index === null || index.mxFrame <= index.nBackfill) return; // nothing committed is only in the log
   const pending = index.mxFrame - index.nBackfill;
@@ -49,6 +54,16 @@ export function checkLogAtStart(dataDir: string): void {
       `in ${DATABASE_FILE}: the latest changes are lost. Restore a backup, or delete ${db}-shm to start from what ` +
       `${DATABASE_FILE} holds (then publish the latest revisions again)`,
   );
+}
+
+/** When this machine booted (Linux: `btime` in /proc/stat), or `null` when unknown. */
+function bootTimeMs(): number | null {
+  try {
+    const btime = /^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))?.[1];
+    return btime === undefined ? null : Number(btime) * 1000;
+  } catch {
+    return null;
+  }
 }
 
 /**
