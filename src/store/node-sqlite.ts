@@ -10,9 +10,9 @@
  * - a busy timeout: a writer waits for another's commit instead of failing.
  * - the log gives its space back: `journal_size_limit` cuts it to 8 MiB whenever it starts over; a transaction
  *   that fails on a full disk has the log cut back to its committed frames under the write lock (its own pages
- *   are never read; `wal-index.ts`); and after a transaction that failed on storage or left the log over 16 MiB (a big
- *   publish), a `TRUNCATE` checkpoint copies the log into the database and cuts it to zero — waiting at most
- *   250 ms for readers, else the next start over of the log does it.
+ *   are never read; `wal-index.ts`); and after a transaction that failed on storage or left the log over 16 MiB
+ *   (a big publish), a `TRUNCATE` checkpoint copies the log into the database and cuts it to zero — waiting at
+ *   most 250 ms for readers, else the next start over of the log does it.
  * https://sqlite.org/wal.html · https://sqlite.org/pragma.html#pragma_synchronous · https://sqlite.org/lang_transaction.html
  */
 import { statSync } from "node:fs";
@@ -78,7 +78,11 @@ export function openNodeSqlite(options: NodeSqliteOptions): NodeSqlite {
     } catch {
       // Still full, or busy: the next start over of the log (or the next start) cuts it.
     } finally {
-      db.exec(`PRAGMA busy_timeout=${busyTimeoutMs}`);
+      try {
+        db.exec(`PRAGMA busy_timeout=${busyTimeoutMs}`);
+      } catch {
+        // The connection is unusable; its next statement says so.
+      }
     }
   };
   const statements = new Map<string, StatementSync>();
