@@ -27,6 +27,9 @@ const OWNER_FILE = "instance.json";
 /** Mode of the data dir (and of folders shiftfeed creates in it) and of every file shiftfeed writes there. */
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
+/** The generated secrets' folder and files (`secrets.ts` creates them so). */
+const SECRETS = "secrets";
+const SECRET_FILES = ["admin-token", "feed-secret"];
 /** The files whose mode is kept at {@link FILE_MODE}. */
 const PRIVATE_FILES = [
   DATABASE_FILE,
@@ -132,6 +135,8 @@ export async function tightenDataDir(dir: string): Promise<string | null> {
   };
   await check(dir, DIR_MODE);
   for (const name of PRIVATE_FILES) await check(join(dir, name), FILE_MODE);
+  await check(join(dir, SECRETS), DIR_MODE);
+  for (const name of SECRET_FILES) await check(join(dir, SECRETS, name), FILE_MODE);
   if (loose.length === 0) return null;
   const shown = JSON.stringify(dir);
   const modes = loose
@@ -142,11 +147,11 @@ export async function tightenDataDir(dir: string): Promise<string | null> {
     await chmod(f.path, f.want).catch((error: NodeJS.ErrnoException) => failed.push(error.code ?? "error"));
   }
   if (failed.length === 0) {
-    return `DATA_DIR ${shown} was readable by others (${modes}): made the folder 0700 and its database files 0600`;
+    return `DATA_DIR ${shown} was readable by others (${modes}): made the folder 0700 and its files 0600`;
   }
   return (
     `DATA_DIR ${shown} is readable by others (${modes}) and this process may not change that (${failed[0]}); ` +
-    `run: chmod 700 ${shown} && chmod 600 ${JSON.stringify(join(dir, DATABASE_FILE))}*`
+    `run: chmod -R go-rwx ${shown}`
   );
 }
 

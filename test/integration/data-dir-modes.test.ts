@@ -5,7 +5,7 @@
  * change gets one line saying what to run.
  */
 import { spawn } from "node:child_process";
-import { chmod, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -71,6 +71,13 @@ describe("the data dir's modes", () => {
     expect(await main.stop("SIGKILL")).toBe("SIGKILL");
     await chmod(dataDir, 0o755);
     for (const name of DB_FILES) await chmod(join(dataDir, name), 0o644);
+    // And a secrets folder left open (its secret unused here: ADMIN_TOKEN is set).
+    await mkdir(join(dataDir, "secrets"), { mode: 0o755 });
+    await chmod(join(dataDir, "secrets"), 0o755);
+    await writeFile(join(dataDir, "secrets", "admin-token"), "unused-admin-token-0123456789\n", {
+      mode: 0o644,
+    });
+    await chmod(join(dataDir, "secrets", "admin-token"), 0o644);
 
     main = startMain(env(dataDir));
     await main.waitFor(/listening on/);
@@ -82,10 +89,12 @@ describe("the data dir's modes", () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({
       level: "warn",
       message: expect.stringMatching(
-        /^DATA_DIR ".*loose" was readable by others \(DATA_DIR 0755, shiftfeed\.db 0644, shiftfeed\.db-wal 0644, shiftfeed\.db-shm 0644, instance\.lock 0644, instance\.json 0644\): made the folder 0700 and its database files 0600$/,
+        /^DATA_DIR ".*loose" was readable by others \(DATA_DIR 0755, shiftfeed\.db 0644, shiftfeed\.db-wal 0644, shiftfeed\.db-shm 0644, instance\.lock 0644, instance\.json 0644, secrets 0755, secrets\/admin-token 0644\): made the folder 0700 and its files 0600$/,
       ),
     });
     expect(await modes(dataDir)).toEqual(PRIVATE);
+    expect(await modeOf(join(dataDir, "secrets"))).toBe("700");
+    expect(await modeOf(join(dataDir, "secrets", "admin-token"))).toBe("600");
     expect(await main.stop()).toBe(0);
   });
 
@@ -112,7 +121,7 @@ describe("the data dir's modes", () => {
       const lines = out.split("\n").filter((l) => l.includes("data_dir_modes"));
       expect(lines, out).toHaveLength(1);
       expect(JSON.parse(lines[0]!).message).toMatch(
-        /^DATA_DIR ".*foreign" is readable by others \(DATA_DIR 0777\) and this process may not change that \(EPERM\); run: chmod 700 ".*foreign" && chmod 600 ".*foreign\/shiftfeed\.db"\*$/,
+        /^DATA_DIR ".*foreign" is readable by others \(DATA_DIR 0777\) and this process may not change that \(EPERM\); run: chmod -R go-rwx ".*foreign"$/,
       );
       // What it created itself is private all the same.
       expect(await modeOf(join(dataDir, "shiftfeed.db"))).toBe("600");
