@@ -34,8 +34,12 @@ const revision = (n: number) =>
     assignments: makeSnapshot().assignments.map((a) => ({ ...a, note: `rev ${n}` })),
   });
 
+/** Every process started, so that a failed test leaves none running. */
+const started: MainProcess[] = [];
+
 async function start(dataDir: string): Promise<{ main: MainProcess; url: string }> {
   const main = startMain(env(dataDir));
+  started.push(main);
   return { main, url: (await main.waitFor(/listening on (http:\/\/\S+)/))[1]! };
 }
 const publish = async (url: string, n: number) =>
@@ -64,7 +68,10 @@ describe("the write-ahead log taken apart from the database", () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "shiftfeed-wal-"));
   });
-  afterAll(() => rm(root, { recursive: true, force: true }));
+  afterAll(async () => {
+    for (const main of started) await main.stop("SIGKILL");
+    await rm(root, { recursive: true, force: true });
+  });
 
   it("deleted while running: one error line, and revisions acknowledged afterwards survive SIGKILL", async () => {
     const dataDir = join(root, "running");

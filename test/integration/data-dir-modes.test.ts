@@ -44,12 +44,18 @@ describe("the data dir's modes", () => {
     root = await mkdtemp(join(tmpdir(), "shiftfeed-modes-"));
     await chmod(root, 0o755);
   });
-  afterAll(() => rm(root, { recursive: true, force: true }));
+  /** Every process started, so that a failed test leaves none running. */
+  const started: { kill(signal: NodeJS.Signals): unknown }[] = [];
+  afterAll(async () => {
+    for (const child of started) child.kill("SIGKILL");
+    await rm(root, { recursive: true, force: true });
+  });
 
   it("a new data dir is 0700 and the database with its -wal and -shm 0600, whatever the umask", async () => {
     const dataDir = join(root, "new");
     // The admin token generated, so that secrets/ is made too.
     const main = startMain({ ...env(dataDir), ADMIN_TOKEN: "" });
+    started.push(main.child);
     await main.waitFor(/listening on/);
     expect(await modes(dataDir)).toEqual(PRIVATE);
     expect(await modeOf(join(dataDir, "secrets"))).toBe("700");
@@ -61,6 +67,7 @@ describe("the data dir's modes", () => {
   it("an existing data dir made readable by others is tightened at start, with one line saying so", async () => {
     const dataDir = join(root, "loose");
     let main = startMain(env(dataDir));
+    started.push(main.child);
     const url = (await main.waitFor(/listening on (http:\/\/\S+)/))[1]!;
     const put = await raw("PUT", `${url}/admin/orgs/acme/schedules/icu`, {
       headers: { ...auth, "content-type": "application/json" },
@@ -80,6 +87,7 @@ describe("the data dir's modes", () => {
     await chmod(join(dataDir, "secrets", "admin-token"), 0o644);
 
     main = startMain(env(dataDir));
+    started.push(main.child);
     await main.waitFor(/listening on/);
     const lines = main
       .stdout()
@@ -113,6 +121,7 @@ describe("the data dir's modes", () => {
         uid: 65534,
         gid: 65534,
       });
+      started.push(child);
       let out = "";
       child.stdout.on("data", (b: Buffer) => (out += b.toString()));
       child.stderr.on("data", (b: Buffer) => (out += b.toString()));

@@ -40,9 +40,13 @@ const env = (dataDir: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
+/** Every process started, so that a failed test leaves none running. */
+const started: MainProcess[] = [];
+
 /** Starts main.ts and waits until it listens. */
 async function start(vars: Record<string, string>): Promise<{ main: MainProcess; url: string }> {
   const main = startMain(vars);
+  started.push(main);
   const url = (await main.waitFor(/listening on (http:\/\/\S+)/))[1]!;
   return { main, url };
 }
@@ -67,7 +71,10 @@ describe("a feed secret that does not match the data", () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "shiftfeed-secret-"));
   });
-  afterAll(() => rm(root, { recursive: true, force: true }));
+  afterAll(async () => {
+    for (const main of started) await main.stop("SIGKILL");
+    await rm(root, { recursive: true, force: true });
+  });
 
   it("is refused at start with one line naming FEED_SECRET; the right secret serves every link again", async () => {
     const dataDir = join(root, "changed");
