@@ -80,9 +80,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
       throw (await diskFullAtStart(error, config.dataDir)) ?? error;
     },
   );
-  const loose = await tightenDataDir(config.dataDir).catch((error: unknown) => {
+  const loose = await tightenDataDir(config.dataDir).catch(async (error: unknown) => {
     lock.release();
-    throw error;
+    throw (await diskFullAtStart(error, config.dataDir)) ?? error;
   });
   if (loose !== null) logger.warn("data_dir_modes", { message: loose });
   const metrics = new Metrics();
