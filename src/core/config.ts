@@ -81,6 +81,9 @@ const schema = z.object({
     (v) =>
       `\`FEED_SECRET\` must be at least ${MIN_FEED_SECRET_BYTES} bytes, got ${new TextEncoder().encode(v).length} (unset it to have one generated)`,
   ),
+  ROTATE_FEED_SECRET: z
+    .enum(["0", "1", "false", "true", ""], { message: "`ROTATE_FEED_SECRET` must be 1 or 0" })
+    .optional(),
   PUBLIC_URL: z
     .string()
     .optional()
@@ -149,6 +152,8 @@ export interface Config {
   dataDir: string;
   adminToken: string | null;
   feedSecret: string | null;
+  /** Adopt a feed secret that does not match the data, deriving every link again (`ROTATE_FEED_SECRET=1`). */
+  rotateFeedSecret: boolean;
   publicUrl: string;
   pastDays: number;
   futureDays: number;
@@ -205,6 +210,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     dataDir: e.DATA_DIR || "./data",
     adminToken: e.ADMIN_TOKEN || null,
     feedSecret: e.FEED_SECRET || null,
+    rotateFeedSecret: e.ROTATE_FEED_SECRET === "1" || e.ROTATE_FEED_SECRET === "true",
     publicUrl,
     pastDays: e.FEED_PAST_DAYS,
     futureDays: e.FEED_FUTURE_DAYS,

@@ -6,17 +6,39 @@
  * leaves a stale lock behind, and a second process on the same data dir is refused before it touches anything.
  * POSIX locks belong to the process and go when it closes *any* descriptor of the file (fcntl(2)), so nothing in
  * this process may open the lock file but this module.
+ *
+ * The data dir holds staff names, emails and phone numbers: it is kept `0700` and every file shiftfeed writes in
+ * it `0600`, whatever the umask. SQLite creates `-wal` and `-shm` with the mode of the database file, so the
+ * database file is created here, `0600`, before SQLite opens it; a data dir made looser earlier is tightened at
+ * start (or, when this process may not, the command to run is said).
  */
-import { mkdir, readFile, stat, writeFile, access, constants } from "node:fs/promises";
+import { access, chmod, constants, mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { StartupError } from "./startup-error.ts";
 
 /** Name of the lock file inside the data dir. */
 export const LOCK_FILE = "instance.lock";
+/** The database file inside `DATA_DIR` (SQLite adds `-wal` and `-shm` next to it). */
+export const DATABASE_FILE = "shiftfeed.db";
 /** Who holds the lock, for the refusal message (informational only: the lock itself is the SQLite lock). */
 const OWNER_FILE = "instance.json";
+/** Mode of the data dir (and of folders shiftfeed creates in it) and of every file shiftfeed writes there. */
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+/** The generated secrets' folder and files (`secrets.ts` creates them so). */
+const SECRETS = "secrets";
+const SECRET_FILES = ["admin-token", "feed-secret"];
+/** The files whose mode is kept at {@link FILE_MODE}. */
+const PRIVATE_FILES = [
+  DATABASE_FILE,
+  `${DATABASE_FILE}-wal`,
+  `${DATABASE_FILE}-shm`,
+  LOCK_FILE,
+  `${LOCK_FILE}-journal`,
+  OWNER_FILE,
+];
 
 /** The lock on a data dir; `release()` gives it up (it also goes with the process). */
 export interface DataDirLock {
@@ -27,7 +49,7 @@ export interface DataDirLock {
 export async function prepareDataDir(dir: string): Promise<void> {
   const shown = JSON.stringify(dir);
   try {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EEXIST" || code === "ENOTDIR") {
@@ -58,6 +80,7 @@ export async function prepareDataDir(dir: string): Promise<void> {
  * Must run before anything else reads or writes the data dir.
  */
 export async function lockDataDir(dir: string, owner: { port: number; host: string }): Promise<DataDirLock> {
+  await createPrivateFile(join(dir, LOCK_FILE));
   const db = new DatabaseSync(join(dir, LOCK_FILE));
   try {
     // In EXCLUSIVE locking mode the lock a write takes is kept until the connection closes.
@@ -75,7 +98,9 @@ export async function lockDataDir(dir: string, owner: { port: number; host: stri
     );
   }
   const info = { pid: process.pid, host: hostname(), port: owner.port, bind: owner.host, since: new Date() };
-  await writeFile(join(dir, OWNER_FILE), JSON.stringify(info) + "\n").catch(() => undefined);
+  await writeFile(join(dir, OWNER_FILE), JSON.stringify(info) + "\n", { mode: FILE_MODE }).catch(
+    () => undefined,
+  );
   return { release: () => db.close() };
 }
 
@@ -93,3 +118,47 @@ async function describeOwner(dir: string): Promise<string> {
     return "";
   }
 }
+
+/**
+ * Makes the data dir `0700` and the files shiftfeed keeps in it `0600` (creating the database file so, so that
+ * SQLite gives its `-wal` and `-shm` the same mode). Runs with the data dir locked, before the database is opened.
+ * @returns one line for the log when something was looser (what was tightened, or what to run when this process
+ *   may not change it), else `null`.
+ */
+export async function tightenDataDir(dir: string): Promise<string | null> {
+  await createPrivateFile(join(dir, DATABASE_FILE));
+  const loose: { path: string; mode: number; want: number }[] = [];
+  const check = async (path: string, want: number) => {
+    const found = await stat(path).catch(() => null);
+    if (found !== null && (found.mode & 0o777 & ~want) !== 0)
+      loose.push({ path, mode: found.mode & 0o777, want });
+  };
+  await check(dir, DIR_MODE);
+  for (const name of PRIVATE_FILES) await check(join(dir, name), FILE_MODE);
+  await check(join(dir, SECRETS), DIR_MODE);
+  for (const name of SECRET_FILES) await check(join(dir, SECRETS, name), FILE_MODE);
+  if (loose.length === 0) return null;
+  const shown = JSON.stringify(dir);
+  const modes = loose
+    .map((f) => `${f.path === dir ? "DATA_DIR" : relative(dir, f.path)} ${octal(f.mode)}`)
+    .join(", ");
+  const failed: string[] = [];
+  for (const f of loose) {
+    await chmod(f.path, f.want).catch((error: NodeJS.ErrnoException) => failed.push(error.code ?? "error"));
+  }
+  if (failed.length === 0) {
+    return `DATA_DIR ${shown} was readable by others (${modes}): made the folder 0700 and its files 0600`;
+  }
+  return (
+    `DATA_DIR ${shown} is readable by others (${modes}) and this process may not change that (${failed[0]}); ` +
+    `run: chmod -R go-rwx ${shown}`
+  );
+}
+
+/** Creates `path` empty with mode 0600 when it does not exist (an existing file is left as it is). */
+async function createPrivateFile(path: string): Promise<void> {
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT, FILE_MODE);
+  await handle.close();
+}
+
+const octal = (mode: number) => `0${mode.toString(8)}`;

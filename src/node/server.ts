@@ -23,29 +23,28 @@ import { createInProcessRunner, type UnitRunner } from "../core/publish/unit-run
 import { checkZoneRules } from "../core/publish/zone-rules-check.ts";
 import { collectGarbage } from "../core/store/blob-table.ts";
 import { ensureSchema } from "../core/store/schema.ts";
-import { createFeedTokens } from "../core/tokens.ts";
 import { deriveDeadLinks } from "../core/publish/dead-link-backfill.ts";
 import { createApp } from "../http/create-app.ts";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
-import { lockDataDir, prepareDataDir } from "./data-dir.ts";
+import { DATABASE_FILE, lockDataDir, prepareDataDir, tightenDataDir } from "./data-dir.ts";
+import { checkLogAtStart, diskFullAtStart, truncateLog, watchLog } from "./database-files.ts";
 import { loadDemo } from "./demo.ts";
 import { migrateLegacyStore } from "./legacy-migration.ts";
 import { createHttpServer, listen, requestListener } from "./http-server.ts";
 import { closeServer, probePort, starting } from "./listening.ts";
 import { createRenderPool } from "./render-pool.ts";
-import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
+import { nodeCodec } from "./node-codec.ts";
 import type { Protection } from "../core/limits/protection.ts";
 import { createServingReads } from "./serving-reads.ts";
 import { createSharedLimits, exposeProtection, protectionOver } from "./protection-setup.ts";
-import { loadSecret, type LoadedSecret } from "./secrets.ts";
+import { loadFeedSecret, loadSecret, type LoadedSecret } from "./secrets.ts";
 import { chooseZoneRules, DEFAULT_TZDIR, exposeZoneRules, installZoneRules } from "./host-zone-rules.ts";
 import { zoneRulesLabel, type ZoneRulesChoice } from "./host-zone-rules.ts";
 import { startServeThreads, type ServeThreads } from "./serve-threads.ts";
 import { SharedClock } from "./shared-clock.ts";
 import { startTelemetryWriter } from "./telemetry-writer.ts";
 
-/** The database file inside `DATA_DIR`. */
-export const DATABASE_FILE = "shiftfeed.db";
+export { DATABASE_FILE } from "./data-dir.ts";
 
 /** How often the window roll checks whether a calendar day has turned somewhere (cheap when not). */
 const ROLL_CHECK_MS = 5 * 60 * 1000;
@@ -80,7 +79,16 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const clock = sharedClock.now;
   const { logger } = options;
   await prepareDataDir(config.dataDir);
-  const lock = await lockDataDir(config.dataDir, { port: config.port, host: config.host });
+  const lock = await lockDataDir(config.dataDir, { port: config.port, host: config.host }).catch(
+    async (error: unknown) => {
+      throw (await diskFullAtStart(error, config.dataDir)) ?? error;
+    },
+  );
+  const loose = await tightenDataDir(config.dataDir).catch(async (error: unknown) => {
+    lock.release();
+    throw (await diskFullAtStart(error, config.dataDir)) ?? error;
+  });
+  if (loose !== null) logger.warn("data_dir_modes", { message: loose });
   const metrics = new Metrics();
   // The newest tz data the host has (its zoneinfo or the runtime's own), the same in every thread.
   const zoneRules = chooseZoneRules(config.tzdir ?? DEFAULT_TZDIR);
@@ -164,7 +172,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     };
   } catch (error) {
     await close().catch(() => undefined);
-    throw error;
+    throw (await diskFullAtStart(error, config.dataDir)) ?? error;
   }
 }
 
@@ -180,13 +188,16 @@ async function load(
 ) {
   const { logger } = options;
   const databasePath = join(config.dataDir, DATABASE_FILE);
+  checkLogAtStart(config.dataDir);
   const sql = openNodeSqlite({ path: databasePath });
   cleanup.push(() => sql.close());
+  truncateLog(sql); // what a failed or big write left in the log is given back before anything else is written
   ensureSchema(sql);
+  const log = watchLog(config.dataDir, sql, logger);
+  cleanup.push(() => log.stop());
   const migrated = await migrateLegacyStore(config.dataDir, sql, logger);
   const adminSecret = await loadSecret(config.dataDir, "admin-token", config.adminToken);
-  const feedSecret = await loadSecret(config.dataDir, "feed-secret", config.feedSecret);
-  const tokens = await createFeedTokens(new TextEncoder().encode(feedSecret.value), nodeTokenCrypto);
+  const { secret: feedSecret, tokens } = await loadFeedSecret(config.dataDir, sql, config, logger);
   const derivedDeadLinks = await deriveDeadLinks(sql, tokens);
   if (derivedDeadLinks > 0) logger.info("dead_links_derived", { count: derivedDeadLinks });
   const settings: ServiceSettings = {

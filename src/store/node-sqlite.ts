@@ -8,11 +8,18 @@
  *   never write, so the fsync per commit costs nothing that matters).
  * - `BEGIN IMMEDIATE`: a transaction takes the write lock up front, so two writers never deadlock upgrading.
  * - a busy timeout: a writer waits for another's commit instead of failing.
+ * - the log gives its space back: `journal_size_limit` cuts it to 8 MiB whenever it starts over; a transaction
+ *   that fails on a full disk has the log cut back to its committed frames under the write lock (its own pages
+ *   are never read; `wal-index.ts`); and after a transaction that failed on storage or left the log over 16 MiB
+ *   (a big publish), a `TRUNCATE` checkpoint copies the log into the database and cuts it to zero — waiting at
+ *   most 250 ms for readers, else the next start over of the log does it.
  * https://sqlite.org/wal.html · https://sqlite.org/pragma.html#pragma_synchronous · https://sqlite.org/lang_transaction.html
  */
+import { statSync } from "node:fs";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import type { SqlPort, SqlRow } from "../core/store/sql-port.ts";
 import { classifySqliteError } from "./sqlite-errors.ts";
+import { dropUncommittedFrames } from "./wal-index.ts";
 
 export interface NodeSqliteOptions {
   /** Path of the database file, or `:memory:` for a private in-memory database (tests). */
@@ -23,6 +30,21 @@ export interface NodeSqliteOptions {
   cacheKiB?: number;
 }
 
+/** The log is cut to this size whenever it starts over (`journal_size_limit`). */
+const LOG_LIMIT_BYTES = 8 << 20;
+/** A transaction leaving the log bigger than this is followed by a `TRUNCATE` checkpoint. */
+const BIG_LOG_BYTES = 16 << 20;
+/** How long that checkpoint waits for readers (instead of the busy timeout). */
+const TRUNCATE_WAIT_MS = 250;
+
+/** Whether `error` is SQLite's "database or disk is full", raw or classified. */
+const isFull = (error: unknown): boolean =>
+  (error as { extra?: { storage?: unknown } } | null)?.extra?.storage === "full" ||
+  ((error as { errcode?: unknown } | null)?.errcode as number) % 256 === 13;
+
+const isStorageFailure = (error: unknown): boolean =>
+  (error as { extra?: { storage?: unknown } } | null)?.extra?.storage !== undefined;
+
 /** An open database: the port plus `close()`. */
 export interface NodeSqlite extends SqlPort {
   close(): void;
@@ -30,9 +52,39 @@ export interface NodeSqlite extends SqlPort {
 
 /** Opens (creating when missing) a database and returns its port. */
 export function openNodeSqlite(options: NodeSqliteOptions): NodeSqlite {
-  const db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 10_000 });
-  if (options.path !== ":memory:") db.exec("PRAGMA journal_mode=WAL");
+  const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+  const db = new DatabaseSync(options.path, { timeout: busyTimeoutMs });
+  const onDisk = options.path !== ":memory:";
+  if (onDisk) db.exec(`PRAGMA journal_mode=WAL; PRAGMA journal_size_limit=${LOG_LIMIT_BYTES}`);
   db.exec(`PRAGMA synchronous=FULL; PRAGMA cache_size=-${options.cacheKiB ?? 8192}`);
+  // Gives the log's space back after a failed or big transaction (see the module comment); never throws.
+  const shrinkLog = (failed: unknown) => {
+    if (!onDisk) return;
+    const walBytes = statSync(`${options.path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    if (failed === null ? walBytes <= BIG_LOG_BYTES : !isStorageFailure(failed)) return;
+    try {
+      db.exec(`PRAGMA busy_timeout=${TRUNCATE_WAIT_MS}`);
+      if (isFull(failed)) {
+        // SQLite has rolled the transaction back and let go of the write lock: take it again (no other writer
+        // can then add frames) and cut the log back to its committed frames.
+        db.exec("BEGIN IMMEDIATE");
+        try {
+          dropUncommittedFrames(options.path);
+        } finally {
+          db.exec("ROLLBACK");
+        }
+      }
+      db.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get();
+    } catch {
+      // Still full, or busy: the next start over of the log (or the next start) cuts it.
+    } finally {
+      try {
+        db.exec(`PRAGMA busy_timeout=${busyTimeoutMs}`);
+      } catch {
+        // The connection is unusable; its next statement says so.
+      }
+    }
+  };
   const statements = new Map<string, StatementSync>();
   const prepared = (sql: string): StatementSync => {
     let statement = statements.get(sql);
@@ -56,6 +108,7 @@ export function openNodeSqlite(options: NodeSqliteOptions): NodeSqlite {
       statement(() => db.exec("BEGIN IMMEDIATE"));
       inTransaction = true;
       let committing = false;
+      let failure: unknown = null;
       try {
         const result = work();
         committing = true;
@@ -67,9 +120,11 @@ export function openNodeSqlite(options: NodeSqliteOptions): NodeSqlite {
         } catch {
           // SQLite has already rolled back (e.g. after SQLITE_FULL); nothing is left to undo.
         }
-        throw committing ? classifySqliteError(error, "commit", true) : error;
+        failure = committing ? classifySqliteError(error, "commit", true) : error;
+        throw failure;
       } finally {
         inTransaction = false;
+        shrinkLog(failure);
       }
     },
     close: () => db.close(),

@@ -21,8 +21,10 @@ import { inPassOrder } from "../core/publish/unit-passes.ts";
 import type { UnitDeps } from "../core/publish/unit-deps.ts";
 import { collectGarbage } from "../core/store/blob-table.ts";
 import { piecesOfSchedule } from "../core/store/pieces-table.ts";
+import { checkFeedSecret, secretFingerprint } from "../core/store/feed-secret-check.ts";
 import { ensureSchema, readMeta, writeMeta } from "../core/store/schema.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
+import type { FeedTokens } from "../core/tokens.ts";
 import { createApp } from "../http/create-app.ts";
 import { errorResponse, toServiceError } from "../http/errors.ts";
 import { ServiceError } from "../core/errors.ts";
@@ -54,6 +56,23 @@ interface Parts {
   edge: EdgeSync;
   app: { fetch(request: Request): Response | Promise<Response> };
   batch: number;
+}
+
+const SECRET_MISMATCH = new ServiceError(
+  "unavailable",
+  "`FEED_SECRET` is not the secret this organization's links were made with: every link would open nothing. " +
+    "Put the earlier FEED_SECRET back (`wrangler secret put FEED_SECRET`); nothing was changed.",
+);
+
+/**
+ * Refuses to build on data whose links another feed secret made (`feed-secret-check.ts`), with a log line; the
+ * instance is built again on the next call, so putting the secret back is enough.
+ */
+async function checkSecret(sql: SqlPort, tokens: FeedTokens, secret: string): Promise<void> {
+  const fingerprint = await secretFingerprint(new TextEncoder().encode(secret));
+  if ((await checkFeedSecret(sql, tokens, fingerprint)) !== "mismatch") return;
+  workerLogger.error("feed_secret_mismatch", { message: SECRET_MISMATCH.message });
+  throw SECRET_MISMATCH;
 }
 
 /** A job id names its organization, so any isolate can route `GET /admin/jobs/{id}` (ids never hold `~`). */
@@ -204,6 +223,7 @@ export class OrgObject extends DurableObject<WorkerEnv> {
     const edge = new EdgeSync(sql, this.env.FEEDS);
     ensureEdgeOutbox(sql);
     const tokens = await feedTokensFor(settings.feedSecret);
+    await checkSecret(sql, tokens, settings.feedSecret!);
     const clock = () => this.clock();
     // Commits move the generation that the Durable Object's own reader (admin views) caches validators under.
     let generation = 0;
