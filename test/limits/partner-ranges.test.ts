@@ -39,6 +39,7 @@ describe("partner ranges rendered off the serving threads", () => {
     return {
       renders: sample(text, "shiftfeed_partner_renders_total"),
       cached: sample(text, "shiftfeed_partner_range_pieces_total", 'source="cache"'),
+      cacheBytes: sample(text, "shiftfeed_partner_cache_bytes"),
     };
   };
 
@@ -87,6 +88,9 @@ describe("partner ranges rendered off the serving threads", () => {
     expect(statuses(repeats)).toEqual({ 200: 6 });
     expect(after.renders).toBe(before.renders);
     expect(after.cached - before.cached).toBe(6 * 13); // 12 months and the events reaching into the first
+    // One copy for the process, within CACHE_MB (64 MiB by default): the 14 months of the three ranges.
+    expect(after.cacheBytes).toBeGreaterThan(repeats[0]!.body.byteLength);
+    expect(after.cacheBytes).toBeLessThan(2 * repeats[0]!.body.byteLength);
     for (const r of repeats) expect(r.body.equals(repeats[0]!.body)).toBe(true);
   }, 120_000);
 

@@ -114,6 +114,19 @@ describe("range pieces", () => {
     await Promise.all([ask("2026-11-01", "2027-01-31"), ask("2026-12-01", "2027-02-28")]);
     await ask("2026-11-01", "2027-01-31");
     expect(rendered.sort()).toEqual(["2026-11", "2026-12", "2027-01", "2027-02", "<2026-11", "<2026-12"]);
+    // Bounded in bytes: a cache smaller than a range keeps only its latest pieces, and renders the rest again.
+    const small = new RangeCache({ maxBytes: 600, render: inner });
+    const whole = {
+      stateKey: row.stateKey,
+      format: "ics" as const,
+      pieces: piecesOf({ from: "2026-10-01", to: "2027-03-31" }),
+    };
+    const first = await small.pieces(whole);
+    expect("pieces" in first && first.pieces.reduce((n, p) => n + p.bytes.byteLength, 0)).toBeGreaterThan(
+      600,
+    );
+    expect(small.bytes).toBeGreaterThan(0);
+    expect(small.bytes).toBeLessThanOrEqual(600);
     // Refused admission: nothing rendered, `busy`; cached pieces need no admission.
     const refusing = new RangeCache({ maxBytes: 1 << 20, render: inner, admit: () => null });
     expect(await refusing.pieces({ stateKey: row.stateKey, format: "json", pieces: ["2026-11"] })).toEqual({
