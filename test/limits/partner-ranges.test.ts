@@ -3,7 +3,8 @@
  * generator, scaled down from 500 people to keep the test short; `bench/partner-ranges.ts` measures full size)
  * read as 12-month ranges, several at once, while a feed is revalidated on fresh connections. Ranges are
  * rendered off the serving threads, so every `304` stays fast; a repeated range comes from the process's cache
- * on any thread; what is written out piece by piece is the same bytes as a fresh render, and valid JSON.
+ * on any thread; what is written out piece by piece is the same bytes as a fresh render, and valid JSON. And the
+ * partner render threads compute wall times with the tz data the server chose, as the feeds do.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bigSchedule } from "../../bench/fixtures/big-schedule.ts";
@@ -17,7 +18,8 @@ import { nodeCodec } from "../../src/node/node-codec.ts";
 import { DATABASE_FILE } from "../../src/node/server.ts";
 import { openNodeSqlite } from "../../src/store/node-sqlite.ts";
 import { get, sample, statuses, type Answer } from "../support/clients.ts";
-import { startHarness, type Harness } from "../support/server.ts";
+import { makeSnapshot, startHarness, type Harness } from "../support/server.ts";
+import { resolveLocalTime } from "../../src/core/time/local-time.ts";
 import { join } from "node:path";
 
 const PEOPLE = 200;
@@ -128,4 +130,31 @@ describe("partner ranges rendered off the serving threads", () => {
       sql.close();
     }
   }, 120_000);
+});
+
+describe("partner ranges and the host's tz data", () => {
+  it("a range's instants come from the tz data the feeds use (the host's, when newer than the runtime's)", async () => {
+    // Havana in December 2026: UTC−4 in the tz release 2026f, UTC−5 in earlier ones (Node's own ICU data here).
+    const h = await startHarness({ env: { SERVE_THREADS: "2", RENDER_THREADS: "2" } });
+    try {
+      const snapshot = makeSnapshot({
+        schedule: { id: "icu", name: "Intensive Care", timezone: "America/Havana" },
+        assignments: [{ id: "a1", personId: "pA", shiftId: "day", date: "2026-12-10" }],
+      });
+      expect((await h.publish(snapshot)).status).toBe(200);
+      const created = await h.admin("POST", "/admin/partners", { org: "acme", name: "Payroll" });
+      const answer = await get(
+        `${h.url}/partner/orgs/acme/schedules/icu.json?from=2026-12-01&to=2026-12-31`,
+        {
+          headers: { authorization: `Bearer ${(created.json as { key: string }).key}` },
+        },
+      );
+      expect(answer.status).toBe(200);
+      // This thread renders with the tz data the server chose at its start (the harness runs it here).
+      const start = resolveLocalTime("2026-12-10", "07:00", "America/Havana").epochMs;
+      expect(JSON.parse(answer.body.toString()).events[0].start).toBe(new Date(start).toISOString());
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
 });
