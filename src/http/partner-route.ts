@@ -5,7 +5,9 @@
  * without rendering, so a partner's periodic sync is conditional requests answered `304` at no cost.
  *
  * Order of work, cheapest first: per-address and miss budgets → key (hash, cached) → the key's organization →
- * the key's quota → the range → the schedule (cached) → validators → a cached or admitted render.
+ * the key's quota → the range → the schedule (cached) → validators → the range's pieces (cached, or rendered
+ * where the range source renders: on Node off the serving threads, admitted as expensive work) → the answer,
+ * written piece by piece as the pieces are (never one string of the whole range).
  */
 import { Hono } from "hono";
 import { sha256 } from "../core/digest.ts";
@@ -15,7 +17,7 @@ import type { Protection } from "../core/limits/protection.ts";
 import { perHour } from "../core/limits/settings.ts";
 import type { PartnerReader } from "../core/partners/partner-reader.ts";
 import { rangeEtag, snapRange } from "../core/partners/range.ts";
-import { renderRange } from "../core/partners/render-range.ts";
+import { assembleRange, piecesOf, type RangePiece } from "../core/partners/render-range.ts";
 import { servedLastModified } from "../core/publish/feed-bytes.ts";
 import { RENDER_VERSION } from "../core/publish/feed-specs.ts";
 import { ID } from "../core/snapshot/field-checks.ts";
@@ -31,14 +33,11 @@ export interface PartnerRouteDeps {
   clock: () => number;
   /** The refresh hint written into iCalendar ranges, in seconds. */
   refreshSeconds: number;
-  /** Told about every range rendered (a cache miss). */
-  onRender?: () => void;
 }
 
 const BEARER = /^Bearer +(\S+) *$/;
 const FILE = /^(.+)\.(ics|json)$/;
 const CHALLENGE = { "www-authenticate": 'Bearer realm="shiftfeed-partner"' };
-const encoder = new TextEncoder();
 
 /** The partner routes, to mount on the serving app. */
 export function createPartnerRoutes(deps: PartnerRouteDeps): Hono {
@@ -98,45 +97,48 @@ export function createPartnerRoutes(deps: PartnerRouteDeps): Hono {
     ) {
       return c.body(null, 304, headers);
     }
-    let text = partners.cachedRange(etag);
-    if (text === undefined) {
-      const release = guard ? guard.admit("partner") : () => undefined;
-      if (release === null) return busy(guard!.shedRetryAfter());
-      try {
-        deps.onRender?.();
-        const { sql, codec } = partners.deps;
-        text = await renderRange({
-          sql,
-          codec,
-          schedule: found.row,
-          orgName: found.orgName,
-          range,
-          format,
-          refreshSeconds: deps.refreshSeconds,
-        });
-      } catch {
-        // A schedule whose stored state cannot be read is a storage fault: never an empty range.
-        throw new ServiceError(
-          "unavailable",
-          "The schedule is temporarily unavailable.",
-          [],
-          {},
-          {
-            "retry-after": String(guard?.shedRetryAfter() ?? 10),
-          },
-        );
-      } finally {
-        release();
-      }
-      partners.rememberRange(etag, text);
+    let pieces: RangePiece[];
+    try {
+      const answer = await partners.ranges.pieces({
+        stateKey: found.row.stateKey,
+        format,
+        pieces: piecesOf(range),
+      });
+      if ("busy" in answer) return busy(guard?.shedRetryAfter() ?? 10);
+      pieces = answer.pieces;
+    } catch {
+      // A schedule whose stored state cannot be read is a storage fault: never an empty range.
+      throw new ServiceError(
+        "unavailable",
+        "The schedule is temporarily unavailable.",
+        [],
+        {},
+        {
+          "retry-after": String(guard?.shedRetryAfter() ?? 10),
+        },
+      );
     }
+    const body = assembleRange(
+      { format, schedule: found.row, orgName: found.orgName, range, refreshSeconds: deps.refreshSeconds },
+      pieces,
+    );
     headers["Content-Type"] =
       format === "ics" ? "text/calendar; charset=utf-8" : "application/json; charset=utf-8";
-    const body = encoder.encode(text);
-    headers["Content-Length"] = String(body.byteLength);
-    return new Response(c.req.method === "HEAD" ? null : body, { status: 200, headers });
+    headers["Content-Length"] = String(body.length);
+    return new Response(c.req.method === "HEAD" ? null : streamOf(body.parts), { status: 200, headers });
   });
   return app;
+}
+
+/** The parts as a stream, one chunk each, pulled as the connection drains (the parts are never copied). */
+function streamOf(parts: readonly Uint8Array[]): ReadableStream<Uint8Array> {
+  let next = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (next < parts.length) controller.enqueue(parts[next++]!);
+      else controller.close();
+    },
+  });
 }
 
 function limited(retryAfter: number): Response {

@@ -163,7 +163,6 @@ export function createServingApp(
   deps: ServingDeps,
   mount: (app: Hono<ServingEnv>) => void,
 ): Hono<ServingEnv> {
-  const { metrics } = deps;
   return createHttpShell(deps, (app) => {
     // Liveness, plus the state of the limits: whether expensive work is being shed, and refusals so far.
     app.get("/healthz", (c) =>
@@ -182,8 +181,6 @@ export function createServingApp(
           partners: deps.partners,
           clock: deps.clock,
           refreshSeconds: deps.refreshSeconds ?? 3600,
-          onRender: () =>
-            metrics.inc("shiftfeed_partner_renders_total", "Partner ranges rendered (cache misses)"),
           ...(deps.protection && { protection: deps.protection }),
           clientIpHeader: deps.clientIpHeader ?? null,
         }),

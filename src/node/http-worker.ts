@@ -29,6 +29,7 @@ import { starting } from "./listening.ts";
 import type { FetchNote, ServeOpenData, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
 import { protectionOver } from "./protection-setup.ts";
 import { createServingReads } from "./serving-reads.ts";
+import { rangesFromMain } from "./partner-ranges.ts";
 import { installZoneRules } from "./host-zone-rules.ts";
 import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import { SharedClock } from "./shared-clock.ts";
@@ -51,6 +52,8 @@ const logger: Logger = {
 const limits = data.limits;
 const { protection, guard } = protectionOver(limits, clock);
 
+// Partner ranges are rendered and cached by the main thread's pool, never here.
+const ranges = rangesFromMain((question) => send(question));
 let nextId = 0;
 const waiting = new Map<number, (message: Extract<ToServer, { type: "response" }>) => void>();
 
@@ -88,6 +91,7 @@ async function open(secrets: ServeOpenData): Promise<RequestListener> {
     inlineDecompressBytes: data.inlineDecompressBytes,
     generation: new Int32Array(secrets.generation),
     metrics,
+    ranges: ranges.source,
   });
   const servingDeps: ServingDeps = {
     tokens,
@@ -156,7 +160,8 @@ port.on("message", (message: ToServer) => {
   if (message.type === "response") {
     waiting.get(message.id)?.(message);
     waiting.delete(message.id);
-  } else if (message.type === "flush") send(stats(message.id));
+  } else if (message.type === "partner-range") ranges.receive(message);
+  else if (message.type === "flush") send(stats(message.id));
   else if (message.type === "open") {
     open(message).then(
       (listener) => {

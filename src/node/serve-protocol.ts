@@ -9,6 +9,7 @@ import type { CounterSample } from "../core/metrics.ts";
 import type { ConnectionSettings } from "../core/config.ts";
 import type { LimitSettings } from "../core/limits/settings.ts";
 import type { ZoneRulesChoice } from "./host-zone-rules.ts";
+import type { RangeQuestion, RangeReply } from "./partner-ranges.ts";
 
 /** What a serving thread is started with, before the database is opened. */
 export interface ServeWorkerData {
@@ -86,10 +87,12 @@ export type ToMain =
       event: string;
       fields: Record<string, unknown> | undefined;
     }
-  | { type: "stats"; id: number; counters: CounterSample[]; fetches: FetchNote[] };
+  | { type: "stats"; id: number; counters: CounterSample[]; fetches: FetchNote[] }
+  | RangeQuestion;
 
 export type ToServer =
   | { type: "response"; id: number; status: number; headers: [string, string][]; body: Uint8Array | null }
   | ({ type: "open" } & ServeOpenData)
   | { type: "flush"; id: number }
+  | RangeReply
   | { type: "stop" };

@@ -8,6 +8,8 @@ import { Worker } from "node:worker_threads";
 import type { FetchLog } from "../core/fetch-log.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
+import type { RangeSource } from "../core/partners/range-cache.ts";
+import { answerRangeQuestion } from "./partner-ranges.ts";
 import type { ServeOpenData, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
 
 const HTTP_WORKER = new URL("./http-worker.ts", import.meta.url);
@@ -27,6 +29,8 @@ export interface MainAnswers {
   /** Answers forwarded requests (the main app's `fetch`). */
   fetch: (request: Request) => Response | Promise<Response>;
   fetchLog: FetchLog;
+  /** The process's partner range pieces, which the threads ask for. */
+  ranges: RangeSource;
 }
 
 export interface ServeThreads {
@@ -99,6 +103,8 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
             }
             return;
           }
+          case "partner-range":
+            return main === null ? undefined : answerRangeQuestion(main.ranges, message, post);
           case "forward":
             return void answer(message).then(
               (reply) => post(reply, reply.body === null ? [] : [reply.body.buffer as ArrayBuffer]),

@@ -33,6 +33,7 @@ import { migrateLegacyStore } from "./legacy-migration.ts";
 import { createHttpServer, listen, requestListener } from "./http-server.ts";
 import { closeServer, probePort, starting } from "./listening.ts";
 import { createRenderPool } from "./render-pool.ts";
+import { createPartnerRanges, defaultPartnerThreads } from "./partner-ranges.ts";
 import { nodeCodec } from "./node-codec.ts";
 import type { Protection } from "../core/limits/protection.ts";
 import { createServingReads } from "./serving-reads.ts";
@@ -158,7 +159,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
         adminToken: loaded.adminSecret.value,
         generation: loaded.generation,
       };
-      await serving.open(secrets, { fetch: loaded.app.fetch, fetchLog: loaded.fetchLog });
+      await serving.open(secrets, {
+        fetch: loaded.app.fetch,
+        fetchLog: loaded.fetchLog,
+        ranges: loaded.ranges,
+      });
     }
     return {
       url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
@@ -239,6 +244,17 @@ async function load(
         });
   cleanup.push(() => runner.close());
   const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger, admission: protection });
+  // Partner ranges: one cache for the process, rendered on threads of their own (in process with RENDER_THREADS=0).
+  const partnerRanges = createPartnerRanges({
+    data: { databasePath, zoneRules },
+    sql,
+    threads: renderThreads === 0 ? 0 : defaultPartnerThreads(),
+    maxBytes: settings.cacheBytes,
+    protection,
+    metrics,
+    logger,
+  });
+  cleanup.push(() => partnerRanges.close());
   const { reader, partners } = createServingReads({
     sql,
     tokens,
@@ -246,6 +262,7 @@ async function load(
     inlineDecompressBytes: config.inlineDecompressBytes,
     generation,
     metrics,
+    ranges: partnerRanges.source,
   });
   const demoLoaded = config.demo && service.orgIds().length === 0 ? await loadDemo(service, clock()) : 0;
   const maintenance = new Maintenance(service, randomUUID);
@@ -314,5 +331,6 @@ async function load(
     demoLoaded,
     generation: generationBuffer,
     fetchLog,
+    ranges: partnerRanges.source,
   };
 }

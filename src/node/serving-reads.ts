@@ -5,6 +5,7 @@
  */
 import type { Metrics } from "../core/metrics.ts";
 import { PartnerReader } from "../core/partners/partner-reader.ts";
+import type { RangeSource } from "../core/partners/range-cache.ts";
 import { FeedReader } from "../core/publish/feed-reader.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
 import type { FeedTokens } from "../core/tokens.ts";
@@ -20,6 +21,8 @@ export interface ServingReadsDeps {
   /** The shared commit generation (an `Int32Array` over its `SharedArrayBuffer`). */
   generation: Int32Array;
   metrics: Metrics;
+  /** Where partner range pieces come from (the process's cache). */
+  ranges: RangeSource;
 }
 
 /** A thread's feed reader and partner reader. */
@@ -35,5 +38,8 @@ export function createServingReads(deps: ServingReadsDeps): { reader: FeedReader
     onStoreRead: (kind) =>
       deps.metrics.inc("shiftfeed_feed_store_reads_total", "Serving reads that went to storage", { kind }),
   });
-  return { reader, partners: new PartnerReader({ sql: deps.sql, codec: nodeCodec, generation }) };
+  return {
+    reader,
+    partners: new PartnerReader({ sql: deps.sql, codec: nodeCodec, generation, ranges: deps.ranges }),
+  };
 }

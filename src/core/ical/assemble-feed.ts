@@ -28,33 +28,74 @@ export interface FeedHead {
  * @param events sorted by `sortKey` (as `renderEvents` and `mergeRendered` return them).
  */
 export function assembleFeed(head: FeedHead, events: readonly RenderedEvent[]): string {
+  const parts = [feedOpening(head, zoneSpans(events))];
+  for (const e of events) parts.push(e.block);
+  parts.push(FEED_END);
+  return parts.join("");
+}
+
+/** What a feed's VTIMEZONEs cover: per zone, the local years its timed events span, and whether one uses `TZID`. */
+export interface ZoneSpan {
+  zone: string;
+  from: number;
+  to: number;
+  tzid: boolean;
+}
+
+/** The last line of every feed. */
+export const FEED_END = "END:VCALENDAR\r\n";
+
+/**
+ * The zones of events in order of first use by a `TZID`-written event (then those only written in UTC), with
+ * the years their timed events span (UTC-written ones included). Spans of consecutive runs of events merge with
+ * {@link mergeZoneSpans} into the spans of all of them.
+ */
+export function zoneSpans(events: readonly RenderedEvent[]): ZoneSpan[] {
+  const spans = new SpanSet();
+  for (const e of events) if (e.zone !== "") spans.add(e.zone, e.fromYear, e.toYear, e.tzid);
+  return spans.list();
+}
+
+/** The spans of consecutive runs of events (each from {@link zoneSpans}), as {@link zoneSpans} of all of them. */
+export function mergeZoneSpans(runs: readonly (readonly ZoneSpan[])[]): ZoneSpan[] {
+  const spans = new SpanSet();
+  for (const run of runs) for (const s of run) spans.add(s.zone, s.from, s.to, s.tzid);
+  return spans.list();
+}
+
+class SpanSet {
+  readonly #spans = new Map<string, ZoneSpan>();
+  readonly #used: string[] = [];
+
+  add(zone: string, from: number, to: number, tzid: boolean): void {
+    let span = this.#spans.get(zone);
+    if (span) {
+      span.from = Math.min(span.from, from);
+      span.to = Math.max(span.to, to);
+    } else this.#spans.set(zone, (span = { zone, from, to, tzid: false }));
+    if (tzid && !span.tzid) {
+      span.tzid = true;
+      this.#used.push(zone);
+    }
+  }
+
+  list(): ZoneSpan[] {
+    const rest = [...this.#spans.values()].filter((s) => !s.tzid);
+    return [...this.#used.map((zone) => this.#spans.get(zone)!), ...rest];
+  }
+}
+
+/** A feed's text before its first event: the calendar head, its properties, one VTIMEZONE per `TZID` zone. */
+export function feedOpening(head: FeedHead, spans: readonly ZoneSpan[]): string {
   const calendar = ical({
     prodId: PRODID.slice(1),
     method: ICalCalendarMethod.PUBLISH,
     name: escapeText(head.name),
   });
   const parts = [calendar.toString().replace(/END:VCALENDAR$/, ""), calendarProperties(head)];
-  // The years each zone's timed events span (UTC-written ones included), and the zones in order of first use by
-  // a TZID-written event.
-  const years = new Map<string, { from: number; to: number }>();
-  const zones = new Set<string>();
-  for (const e of events) {
-    if (e.zone === "") continue;
-    const seen = years.get(e.zone);
-    years.set(
-      e.zone,
-      seen
-        ? { from: Math.min(seen.from, e.fromYear), to: Math.max(seen.to, e.toYear) }
-        : { from: e.fromYear, to: e.toYear },
-    );
-    if (e.tzid) zones.add(e.zone);
+  for (const span of spans) {
+    if (span.tzid) parts.push(foldLines(buildVtimezone(span.zone, span.from, span.to)) + "\r\n");
   }
-  for (const zone of zones) {
-    const range = years.get(zone)!;
-    parts.push(foldLines(buildVtimezone(zone, range.from, range.to)) + "\r\n");
-  }
-  for (const e of events) parts.push(e.block);
-  parts.push("END:VCALENDAR\r\n");
   return parts.join("");
 }
 

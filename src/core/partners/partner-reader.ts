@@ -1,14 +1,16 @@
 /**
  * What the partner API reads, per serving thread: keys by hash and schedules by id, cached until the next commit
- * (a revocation or a publish is seen by the very next request), and rendered ranges by entity tag, bounded in
- * bytes. A hot key asking about an unchanged schedule reads nothing.
+ * (a revocation or a publish is seen by the very next request), and the pieces of ranges from a range source —
+ * on Node one cache for the whole process, rendered off the serving threads. A hot key asking about an
+ * unchanged schedule reads nothing.
  */
-import { LRUCache } from "lru-cache";
 import { sha256Hex } from "../digest.ts";
 import type { Codec } from "../publish/compress.ts";
 import { partnerKeyByHash, type PartnerKeyRow } from "../store/partner-keys-table.ts";
 import { orgRow, scheduleRow, type ScheduleRow } from "../store/schedules-table.ts";
 import type { SqlPort } from "../store/sql-port.ts";
+import { RangeCache, type RangeSource } from "./range-cache.ts";
+import { renderStoredPieces } from "./render-range.ts";
 
 /** `sfp_` and 32 base64url characters (192 random bits). */
 export const PARTNER_KEY = /^sfp_[A-Za-z0-9_-]{32}$/;
@@ -18,8 +20,8 @@ export interface PartnerReaderDeps {
   codec: Codec;
   /** The writer's commit generation: cached keys and schedules of another value are read again. */
   generation: () => number;
-  /** Upper bound of cached range bytes. Default 8 MiB. */
-  cacheBytes?: number;
+  /** Where range pieces come from. Default: rendered here, on `sql`, and cached (8 MiB), unadmitted. */
+  ranges?: RangeSource;
 }
 
 /** A schedule as a range needs it: its row and its organization's name. */
@@ -32,16 +34,15 @@ export class PartnerReader {
   readonly deps: PartnerReaderDeps;
   readonly #keys = new Map<string, PartnerKeyRow | null>();
   readonly #schedules = new Map<string, RangeSchedule | null>();
-  readonly #ranges: LRUCache<string, string>;
+  /** Where range pieces come from. */
+  readonly ranges: RangeSource;
   #generation: number;
 
   constructor(deps: PartnerReaderDeps) {
     this.deps = deps;
     this.#generation = deps.generation();
-    this.#ranges = new LRUCache({
-      maxSize: deps.cacheBytes ?? 8 << 20,
-      sizeCalculation: (t) => Math.max(1, t.length),
-    });
+    this.ranges =
+      deps.ranges ?? new RangeCache({ render: renderStoredPieces(deps.sql, deps.codec), maxBytes: 8 << 20 });
   }
 
   #fresh(): void {
@@ -80,15 +81,5 @@ export class PartnerReader {
       this.#schedules.set(key, found);
     }
     return found;
-  }
-
-  /** A rendered range by entity tag, when cached. */
-  cachedRange(etag: string): string | undefined {
-    return this.#ranges.get(etag);
-  }
-
-  /** Keeps a rendered range. */
-  rememberRange(etag: string, text: string): void {
-    this.#ranges.set(etag, text);
   }
 }
