@@ -116,7 +116,11 @@ describe("shiftfeed backup of a running service, restored", () => {
       const ackedBefore = acked.at(-1)?.revision ?? 1;
       const run = await cli(["backup", file], { DATA_DIR: live });
       expect(run.code, run.stderr).toBe(0);
-      expect(run.stdout).toMatch(/^backed up .*shiftfeed\.db to .*during-\d\.db \(.* schema 3, 1 schedules/);
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `^backed up .*shiftfeed\\.db to .*during-\\d\\.db \\(.* schema ${SCHEMA_VERSION}, 1 schedules`,
+        ),
+      );
       expect(run.stdout).toContain("without the secrets");
       backups.push({ file, ackedBefore, startedBefore: revision });
     }
@@ -184,7 +188,9 @@ describe("shiftfeed backup of a running service, restored", () => {
     const put = await cli(["restore", file], { DATA_DIR: restored });
     expect(put.code, put.stderr).toBe(0);
     expect(put.stdout).toMatch(
-      /^restored .*final\.db into .*restored\/shiftfeed\.db \(schema 3, 1 schedules/,
+      new RegExp(
+        `^restored .*final\\.db into .*restored/shiftfeed\\.db \\(schema ${SCHEMA_VERSION}, 1 schedules`,
+      ),
     );
     expect((await stat(restored)).mode & 0o777).toBe(0o700);
     expect((await stat(join(restored, "shiftfeed.db"))).mode & 0o777).toBe(0o600);
