@@ -67,3 +67,35 @@ describe("a scanner behind a NAT does not lock out the NAT's live links", () => 
     expect(polls).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
   });
 });
+
+describe("the subscribe page's 429 follows the feed's Retry-After rule (they share a bucket)", () => {
+  let h: Harness;
+  let pA: string;
+  beforeAll(async () => {
+    h = await startHarness({ env: { CLIENT_LIMITS: "on", SERVE_THREADS: "2" } });
+    expect((await h.publish(makeSnapshot())).status).toBe(200);
+    pA = await h.feedPathOf("acme", "pA");
+  });
+  afterAll(() => h.close());
+
+  it("800 requests for one link from one address, feed and subscribe page alike: the wait grows with the refusals", async () => {
+    const subscribe = pA.replace(/^\/feeds\/(.*)\.ics$/, "/subscribe/$1");
+    const waits: Record<string, number[]> = {};
+    for (const [path, from] of [
+      [pA, "127.0.53.1"],
+      [subscribe, "127.0.53.2"],
+    ] as const) {
+      const agent = agentFrom(from, 8);
+      const answers = await pool(800, 8, () => get(h.url + path, { agent, method: "HEAD" }));
+      agent.destroy();
+      expect(statuses(answers), path).toEqual({ 200: 200, 429: 600 });
+      waits[path] = answers.filter((a) => a.status === 429).map((a) => Number(a.headers["retry-after"]));
+    }
+    for (const path of [pA, subscribe]) {
+      const seen = waits[path]!;
+      // The token bucket refills one every 1.5 s; 600 refusals are three bursts' worth: ×4 by the last ones (strikes 400–599).
+      expect(Math.max(...seen.slice(0, 50)), path).toBeLessThanOrEqual(3);
+      expect(Math.min(...seen.slice(-50)), path).toBeGreaterThanOrEqual(6);
+    }
+  });
+});
