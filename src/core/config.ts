@@ -3,17 +3,31 @@
  * the Worker's vars on Cloudflare). Each problem names its variable.
  */
 import { z } from "zod";
-import { parseRange } from "./limits/address-ranges.ts";
+import { parseRange, tooWideForFetcher, WIDEST_FETCHER_PREFIX } from "./limits/address-ranges.ts";
 import { DEFAULT_LIMITS, perHour, type LimitSettings } from "./limits/settings.ts";
 import { SHARED_FETCHER_RANGES } from "./limits/shared-fetchers.ts";
 
-/** The CIDR ranges of a comma-separated list, or the first entry that is not one. */
-function rangeList(v: string): { ranges: string[]; bad: string | null } {
+/** The CIDR ranges of a comma-separated list, the first entry that is not one, and the first that is too wide. */
+function rangeList(v: string): { ranges: string[]; bad: string | null; wide: string | null } {
   const ranges = v
     .split(",")
     .map((r) => r.trim())
     .filter((r) => r !== "");
-  return { ranges, bad: ranges.find((r) => parseRange(r) === null) ?? null };
+  const wide = ranges.find((r) => {
+    const range = parseRange(r);
+    return range !== null && tooWideForFetcher(range);
+  });
+  return { ranges, bad: ranges.find((r) => parseRange(r) === null) ?? null, wide: wide ?? null };
+}
+
+/** Why a `SHARED_FETCHER_RANGES` value is refused (one line naming it). */
+function sharedRangesProblem(v: string): string {
+  const { bad, wide } = rangeList(v);
+  if (bad === null && wide !== null) {
+    const { ipv4, ipv6 } = WIDEST_FETCHER_PREFIX;
+    return `\`SHARED_FETCHER_RANGES\`: "${wide.slice(0, 80)}" is wider than any shared fetcher's range (at most an IPv4 /${ipv4} or an IPv6 /${ipv6}); it would give every client in it a shared fetcher's budgets`;
+  }
+  return `\`SHARED_FETCHER_RANGES\` must be address ranges separated by commas, such as 192.0.2.0/24, 2001:db8::/32; "${(bad ?? v).slice(0, 80)}" is not one`;
 }
 
 const int = (name: string, min: number, max: number, fallback: number) =>
@@ -118,9 +132,8 @@ const schema = z.object({
   LIMIT_MISS_BURST: int("LIMIT_MISS_BURST", 1, 1_000_000, DEFAULT_LIMITS.misses.burst),
   LIMIT_MISS_PER_HOUR: int("LIMIT_MISS_PER_HOUR", 1, 100_000_000, 360),
   SHARED_FETCHER_RANGES: optionalString(
-    (v) => v.length <= 10_000 && rangeList(v).bad === null,
-    (v) =>
-      `\`SHARED_FETCHER_RANGES\` must be address ranges separated by commas, such as 192.0.2.0/24, 2001:db8::/32; "${(rangeList(v).bad ?? v).slice(0, 80)}" is not one`,
+    (v) => v.length <= 10_000 && rangeList(v).bad === null && rangeList(v).wide === null,
+    sharedRangesProblem,
   ),
   SHARED_FETCHER_BUILTIN: z
     .enum(["on", "off", ""], { message: "`SHARED_FETCHER_BUILTIN` must be on or off" })

@@ -25,3 +25,39 @@ const TOKEN_LIKE = /[A-Za-z0-9_-]{24,}/g;
 export function redactTokens(text: string): string {
   return text.replace(TOKEN_LIKE, "[redacted]");
 }
+
+/** A route whose path carries a token after its name (`/feeds/{token}.ics`, `/subscribe/{token}`). */
+const TOKEN_ROUTE = /^(.*?\/(?:feeds|subscribe))(?:\/|$)/i;
+
+/** `text` with its percent-escapes decoded, byte by byte, again until nothing changes (a few rounds at most). */
+function decodeEscapes(text: string): string {
+  let out = text;
+  for (let round = 0; round < 4 && out.includes("%"); round++) {
+    const next = out.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) =>
+      String.fromCharCode(parseInt(hex, 16)),
+    );
+    if (next === out) break;
+    out = next;
+  }
+  return out;
+}
+
+/**
+ * A request path safe to log. A path under a token route — `/feeds/` or `/subscribe/` in any spelling: any case,
+ * percent-encoded, after other segments — keeps its route name and loses everything after it, whatever its length
+ * (`/subscribe/[token]`): a link cut short or broken by a line wrap still holds most of a live token. Any other
+ * path gets {@link redactTokens}.
+ * @param path the path as sent or as decoded (either: both are decoded here before they are matched).
+ * @example loggablePath("/%73ubscribe/dkrM-8HCQU06I_CNF%0aCPyJQ19") // "/subscribe/[token]"
+ */
+export function loggablePath(path: string): string {
+  const decoded = decodeEscapes(path);
+  const route = TOKEN_ROUTE.exec(decoded);
+  return route ? `${redactTokens(route[1]!)}/[token]` : redactTokens(decoded);
+}
+
+/** Whether {@link loggablePath} hides `path` as a token route's, and which one. */
+export function tokenRoute(path: string): "feed" | "subscribe" | null {
+  const route = TOKEN_ROUTE.exec(decodeEscapes(path));
+  return route ? (/feeds$/i.test(route[1]!) ? "feed" : "subscribe") : null;
+}

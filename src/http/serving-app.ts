@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import { classifyClient, type CalendarClient } from "../core/clients.ts";
 import { ServiceError } from "../core/errors.ts";
-import { redactTokens, type Logger } from "../core/logger.ts";
+import { loggablePath, redactTokens, tokenRoute, type Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
 import type { FeedEntry } from "../core/publish/feed-entry.ts";
 import type { FeedReader } from "../core/publish/feed-reader.ts";
@@ -15,10 +15,10 @@ import type { Protection } from "../core/limits/protection.ts";
 import type { PartnerReader } from "../core/partners/partner-reader.ts";
 import { createPartnerRoutes } from "./partner-route.ts";
 import { errorResponse, toServiceError } from "./errors.ts";
+import { rawPath } from "./feed-answer.ts";
 import { createFeedRoutes, type FeedRouteDeps } from "./feed-route.ts";
 import { createStaticRoutes } from "./pages/static-routes.ts";
 import { createSubscribeRoutes } from "./pages/subscribe-page.ts";
-import { SUBSCRIBE_PREFIX } from "../core/links.ts";
 import type { SubscribeInfo } from "../core/publish/upcoming.ts";
 import { zoneRulesInUse } from "../core/time/zone-offsets.ts";
 
@@ -113,24 +113,27 @@ export function createHttpShell(deps: ShellDeps, routes: (app: Hono<ServingEnv>)
     const started = performance.now();
     await next();
     if (c.get("forwarded")) return;
-    // Classified leniently (`//feeds/…`, `/FEEDS/…` are feed-like too), so no token-bearing path is logged.
+    // Classified leniently (`//feeds/…`, `/FEEDS/…`, `/%73ubscribe/…` are token routes too), so no token is logged.
+    const raw = rawPath(c.req.url);
+    const tokenBearing = tokenRoute(raw);
     const path = c.req.path;
-    const route = /\/feeds\//i.test(path)
-      ? "feed"
-      : path.startsWith(SUBSCRIBE_PREFIX)
-        ? "subscribe"
+    const route =
+      tokenBearing === "feed"
+        ? "feed"
         : path.startsWith("/admin")
           ? "admin"
           : path.startsWith("/partner/")
             ? "partner"
-            : "other";
+            : tokenBearing === "subscribe"
+              ? "subscribe"
+              : "other";
     metrics.inc("shiftfeed_http_requests_total", "HTTP requests answered", { route, status: c.res.status });
     if (route !== "feed" || c.res.status >= 500) {
-      // Feed paths are never logged: they carry tokens. The feed route logs a token-hash prefix itself.
+      // Feed paths are never logged but on a 5xx; the feed route logs a token-hash prefix itself.
       logger.info("request", {
         requestId: id,
         method: c.req.method,
-        path: route === "feed" ? "/feeds/…" : redactTokens(path),
+        path: loggablePath(raw),
         status: c.res.status,
         ms: Math.round(performance.now() - started),
         // What an expected failure was (a 408 says whether the body stalled or the client left).

@@ -31,9 +31,11 @@ export interface TokenGateDeps {
 
 /**
  * The budgets every token-bearing request passes — the feed and its subscribe page — in one place, cheapest first:
- * the address's budget; the checksum (a failure is a miss, with no lookup); the token's budget for this address;
- * the lookup, and for a token that opens nothing, the dead links. A dead link gives back what it took and counts
- * as no miss; only a never-issued token counts as a miss, and the miss budget refuses only misses.
+ * the path's shape and the keyed checksum (no storage; a failure is a miss, and takes from the miss budget only);
+ * then for a well-formed token the address's budget; the token's budget for this address; the lookup, and for a
+ * token that opens nothing, the dead links. A dead link gives back what it took and counts as no miss; only a
+ * never-issued token counts as a miss, and the miss budget refuses only misses — so a scanner behind a NAT spends
+ * the NAT's miss budget, never the address budget its live links are served on.
  * @param candidate the token as it appears in the path (`undefined`: the path has none).
  */
 export async function gateToken(
@@ -42,20 +44,16 @@ export async function gateToken(
   candidate: string | undefined,
 ): Promise<TokenGate> {
   const { tokens, protection: guard, source } = deps;
-  const wellFormed = async (t: string | undefined) => t !== undefined && (await tokens.isWellFormed(t));
-  const overAddress = guard?.address(client);
-  // A refusal of a real link is noted with its token's hash, to be put down to its feed off the request path.
-  if (overAddress) {
-    return candidate !== undefined && (await wellFormed(candidate))
-      ? { kind: "refused", retryAfter: overAddress.retryAfter, tokenHash: await tokens.hash(candidate) }
-      : { kind: "refused", retryAfter: overAddress.retryAfter };
-  }
-  const token = (await wellFormed(candidate)) ? candidate : undefined;
   const miss = (): TokenGate => {
     const overMisses = guard?.miss(client);
     return overMisses ? { kind: "refused", retryAfter: overMisses.retryAfter } : { kind: "missing" };
   };
-  if (token === undefined) return miss();
+  if (candidate === undefined || !(await tokens.isWellFormed(candidate))) return miss();
+  const token = candidate;
+  // A refusal of a real link is noted with its token's hash, to be put down to its feed off the request path.
+  const overAddress = guard?.address(client);
+  if (overAddress)
+    return { kind: "refused", retryAfter: overAddress.retryAfter, tokenHash: await tokens.hash(token) };
   const overToken = guard?.token(token, client);
   if (overToken)
     return { kind: "refused", retryAfter: overToken.retryAfter, tokenHash: await tokens.hash(token) };

@@ -209,6 +209,35 @@ describe("shiftfeed behind Caddy (deploy/Caddyfile)", () => {
     expect((await get(caddy, "127.0.0.3", `/feeds/${unknownToken()}.ics`)).status).toBe(429);
   }, 120_000);
 
+  it("a token in any spelling leaves no run of 12 of its characters in Caddy's log, whatever the upstream answers", async () => {
+    // An upstream that answers 200 to every path: the filter must hold even for a spelling shiftfeed would serve.
+    const upstream = createServer((_req, res) => res.end("ok"));
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise((resolve) => upstream.close(resolve)));
+    const caddy = await startCaddy(`127.0.0.1:${(upstream.address() as AddressInfo).port}`);
+    const token = "dkrM-8HCQU06I_CNFCPyJQ19";
+    const paths = [
+      `/%73ubscribe/${token}`,
+      `/%73%75%62%73%63%72%69%62%65/${token}`,
+      `/%2573ubscribe/${token}`,
+      `/f%65eds/${token}.ics`,
+      `/subscribe/dkrM%2D8HCQU06I_CNFCPyJQ19`,
+      `/subscribe/dkrM-8HCQU06I_CNF%0aCPyJQ19`,
+      `/%73ubscribe/dkrM-8HCQU06I_CNF%0aCPyJQ19`,
+      `//feeds/${token}.ics`,
+      `/FEEDS/${token}.ics`,
+      `/Subscribe/${token}`,
+      `/other?link=${token}`,
+    ];
+    for (const path of paths) expect((await get(caddy, "127.0.0.2", path)).status, path).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    const logs = caddy.logs();
+    expect(logs.match(/"uri":/g)?.length ?? 0).toBeGreaterThanOrEqual(paths.length); // the requests were logged …
+    for (let i = 0; i + 12 <= token.length; i++) expect(logs).not.toContain(token.slice(i, i + 12)); // … token cut
+    expect(logs).toContain('"uri":"/%73ubscribe/REDACTED"');
+    expect(logs).toContain('"uri":"/subscribe/REDACTED"');
+  }, 60_000);
+
   it("X-Forwarded-For as Caddy sends it: the client's own header is replaced by its address, and an upstream error logs no token", async () => {
     const seen: (string | undefined)[] = [];
     const upstream = createServer((req, res) => {

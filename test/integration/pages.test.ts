@@ -165,6 +165,47 @@ describe("the subscribe page", () => {
     await h.settle();
     const token = old.split("/").pop()!;
     expect(h.logs.join("\n")).not.toContain(token);
-    expect(h.logs.some((l) => l.includes('"/subscribe/[redacted]"'))).toBe(true);
+    expect(h.logs.some((l) => l.includes('"/subscribe/[token]"'))).toBe(true);
+  });
+
+  it("answers only the path as sent, /subscribe/ + 24 base64url characters: an escaped route name or token character is the same 404 page", async () => {
+    const { feed } = await lookup("pA");
+    const token = subscribePath(feed.subscribeUrl).split("/").pop()!;
+    const escape = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`;
+    expect((await raw("GET", `${h.url}/subscribe/${token}`)).status).toBe(200);
+    const unknown = await raw("GET", `${h.url}/subscribe/AAAAAAAAAAAAAAAAAAAAAAAA`);
+    for (const path of [
+      `/%73ubscribe/${token}`,
+      `/%73%75%62%73%63%72%69%62%65/${token}`,
+      `/subscribe/${escape(token[0]!)}${token.slice(1)}`,
+      `/subscribe/${token.slice(0, 10)}${escape(token[10]!)}${token.slice(11)}`,
+    ]) {
+      const reply = await raw("GET", h.url + path);
+      expect(reply.status, path).toBe(404);
+      expect(reply.text, path).toBe(unknown.text);
+    }
+  });
+
+  it("logs a token route's path without anything after its name, whatever its length or spelling", async () => {
+    const { feed } = await lookup("pA");
+    const token = subscribePath(feed.subscribeUrl).split("/").pop()!;
+    const mark = h.logs.length;
+    for (const path of [
+      `/subscribe/${token.slice(0, 23)}`, // a link cut short
+      `/subscribe/${token.slice(0, 16)}%0a${token.slice(16)}`, // broken by a line wrap
+      `/subscribe/%20${token.slice(0, 23)}`,
+      `/subscribe/${token.slice(0, 12)}`,
+      `/%73ubscribe/${token}`,
+      `/SUBSCRIBE/${token}`,
+      `//feeds/${token.slice(0, 20)}.ics`,
+      `/f%65eds/${token}.ics`,
+      `/x/feeds/${token.slice(0, 23)}`,
+    ]) {
+      expect((await raw("GET", h.url + path)).status, path).toBe(404);
+    }
+    await h.settle();
+    const lines = h.logs.slice(mark).join("\n");
+    expect(lines).toContain('"/subscribe/[token]"');
+    for (let i = 0; i + 12 <= token.length; i++) expect(lines).not.toContain(token.slice(i, i + 12));
   });
 });

@@ -107,6 +107,24 @@ describe("address ranges", () => {
     }
   });
 
+  it("SHARED_FETCHER_RANGES wider than any fetcher's (an IPv4 /8, an IPv6 /19) is refused with one line naming it", () => {
+    for (const wide of [
+      "0.0.0.0/0",
+      "::/0",
+      "10.0.0.0/7",
+      "2000::/3",
+      "::ffff:0.0.0.0/96",
+      "127.8.0.0/16, 0.0.0.0/1",
+    ]) {
+      expect(() => parseConfig({ SHARED_FETCHER_RANGES: wide }), wide).toThrow(
+        /^`SHARED_FETCHER_RANGES`: "[^"]+" is wider than any shared fetcher's range \(at most an IPv4 \/8 or an IPv6 \/19\)[^\n]*$/,
+      );
+    }
+    // The widest real ranges still pass.
+    const widest = parseConfig({ SHARED_FETCHER_RANGES: "17.0.0.0/8, 2003::/19" }).limits.sharedFetcherRanges;
+    expect(widest).toContain("2003::/19");
+  });
+
   it("SHARED_FETCHER_RANGES is validated and added to the built-in list; SHARED_FETCHER_BUILTIN=off drops it", () => {
     const added = parseConfig({ SHARED_FETCHER_RANGES: "127.8.0.0/16, 2001:db8::/32" }).limits;
     expect(added.sharedFetcherRanges).toContain("127.8.0.0/16");

@@ -29,6 +29,18 @@ export function parseRange(text: string): AddressRange | null {
   return { bytes, bits };
 }
 
+/**
+ * The shortest prefix a shared fetcher's range may have, by family: no one organisation holds a block wider than an
+ * IPv4 /8 (Apple's 17.0.0.0/8, the widest built-in range) or an IPv6 /19, so a wider range is a mistake
+ * (`0.0.0.0/0` would give every client a shared fetcher's budgets).
+ */
+export const WIDEST_FETCHER_PREFIX = { ipv4: 8, ipv6: 19 } as const;
+
+/** Whether `range` is wider than any shared fetcher's could be (see {@link WIDEST_FETCHER_PREFIX}). */
+export function tooWideForFetcher(range: AddressRange): boolean {
+  return range.bits < (range.bytes.length === 4 ? WIDEST_FETCHER_PREFIX.ipv4 : WIDEST_FETCHER_PREFIX.ipv6);
+}
+
 /** Whether `address` lies in `range` (families must match). */
 export function inRange(address: AddressBytes, range: AddressRange): boolean {
   if (address.length !== range.bytes.length) return false;

@@ -16,6 +16,7 @@ import type { FeedTokens } from "../../core/tokens.ts";
 import type { Protection } from "../../core/limits/protection.ts";
 import type { DeadLink } from "../../core/store/dead-links-table.ts";
 import { gateToken, requestClient } from "../token-gate.ts";
+import { rawPath } from "../feed-answer.ts";
 import { peerOf } from "../feed-route.ts";
 import { qrSvg } from "../qr-code.ts";
 import { bdi, escapeHtml, htmlDocument, pageHeaders } from "./static-routes.ts";
@@ -41,7 +42,12 @@ export interface SubscribeDeps {
 /** Scripts none, styles from this origin, the QR code inline SVG. */
 const SUBSCRIBE_CSP =
   "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-const TOKEN = /^[A-Za-z0-9_-]{24}$/;
+/**
+ * `/subscribe/` + 24 base64url characters, matched on the raw (undecoded) request path as the feed route matches
+ * its own: `/%73ubscribe/…` or an escaped token character is the plain `404`, never the page, so what a proxy's log
+ * filter sees is exactly what is served.
+ */
+const SUBSCRIBE_PATH = new RegExp(`^${SUBSCRIBE_PREFIX}([A-Za-z0-9_-]{24})$`);
 
 const day = (date: string) =>
   new Date(`${date}T12:00:00Z`).toLocaleDateString("en-GB", {
@@ -126,7 +132,6 @@ export function createSubscribeRoutes(deps: SubscribeDeps): Hono {
       "cache-control": "private, no-store",
       "x-robots-tag": "noindex",
     };
-    const param = c.req.param("token");
     const userAgent = c.req.header("user-agent") ?? null;
     const client = requestClient(
       deps.protection,
@@ -136,7 +141,7 @@ export function createSubscribeRoutes(deps: SubscribeDeps): Hono {
     const gate = await gateToken(
       { tokens: deps.tokens, protection: deps.protection, source: deps },
       client,
-      TOKEN.test(param) ? param : undefined,
+      SUBSCRIBE_PATH.exec(rawPath(c.req.url))?.[1],
     );
     const answer = async (): Promise<[string, 200 | 404 | 429, Record<string, string>]> => {
       if (gate.kind === "refused") return [BUSY, 429, { "retry-after": String(gate.retryAfter) }];
