@@ -24,6 +24,7 @@ import {
 } from "../context.ts";
 import { progressBar } from "../progress.ts";
 import { terminalLine as safe } from "../terminal-text.ts";
+import { snapshotLimit } from "./validate.ts";
 
 interface PublishAnswer {
   revision: number;
@@ -44,14 +45,15 @@ async function reachable(api: Api): Promise<void> {
 
 export async function publish(path: string, options: GlobalOptions & { concurrency: string }): Promise<void> {
   const isDir = (await stat(path).catch(() => null))?.isDirectory() ?? false;
-  const read = isDir ? null : await readSnapshotFile(path);
+  const limit = snapshotLimit();
+  const read = isDir ? null : await readSnapshotFile(path, limit);
   if (read && !read.ok) {
     const hint = /^(is empty|is not|names)/.test(read.problem) ? ": see `shiftfeed validate`" : "";
     throw new CliFailure(`${safe(path)} ${safe(read.problem)}${hint}`);
   }
   const api = adminApi(options);
   await reachable(api);
-  if (!read) return publishFolder(path, api, options);
+  if (!read) return publishFolder(path, api, options, limit);
 
   const { org, schedule, bytes } = read;
   const answer = await api
@@ -82,7 +84,12 @@ function problemLines(summary: PublishSummary): string[] {
   return lines.sort();
 }
 
-async function publishFolder(dir: string, api: Api, options: GlobalOptions & { concurrency: string }) {
+async function publishFolder(
+  dir: string,
+  api: Api,
+  options: GlobalOptions & { concurrency: string },
+  maxSnapshotBytes: number,
+) {
   const concurrency = Number(options.concurrency);
   const bar = progressBar("files", !!options.json);
   const summary = await publishDirectory({
@@ -90,6 +97,7 @@ async function publishFolder(dir: string, api: Api, options: GlobalOptions & { c
     token: api.token,
     dir,
     concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 4,
+    maxSnapshotBytes,
     onProgress: (totals, done, total) => bar.update(done, total, describePublish(totals)),
   }).catch((error: unknown) => {
     throw failure(error, api.url);
