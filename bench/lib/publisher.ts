@@ -28,6 +28,15 @@ export interface PublishOptions {
   onProgress?: (progress: PublishSummary, done: number, total: number) => void;
   /** Called when a `503` is waited out. */
   onRetry?: (what: string, seconds: number) => void;
+  /**
+   * Called when a file's publish is first answered `503` and will be tried again: the file, the wait in seconds
+   * and the answer's body (the server's reason). Once per file: further waits of the same file are counted only.
+   */
+  onFileRetry?: (file: string, seconds: number, body: string) => void;
+  /** How many `503`s one file waits out (default 20). */
+  maxRetries?: number;
+  /** Longest total wait of one file across its `503`s, in seconds (default: no bound beyond `maxRetries`). */
+  maxRetrySeconds?: number;
 }
 
 /** What a publish run did. */
@@ -144,6 +153,7 @@ async function publishFile(
   file: string,
   summary: PublishSummary,
   limit: number | undefined,
+  onFileRetry?: PublishOptions["onFileRetry"],
 ): Promise<void> {
   const read = await readSnapshotFile(file, limit);
   if (!read.ok) {
@@ -154,7 +164,16 @@ async function publishFile(
   const schedule = encodeURIComponent(read.schedule);
   let answer: { status: number; text: string };
   try {
-    answer = await admin.send("PUT", `/admin/orgs/${org}/schedules/${schedule}`, read.bytes);
+    let told = false;
+    answer = await admin.send(
+      "PUT",
+      `/admin/orgs/${org}/schedules/${schedule}`,
+      read.bytes,
+      (seconds, body) => {
+        if (!told) onFileRetry?.(file, seconds, body);
+        told = true;
+      },
+    );
   } catch (error) {
     summary.failures.push({
       file,
@@ -210,6 +229,8 @@ export async function publishDirectory(options: PublishOptions): Promise<Publish
   const admin = createAdminClient({
     url: options.url,
     token: options.token,
+    ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
+    ...(options.maxRetrySeconds !== undefined && { maxRetrySeconds: options.maxRetrySeconds }),
     onRetry: (what, seconds) => {
       summary.retries++;
       options.onRetry?.(what, seconds);
@@ -218,7 +239,8 @@ export async function publishDirectory(options: PublishOptions): Promise<Publish
   const started = performance.now();
   let done = 0;
   await mapLimit(files, options.concurrency ?? 4, async (name) => {
-    await publishFile(admin, join(options.dir, name), summary, options.maxSnapshotBytes);
+    const file = join(options.dir, name);
+    await publishFile(admin, file, summary, options.maxSnapshotBytes, options.onFileRetry);
     summary.seconds = (performance.now() - started) / 1000;
     options.onProgress?.(summary, ++done, files.length);
   });

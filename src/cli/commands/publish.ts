@@ -20,6 +20,7 @@ import {
   seg,
   serverProblem,
   Unreachable,
+  UsageError,
   type GlobalOptions,
 } from "../context.ts";
 import { progressBar } from "../progress.ts";
@@ -43,7 +44,26 @@ async function reachable(api: Api): Promise<void> {
   await api.call("GET", "/admin/search?q=");
 }
 
-export async function publish(path: string, options: GlobalOptions & { concurrency: string }): Promise<void> {
+type PublishCommandOptions = GlobalOptions & { concurrency: string; retrySeconds: string };
+
+/** `--retry-seconds`: the longest a file waits out the server's `503`s in all, a whole number of seconds. */
+function retrySecondsOf(options: PublishCommandOptions): number {
+  const seconds = Number(options.retrySeconds);
+  if (!/^\d+$/.test(options.retrySeconds) || seconds > 86_400)
+    throw new UsageError("`--retry-seconds` must be a whole number of seconds from 0 to 86400");
+  return seconds;
+}
+
+/** The line saying a file is tried again after a `503`, with the server's reason. */
+function retryLine(file: string, seconds: number, body: string, limit: number): string {
+  return (
+    `${file}: the server answered ${serverProblem(503, body)}: trying again in ${Math.round(seconds)} s ` +
+    `(for up to ${limit} s in all)`
+  );
+}
+
+export async function publish(path: string, options: PublishCommandOptions): Promise<void> {
+  const retrySeconds = retrySecondsOf(options);
   const isDir = (await stat(path).catch(() => null))?.isDirectory() ?? false;
   const limit = snapshotLimit();
   const read = isDir ? null : await readSnapshotFile(path, limit);
@@ -51,9 +71,17 @@ export async function publish(path: string, options: GlobalOptions & { concurren
     const hint = /^(is empty|is not|names)/.test(read.problem) ? ": see `shiftfeed validate`" : "";
     throw new CliFailure(`${safe(path)} ${safe(read.problem)}${hint}`);
   }
-  const api = adminApi(options);
+  let told = false;
+  const api = adminApi(options, {
+    maxRetrySeconds: retrySeconds,
+    onRetry: (what, seconds, body) => {
+      if (told || !what.startsWith("PUT ")) return;
+      told = true;
+      process.stderr.write(`${safe(retryLine(path, seconds, body, retrySeconds))}\n`);
+    },
+  });
   await reachable(api);
-  if (!read) return publishFolder(path, api, options, limit);
+  if (!read) return publishFolder(path, api, options, limit, retrySeconds);
 
   const { org, schedule, bytes } = read;
   const answer = await api
@@ -87,8 +115,9 @@ function problemLines(summary: PublishSummary): string[] {
 async function publishFolder(
   dir: string,
   api: Api,
-  options: GlobalOptions & { concurrency: string },
+  options: PublishCommandOptions,
   maxSnapshotBytes: number,
+  maxRetrySeconds: number,
 ) {
   const concurrency = Number(options.concurrency);
   const bar = progressBar("files", !!options.json);
@@ -98,6 +127,9 @@ async function publishFolder(
     dir,
     concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 4,
     maxSnapshotBytes,
+    maxRetries: 100,
+    maxRetrySeconds,
+    onFileRetry: (file, seconds, body) => bar.note(retryLine(file, seconds, body, maxRetrySeconds)),
     onProgress: (totals, done, total) => bar.update(done, total, describePublish(totals)),
   }).catch((error: unknown) => {
     throw failure(error, api.url);
