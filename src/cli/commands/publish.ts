@@ -10,6 +10,7 @@ import {
   describePublish,
   publishDirectory,
   readSnapshotFile,
+  snapshotFiles,
   type PublishSummary,
 } from "../../../bench/lib/publisher.ts";
 import {
@@ -70,6 +71,10 @@ export async function publish(path: string, options: PublishCommandOptions): Pro
   if (read && !read.ok) {
     const hint = /^(is empty|is not|names)/.test(read.problem) ? ": see `shiftfeed validate`" : "";
     throw new CliFailure(`${safe(path)} ${safe(read.problem)}${hint}`);
+  }
+  if (isDir && snapshotFiles(path).length === 0) {
+    // A mistyped folder in a scheduled job must not report success for publishing nothing.
+    throw new CliFailure(`no *.json files in ${safe(path)}: nothing to publish`);
   }
   let told = false;
   const api = adminApi(options, {
