@@ -52,9 +52,17 @@ export interface AdminClientOptions {
   maxRetries?: number;
   /** Longest wait for one `Retry-After`, in seconds (default 60). */
   maxWaitSeconds?: number;
-  /** Told about each wait, e.g. to print it. */
-  onRetry?: (what: string, seconds: number) => void;
+  /**
+   * Longest total wait of one call across its `503`s, in seconds (default: no bound beyond `maxRetries`): a wait
+   * that would go past it is not started, and the `503` is answered.
+   */
+  maxRetrySeconds?: number;
+  /** Told about each wait, e.g. to print it, with the `503`'s body (the server's reason). */
+  onRetry?: (what: string, seconds: number, body: string) => void;
 }
+
+/** Told about each `503` one call waits out: the wait in seconds and the answer's body (the server's reason). */
+export type RetryListener = (seconds: number, body: string) => void;
 
 /** A bound admin client. */
 export interface AdminClient {
@@ -63,6 +71,7 @@ export interface AdminClient {
     method: string,
     path: string,
     body?: Uint8Array<ArrayBuffer> | string,
+    onRetry?: RetryListener,
   ): Promise<{ status: number; text: string }>;
   /** Like `send`, but a non-2xx answer throws `AdminError`, and the body is parsed as JSON. */
   json<T>(method: string, path: string, body?: Uint8Array<ArrayBuffer> | string): Promise<T>;
@@ -86,6 +95,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
   const base = options.url.replace(/\/+$/, "");
   const maxRetries = options.maxRetries ?? 20;
   const maxWait = options.maxWaitSeconds ?? 60;
+  const maxTotal = options.maxRetrySeconds ?? Infinity;
   const once = (method: string, path: string, body?: Uint8Array<ArrayBuffer> | string) =>
     fetch(base + path, {
       method,
@@ -112,13 +122,17 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       }
     }
   };
-  const send: AdminClient["send"] = async (method, path, body) => {
+  const send: AdminClient["send"] = async (method, path, body, onRetry) => {
+    let waited = 0;
     for (let attempt = 0; ; attempt++) {
       const res = await fetchRetrying(method, path, body);
       const text = await res.text();
       if (res.status !== 503 || attempt >= maxRetries) return { status: res.status, text };
       const seconds = Math.min(maxWait, retryAfterSeconds(res.headers.get("retry-after")));
-      options.onRetry?.(`${method} ${path}`, seconds);
+      if (waited + seconds > maxTotal) return { status: res.status, text };
+      waited += seconds;
+      options.onRetry?.(`${method} ${path}`, seconds, text);
+      onRetry?.(seconds, text);
       await sleep(seconds * 1000);
     }
   };

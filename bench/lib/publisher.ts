@@ -6,8 +6,10 @@
  * empty, binary or truncated file) is named with its problem and never sent; a refused one with the server's answer.
  */
 import { readdirSync } from "node:fs";
-import { lstat, readFile, readlink } from "node:fs/promises";
+import { lstat, readlink } from "node:fs/promises";
 import { join } from "node:path";
+import { DEFAULT_MAX_SNAPSHOT_BYTES } from "../../src/core/config.ts";
+import { readBounded } from "../../src/node/bounded-read.ts";
 import { createAdminClient, type AdminClient, type Job } from "./admin-client.ts";
 import { mapLimit } from "./pool.ts";
 
@@ -20,10 +22,21 @@ export interface PublishOptions {
   dir: string;
   /** Requests in flight at once (default 4). */
   concurrency?: number;
+  /** The server's snapshot size limit (`MAX_SNAPSHOT_BYTES`): a larger file is refused by its size, unread. */
+  maxSnapshotBytes?: number;
   /** Called after each file with the running totals and how many files are done of how many. */
   onProgress?: (progress: PublishSummary, done: number, total: number) => void;
   /** Called when a `503` is waited out. */
   onRetry?: (what: string, seconds: number) => void;
+  /**
+   * Called when a file's publish is first answered `503` and will be tried again: the file, the wait in seconds
+   * and the answer's body (the server's reason). Once per file: further waits of the same file are counted only.
+   */
+  onFileRetry?: (file: string, seconds: number, body: string) => void;
+  /** How many `503`s one file waits out (default 20). */
+  maxRetries?: number;
+  /** Longest total wait of one file across its `503`s, in seconds (default: no bound beyond `maxRetries`). */
+  maxRetrySeconds?: number;
 }
 
 /** What a publish run did. */
@@ -71,12 +84,27 @@ async function unreadable(file: string, error: NodeJS.ErrnoException): Promise<s
 
 /**
  * Reads a snapshot file and the organization and schedule ids its body names (the publish URL is built from
- * them); every other rule is the server's. Never throws: a problem is answered in words.
+ * them); every other rule is the server's. Only a regular file of at most `limit` bytes is read (a device, FIFO
+ * or socket, or a file over the limit, is named with its problem, unread). Never throws: a problem is answered in
+ * words.
  */
-export async function readSnapshotFile(file: string): Promise<SnapshotFile> {
+export async function readSnapshotFile(
+  file: string,
+  limit = DEFAULT_MAX_SNAPSHOT_BYTES,
+): Promise<SnapshotFile> {
   let bytes: Uint8Array<ArrayBuffer>;
   try {
-    bytes = new Uint8Array(await readFile(file));
+    const read = await readBounded(file, limit);
+    if (read.kind === "not-regular") return { ok: false, problem: read.problem };
+    if (read.kind === "too-large") {
+      return {
+        ok: false,
+        problem:
+          `has ${read.size} bytes, over the limit of ${limit} bytes (MAX_SNAPSHOT_BYTES): the server refuses it ` +
+          "with 413, so it was not sent",
+      };
+    }
+    bytes = read.bytes;
   } catch (error) {
     return { ok: false, problem: await unreadable(file, error as NodeJS.ErrnoException) };
   }
@@ -120,8 +148,14 @@ export function snapshotFiles(dir: string): string[] {
 }
 
 /** Publishes one snapshot file's bytes; a `202` is followed until its job finishes. */
-async function publishFile(admin: AdminClient, file: string, summary: PublishSummary): Promise<void> {
-  const read = await readSnapshotFile(file);
+async function publishFile(
+  admin: AdminClient,
+  file: string,
+  summary: PublishSummary,
+  limit: number | undefined,
+  onFileRetry?: PublishOptions["onFileRetry"],
+): Promise<void> {
+  const read = await readSnapshotFile(file, limit);
   if (!read.ok) {
     summary.failures.push({ file, status: 0, body: read.problem });
     return;
@@ -130,7 +164,16 @@ async function publishFile(admin: AdminClient, file: string, summary: PublishSum
   const schedule = encodeURIComponent(read.schedule);
   let answer: { status: number; text: string };
   try {
-    answer = await admin.send("PUT", `/admin/orgs/${org}/schedules/${schedule}`, read.bytes);
+    let told = false;
+    answer = await admin.send(
+      "PUT",
+      `/admin/orgs/${org}/schedules/${schedule}`,
+      read.bytes,
+      (seconds, body) => {
+        if (!told) onFileRetry?.(file, seconds, body);
+        told = true;
+      },
+    );
   } catch (error) {
     summary.failures.push({
       file,
@@ -186,6 +229,8 @@ export async function publishDirectory(options: PublishOptions): Promise<Publish
   const admin = createAdminClient({
     url: options.url,
     token: options.token,
+    ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
+    ...(options.maxRetrySeconds !== undefined && { maxRetrySeconds: options.maxRetrySeconds }),
     onRetry: (what, seconds) => {
       summary.retries++;
       options.onRetry?.(what, seconds);
@@ -194,7 +239,8 @@ export async function publishDirectory(options: PublishOptions): Promise<Publish
   const started = performance.now();
   let done = 0;
   await mapLimit(files, options.concurrency ?? 4, async (name) => {
-    await publishFile(admin, join(options.dir, name), summary);
+    const file = join(options.dir, name);
+    await publishFile(admin, file, summary, options.maxSnapshotBytes, options.onFileRetry);
     summary.seconds = (performance.now() - started) / 1000;
     options.onProgress?.(summary, ++done, files.length);
   });

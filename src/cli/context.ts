@@ -6,7 +6,12 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { AdminError, createAdminClient, type AdminClient } from "../../bench/lib/admin-client.ts";
+import {
+  AdminError,
+  createAdminClient,
+  type AdminClient,
+  type AdminClientOptions,
+} from "../../bench/lib/admin-client.ts";
 import { UsageError } from "../../bench/lib/cli.ts";
 import { terminalJson, terminalLine, terminalText } from "./terminal-text.ts";
 
@@ -98,7 +103,10 @@ function explain(error: AdminError, url: string): string {
 }
 
 /** Admin API calls for a command; network and HTTP failures become {@link CliFailure}s that say what to do. */
-export function adminApi(options: GlobalOptions): {
+export function adminApi(
+  options: GlobalOptions,
+  retries: Pick<AdminClientOptions, "maxRetrySeconds" | "onRetry"> = {},
+): {
   url: string;
   call: <T>(method: string, path: string, body?: unknown) => Promise<T>;
   /** Sends bytes as they are (a snapshot file), answering the parsed JSON. */
@@ -107,7 +115,13 @@ export function adminApi(options: GlobalOptions): {
 } {
   const url = serverUrl(options);
   const token = adminToken(options);
-  const client: AdminClient = createAdminClient({ url, token, maxRetries: 3, maxWaitSeconds: 30 });
+  const client: AdminClient = createAdminClient({
+    url,
+    token,
+    maxRetries: 3,
+    maxWaitSeconds: 30,
+    ...retries,
+  });
   const json = async <T>(
     method: string,
     path: string,

@@ -66,7 +66,10 @@ function program(): Command {
     .description("publish a snapshot file, or every *.json snapshot of a folder")
     .argument("<file|dir>", "a snapshot file or a folder of them")
     .option("--concurrency <n>", "publishes in flight at once, for a folder", "4")
-    .action((path: string, _o, command: Command) => publish(path, globals<{ concurrency: string }>(command)));
+    .option("--retry-seconds <s>", "longest a file waits out the server's 503s in all", "120")
+    .action((path: string, _o, command: Command) =>
+      publish(path, globals<{ concurrency: string; retrySeconds: string }>(command)),
+    );
   cli
     .command("link")
     .description("a person's feed links (https, webcal, Google, subscribe page) and a QR code to scan")

@@ -8,6 +8,8 @@ import { terminalLine } from "./terminal-text.ts";
 
 export interface Progress {
   update(done: number, total: number, state: string): void;
+  /** Prints one line above the bar (on a terminal the bar's line is cleared first and redrawn after). */
+  note(line: string): void;
   stop(): void;
 }
 
@@ -17,7 +19,7 @@ export function progressBar(
   quiet: boolean,
   stream: NodeJS.WriteStream = process.stderr,
 ): Progress {
-  if (quiet) return { update() {}, stop() {} };
+  if (quiet) return { update() {}, note() {}, stop() {} };
   const bar = new SingleBar({
     stream,
     format: `{bar} {percentage}% | {value}/{total} ${unit} | ETA {eta_formatted} | {state}`,
@@ -39,6 +41,10 @@ export function progressBar(
         bar.setTotal(total);
         bar.update(done, { state });
       }
+    },
+    note(untrusted) {
+      stream.write(`${stream.isTTY && started ? "\r\u001b[2K" : ""}${terminalLine(untrusted)}\n`);
+      if (started && stream.isTTY) bar.render();
     },
     stop() {
       if (started) bar.stop();

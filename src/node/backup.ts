@@ -18,6 +18,7 @@ import { link, open, readdir, readFile, rename, rm, stat } from "node:fs/promise
 import { basename, dirname, join, resolve } from "node:path";
 import { backup, DatabaseSync } from "node:sqlite";
 import { checkDatabase, DatabaseFileError, type DatabaseSummary } from "./database-check.ts";
+import { isInsideFolder, realLocation } from "./path-inside.ts";
 import { DATABASE_FILE } from "./server.ts";
 
 /** The table of the backup copy that carries the secrets (`--with-secrets`); `restore` takes it out again. */
@@ -63,6 +64,12 @@ export async function backupDataDir(options: BackupOptions): Promise<BackupResul
   const source = join(options.dataDir, DATABASE_FILE);
   const file = resolve(options.file);
   await requireSource(source, options.dataDir);
+  if (await isInsideFolder(await realLocation(file), options.dataDir)) {
+    // `--force` or not: a rename over `shiftfeed.db` or its `-wal` under a running service loses what it holds.
+    throw new DatabaseFileError(
+      `${options.file} is inside DATA_DIR ${JSON.stringify(options.dataDir)}: write the backup outside the data dir`,
+    );
+  }
   if (!options.force && (await exists(file))) {
     throw new DatabaseFileError(`${options.file} already exists: pass --force to replace it`);
   }

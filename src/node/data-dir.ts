@@ -14,7 +14,7 @@
  */
 import { access, chmod, constants, mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { StartupError } from "./startup-error.ts";
 
@@ -51,18 +51,7 @@ export async function prepareDataDir(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true, mode: DIR_MODE });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EEXIST" || code === "ENOTDIR") {
-      throw new StartupError(
-        `DATA_DIR ${shown} is not a folder (a file has that name); set DATA_DIR to a folder`,
-      );
-    }
-    if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
-      throw new StartupError(
-        `DATA_DIR ${shown} cannot be created (${code}); set DATA_DIR to a writable folder`,
-      );
-    }
-    throw error;
+    throw await cannotCreate(dir, (error as NodeJS.ErrnoException).code ?? "error", error);
   }
   if (!(await stat(dir)).isDirectory()) {
     throw new StartupError(`DATA_DIR ${shown} is not a folder; set DATA_DIR to a folder`);
@@ -72,6 +61,49 @@ export async function prepareDataDir(dir: string): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "EACCES";
     throw new StartupError(`DATA_DIR ${shown} is not writable (${code}); set DATA_DIR to a writable folder`);
+  }
+}
+
+/**
+ * Why `dir` could not be created, naming the path at fault: the data dir itself or the folder above it that is a
+ * file, or the nearest existing folder that cannot be written (a read-only file system says so; `mkdir` reports
+ * it as `ENOENT` when a parent is missing).
+ */
+async function cannotCreate(dir: string, code: string, error: unknown): Promise<Error> {
+  const shown = JSON.stringify(dir);
+  let path = resolve(dir);
+  for (;;) {
+    const found = await stat(path).catch(() => null);
+    if (found !== null) {
+      if (!found.isDirectory()) {
+        return new StartupError(
+          path === resolve(dir)
+            ? `DATA_DIR ${shown} is not a folder (a file has that name); set DATA_DIR to a folder`
+            : `DATA_DIR ${shown} cannot be created: ${JSON.stringify(path)} is a file, not a folder; set DATA_DIR ` +
+                "to a folder",
+        );
+      }
+      const denied = await access(path, constants.W_OK).then(
+        () => null,
+        (e: NodeJS.ErrnoException) => e.code ?? "EACCES",
+      );
+      if (denied === "EROFS") {
+        return new StartupError(
+          `DATA_DIR ${shown} cannot be created: ${JSON.stringify(path)} is on a read-only file system (EROFS); ` +
+            "set DATA_DIR to a folder on a writable one",
+        );
+      }
+      if (denied !== null || code === "EACCES" || code === "EPERM" || code === "EROFS") {
+        return new StartupError(
+          `DATA_DIR ${shown} cannot be created in ${JSON.stringify(path)} (${denied ?? code}); set DATA_DIR to ` +
+            "a writable folder",
+        );
+      }
+      return error as Error;
+    }
+    const parent = dirname(path);
+    if (parent === path) return error as Error;
+    path = parent;
   }
 }
 

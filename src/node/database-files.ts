@@ -135,3 +135,27 @@ export async function diskFullAtStart(error: unknown, dataDir: string): Promise<
       "give it more, then start again (shiftfeed gives back what its log holds beyond the data at the next start)",
   );
 }
+
+/**
+ * The start-up error for a `shiftfeed.db` SQLite cannot read as a database (`SQLITE_NOTADB`, `SQLITE_CORRUPT`):
+ * one line naming DATA_DIR, the file and what to do, or `null` for any other error.
+ */
+export function damagedAtStart(error: unknown, dataDir: string): StartupError | null {
+  const storage = (error as { extra?: { storage?: unknown } } | null)?.extra?.storage;
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  const primary = typeof code === "number" ? code & 0xff : null;
+  const shown = JSON.stringify(dataDir);
+  if (primary === 26) {
+    return new StartupError(
+      `DATA_DIR ${shown}: ${DATABASE_FILE} is not a SQLite database (damaged or another program's file): ` +
+        "restore a backup into a new DATA_DIR (docs/operations.md › Backup and restore)",
+    );
+  }
+  if (primary === 11 || storage === "corrupt") {
+    return new StartupError(
+      `DATA_DIR ${shown}: ${DATABASE_FILE} is damaged (${(error as Error).message.split("\n")[0]}): restore a ` +
+        "backup into a new DATA_DIR (docs/operations.md › Backup and restore)",
+    );
+  }
+  return null;
+}

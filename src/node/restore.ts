@@ -6,8 +6,8 @@
  * to `shiftfeed.db`: the data dir never holds half a database. Modes: folder 0700, database and secrets 0600.
  */
 import { closeSync, openSync } from "node:fs";
-import { chmod, mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, mkdir, open, readdir, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { backup, DatabaseSync } from "node:sqlite";
 import { SECRETS_TABLE } from "./backup.ts";
 import {
@@ -16,7 +16,8 @@ import {
   requireSqliteFile,
   type DatabaseSummary,
 } from "./database-check.ts";
-import { lockDataDir } from "./data-dir.ts";
+import { LOCK_FILE, lockDataDir } from "./data-dir.ts";
+import { isInsideFolder } from "./path-inside.ts";
 import { DATABASE_FILE } from "./server.ts";
 import { StartupError } from "./startup-error.ts";
 
@@ -35,6 +36,7 @@ export interface RestoreResult extends DatabaseSummary {
 export async function restoreDataDir(options: { dataDir: string; file: string }): Promise<RestoreResult> {
   const started = performance.now();
   const { dataDir, file } = options;
+  await requireOutside(file, dataDir);
   await requireEmpty(dataDir);
   await requireSqliteFile(file);
   const leftovers = await sideFilesToRemove(file);
@@ -113,6 +115,33 @@ async function sideFilesToRemove(file: string): Promise<() => Promise<void>> {
       if (size === 0 || path.endsWith("-shm")) await rm(path, { force: true });
     }
   };
+}
+
+/**
+ * Refuses a source inside the folder it would fill, and a data dir's own database (`shiftfeed.db`, its `-wal` or
+ * `-shm` beside an `instance.lock`): a live database is backed up with `shiftfeed backup`, not read as one.
+ */
+async function requireOutside(file: string, dataDir: string): Promise<void> {
+  const real = await realpath(file).catch(() => resolve(file));
+  if (await isInsideFolder(real, dataDir)) {
+    throw new DatabaseFileError(
+      `${file} is inside DATA_DIR ${JSON.stringify(dataDir)}: restore from a backup kept outside the data dir`,
+    );
+  }
+  const name = basename(real);
+  const own = [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`].includes(name);
+  if (
+    own &&
+    (await stat(join(dirname(real), LOCK_FILE)).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    throw new DatabaseFileError(
+      `${file} is the database of the data dir ${JSON.stringify(dirname(real))}: back it up with ` +
+        `\`DATA_DIR=${dirname(real)} shiftfeed backup <file>\` and restore that file`,
+    );
+  }
 }
 
 /** Refuses a data dir that exists and holds anything, or is not a folder. */

@@ -27,7 +27,7 @@ import { deriveDeadLinks } from "../core/publish/dead-link-backfill.ts";
 import { createApp } from "../http/create-app.ts";
 import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { DATABASE_FILE, lockDataDir, prepareDataDir, tightenDataDir } from "./data-dir.ts";
-import { checkLogAtStart, diskFullAtStart, truncateLog, watchLog } from "./database-files.ts";
+import { checkLogAtStart, damagedAtStart, diskFullAtStart, truncateLog, watchLog } from "./database-files.ts";
 import { loadDemo } from "./demo.ts";
 import { migrateLegacyStore } from "./legacy-migration.ts";
 import { createHttpServer, listen, requestListener } from "./http-server.ts";
@@ -177,7 +177,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     };
   } catch (error) {
     await close().catch(() => undefined);
-    throw (await diskFullAtStart(error, config.dataDir)) ?? error;
+    throw (await diskFullAtStart(error, config.dataDir)) ?? damagedAtStart(error, config.dataDir) ?? error;
   }
 }
 

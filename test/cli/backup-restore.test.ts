@@ -6,7 +6,18 @@
  * refusals are one line each.
  */
 import { spawn } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  truncate,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -314,6 +325,46 @@ describe("shiftfeed backup and restore refusals", () => {
     );
     // Nothing was created for any refused restore.
     await expect(stat(target)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("backup refuses any output inside DATA_DIR, --force or not, through a symlink or '..', and restore a source inside the target or a data dir's own database", async () => {
+    const dir = await dataDir();
+    const before = await readFile(join(dir, "shiftfeed.db"));
+    const link = join(dir, "..", "link-to-data");
+    await symlink(dir, link);
+    for (const out of [
+      join(dir, "shiftfeed.db"),
+      join(dir, "shiftfeed.db-wal"),
+      join(dir, "shiftfeed.db-shm"),
+      join(dir, "secrets", "copy.db"),
+      join(dir, "..", "data", "x.db"),
+      join(link, "shiftfeed.db-wal"),
+      dir,
+    ]) {
+      await refusal(
+        ["backup", "--force", out],
+        { DATA_DIR: dir },
+        /is inside DATA_DIR ".*data": write the backup outside the data dir$/m,
+      );
+    }
+    expect((await readdir(dir)).sort()).toEqual(["secrets", "shiftfeed.db"]);
+    expect(await readFile(join(dir, "shiftfeed.db"))).toEqual(before);
+
+    const target = join(dir, "..", "target");
+    await mkdir(target);
+    const inside = join(target, "b.db");
+    await copyFile(join(dir, "shiftfeed.db"), inside);
+    await refusal(
+      ["restore", join(link, "..", "target", "b.db")],
+      { DATA_DIR: target },
+      /is inside DATA_DIR ".*target": restore from a backup kept outside the data dir$/m,
+    );
+    await writeFile(join(dir, "instance.lock"), "");
+    await refusal(
+      ["restore", join(link, "shiftfeed.db")],
+      { DATA_DIR: join(dir, "..", "fresh") },
+      /shiftfeed\.db is the database of the data dir ".*data": back it up with `DATA_DIR=.* shiftfeed backup <file>`/,
+    );
   });
 
   it("backup refuses a data dir without a database, naming DATA_DIR", async () => {

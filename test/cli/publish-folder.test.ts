@@ -137,6 +137,18 @@ describe("shiftfeed publish with bad files among good ones", () => {
     expect(await revisionOf("delta")).toBeNull();
   });
 
+  it("a folder without any *.json file (an empty folder named *.json too) is refused: nothing published is not a success", async () => {
+    for (const name of ["empty", "empty-named.json"]) {
+      const folder = join(dir, name);
+      await mkdir(folder);
+      await writeFile(join(folder, "notes.txt"), "not a snapshot");
+      const run = await runCli(["publish", folder], env);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toBe(`shiftfeed: no *.json files in ${folder}: nothing to publish\n`);
+    }
+  });
+
   it("says it cannot reach the server only when nothing answers there", async () => {
     const folder = join(dir, "unreachable");
     await mkdir(folder);

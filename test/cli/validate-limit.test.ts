@@ -37,10 +37,19 @@ describe("shiftfeed validate and the snapshot size limit", () => {
     await writeFile(over, snapshotOf(LIMIT + 1, 1));
     const validated = await runCli(["validate", over], env);
     expect(validated.code).toBe(1);
+    // The server's own answer to those bytes; `publish` refuses the file by its size without sending it.
+    const put = await h.admin("PUT", "/admin/orgs/acme/schedules/icu", snapshotOf(LIMIT + 1, 1), {
+      "content-type": "application/json",
+    });
+    expect(put.status).toBe(413);
+    const served = (put.json as { error: { message: string } }).error.message;
+    expect(served).toBe(`The body is larger than the limit of ${LIMIT} bytes.`);
     const published = await runCli(["publish", over], env);
     expect(published.code).toBe(1);
-    const served = /was refused: HTTP 413: (.*)$/m.exec(published.stderr)?.[1];
-    expect(served).toBe(`The body is larger than the limit of ${LIMIT} bytes.`);
+    expect(published.stderr.trim()).toBe(
+      `shiftfeed: ${over} has ${LIMIT + 1} bytes, over the limit of ${LIMIT} bytes (MAX_SNAPSHOT_BYTES): the ` +
+        "server refuses it with 413, so it was not sent",
+    );
     expect(validated.stdout.split("\n")[0]).toBe(`${over}: ${served}`);
     expect(validated.stdout).toContain(`the file has ${LIMIT + 1} bytes`);
     const json = await runCli(["validate", over, "--json"], env);

@@ -4,7 +4,7 @@
  * nothing; feed links reach the console only once, when the demo is loaded.
  */
 import { createServer, type Server } from "node:net";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -130,7 +130,26 @@ describe("bad settings and unusable addresses: one clear line, no stack trace", 
   it("DATA_DIR below a file", async () => {
     const { code, stderr } = await runMainToExit({ ...base(), DATA_DIR: join(file, "data") });
     expect(code).toBe(1);
-    expectOneLine(stderr, /DATA_DIR ".*a-file\/data" is not a folder/);
+    expectOneLine(
+      stderr,
+      /DATA_DIR ".*a-file\/data" cannot be created: ".*a-file" is a file, not a folder; set DATA_DIR to a folder$/,
+    );
+  });
+
+  it("a shiftfeed.db that is not a database names DATA_DIR, the file and what to do, touching nothing", async () => {
+    const data = join(dir, "garbage");
+    await mkdir(data, { mode: 0o700 });
+    await writeFile(join(data, "shiftfeed.db"), "garbage\n", { mode: 0o600 });
+    const { code, stderr } = await runMainToExit({ ...base(), DATA_DIR: data });
+    expect(code).toBe(1);
+    expectOneLine(
+      stderr,
+      new RegExp(
+        `^shiftfeed: DATA_DIR ${JSON.stringify(data)}: shiftfeed\\.db is not a SQLite database \\(damaged or ` +
+          "another program's file\\): restore a backup into a new DATA_DIR \\(docs/operations\\.md › Backup and restore\\)$",
+      ),
+    );
+    expect(await readFile(join(data, "shiftfeed.db"), "utf8")).toBe("garbage\n");
   });
 
   it("a port in use", async () => {

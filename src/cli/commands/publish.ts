@@ -10,6 +10,7 @@ import {
   describePublish,
   publishDirectory,
   readSnapshotFile,
+  snapshotFiles,
   type PublishSummary,
 } from "../../../bench/lib/publisher.ts";
 import {
@@ -20,10 +21,12 @@ import {
   seg,
   serverProblem,
   Unreachable,
+  UsageError,
   type GlobalOptions,
 } from "../context.ts";
 import { progressBar } from "../progress.ts";
 import { terminalLine as safe } from "../terminal-text.ts";
+import { snapshotLimit } from "./validate.ts";
 
 interface PublishAnswer {
   revision: number;
@@ -42,16 +45,48 @@ async function reachable(api: Api): Promise<void> {
   await api.call("GET", "/admin/search?q=");
 }
 
-export async function publish(path: string, options: GlobalOptions & { concurrency: string }): Promise<void> {
+type PublishCommandOptions = GlobalOptions & { concurrency: string; retrySeconds: string };
+
+/** `--retry-seconds`: the longest a file waits out the server's `503`s in all, a whole number of seconds. */
+function retrySecondsOf(options: PublishCommandOptions): number {
+  const seconds = Number(options.retrySeconds);
+  if (!/^\d+$/.test(options.retrySeconds) || seconds > 86_400)
+    throw new UsageError("`--retry-seconds` must be a whole number of seconds from 0 to 86400");
+  return seconds;
+}
+
+/** The line saying a file is tried again after a `503`, with the server's reason. */
+function retryLine(file: string, seconds: number, body: string, limit: number): string {
+  return (
+    `${file}: the server answered ${serverProblem(503, body)}: trying again in ${Math.round(seconds)} s ` +
+    `(for up to ${limit} s in all)`
+  );
+}
+
+export async function publish(path: string, options: PublishCommandOptions): Promise<void> {
+  const retrySeconds = retrySecondsOf(options);
   const isDir = (await stat(path).catch(() => null))?.isDirectory() ?? false;
-  const read = isDir ? null : await readSnapshotFile(path);
+  const limit = snapshotLimit();
+  const read = isDir ? null : await readSnapshotFile(path, limit);
   if (read && !read.ok) {
     const hint = /^(is empty|is not|names)/.test(read.problem) ? ": see `shiftfeed validate`" : "";
     throw new CliFailure(`${safe(path)} ${safe(read.problem)}${hint}`);
   }
-  const api = adminApi(options);
+  if (isDir && snapshotFiles(path).length === 0) {
+    // A mistyped folder in a scheduled job must not report success for publishing nothing.
+    throw new CliFailure(`no *.json files in ${safe(path)}: nothing to publish`);
+  }
+  let told = false;
+  const api = adminApi(options, {
+    maxRetrySeconds: retrySeconds,
+    onRetry: (what, seconds, body) => {
+      if (told || !what.startsWith("PUT ")) return;
+      told = true;
+      process.stderr.write(`${safe(retryLine(path, seconds, body, retrySeconds))}\n`);
+    },
+  });
   await reachable(api);
-  if (!read) return publishFolder(path, api, options);
+  if (!read) return publishFolder(path, api, options, limit, retrySeconds);
 
   const { org, schedule, bytes } = read;
   const answer = await api
@@ -82,7 +117,13 @@ function problemLines(summary: PublishSummary): string[] {
   return lines.sort();
 }
 
-async function publishFolder(dir: string, api: Api, options: GlobalOptions & { concurrency: string }) {
+async function publishFolder(
+  dir: string,
+  api: Api,
+  options: PublishCommandOptions,
+  maxSnapshotBytes: number,
+  maxRetrySeconds: number,
+) {
   const concurrency = Number(options.concurrency);
   const bar = progressBar("files", !!options.json);
   const summary = await publishDirectory({
@@ -90,6 +131,10 @@ async function publishFolder(dir: string, api: Api, options: GlobalOptions & { c
     token: api.token,
     dir,
     concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 4,
+    maxSnapshotBytes,
+    maxRetries: 100,
+    maxRetrySeconds,
+    onFileRetry: (file, seconds, body) => bar.note(retryLine(file, seconds, body, maxRetrySeconds)),
     onProgress: (totals, done, total) => bar.update(done, total, describePublish(totals)),
   }).catch((error: unknown) => {
     throw failure(error, api.url);

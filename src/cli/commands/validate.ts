@@ -2,12 +2,13 @@
  * `shiftfeed validate <file>`: checks a snapshot file offline with the server's own rules (the same ingest code a
  * publish runs), listing every problem with its JSON path. Exit 0 when valid, 1 when not. A file over the server's
  * size limit (`MAX_SNAPSHOT_BYTES`, read from the environment as `npm start` reads it) is refused as the server
- * refuses it with `413`, in the same words, without being read.
+ * refuses it with `413`, in the same words, without being read; a device, FIFO or socket is refused as not a
+ * regular file, unread.
  */
-import { readFile, stat } from "node:fs/promises";
 import { parseConfig } from "../../core/config.ts";
 import { ingestSnapshot } from "../../core/snapshot/ingest.ts";
 import { bodyTooLarge } from "../../http/read-body.ts";
+import { readBounded } from "../../node/bounded-read.ts";
 import { CliFailure, output, UsageError, type GlobalOptions } from "../context.ts";
 import { terminalLine as safe } from "../terminal-text.ts";
 
@@ -30,7 +31,7 @@ function targetOf(bytes: Uint8Array): { org: string; schedule: string } {
 }
 
 /** The server's snapshot size limit: `MAX_SNAPSHOT_BYTES` from the environment, checked by the server's own rule. */
-function snapshotLimit(env = process.env): number {
+export function snapshotLimit(env = process.env): number {
   try {
     return parseConfig({ MAX_SNAPSHOT_BYTES: env["MAX_SNAPSHOT_BYTES"] }).maxSnapshotBytes;
   } catch (error) {
@@ -40,25 +41,27 @@ function snapshotLimit(env = process.env): number {
 
 export async function validate(file: string, options: GlobalOptions): Promise<void> {
   const limit = snapshotLimit();
-  let bytes: Uint8Array;
+  let read;
   try {
-    const { size } = await stat(file);
-    if (size > limit) {
-      const { code, message } = bodyTooLarge(limit);
-      output(options, { ok: false, file, code, message, bytes: size, limit, problems: [] }, () =>
-        [
-          `${safe(file)}: ${message}`,
-          `  the file has ${size} bytes: a server with MAX_SNAPSHOT_BYTES=${limit} refuses it with 413 ` +
-            "(set MAX_SNAPSHOT_BYTES here as the server has it)",
-        ].join("\n"),
-      );
-      process.exitCode = 1;
-      return;
-    }
-    bytes = await readFile(file);
+    read = await readBounded(file, limit);
   } catch (error) {
     throw new CliFailure(`cannot read ${safe(file)}: ${safe((error as Error).message)}`);
   }
+  if (read.kind === "not-regular") throw new CliFailure(`${safe(file)} ${read.problem}`);
+  if (read.kind === "too-large") {
+    const size = read.size;
+    const { code, message } = bodyTooLarge(limit);
+    output(options, { ok: false, file, code, message, bytes: size, limit, problems: [] }, () =>
+      [
+        `${safe(file)}: ${message}`,
+        `  the file has ${size} bytes: a server with MAX_SNAPSHOT_BYTES=${limit} refuses it with 413 ` +
+          "(set MAX_SNAPSHOT_BYTES here as the server has it)",
+      ].join("\n"),
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const bytes = read.bytes;
   const result = await ingestSnapshot(bytes, targetOf(bytes));
   if (result.ok) {
     const s = result.snapshot;
