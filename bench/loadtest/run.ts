@@ -300,7 +300,7 @@ try {
     "",
     `Refusals counted by the server: ${["token", "address", "misses", "shed_enterprise", "shed_standard", "shed_admin", "shed_background", "connections_address", "connections_total"].map((k) => `${k} ${refused(k)}`).join(", ")}. Work in flight never above ${maxInflight} (bound ${/^shiftfeed_inflight_limit (\d+)/m.exec(metrics)?.[1] ?? "?"}).`,
     "",
-    `## Over time (per ${TIMELINE.windowSeconds} s window; errors: no answer or status ≥ 400)`,
+    `## Over time (per ${TIMELINE.windowSeconds} s window; errors: no answer or status ≥ 400, so the hammering client's 429s and the shared fetcher's dead-link 404s count, as intended)`,
     "",
     "![p99 latency over time](loadtest-latency.svg)",
     "",
