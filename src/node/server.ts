@@ -20,16 +20,10 @@ import { FeedService } from "../core/publish/feed-service.ts";
 import { Maintenance } from "../core/publish/maintenance.ts";
 import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
 import { createInProcessRunner, type UnitRunner } from "../core/publish/unit-runner.ts";
-import { checkZoneRules } from "../core/publish/zone-rules-check.ts";
-import { collectGarbage } from "../core/store/blob-table.ts";
-import { ensureSchema } from "../core/store/schema.ts";
-import { deriveDeadLinks } from "../core/publish/dead-link-backfill.ts";
 import { createApp } from "../http/create-app.ts";
-import { openNodeSqlite } from "../store/node-sqlite.ts";
 import { DATABASE_FILE, lockDataDir, prepareDataDir, tightenDataDir } from "./data-dir.ts";
-import { checkLogAtStart, damagedAtStart, diskFullAtStart, truncateLog, watchLog } from "./database-files.ts";
+import { damagedAtStart, diskFullAtStart } from "./database-files.ts";
 import { loadDemo } from "./demo.ts";
-import { migrateLegacyStore } from "./legacy-migration.ts";
 import { createHttpServer, listen, requestListener } from "./http-server.ts";
 import { closeServer, probePort, starting } from "./listening.ts";
 import { createRenderPool } from "./render-pool.ts";
@@ -38,19 +32,15 @@ import { nodeCodec } from "./node-codec.ts";
 import type { Protection } from "../core/limits/protection.ts";
 import { createServingReads } from "./serving-reads.ts";
 import { createSharedLimits, exposeProtection, protectionOver } from "./protection-setup.ts";
-import { loadFeedSecret, loadSecret, type LoadedSecret } from "./secrets.ts";
-import { chooseZoneRules, DEFAULT_TZDIR, exposeZoneRules, installZoneRules } from "./host-zone-rules.ts";
-import { zoneRulesLabel, type ZoneRulesChoice } from "./host-zone-rules.ts";
+import type { LoadedSecret } from "./secrets.ts";
+import { openStore } from "./open-store.ts";
+import { chooseZoneRules, DEFAULT_TZDIR, installZoneRules, type ZoneRulesChoice } from "./host-zone-rules.ts";
+import { startUpkeep } from "./upkeep.ts";
 import { startServeThreads, type ServeThreads } from "./serve-threads.ts";
 import { SharedClock } from "./shared-clock.ts";
 import { startTelemetryWriter } from "./telemetry-writer.ts";
 
 export { DATABASE_FILE } from "./data-dir.ts";
-
-/** How often the window roll checks whether a calendar day has turned somewhere (cheap when not). */
-const ROLL_CHECK_MS = 5 * 60 * 1000;
-/** Released blobs stay readable this long (a reader that has just looked a feed up can still read its body). */
-const GARBAGE_GRACE_S = 10 * 60;
 
 export interface RunningServer {
   url: string;
@@ -192,19 +182,11 @@ async function load(
   zoneRules: ZoneRulesChoice,
 ) {
   const { logger } = options;
-  const databasePath = join(config.dataDir, DATABASE_FILE);
-  checkLogAtStart(config.dataDir);
-  const sql = openNodeSqlite({ path: databasePath });
-  cleanup.push(() => sql.close());
-  truncateLog(sql); // what a failed or big write left in the log is given back before anything else is written
-  ensureSchema(sql);
-  const log = watchLog(config.dataDir, sql, logger);
-  cleanup.push(() => log.stop());
-  const migrated = await migrateLegacyStore(config.dataDir, sql, logger);
-  const adminSecret = await loadSecret(config.dataDir, "admin-token", config.adminToken);
-  const { secret: feedSecret, tokens } = await loadFeedSecret(config.dataDir, sql, config, logger);
-  const derivedDeadLinks = await deriveDeadLinks(sql, tokens);
-  if (derivedDeadLinks > 0) logger.info("dead_links_derived", { count: derivedDeadLinks });
+  const { sql, databasePath, migrated, adminSecret, feedSecret, tokens } = await openStore(
+    config,
+    logger,
+    cleanup,
+  );
   const settings: ServiceSettings = {
     pastDays: config.pastDays,
     futureDays: config.futureDays,
@@ -271,29 +253,9 @@ async function load(
   // validators), before anything is served from the new store.
   if (migrated > 0) await maintenance.roll(true);
 
-  // Background upkeep: the daily window roll, and deleting blobs released more than the grace period ago.
-  const upkeep = async () => {
-    await maintenance.roll().catch((error: unknown) => logger.error("roll_failed", { error: String(error) }));
-    try {
-      collectGarbage(sql, Math.floor(clock() / 1000) - GARBAGE_GRACE_S);
-    } catch (error) {
-      logger.warn("gc_failed", { error: String(error) });
-    }
-  };
-  const first = upkeep();
-  // Feeds rendered under other tz data than the one in use: the zones whose rules moved are rendered again.
-  exposeZoneRules(zoneRules, logger, metrics, config.tzdir !== null);
-  const tz = { version: zoneRulesLabel(zoneRules), force: config.tzdataRecheck };
-  const zones = checkZoneRules({ sql, maintenance, logger, ...tz }).catch((error: unknown) =>
-    logger.error("tz_rules_check_failed", { error: String(error) }),
-  );
-  const timer = setInterval(() => void upkeep(), ROLL_CHECK_MS);
-  timer.unref();
-  cleanup.push(async () => {
-    clearInterval(timer);
-    await maintenance.close(); // a long tz re-rendering stops before its next unit (and runs again next start)
-    await Promise.all([first, zones]);
-  });
+  // Background upkeep: the daily window roll, released blobs deleted, and the tz recheck of this start.
+  const stopUpkeep = startUpkeep({ sql, maintenance, clock, logger, metrics, zoneRules, config });
+  cleanup.push(stopUpkeep);
 
   metrics.gauge(
     "shiftfeed_organizations",
