@@ -12,8 +12,8 @@ import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runMainToExit, startMain, type MainProcess } from "../support/process.ts";
-import { ADMIN_TOKEN, FEED_SECRET, makeSnapshot, raw } from "../support/server.ts";
+import { mainEnv, runMainToExit, startMain, type MainProcess } from "../support/process.ts";
+import { ADMIN_TOKEN, makeSnapshot, raw } from "../support/server.ts";
 
 const MiB = 1 << 20;
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -49,16 +49,7 @@ describe.runIf(asRoot)("a full disk under DATA_DIR (a 20 MiB tmpfs)", () => {
   let dataDir: string;
   let main: MainProcess;
   let url: string;
-  const env = () => ({
-    DATA_DIR: dataDir,
-    PORT: "0",
-    HOST: "127.0.0.1",
-    ADMIN_TOKEN,
-    FEED_SECRET,
-    DEMO: "0",
-    SERVE_THREADS: "1",
-    RENDER_THREADS: "1",
-  });
+  const env = () => mainEnv(dataDir);
   const start = async () => {
     main = startMain(env());
     url = (await main.waitFor(/listening on (http:\/\/\S+)/))[1]!;

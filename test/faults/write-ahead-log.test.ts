@@ -12,20 +12,11 @@ import { copyFile, mkdtemp, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runMainToExit, startMain, type MainProcess } from "../support/process.ts";
-import { ADMIN_TOKEN, FEED_SECRET, makeSnapshot, raw } from "../support/server.ts";
+import { mainEnv, runMainToExit, startMain, type MainProcess } from "../support/process.ts";
+import { ADMIN_TOKEN, makeSnapshot, raw } from "../support/server.ts";
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
-const env = (dataDir: string) => ({
-  DATA_DIR: dataDir,
-  PORT: "0",
-  HOST: "127.0.0.1",
-  ADMIN_TOKEN,
-  FEED_SECRET,
-  DEMO: "0",
-  SERVE_THREADS: "1",
-  RENDER_THREADS: "1",
-});
+const env = (dataDir: string) => mainEnv(dataDir);
 
 /** Revision `n`: every assignment carries the note `rev n`, so the feed shows which revision is live. */
 const revision = (n: number) =>

@@ -10,19 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../support/render-cases.ts";
-import { startMain } from "../support/process.ts";
-import { ADMIN_TOKEN, FEED_SECRET, makeSnapshot, raw } from "../support/server.ts";
+import { mainEnv, startMain } from "../support/process.ts";
+import { ADMIN_TOKEN, makeSnapshot, raw } from "../support/server.ts";
 
-const env = (dataDir: string) => ({
-  DATA_DIR: dataDir,
-  PORT: "0",
-  HOST: "127.0.0.1",
-  ADMIN_TOKEN,
-  FEED_SECRET,
-  DEMO: "0",
-  SERVE_THREADS: "1",
-  RENDER_THREADS: "1",
-});
+const env = (dataDir: string) => mainEnv(dataDir);
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const modeOf = async (path: string) => ((await stat(path)).mode & 0o777).toString(8);
 const DB_FILES = ["shiftfeed.db", "shiftfeed.db-wal", "shiftfeed.db-shm", "instance.lock", "instance.json"];

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { ROOT } from "./render-cases.ts";
+import { ADMIN_TOKEN, FEED_SECRET } from "./fixture.ts";
 
 /** A running or finished `main.ts` process. */
 export interface MainProcess {
@@ -76,4 +77,22 @@ export async function runMainToExit(
   const code = await main.exited;
   clearTimeout(timer);
   return { code, stdout: main.stdout(), stderr: main.stderr() };
+}
+
+/**
+ * The environment of a quiet `main.ts` on `dataDir`: loopback, any free port, the test secrets, no demo, one
+ * serving and one render thread; `extra` adds or overrides.
+ */
+export function mainEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    ADMIN_TOKEN,
+    FEED_SECRET,
+    DEMO: "0",
+    SERVE_THREADS: "1",
+    RENDER_THREADS: "1",
+    ...extra,
+  };
 }
