@@ -2,7 +2,8 @@
 // browser JavaScript, served as it is) with browser globals; and the runtime-neutral boundary: `src/core` and
 // `src/http` run unchanged on Node and on Workers, so they may not reach for Node (a `node:*` or bare built-in
 // import, `Buffer`, `process`, …) nor import the runtime layers that do (`src/node`, `src/store`).
-// `test/lint/runtime-neutral.test.ts` lints deliberate violations to keep this rule from silently going away.
+// Nothing in `src` imports the project's tooling (`bench/`, `scripts/`): the product must not depend on it.
+// `test/lint/runtime-neutral.test.ts` lints deliberate violations to keep these rules from silently going away.
 import js from "@eslint/js";
 import globals from "globals";
 import { builtinModules } from "node:module";
@@ -24,6 +25,12 @@ const NODE_GLOBALS = [
   "clearImmediate",
 ].map((name) => ({ name, message: `\`${name}\` is Node-only; runtime-neutral code takes it injected` }));
 
+/** The project's tooling, which the product in `src` may not import. */
+const TOOLING = {
+  group: ["**/bench/**", "**/scripts/**"],
+  message: "src must not depend on the project's tooling (bench/, scripts/): move what both need into src",
+};
+
 export default tseslint.config(
   { ignores: ["node_modules/**", "data/**", ".wrangler/**", "coverage/**"] },
   js.configs.recommended,
@@ -35,6 +42,7 @@ export default tseslint.config(
     },
   },
   { files: ["src/http/pages/*.js"], languageOptions: { globals: globals.browser } },
+  { files: ["src/**/*.ts"], rules: { "no-restricted-imports": ["error", { patterns: [TOOLING] }] } },
   {
     files: ["src/core/**/*.ts", "src/http/**/*.ts"],
     rules: {
@@ -50,6 +58,7 @@ export default tseslint.config(
               group: ["**/node/**", "**/store/node-*", "**/worker/**"],
               message: "src/core and src/http must not depend on a runtime layer; inject what it provides",
             },
+            TOOLING,
           ],
         },
       ],

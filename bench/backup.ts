@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { numberOption } from "./lib/cli.ts";
+import { numberOption } from "../src/cli/options.ts";
 import { startMain } from "../test/support/process.ts";
 import { makeSnapshot, raw } from "../test/support/server.ts";
 

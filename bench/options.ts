@@ -4,8 +4,8 @@
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { LAYOUTS, type FixtureOptions } from "./fixtures/plan.ts";
-import { choiceOption, dateOption, numberOption } from "./lib/cli.ts";
+import { LAYOUTS, type FixtureOptions } from "../src/cli/fixtures/plan.ts";
+import { choiceOption, dateOption, numberOption } from "../src/cli/options.ts";
 
 export const USAGE = `usage: npm run bench -- [options]
 Data

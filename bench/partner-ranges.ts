@@ -13,8 +13,8 @@ import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { addDays } from "../src/core/time/local-time.ts";
 import { bigSchedule } from "./fixtures/big-schedule.ts";
-import { personId } from "./fixtures/people.ts";
-import { choiceOption, numberOption, runCli } from "./lib/cli.ts";
+import { personId } from "../src/cli/fixtures/people.ts";
+import { choiceOption, numberOption, runCli } from "../src/cli/options.ts";
 import { sampleRss, treeRssBytes } from "./lib/processes.ts";
 import { startShiftfeed } from "./lib/server-process.ts";
 

@@ -11,10 +11,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { snapshotFileName } from "./fixtures/generate.ts";
-import { planFixtures, schedulesOf } from "./fixtures/plan.ts";
+import { snapshotFileName } from "../src/cli/fixtures/generate.ts";
+import { planFixtures, schedulesOf } from "../src/cli/fixtures/plan.ts";
 import { parseBenchOptions, USAGE } from "./options.ts";
-import { runCli } from "./lib/cli.ts";
+import { runCli } from "../src/cli/options.ts";
 import { diskUsage } from "./lib/disk-usage.ts";
 import { lookUpFeeds, peopleOfFixtures } from "./lib/feed-list.ts";
 import { chooseLoadGenerator } from "./lib/load.ts";
@@ -23,7 +23,7 @@ import { nginxVersion } from "./lib/nginx.ts";
 import { sampleRss } from "./lib/processes.ts";
 import { createProgress } from "./lib/progress.ts";
 import { measureIncrementalPublish, measureRegeneration } from "./lib/publish-figures.ts";
-import { describePublish } from "./lib/publisher.ts";
+import { describePublish } from "../src/cli/publisher.ts";
 import {
   count,
   formatMarkdown,

@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bigSchedule } from "./fixtures/big-schedule.ts";
-import { personId } from "./fixtures/people.ts";
+import { personId } from "../src/cli/fixtures/people.ts";
 import { cpuSeconds, workerdPids } from "./lib/workerd-cpu.ts";
 import { ADMIN_TOKEN } from "../test/support/fixture.ts";
 import { startWorkerd } from "../test/worker/socket/workerd.ts";

@@ -4,9 +4,9 @@
  * (`<org>--<schedule>.json`), for benchmarks and load tests. See bench/fixtures/.
  */
 import { parseArgs } from "node:util";
-import { defaultFixtureDir, writeFixtures } from "../bench/fixtures/generate.ts";
-import { LAYOUTS, type FixtureOptions } from "../bench/fixtures/plan.ts";
-import { choiceOption, dateOption, numberOption, runCli } from "../bench/lib/cli.ts";
+import { defaultFixtureDir, writeFixtures } from "../src/cli/fixtures/generate.ts";
+import { LAYOUTS, type FixtureOptions } from "../src/cli/fixtures/plan.ts";
+import { choiceOption, dateOption, numberOption, runCli } from "../src/cli/options.ts";
 
 const USAGE = `usage: npm run fixtures:generate -- [options]
   --people N        distinct people (default 5000)

@@ -4,9 +4,9 @@
  * out `503`s per `Retry-After`; prints progress on stderr and a summary. Exits 1 if any file was refused.
  */
 import { parseArgs } from "node:util";
-import { numberOption, runCli, UsageError } from "../bench/lib/cli.ts";
+import { numberOption, runCli, UsageError } from "../src/cli/options.ts";
 import { createProgress } from "../bench/lib/progress.ts";
-import { describeFailure, describePublish, publishDirectory } from "../bench/lib/publisher.ts";
+import { describeFailure, describePublish, publishDirectory } from "../src/cli/publisher.ts";
 
 const USAGE = `usage: npm run fixtures:publish -- [options] DIR
   --url URL         the server (default http://127.0.0.1:8787)

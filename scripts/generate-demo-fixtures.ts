@@ -1,5 +1,5 @@
 /**
- * Generates the demo schedule snapshots in fixtures/demo/ (format `shiftfeed.snapshot/1`, see CONTRACT.md):
+ * Generates the demo schedule snapshots in fixtures/demo/ (format `shiftfeed.snapshot/1`, see README › Admin API):
  *
  *   stmarys--cardiology.json    St. Mary's Health (enterprise), America/New_York
  *   stmarys--emergency.json     St. Mary's Health, America/New_York
@@ -21,7 +21,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import type { Assignment } from "../src/core/snapshot/types.ts";
-import { Rng } from "./lib/random.ts";
+import { Rng } from "../src/cli/fixtures/random.ts";
 
 // ---------------------------------------------------------------- calendar dates (pure, no clock)
 

@@ -2,10 +2,10 @@
  * The feed URLs to load: every person of a generated data set, looked up through the admin API
  * (`GET /admin/orgs/{org}/people/{person}`) for their link and validators.
  */
-import { personId } from "../fixtures/people.ts";
-import { planFixtures, schedulesOf, type FixtureOptions } from "../fixtures/plan.ts";
-import type { AdminClient, FeedInfo } from "./admin-client.ts";
-import { mapLimit } from "./pool.ts";
+import { personId } from "../../src/cli/fixtures/people.ts";
+import { planFixtures, schedulesOf, type FixtureOptions } from "../../src/cli/fixtures/plan.ts";
+import type { AdminClient, FeedInfo } from "../../src/cli/admin-client.ts";
+import { mapLimit } from "../../src/cli/pool.ts";
 import type { FeedTarget } from "./request-kinds.ts";
 
 /** One person of one organization. */

@@ -12,7 +12,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { probe } from "./load.ts";
-import { mapLimit } from "./pool.ts";
+import { mapLimit } from "../../src/cli/pool.ts";
 import { startChild, waitUntilServing, stopChild, type Child } from "./processes.ts";
 import type { FeedTarget } from "./request-kinds.ts";
 

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { SnapshotDocument } from "../fixtures/generate.ts";
-import type { AdminClient, FeedInfo, Job } from "./admin-client.ts";
+import type { SnapshotDocument } from "../../src/cli/fixtures/generate.ts";
+import type { AdminClient, FeedInfo, Job } from "../../src/cli/admin-client.ts";
 import { probe } from "./load.ts";
 
 /** What a full regeneration took. */

@@ -1,5 +1,5 @@
 /**
- * The feed requests the bench measures, each as the calendar client that sends it (CONTRACT.md "Who uses it"),
+ * The feed requests the bench measures, each as the calendar client that sends it (README › Subscribing),
  * and the answer each must get.
  */
 

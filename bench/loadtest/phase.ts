@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AdminClient } from "../lib/admin-client.ts";
+import type { AdminClient } from "../../src/cli/admin-client.ts";
 import { startChild, stopChild, type Child } from "../lib/processes.ts";
 import { REPO_ROOT } from "../lib/server-process.ts";
 import { LARGE, snapshotOf } from "./data.ts";

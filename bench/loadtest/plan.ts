@@ -59,7 +59,7 @@ export const DEPARTMENT = { phones: 100, intervalSeconds: 10 } as const;
 /** One address holding `connections` sockets open, trickling a header line every `trickleMs`. */
 export const SLOWLORIS = { connections: 500, trickleMs: 1000 } as const;
 
-/** The request headers of each real client (CLIENTS.md): Apple revalidates by date, Google fetches in full. */
+/** The request headers of each real client (README › Subscribing): Apple revalidates by date, Google fetches in full. */
 export const CLIENT_HEADERS = {
   apple: { "user-agent": "iOS/18.1 (22B83) dataaccessd/1.0", "accept-encoding": "gzip, deflate, br" },
   google: { "user-agent": "Google-Calendar-Importer" },

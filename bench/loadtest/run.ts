@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAdminClient, type FeedInfo } from "../lib/admin-client.ts";
+import { createAdminClient, type FeedInfo } from "../../src/cli/admin-client.ts";
 import { machineInfo } from "../lib/machine.ts";
 import { mirrorFeeds, nginxVersion, startNginx, type NginxServer } from "../lib/nginx.ts";
 import { freePort } from "../lib/processes.ts";

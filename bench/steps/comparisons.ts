@@ -3,12 +3,12 @@
  * and the render-per-request baseline on the data set's first schedules — each with the targets it validates.
  */
 import { join } from "node:path";
-import { snapshotFileName } from "../fixtures/generate.ts";
-import { personId } from "../fixtures/people.ts";
-import { planFixtures, schedulesOf } from "../fixtures/plan.ts";
+import { snapshotFileName } from "../../src/cli/fixtures/generate.ts";
+import { personId } from "../../src/cli/fixtures/people.ts";
+import { planFixtures, schedulesOf } from "../../src/cli/fixtures/plan.ts";
 import { probe } from "../lib/load.ts";
 import { mirrorFeeds, startNginx, type Mirror } from "../lib/nginx.ts";
-import { mapLimit } from "../lib/pool.ts";
+import { mapLimit } from "../../src/cli/pool.ts";
 import { freePort, startChild, stopChild, waitUntilServing } from "../lib/processes.ts";
 import { createProgress } from "../lib/progress.ts";
 import type { FeedTarget } from "../lib/request-kinds.ts";

@@ -6,8 +6,8 @@ import {
   readFixtureSummary,
   writeFixtures,
   type FixtureSummary,
-} from "../fixtures/generate.ts";
-import type { FixtureOptions } from "../fixtures/plan.ts";
+} from "../../src/cli/fixtures/generate.ts";
+import type { FixtureOptions } from "../../src/cli/fixtures/plan.ts";
 import { createProgress } from "../lib/progress.ts";
 import { count, mib, secs, type Section } from "../lib/report.ts";
 

@@ -5,11 +5,16 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { lookUpFeeds, peopleOfFixtures } from "../lib/feed-list.ts";
-import { mapLimit } from "../lib/pool.ts";
-import { createAdminClient, type AdminClient } from "../lib/admin-client.ts";
+import { mapLimit } from "../../src/cli/pool.ts";
+import { createAdminClient, type AdminClient } from "../../src/cli/admin-client.ts";
 import { freePort, sampleRss, treeRssBytes } from "../lib/processes.ts";
 import { createProgress } from "../lib/progress.ts";
-import { describeFailure, describePublish, publishDirectory, type PublishSummary } from "../lib/publisher.ts";
+import {
+  describeFailure,
+  describePublish,
+  publishDirectory,
+  type PublishSummary,
+} from "../../src/cli/publisher.ts";
 import { secs } from "../lib/report.ts";
 import { startShiftfeed, type ShiftfeedServer } from "../lib/server-process.ts";
 import { BENCH_SECRETS, type BenchContext } from "./context.ts";

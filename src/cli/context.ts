@@ -6,13 +6,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  AdminError,
-  createAdminClient,
-  type AdminClient,
-  type AdminClientOptions,
-} from "../../bench/lib/admin-client.ts";
-import { UsageError } from "../../bench/lib/cli.ts";
+import { AdminError, createAdminClient, type AdminClient, type AdminClientOptions } from "./admin-client.ts";
+import { UsageError } from "./options.ts";
 import { terminalJson, terminalLine, terminalText } from "./terminal-text.ts";
 
 export { UsageError };

@@ -1,5 +1,5 @@
 /**
- * Which calendar app sent a request, from its User-Agent (see /work/shared/CLIENTS.md).
+ * Which calendar app sent a request, from its User-Agent (README › Subscribing).
  * Used for the admin "last fetch by client" view and metrics labels, never for behaviour.
  */
 

@@ -1,6 +1,6 @@
 /**
  * Subscription links for a feed token: the https URL, the `webcal://` form that opens a subscription on Apple
- * devices and Outlook, Google Calendar's add-by-URL link (CLIENTS.md), Outlook on the web's subscribe link, and
+ * devices and Outlook, Google Calendar's add-by-URL link (README › Subscribing), Outlook on the web's subscribe link, and
  * the subscribe page a doctor is sent (the same token under another path: as secret as the feed, dead with it).
  */
 
@@ -22,7 +22,7 @@ export function outlookUrl(feedUrl: string, name: string): string {
   return `https://outlook.office.com/calendar/0/addfromweb?url=${encodeURIComponent(feedUrl)}&name=${encodeURIComponent(name)}`;
 }
 
-/** Google Calendar silently fails subscriptions to longer URLs (CLIENTS.md). */
+/** Google Calendar silently fails subscriptions to longer URLs (README › Subscribing). */
 export const MAX_FEED_URL_LENGTH = 255;
 
 /**

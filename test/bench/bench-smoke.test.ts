@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { retryAfterSeconds } from "../../bench/lib/admin-client.ts";
-import { publishDirectory } from "../../bench/lib/publisher.ts";
+import { retryAfterSeconds } from "../../src/cli/admin-client.ts";
+import { publishDirectory } from "../../src/cli/publisher.ts";
 import { parseWrkResult } from "../../bench/lib/wrk.ts";
 
 const work = mkdtempSync(join(tmpdir(), "shiftfeed-bench-smoke-"));

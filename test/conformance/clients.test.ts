@@ -1,4 +1,4 @@
-// Outlook and Google specifics (/work/shared/CLIENTS.md), checked on feeds served by the real Node server over HTTP:
+// Outlook and Google specifics (README › Subscribing), checked on feeds served by the real Node server over HTTP:
 // rule-based VTIMEZONEs only, an escaped calendar name, the identity encoding, feed URLs under 256 characters with a
 // long PUBLIC_URL, and Google's add-by-URL link.
 import { readdirSync } from "node:fs";

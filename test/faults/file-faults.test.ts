@@ -1,5 +1,5 @@
 /**
- * Real storage faults on the real server and its real database file (TEST-CHECKLIST §D 27, 28, 30): the server
+ * Real storage faults on the real server and its real database file (docs/test-checklist.md §D 27, 28, 30): the server
  * runs as `npm start` runs it (`node src/node/main.ts`, serving and render threads), with `faultfs` preloaded so
  * that chosen writes or fsyncs of `shiftfeed.db` and its WAL fail with a real errno:
  *

@@ -1,5 +1,5 @@
 /**
- * A read-only data dir at start-up (TEST-CHECKLIST §D 27): a data dir holding a published database, mounted
+ * A read-only data dir at start-up (docs/test-checklist.md §D 27): a data dir holding a published database, mounted
  * read-only (a bind mount in a private mount namespace when this runs as root, as CI does; otherwise the folder's
  * write permission taken away). The service refuses to start with one line naming the setting and the reason —
  * no stack trace, nothing written — and the same data dir, writable again, serves the same bytes as before.

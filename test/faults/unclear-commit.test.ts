@@ -1,5 +1,5 @@
 /**
- * An unclear commit outcome (TEST-CHECKLIST §D 27, 32): the storage reports an error on `COMMIT` although the
+ * An unclear commit outcome (docs/test-checklist.md §D 27, 32): the storage reports an error on `COMMIT` although the
  * transaction landed — SQLite does this when the checkpoint that follows a WAL commit fails, and a Durable Object
  * can lose the answer to a write that was applied. The service must then act on what is committed, never on what
  * it was told: the serving caches see the new state at once (no `304` for the old tag, no old link answering),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatHttpDate, isNotModified, parseHttpDate } from "../../src/http/conditional.ts";
 
-// TEST-CHECKLIST section A, items 2–9, at the unit level; test/http/feed-route.test.ts repeats them over HTTP.
+// docs/test-checklist.md section A, items 2–9, at the unit level; test/http/feed-route.test.ts repeats them over HTTP.
 const current = { etag: 'W/"v42-abc"', lastModified: 1_795_183_380 }; // Fri, 20 Nov 2026 14:03:00 GMT
 const LM = "Fri, 20 Nov 2026 14:03:00 GMT";
 const inm = (ifNoneMatch: string | null, ifModifiedSince: string | null = null) =>

@@ -1,7 +1,7 @@
 /**
  * The feed route over a real socket (@hono/node-server on port 0), driven with node:http so that raw paths
  * (`%2e%2e%2f`) and headers (two If-None-Match lines, no Accept-Encoding at all) reach the server as written.
- * Items refer to /work/shared/TEST-CHECKLIST.md.
+ * Items refer to docs/test-checklist.md.
  */
 import { request as httpRequest } from "node:http";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";

@@ -1,5 +1,5 @@
 /**
- * Crash safety of a publish (TEST-CHECKLIST §D 27), in the style of SQLite's own I/O-error tests: the service
+ * Crash safety of a publish (docs/test-checklist.md §D 27), in the style of SQLite's own I/O-error tests: the service
  * and app run on a database whose k-th write statement fails (an injected I/O error), for every k a publish
  * executes. The publish answers 500 `internal`, every feed keeps serving the previous revision byte for byte, the
  * database holds exactly what it held before, and a retry without the fault lands exactly where a clean run does.
@@ -131,7 +131,7 @@ async function control() {
   return { old, final: await inst.feeds(), writes, reply: reply.json, db: dump(inst.sql) };
 }
 
-describe("a failing write during publish (TEST-CHECKLIST §D 27)", () => {
+describe("a failing write during publish (docs/test-checklist.md §D 27)", () => {
   it("at every write k of N: 500, old revision served whole, nothing written, retry reaches the clean final state", async () => {
     const clean = await control();
     expect(clean.writes).toBeGreaterThan(10);

@@ -1,7 +1,7 @@
 /**
  * How feeds evolve across publishes, restarts, regeneration and the daily window roll, seen over real HTTP:
- * unchanged feeds keep bytes and validators (CONTRACT.md "Feeds"), changed events move SEQUENCE/LAST-MODIFIED
- * and keep their UID, and people and schedules leave feeds cleanly (TEST-CHECKLIST §A 12, §C 26).
+ * unchanged feeds keep bytes and validators (README › Feeds), changed events move SEQUENCE/LAST-MODIFIED
+ * and keep their UID, and people and schedules leave feeds cleanly (docs/test-checklist.md §A 12, §C 26).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -38,7 +38,7 @@ async function schedulePath(org: string, schedule: string): Promise<string> {
   return new URL((reply.json as { feed: { url: string } }).feed.url).pathname;
 }
 
-describe("byte stability (CONTRACT.md Feeds; TEST-CHECKLIST §A 12)", () => {
+describe("byte stability (README › Feeds; docs/test-checklist.md item 12)", () => {
   it("a client holding the old validators gets the new revision with the new ones; others keep their 304", async () => {
     const rev1 = makeSnapshot();
     await publishOk(rev1);
@@ -137,7 +137,7 @@ describe("byte stability (CONTRACT.md Feeds; TEST-CHECKLIST §A 12)", () => {
   });
 });
 
-describe("people and schedules leaving feeds (TEST-CHECKLIST §C 26)", () => {
+describe("people and schedules leaving feeds (docs/test-checklist.md §C 26)", () => {
   it("a reassigned assignment moves to the new person with the same UID", async () => {
     const rev1 = makeSnapshot();
     await publishOk(rev1);
@@ -267,7 +267,7 @@ describe("returning people and racing publishes", () => {
     expect((await h.feed(v1)).status).toBe(404);
   });
 
-  it("two publishes sent at once end on the higher revision (TEST-CHECKLIST §D 29)", async () => {
+  it("two publishes sent at once end on the higher revision (docs/test-checklist.md §D 29)", async () => {
     await publishOk(makeSnapshot());
     const pathA = await h.feedPathOf("acme", "pA");
     const at = (revision: number, date: string) =>
@@ -283,7 +283,7 @@ describe("returning people and racing publishes", () => {
   });
 });
 
-describe("daily window roll (CONTRACT.md Operations)", () => {
+describe("daily window roll (README › Architecture)", () => {
   it("rolls only feeds whose window content changed, once per day", async () => {
     const D = h.now;
     await publishOk(

@@ -1,6 +1,6 @@
 /**
- * Publishing through the real Node server over real sockets: the happy path (CONTRACT.md "Admin API"), and every
- * rejected publish of TEST-CHECKLIST.md §C (items 20–22) proving "nothing lost": the last good revision keeps
+ * Publishing through the real Node server over real sockets: the happy path (README › Admin API), and every
+ * rejected publish of docs/test-checklist.md §C (items 20–22) proving "nothing lost": the last good revision keeps
  * serving byte for byte with the same validators, and not one file under DATA_DIR/store appears or changes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,7 +38,7 @@ function expectError(reply: Reply, status: number, code: string): ErrorBody["err
   return body.error;
 }
 
-describe("publish happy path (CONTRACT.md Admin API)", () => {
+describe("publish happy path (README › Admin API)", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
@@ -116,7 +116,7 @@ describe("publish happy path (CONTRACT.md Admin API)", () => {
   });
 });
 
-describe("bad publishes change nothing (TEST-CHECKLIST §C 20–22)", () => {
+describe("bad publishes change nothing (docs/test-checklist.md §C 20–22)", () => {
   let h: Harness;
   const path = "/admin/orgs/acme/schedules/icu";
   /** Revision 2 is live when each test starts. */
@@ -308,7 +308,7 @@ describe("bad publishes change nothing (TEST-CHECKLIST §C 20–22)", () => {
   });
 });
 
-describe("size cap (TEST-CHECKLIST §C 20)", () => {
+describe("size cap (docs/test-checklist.md §C 20)", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ env: { MAX_SNAPSHOT_BYTES: "2048" } });

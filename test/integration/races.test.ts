@@ -1,5 +1,5 @@
 /**
- * Races (TEST-CHECKLIST §D 29, §E 40): revisions delivered out of order, in every order fast-check's scheduler
+ * Races (docs/test-checklist.md §D 29, §E 40): revisions delivered out of order, in every order fast-check's scheduler
  * picks, with readers interleaved; and on the real server with two serving and two render threads, concurrent
  * publishes to one organization's schedules (sharing people) racing stale revisions, forced regenerations and
  * readers. Every feed read is whole (one revision per schedule in it, never a mix), the latest revision wins,

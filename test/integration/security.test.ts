@@ -1,5 +1,5 @@
 /**
- * Capability URLs and admin auth over real sockets (TEST-CHECKLIST §B 16–18): rotation kills the old link on the
+ * Capability URLs and admin auth over real sockets (docs/test-checklist.md §B 16–18): rotation kills the old link on the
  * very next request and survives a restart; the admin API refuses every malformed or wrong credential and fails
  * closed with no secret; no raw token ever reaches a log line, an error body, /metrics or the data dir.
  */
@@ -19,7 +19,7 @@ import {
 
 const TOKEN_IN_PATH = /\/feeds\/([A-Za-z0-9_-]{24})\.ics/;
 
-describe("rotation (TEST-CHECKLIST §B 16)", () => {
+describe("rotation (docs/test-checklist.md §B 16)", () => {
   let h: Harness;
   beforeEach(async () => {
     h = await startHarness();
@@ -93,7 +93,7 @@ describe("rotation (TEST-CHECKLIST §B 16)", () => {
   });
 });
 
-describe("admin auth (TEST-CHECKLIST §B 18)", () => {
+describe("admin auth (docs/test-checklist.md §B 18)", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
@@ -158,7 +158,7 @@ describe("admin auth (TEST-CHECKLIST §B 18)", () => {
   });
 });
 
-describe("no admin secret: fail closed (TEST-CHECKLIST §B 18)", () => {
+describe("no admin secret: fail closed (docs/test-checklist.md §B 18)", () => {
   let served: Awaited<ReturnType<typeof serveApp>>;
   beforeAll(async () => {
     const { app } = await createStack({ now: T0, adminToken: null });
@@ -193,7 +193,7 @@ describe("no admin secret: fail closed (TEST-CHECKLIST §B 18)", () => {
   });
 });
 
-describe("token hygiene (TEST-CHECKLIST §B 17)", () => {
+describe("token hygiene (docs/test-checklist.md §B 17)", () => {
   it("no raw token in logs, error bodies, /metrics or anywhere in the data dir", async () => {
     const h = await startHarness();
     try {

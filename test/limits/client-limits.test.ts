@@ -1,5 +1,5 @@
 /**
- * Per-client limits over real sockets (TEST-CHECKLIST items 19, 35 and 39): every client is a distinct loopback
+ * Per-client limits over real sockets (docs/test-checklist.md items 19, 35 and 39): every client is a distinct loopback
  * source address. The harness clock stands still unless a test moves it, so buckets refill only when told to and
  * the counts below are exact. "No storage read" is read from the serving threads' own counter of reads that
  * went to storage (`shiftfeed_feed_store_reads_total`).

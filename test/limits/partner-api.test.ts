@@ -1,7 +1,7 @@
 /**
  * Partner access over real sockets: keys created, listed and revoked through the admin API (stored hashed, shown
  * once), schedule ranges as iCalendar and JSON snapped to whole months with validators known without rendering,
- * each key's own quota — and the incident's partner burst (TEST-CHECKLIST item 34): 400 requests at once for
+ * each key's own quota — and the incident's partner burst (docs/test-checklist.md item 34): 400 requests at once for
  * distinct valid feed tokens, repeated every 15 minutes, answered from validators and cached bodies, and a
  * 15-minute range sync of many schedules that is nearly all `304`s.
  */

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bigSchedule } from "../../bench/fixtures/big-schedule.ts";
-import { personId } from "../../bench/fixtures/people.ts";
+import { personId } from "../../src/cli/fixtures/people.ts";
 import { expandSnapshot } from "../../src/core/feeds/events.ts";
 import { renderRange } from "../../src/core/partners/render-range.ts";
 import { windowEvents } from "../../src/core/publish/feed-specs.ts";

@@ -1,5 +1,5 @@
 /**
- * Publish storms (TEST-CHECKLIST item 40, and item 29's out-of-order delivery): 50 revisions of one schedule pushed
+ * Publish storms (docs/test-checklist.md item 40, and item 29's out-of-order delivery): 50 revisions of one schedule pushed
  * at once in shuffled order over real sockets. Publishes of one schedule run one at a time, the newest waiting
  * revision first; those it overtakes are answered `409` without running; the feed never goes back to an older
  * revision while a client polls it. A publish already below the live revision when it arrives is stale, not

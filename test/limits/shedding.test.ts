@@ -1,5 +1,5 @@
 /**
- * Admission control and load shedding over real sockets (TEST-CHECKLIST items 36 and 37): a retry storm of 1,000
+ * Admission control and load shedding over real sockets (docs/test-checklist.md items 36 and 37): a retry storm of 1,000
  * clients GETting cold feed bodies at once, with a small bound on expensive work in flight so the storm is well
  * past it for standard organizations (`MAX_INFLIGHT=40`, 2 kept for admin, standard organizations may use 8% of the
  * rest: 3) while enterprise ones keep 38 — a wide gap, so that the order holds on a loaded machine too.

@@ -1,5 +1,5 @@
 /**
- * Slow and broken clients (TEST-CHECKLIST item 38): 500 connections trickling their headers, from one address and
+ * Slow and broken clients (docs/test-checklist.md item 38): 500 connections trickling their headers, from one address and
  * from 500; floods of idle connections that never send a byte, from many addresses, from one, and from behind a
  * trusted proxy. Over a bound, a new connection takes the place of the oldest one still waiting for its request;
  * the rest are closed by the first-byte and header timeouts; meanwhile ordinary polls and health checks are served

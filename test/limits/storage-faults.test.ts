@@ -1,5 +1,5 @@
 /**
- * Storage read failures on the real Node server's serving threads (TEST-CHECKLIST item 30): a feed whose lookup or
+ * Storage read failures on the real Node server's serving threads (docs/test-checklist.md item 30): a feed whose lookup or
  * body read fails answers `503` with a jittered `Retry-After` — never a `404`, never a `200` with an empty
  * calendar — and serves again as soon as storage does. The store is damaged through a connection of its own.
  */

@@ -88,3 +88,23 @@ describe("the runtime-neutral boundary (src/core, src/http)", () => {
     expect(scripts["typecheck"]).toContain("tsc -p tsconfig.neutral.json");
   });
 });
+
+describe("the product does not depend on its tooling", () => {
+  const imports = [
+    'import { x } from "../../bench/lib/wrk.ts";\nexport const y = x;\n',
+    'import { x } from "../../../scripts/update-golden.ts";\nexport const y = x;\n',
+  ];
+  it.each([
+    "src/cli/probe.ts",
+    "src/node/probe.ts",
+    "src/core/probe.ts",
+    "src/http/probe.ts",
+    "src/worker/probe.ts",
+  ])("refuses an import of bench/ or scripts/ in %s", async (path) => {
+    for (const code of imports) expect(await problems(code, path)).toContain("no-restricted-imports");
+  });
+
+  it("allows the tooling to import the product", async () => {
+    expect(await problems(imports[0]!, "bench/probe.ts")).toEqual([]);
+  });
+});

@@ -3,7 +3,7 @@
  * passes: the Node server (`test/http/behaviour-node.test.ts`) and the Worker in workerd
  * (`test/worker/socket/behaviour.test.ts`). Conditional GET, HEAD, 404/405, the publish errors
  * (400/401/409/413/415/422) and rotation, with the same status codes, header sets and error bodies on both.
- * Items refer to /work/shared/TEST-CHECKLIST.md.
+ * Items refer to docs/test-checklist.md.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

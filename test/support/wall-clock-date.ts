@@ -1,8 +1,8 @@
 /**
  * A `Date` whose local getters read a precomputed wall-clock time in a zone, for ical-generator.
  *
- * ical-generator formats a zoned `DTSTART;TZID=…` from a Date's *local* getters (the host's zone — the trap
- * CLIENTS.md warns about) unless the value is a date-fns `TZDate`, which it recognizes by shape (`internal`,
+ * ical-generator formats a zoned `DTSTART;TZID=…` from a Date's *local* getters (the host's zone, which would
+ * shift every event by the host's offset) unless the value is a date-fns `TZDate`, which it recognizes by shape (`internal`,
  * `withTimeZone`, `tzComponents`). This class has that shape and answers from the wall time the core already
  * resolved, so rendering needs no zone conversion at all and reads nothing from the host.
  */

@@ -2,9 +2,9 @@
  * `shiftfeed generate`: a deterministic synthetic data set (one snapshot file per schedule) for trying the service
  * at scale or load-testing it: the bench's generator, with a progress bar. Offline.
  */
-import { defaultFixtureDir, writeFixtures } from "../../../bench/fixtures/generate.ts";
-import { LAYOUTS, type FixtureOptions } from "../../../bench/fixtures/plan.ts";
-import { choiceOption, dateOption, numberOption } from "../../../bench/lib/cli.ts";
+import { defaultFixtureDir, writeFixtures } from "../fixtures/generate.ts";
+import { LAYOUTS, type FixtureOptions } from "../fixtures/plan.ts";
+import { choiceOption, dateOption, numberOption } from "../options.ts";
 import { output, type GlobalOptions } from "../context.ts";
 import { progressBar } from "../progress.ts";
 

@@ -12,7 +12,7 @@ import {
   readSnapshotFile,
   snapshotFiles,
   type PublishSummary,
-} from "../../../bench/lib/publisher.ts";
+} from "../publisher.ts";
 import {
   adminApi,
   CliFailure,

@@ -51,7 +51,7 @@ export interface FeedServiceDeps {
   admission?: Admission;
 }
 
-/** What a publish or retirement answers (CONTRACT.md). */
+/** What a publish or retirement answers (README › Admin API). */
 export interface PublishResult {
   revision: number;
   peopleAffected: number;

@@ -1,5 +1,5 @@
 /**
- * The format name and the numeric limits of a `shiftfeed.snapshot/1` document (CONTRACT.md "Schedule snapshot"),
+ * The format name and the numeric limits of a `shiftfeed.snapshot/1` document (README › Admin API),
  * shared by the field checks, the zod schema and the cross-record rules.
  */
 

@@ -1,4 +1,4 @@
-// parseJsonBody: bytes → JSON value, strict UTF-8, one BOM tolerated (TEST-CHECKLIST item 20).
+// parseJsonBody: bytes → JSON value, strict UTF-8, one BOM tolerated (docs/test-checklist.md item 20).
 import { describe, expect, it } from "vitest";
 import { parseJsonBody } from "../../../src/core/snapshot/parse-body.ts";
 import { validateSnapshot } from "../../../src/core/snapshot/validate.ts";

@@ -1,11 +1,11 @@
-// validateSnapshot: the contract's rules, each failing case located by JSON path (TEST-CHECKLIST items 21, 22, 25).
+// validateSnapshot: the contract's rules, each failing case located by JSON path (docs/test-checklist.md items 21, 22, 25).
 import { describe, expect, it } from "vitest";
 import type { Snapshot } from "../../../src/core/snapshot/types.ts";
 import { SNAPSHOT_LIMITS, validateSnapshot } from "../../../src/core/snapshot/validate.ts";
 import { dateProblem } from "../../../src/core/snapshot/field-checks.ts";
 import type { ErrorDetail } from "../../../src/core/errors.ts";
 
-/** The example of CONTRACT.md "Schedule snapshot", as JSON text would parse. */
+/** The example snapshot of README › Admin API, as JSON text would parse. */
 const EXAMPLE = {
   format: "shiftfeed.snapshot/1",
   organization: { id: "stmarys", name: "St. Mary's Health", tier: "enterprise" },

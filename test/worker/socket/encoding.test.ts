@@ -1,4 +1,4 @@
-// Bytes on the wire from workerd over a real socket (TEST-CHECKLIST §A 11): stored gzip goes out as it is, once;
+// Bytes on the wire from workerd over a real socket (docs/test-checklist.md §A 11): stored gzip goes out as it is, once;
 // the coding follows the client's own Accept-Encoding (the platform rewrites the header the Worker sees); Google,
 // which sends none, gets a calendar; Content-Length is right for each coding and for HEAD.
 import { gunzipSync } from "node:zlib";

@@ -1,4 +1,4 @@
-// R2 failing under an organization's Durable Object (TEST-CHECKLIST §D 27, "a rejected R2 put"): a change the
+// R2 failing under an organization's Durable Object (docs/test-checklist.md §D 27, "a rejected R2 put"): a change the
 // edge has not taken is never reported done. The publish or rotation answers 503 with Retry-After; the change is
 // saved and nothing half-written is served (a new feed is not there yet, a rotated link keeps its old bytes);
 // once R2 works again, the retried call (or the alarm) brings the edge to the same final state.

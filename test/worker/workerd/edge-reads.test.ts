@@ -1,4 +1,4 @@
-// What a feed request costs at the edge (TEST-CHECKLIST §E 34): at most one R2 read and no write for a 200, a
+// What a feed request costs at the edge (docs/test-checklist.md §E 34): at most one R2 read and no write for a 200, a
 // 304, a HEAD, a rotated or unknown token; none at all for a malformed path; and a failing read answers 503 with
 // Retry-After, never a 404 or an empty calendar (§D 30).
 import { env } from "cloudflare:test";

@@ -1,4 +1,4 @@
-// The Worker fails closed (TEST-CHECKLIST §B 18): without `FEED_SECRET` (unset, or too short to be valid) every feed
+// The Worker fails closed (docs/test-checklist.md §B 18): without `FEED_SECRET` (unset, or too short to be valid) every feed
 // request answers 503 with Retry-After — never a 404, the feed may exist; without `ADMIN_TOKEN` every admin route
 // and `/metrics` answer 503, whatever the Authorization header says. `/healthz` still answers.
 import { env } from "cloudflare:test";

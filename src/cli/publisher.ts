@@ -8,8 +8,8 @@
 import { readdirSync } from "node:fs";
 import { lstat, readlink } from "node:fs/promises";
 import { join } from "node:path";
-import { DEFAULT_MAX_SNAPSHOT_BYTES } from "../../src/core/config.ts";
-import { readBounded } from "../../src/node/bounded-read.ts";
+import { DEFAULT_MAX_SNAPSHOT_BYTES } from "../core/config.ts";
+import { readBounded } from "../node/bounded-read.ts";
 import { createAdminClient, type AdminClient, type Job } from "./admin-client.ts";
 import { mapLimit } from "./pool.ts";
 

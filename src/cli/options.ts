@@ -1,8 +1,8 @@
 /**
- * Command-line helpers shared by the bench and the fixture scripts: typed option values with messages that
- * name the option, and a way out that prints the usage.
+ * Command-line option helpers of the CLI, also used by the bench and the fixture scripts: typed option values
+ * with messages that name the option, and a way out that prints the usage.
  */
-import { addDays } from "../../src/core/time/local-time.ts";
+import { addDays } from "../core/time/local-time.ts";
 
 /** Thrown for a bad command line; the entry point prints the message and the usage, and exits with 2. */
 export class UsageError extends Error {}
