@@ -4,10 +4,10 @@
  * and Node's direct listener for feed paths (`src/node/feed-listener.ts`) both call it: one rule, one place.
  *
  * Order of work per request, cheapest first, so hostile traffic never reaches storage (the token part is
- * `token-gate.ts`, shared with the subscribe page): method → per-address budget (shared memory, no I/O) → exact
- * path shape and token checksum (HMAC, no I/O; a failure is a miss, answered with no lookup) → the token's budget
- * for this address → lookup by token → validators (304 needs no body) → admission of expensive body work (bodies
- * in memory and small inline reads need none) → body read → encoding. A token that opens nothing is looked up once
+ * `token-gate.ts`, shared with the subscribe page): method → exact path shape and token checksum (HMAC, no I/O;
+ * a failure is a miss, taken from the miss budget only and answered with no lookup) → per-address budget (shared
+ * memory, no I/O) → the token's budget for this address → lookup by token → validators (304 needs no body) →
+ * admission of expensive body work (bodies in memory and small inline reads need none) → body read → encoding. A token that opens nothing is looked up once
  * more among the dead links (rotated links, links of feeds that went): a dead link is counted against no one; only
  * a token never issued counts as a miss, and the miss budget refuses only further misses. Every "no feed here"
  * answer — never issued, rotated or gone — is the same 404, bytes and headers; every limit refusal is a `429` with

@@ -12,7 +12,6 @@
 import { Hono } from "hono";
 import { sha256 } from "../core/digest.ts";
 import { ServiceError } from "../core/errors.ts";
-import { clientAddress } from "../core/limits/client-address.ts";
 import type { Protection } from "../core/limits/protection.ts";
 import { perHour } from "../core/limits/settings.ts";
 import type { PartnerReader } from "../core/partners/partner-reader.ts";
@@ -24,6 +23,7 @@ import { ID } from "../core/snapshot/field-checks.ts";
 import { formatHttpDate, isNotModified } from "./conditional.ts";
 import { errorResponse } from "./errors.ts";
 import { peerOf } from "./feed-route.ts";
+import { requestClient } from "./token-gate.ts";
 
 export interface PartnerRouteDeps {
   partners: PartnerReader;
@@ -45,11 +45,14 @@ export function createPartnerRoutes(deps: PartnerRouteDeps): Hono {
   const { partners, protection: guard } = deps;
 
   app.get("/partner/orgs/:org/schedules/:file", async (c) => {
-    const client = clientAddress(
+    const client = requestClient(
+      guard,
       peerOf(c.env),
       deps.clientIpHeader ? (c.req.header(deps.clientIpHeader) ?? null) : null,
     );
-    const refused = guard && (guard.address(client) ?? guard.missBudget(client));
+    // A key is a bearer secret with no checksum: a miss is counted before the key is looked up (so a spent miss
+    // budget keeps a scan of keys away from storage) and given back once the key opens its organization.
+    const refused = guard && (guard.address(client) ?? guard.miss(client));
     if (refused) return limited(refused.retryAfter);
     const bearer = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
     const key = bearer === undefined ? null : await partners.key(bearer);

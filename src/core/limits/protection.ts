@@ -82,15 +82,7 @@ export class Protection {
     return this.#take("misses", `m:${client}`, this.#rule(this.settings.misses, client));
   }
 
-  /**
-   * Reserves one unknown-token miss of `client`'s budget before the request is looked at (the partner API: a key
-   * is a bearer secret); {@link found} gives it back once the request turns out not to be a miss.
-   */
-  missBudget(client: string | null): Limited | null {
-    return this.miss(client);
-  }
-
-  /** Gives back the miss reserved by {@link missBudget}: the request found what it asked for. */
+  /** Gives back a miss counted by {@link miss} before the request was looked at (the partner API): it found what it asked for. */
   found(client: string | null): void {
     if (client !== null && this.#perClient) {
       this.#buckets.give(`m:${client}`, this.#rule(this.settings.misses, client));
