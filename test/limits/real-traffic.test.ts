@@ -340,7 +340,10 @@ describe("shared fetchers are recognised by their address ranges, never by their
         get(h.url + links[i % links.length]!, { agent: claimer, headers: GOOGLE }),
       );
       claimer.destroy();
-      expect(statuses(claimed)).toEqual({ 200: 50, 404: 50, 429: 50 });
+      // Sixteen at a time over two threads: which 50 of the 150 come last is not fixed, how many is.
+      const seen = statuses(claimed);
+      expect(seen[429]).toBe(50);
+      expect((seen[200] ?? 0) + (seen[404] ?? 0)).toBe(100);
     } finally {
       await h.close();
     }
