@@ -1,34 +1,174 @@
 /**
- * The repository stands alone: no tracked file cites a document that is not in it (the specification and
- * checklists it was first built from live outside the repository, so a reference to them is a dead link for
- * every reader). The names are spelled in pieces here so that this file does not cite them itself.
+ * The repository stands alone: no file cites a document or a path that is not in it. The specification and
+ * checklists it was first built from live outside the repository, and so does the machine it was built on, so a
+ * reference to either is a dead link for every reader. Three checks, over every text file git tracks or would add:
+ * no outside document by name, no path outside the checkout (a shared folder beside it, absolute work paths), and every
+ * relative Markdown link (and image) resolves to a file inside the repository — with its `#anchor`, to a heading
+ * that file has. The names are spelled in pieces here so that this file does not cite them itself.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../support/render-cases.ts";
 
 /** The outside documents by file name (a bare `CLIENTS` is also an identifier), the checklist by its title too. */
 const OUTSIDE = new RegExp(
   `\\b(${["CONTRACT", "CLIENTS", "STYLE", "TEST-" + "CHECKLIST"].join("|")})\\.md\\b|\\bTEST-${"CHECKLIST"}\\b|` +
-    `/work/${"shared"}|\\.\\./${"shared"}/`,
+    `(?<![\\w.])/${"work"}/|\\.\\./${"shared"}/`,
 );
 
-describe("citations", () => {
-  it("no tracked text file cites a file outside the repository", () => {
-    const files = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" })
-      .split("\n")
-      .filter(
-        (f) => /\.(ts|mts|mjs|js|md|toml|json|css|py|sh|service)$/.test(f) && f !== "package-lock.json",
-      );
-    const found: string[] = [];
-    for (const file of files) {
-      readFileSync(`${ROOT}${file}`, "utf8")
-        .split("\n")
-        .forEach((line, i) => {
-          if (OUTSIDE.test(line)) found.push(`${file}:${i + 1}: ${line.trim().slice(0, 160)}`);
-        });
+/** The text files checked: sources, scripts, configuration and documentation. */
+const CHECKED = /\.(ts|mts|mjs|js|md|toml|json|css|py|sh|service|example)$|(^|\/)Caddyfile$|^\.ci\//;
+
+/** Files git tracks, and new ones it would add (so a file not yet committed is checked too). */
+function repositoryFiles(): string[] {
+  return execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  })
+    .split("\n")
+    .filter((f) => CHECKED.test(f) && f !== "package-lock.json" && existsSync(join(ROOT, f)));
+}
+
+/** A heading's anchor as GitHub makes it: lower case, punctuation dropped, each space a hyphen. */
+export function slug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+    .replace(/\s/g, "-");
+}
+
+/** The anchors a Markdown text offers: one per heading (repeats numbered `-1`, `-2`, …), outside code blocks. */
+export function anchors(markdown: string): Set<string> {
+  const found = new Set<string>();
+  const seen = new Map<string, number>();
+  for (const line of proseLines(markdown, false)) {
+    const heading = /^#{1,6}\s+(.+?)\s*#*\s*$/.exec(line.text);
+    if (heading === null) continue;
+    const base = slug(heading[1]!);
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    found.add(n === 0 ? base : `${base}-${n}`);
+  }
+  return found;
+}
+
+/** The lines of a Markdown text outside fenced code blocks, with their numbers (and inline code emptied). */
+function proseLines(markdown: string, emptyCode = true): { n: number; text: string }[] {
+  const lines: { n: number; text: string }[] = [];
+  let fence: string | null = null;
+  markdown.split("\n").forEach((line, i) => {
+    const marker = /^\s*(```+|~~~+)/.exec(line);
+    if (marker !== null) {
+      if (fence === null) fence = marker[1]!.slice(0, 3);
+      else if (marker[1]!.startsWith(fence)) fence = null;
+      return;
     }
+    if (fence === null) lines.push({ n: i + 1, text: emptyCode ? line.replace(/`[^`]*`/g, "``") : line });
+  });
+  return lines;
+}
+
+/** The relative link targets of a Markdown text: `[text](target)`, `![alt](target)` and `<img src="target">`. */
+function linkTargets(markdown: string): { n: number; target: string }[] {
+  const targets: { n: number; target: string }[] = [];
+  for (const { n, text } of proseLines(markdown)) {
+    for (const m of text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)|<img\s[^>]*\bsrc="([^"]+)"/g)) {
+      const target = m[1] ?? m[2]!;
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto:: outside by design, not a file
+      targets.push({ n, target });
+    }
+  }
+  return targets;
+}
+
+/**
+ * What one file cites outside the repository, as `file:line: why` lines. `read` gives another file's text (for
+ * anchors) or null when there is no such file; `root` is the repository's folder.
+ */
+export function citations(
+  file: string,
+  text: string,
+  root: string,
+  read: (path: string) => string | null,
+): string[] {
+  const found: string[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (OUTSIDE.test(line)) found.push(`${file}:${i + 1}: cites outside: ${line.trim().slice(0, 160)}`);
+  });
+  if (!file.endsWith(".md")) return found;
+  for (const { n, target } of linkTargets(text)) {
+    const [pathPart, anchor] = target.split("#", 2) as [string, string | undefined];
+    const where = `${file}:${n}: link ${target}`;
+    const path = pathPart === "" ? file : relative(root, resolve(root, dirname(file), decodeURI(pathPart)));
+    if (path.startsWith("..") || resolve(root, path) === resolve(root, "..")) {
+      found.push(`${where} leaves the repository`);
+      continue;
+    }
+    const linked = path === file ? text : read(path);
+    if (linked === null) {
+      found.push(`${where} names no file in the repository`);
+      continue;
+    }
+    if (anchor !== undefined && anchor !== "" && path.endsWith(".md") && !anchors(linked).has(anchor)) {
+      found.push(`${where} names no heading of ${path}`);
+    }
+  }
+  return found;
+}
+
+/** A repository file's text; a folder reads as empty (a link to a folder is fine), a missing path as null. */
+function readRepoFile(path: string): string | null {
+  const full = join(ROOT, path);
+  if (!existsSync(full)) return null;
+  return statSync(full).isDirectory() ? "" : readFileSync(full, "utf8");
+}
+
+describe("citations", () => {
+  it("no text file cites a document or path outside the repository, and every Markdown link resolves", () => {
+    const found = repositoryFiles().flatMap((file) =>
+      citations(file, readFileSync(join(ROOT, file), "utf8"), ROOT, readRepoFile),
+    );
     expect(found).toEqual([]);
+  });
+
+  it("(the check itself) finds each kind of outside citation, and passes a link that resolves", () => {
+    const files: Record<string, string> = {
+      "README.md": "# shiftfeed\n\n## Deploy to Cloudflare\n\n## Deploy to Cloudflare\n",
+      "docs/api.md": "# HTTP API\n\n## `GET /feeds/{token}.ics`\n",
+      "docs/shot.png": "",
+    };
+    const read = (path: string) => files[path] ?? null;
+    const check = (text: string) => citations("docs/guide.md", text, "/repo", read);
+    const shared = "../" + "shared/";
+    const work = "/" + "work/";
+    expect(check(`see ${shared}notes.txt`)).toHaveLength(1);
+    expect(check(`built from ${work}main/plan.txt`)).toHaveLength(1);
+    expect(check(`// ${"CON" + "TRACT"}.md says so`)).toHaveLength(1);
+    expect(check("[up](../../outside.md)")).toEqual([
+      "docs/guide.md:1: link ../../outside.md leaves the repository",
+    ]);
+    expect(check("[gone](missing.md)")).toEqual([
+      "docs/guide.md:1: link missing.md names no file in the repository",
+    ]);
+    expect(check('<img src="nothing.png" alt="">')).toHaveLength(1);
+    expect(check("[x](../README.md#no-such-heading)")).toEqual([
+      "docs/guide.md:1: link ../README.md#no-such-heading names no heading of README.md",
+    ]);
+    expect(check("[x](#nowhere)")).toHaveLength(1);
+    const good = [
+      "# Guide",
+      "[a](../README.md#deploy-to-cloudflare) [b](../README.md#deploy-to-cloudflare-1) [c](api.md#get-feedstokenics)",
+      '![shot](shot.png) <img src="shot.png" alt=""> [self](#guide) [web](https://example.org/x/../y)',
+      "```sh",
+      `cat ${work}x [not](a-link.md)`.replace(work, "/tmp/"),
+      "```",
+      "`[in code](nowhere.md)`",
+    ].join("\n");
+    expect(check(good)).toEqual([]);
+    expect(slug("Choices where the design leaves room")).toBe("choices-where-the-design-leaves-room");
+    expect(slug("`npm test` and `npm run test:all`")).toBe("npm-test-and-npm-run-testall");
   });
 });
