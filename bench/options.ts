@@ -30,7 +30,7 @@ Servers
   --skip-regenerate        skip the full regeneration
   --regenerate-timeout S   stop waiting for the regeneration after S seconds (default 600)
 Output
-  --results FILE           Markdown results (default bench/RESULTS.md)
+  --results FILE           Markdown results (default docs/benchmarks/results.md)
   --work-dir DIR           data dir, logs, nginx root (default: a new temp dir, removed at the end)
   --keep                   keep the work dir`;
 
@@ -106,7 +106,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     baseline: !v["no-baseline"],
     regenerate: !v["skip-regenerate"],
     regenerateTimeout: numberOption(v["regenerate-timeout"], "regenerate-timeout", 600, { min: 1 }),
-    resultsFile: v.results ?? fileURLToPath(new URL("RESULTS.md", import.meta.url)),
+    resultsFile: v.results ?? fileURLToPath(new URL("../docs/benchmarks/results.md", import.meta.url)),
     workDir: v["work-dir"] ?? null,
     keep: v.keep ?? false,
   };

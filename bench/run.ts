@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: shiftfeed measured from outside, beside nginx serving the same bytes and a render-per-request
- * baseline, in one run on one machine; prints the table and writes bench/RESULTS.md. See BENCHMARKS.md.
+ * baseline, in one run on one machine; prints the table and writes docs/benchmarks/results.md. See docs/benchmarks.md.
  *
  * 1. Generate (or reuse) a deterministic data set of `--people` in `--layout`.
  * 2. Start shiftfeed on an empty data dir, publish the data set over HTTP, restart it on the filled data dir.

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:workers`: the Worker's figures measured offline, in workerd on this machine (wrangler's test
- * harness, local R2 and Durable Objects), as the README's "Deploy to Cloudflare" reports them:
+ * harness, local R2 and Durable Objects), as docs/benchmarks.md › Workers in workerd reports them:
  * - bundle size (`wrangler deploy --dry-run --outdir`: minified, as wrangler.toml deploys it);
  * - cold start: the first feed request after the Worker is reloaded (a new isolate, data in place) against the
  *   next ones;

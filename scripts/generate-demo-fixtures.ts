@@ -1,5 +1,5 @@
 /**
- * Generates the demo schedule snapshots in fixtures/demo/ (format `shiftfeed.snapshot/1`, see README › Admin API):
+ * Generates the demo schedule snapshots in fixtures/demo/ (format `shiftfeed.snapshot/1`, see docs/snapshot-format.md):
  *
  *   stmarys--cardiology.json    St. Mary's Health (enterprise), America/New_York
  *   stmarys--emergency.json     St. Mary's Health, America/New_York

@@ -1,5 +1,5 @@
 /**
- * Generates the time-zone matrix snapshots in fixtures/matrix/ (format `shiftfeed.snapshot/1`, see README › Admin API):
+ * Generates the time-zone matrix snapshots in fixtures/matrix/ (format `shiftfeed.snapshot/1`, see docs/snapshot-format.md):
  * one organization `matrix` ("Matrix Health", enterprise), one schedule per zone, revision 1, published
  * 2027-01-15T00:00:00Z, written to `fixtures/matrix/matrix--<schedule>.json`. Read at 2027-01-15T12:00:00Z with
  * the default window (14 days back, 300 ahead → through 2027-11-11/12) every event below is inside it.

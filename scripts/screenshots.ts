@@ -1,5 +1,5 @@
 /**
- * `node scripts/screenshots.ts`: the README's screenshots (`docs/admin-person.png`, `docs/subscribe-page.png`),
+ * `node scripts/screenshots.ts`: the screenshots in the docs (`docs/admin-person.png`, `docs/subscribe-page.png`),
  * taken in Debian's Chromium (playwright-core) of a server loaded with the demo hospital, after a few polls so the
  * person page shows who fetched the feed.
  */

@@ -1,6 +1,6 @@
 /**
  * The bench's report: the serving table (shiftfeed beside nginx and render-per-request, with ratios), the other
- * figures by section, the machine and the settings; printed as text and written as Markdown (bench/RESULTS.md).
+ * figures by section, the machine and the settings; printed as text and written as Markdown (docs/benchmarks/results.md).
  */
 import type { LoadResult } from "./load.ts";
 import type { MachineInfo } from "./machine.ts";
@@ -131,14 +131,14 @@ export function formatText(report: BenchReport): string {
 
 const mdRow = (cells: string[]) => `| ${cells.map((c) => c.replaceAll("|", "\\|")).join(" | ")} |`;
 
-/** The report as Markdown (bench/RESULTS.md). */
+/** The report as Markdown (docs/benchmarks/results.md). */
 export function formatMarkdown(report: BenchReport): string {
   const m = report.machine;
   const cells = servingCells(report.serving);
   const out = [
     "# Benchmark results",
     "",
-    `Written by \`npm run bench\` on ${report.date}; see [BENCHMARKS.md](../BENCHMARKS.md) for what each figure means.`,
+    `Written by \`npm run bench\` on ${report.date}; see [docs/benchmarks.md](../benchmarks.md) for what each figure means.`,
     "",
     "## Machine",
     "",

@@ -41,7 +41,7 @@ export async function startShiftfeed(options: ShiftfeedOptions): Promise<Shiftfe
     cwd: REPO_ROOT,
     logFile: options.logFile,
     env: {
-      // As `npm start` runs it: few malloc arenas for a process of several threads (see the README).
+      // As `npm start` runs it: few malloc arenas for a process of several threads (see docs/settings.md).
       MALLOC_ARENA_MAX: "2",
       ...process.env,
       PORT: String(port),

@@ -19,7 +19,7 @@ interface Options {
   today: string;
 }
 
-/** A snapshot (README › Admin API) of `people` people with `assignmentsEach` shifts each around today. */
+/** A snapshot (docs/snapshot-format.md) of `people` people with `assignmentsEach` shifts each around today. */
 export function snapshotOf(o: Options): string {
   const people = Array.from({ length: o.people }, (_, i) => ({
     id: `p${i}`,

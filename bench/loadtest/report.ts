@@ -1,6 +1,6 @@
 /**
  * The load test's figures: per class and per window of time, requests, status counts and p50/p99 latency; the
- * targets checked against them; `bench/LOADTEST.md` and an SVG chart of latency over time.
+ * targets checked against them; `docs/benchmarks/loadtest.md` and an SVG chart of latency over time.
  */
 import { CLASSES, TIMELINE, type ClientClass, type Sample } from "./plan.ts";
 

@@ -7,8 +7,8 @@
  * them for the whole run, traffic that is not one client per address: a shared fetcher polling 1,000 live and
  * 1,000 dead links from one address, and a department's schedule link on 100 phones. Then the
  * same storm runs against nginx serving the same bytes (shiftfeed publishing and regenerating beside it): the
- * ceiling of this machine, in the same run. Prints the figures and writes `bench/LOADTEST.md` with
- * `bench/loadtest-latency.svg`; exits 1 when a target is missed.
+ * ceiling of this machine, in the same run. Prints the figures and writes `docs/benchmarks/loadtest.md` with
+ * `docs/benchmarks/loadtest-latency.svg`; exits 1 when a target is missed.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -322,8 +322,11 @@ try {
     ]),
     "",
   ].join("\n");
-  writeFileSync(join(REPO_ROOT, "bench/LOADTEST.md"), md);
-  writeFileSync(join(REPO_ROOT, "bench/loadtest-latency.svg"), latencySvg(results, polling, ceilingSubs));
+  writeFileSync(join(REPO_ROOT, "docs/benchmarks/loadtest.md"), md);
+  writeFileSync(
+    join(REPO_ROOT, "docs/benchmarks/loadtest-latency.svg"),
+    latencySvg(results, polling, ceilingSubs),
+  );
   console.log(classTable(results).join("\n"));
   console.log("nginx, the same storm:");
   console.log(classTable(ceiling.results).join("\n"));
@@ -332,7 +335,7 @@ try {
     `subscriber p50 ${quantile(
       subs.map((s) => s[2]).sort((a, b) => a - b),
       0.5,
-    ).toFixed(2)} ms; wrote bench/LOADTEST.md`,
+    ).toFixed(2)} ms; wrote docs/benchmarks/loadtest.md`,
   );
   process.exitCode = targetsMet.every(([, ok]) => ok) ? 0 : 1;
 } finally {

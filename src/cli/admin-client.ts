@@ -1,5 +1,5 @@
 /**
- * A small client for shiftfeed's admin API (README › Admin API), from outside the process: bearer auth,
+ * A small client for shiftfeed's admin API (docs/api.md › Admin API), from outside the process: bearer auth,
  * `503` answered by waiting its `Retry-After` and trying again, jobs polled until they finish.
  */
 import { setTimeout as sleep } from "node:timers/promises";

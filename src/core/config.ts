@@ -119,7 +119,7 @@ const schema = z.object({
     (v) => v.startsWith("/"),
     () => "`TZDIR` must be an absolute path to a compiled zoneinfo directory",
   ),
-  // Protection (README "Limits"); defaults from `DEFAULT_LIMITS`.
+  // Protection (docs/limits.md); defaults from `DEFAULT_LIMITS`.
   CLIENT_LIMITS: z.enum(["on", "off", ""], { message: "`CLIENT_LIMITS` must be on or off" }).optional(),
   CLIENT_IP_HEADER: optionalString(
     (v) => /^[A-Za-z0-9-]{1,64}$/.test(v),

@@ -22,7 +22,7 @@ export function outlookUrl(feedUrl: string, name: string): string {
   return `https://outlook.office.com/calendar/0/addfromweb?url=${encodeURIComponent(feedUrl)}&name=${encodeURIComponent(name)}`;
 }
 
-/** Google Calendar silently fails subscriptions to longer URLs (README › Subscribing). */
+/** Google Calendar silently fails subscriptions to longer URLs (docs/api.md › Feeds, tokens). */
 export const MAX_FEED_URL_LENGTH = 255;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The admin API (README › Admin API), behind bearer auth: publish, retire, look up, rotate, regenerate; and
+ * The admin API (docs/api.md › Admin API), behind bearer auth: publish, retire, look up, rotate, regenerate; and
  * for the admin page and CLI: search, a schedule's people, a person's QR code, traffic. Every route here is in the
  * OpenAPI document (`openapi.ts`; a test holds the two together).
  */

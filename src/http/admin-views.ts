@@ -1,5 +1,5 @@
 /**
- * The JSON the admin API answers for a person and a schedule (README › Admin API), typed by the schemas the
+ * The JSON the admin API answers for a person and a schedule (docs/api.md › Admin API), typed by the schemas the
  * OpenAPI document is generated from (`admin-schemas.ts`).
  */
 import { ServiceError } from "../core/errors.ts";

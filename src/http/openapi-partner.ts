@@ -1,6 +1,6 @@
 /**
  * The partner API's routes in the OpenAPI document (`openapi.ts`): the admin routes that create, list and revoke
- * partner keys, and the range reads partners make with them (README "Partner API").
+ * partner keys, and the range reads partners make with them (docs/api.md › Partner API).
  */
 import { partnerKeyCreatedSchema, partnerKeyListSchema, partnerKeySchema } from "./admin-schemas.ts";
 import { json, NOT_FOUND, problem, type RouteDoc } from "./openapi-route.ts";

@@ -22,7 +22,7 @@ import { PARTNER_ROUTES } from "./openapi-partner.ts";
 import { json, NOT_FOUND, problem, type RouteDoc } from "./openapi-route.ts";
 import { regenerateScopeSchema } from "./regenerate-scope.ts";
 
-/** Every route of the app, in the order the README lists them. */
+/** Every route of the app, in the order docs/api.md lists them. */
 export const ROUTES: readonly RouteDoc[] = [
   {
     method: "put",

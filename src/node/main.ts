@@ -1,5 +1,5 @@
 /**
- * `npm start`: runs shiftfeed on Node with settings from the environment (see the README's settings table).
+ * `npm start`: runs shiftfeed on Node with settings from the environment (see docs/settings.md).
  * Anything that stops the start is one line on stderr and exit code 1 (2 for bad settings): no stack trace.
  */
 import { parseConfig, type Config } from "../core/config.ts";

@@ -38,7 +38,7 @@ interface Text {
 }
 
 /**
- * What each feed's events must say, from the snapshot alone, per the README: SUMMARY = shift name (schedule feeds:
+ * What each feed's events must say, from the snapshot alone, per docs/api.md › Feeds: SUMMARY = shift name (schedule feeds:
  * "shift: person"); LOCATION = shift location; DESCRIPTION = "Schedule: …", "Who: …" (schedule feeds), "With: …"
  * (others on the same timed shift that day, by name), "Note: …", one per line.
  */

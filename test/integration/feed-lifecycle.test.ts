@@ -1,6 +1,6 @@
 /**
  * How feeds evolve across publishes, restarts, regeneration and the daily window roll, seen over real HTTP:
- * unchanged feeds keep bytes and validators (README › Feeds), changed events move SEQUENCE/LAST-MODIFIED
+ * unchanged feeds keep bytes and validators (docs/api.md › Feeds), changed events move SEQUENCE/LAST-MODIFIED
  * and keep their UID, and people and schedules leave feeds cleanly (docs/test-checklist.md §A 12, §C 26).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -38,7 +38,7 @@ async function schedulePath(org: string, schedule: string): Promise<string> {
   return new URL((reply.json as { feed: { url: string } }).feed.url).pathname;
 }
 
-describe("byte stability (README › Feeds; docs/test-checklist.md item 12)", () => {
+describe("byte stability (docs/api.md › Feeds; docs/test-checklist.md item 12)", () => {
   it("a client holding the old validators gets the new revision with the new ones; others keep their 304", async () => {
     const rev1 = makeSnapshot();
     await publishOk(rev1);
@@ -283,7 +283,7 @@ describe("returning people and racing publishes", () => {
   });
 });
 
-describe("daily window roll (README › Architecture)", () => {
+describe("daily window roll (docs/architecture.md)", () => {
   it("rolls only feeds whose window content changed, once per day", async () => {
     const D = h.now;
     await publishOk(

@@ -1,5 +1,5 @@
 /**
- * Publishing through the real Node server over real sockets: the happy path (README › Admin API), and every
+ * Publishing through the real Node server over real sockets: the happy path (docs/api.md › Admin API), and every
  * rejected publish of docs/test-checklist.md §C (items 20–22) proving "nothing lost": the last good revision keeps
  * serving byte for byte with the same validators, and not one file under DATA_DIR/store appears or changes.
  */
@@ -38,7 +38,7 @@ function expectError(reply: Reply, status: number, code: string): ErrorBody["err
   return body.error;
 }
 
-describe("publish happy path (README › Admin API)", () => {
+describe("publish happy path (docs/api.md › Admin API)", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();

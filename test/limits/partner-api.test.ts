@@ -212,7 +212,7 @@ describe("item 34: a partner burst of 400 requests for distinct valid tokens, ev
       const after = await counters(h);
       expect(after.reads - before.reads).toBeLessThanOrEqual(PEOPLE); // ≤ 1 storage read a request
       expect(after.renders).toBe(before.renders);
-      expect(p99(answers)).toBeLessThan(1000); // loose: tests share the machine; bench/LOADTEST.md measures it
+      expect(p99(answers)).toBeLessThan(1000); // loose: tests share the machine; docs/benchmarks/loadtest.md measures it
     }
     partner.destroy();
     // Nothing was written by serving: the commit generation did not move, so no feed changed.

@@ -1,6 +1,6 @@
 /**
  * A scanner behind a NAT, over real sockets: its guesses fail the checksum and take from the address's miss budget
- * only, so the live links polled from that same address are served throughout (README › Limits and load: an
+ * only, so the live links polled from that same address are served throughout (docs/limits.md: an
  * address that spent its miss budget "is still served every live link"). Also the subscribe page's `429` follows
  * the feed's `Retry-After` rule. The harness clock stands still unless a test moves it.
  */

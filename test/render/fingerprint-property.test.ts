@@ -3,7 +3,7 @@
  * personId), a person (name) or a shift (name, start, end, location, allDay) moves the fingerprint, the bytes, the
  * ETag, Last-Modified and the SEQUENCE of exactly the events and feeds that show it; every other feed stays byte
  * for byte the same with the same validators. Through the real FeedService on a memory store, snapshot to stored
- * bytes. What each feed shows is modelled here from the snapshot alone (the README's "Feeds" section).
+ * bytes. What each feed shows is modelled here from the snapshot alone (docs/api.md › Feeds).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

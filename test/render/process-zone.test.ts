@@ -1,5 +1,5 @@
 /**
- * Same bytes in any process time zone (README › Architecture): every golden case and a sweep of the time functions are
+ * Same bytes in any process time zone (docs/architecture.md): every golden case and a sweep of the time functions are
  * computed in child processes run under several `TZ` values — zones with odd offsets, DST of either sign, and
  * the date line — and must equal the golden files and this process's answers byte for byte. A test that ran only
  * in the host's zone could not see a dependence on it. `SHIFTFEED_LONG_TESTS=1` adds more zones.

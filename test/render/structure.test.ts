@@ -1,4 +1,4 @@
-// RFC 5545 shape of every golden feed (README › Feeds, docs/test-checklist.md items 23–24).
+// RFC 5545 shape of every golden feed (docs/api.md › Feeds, docs/test-checklist.md items 23–24).
 import { describe, expect, it } from "vitest";
 import type { Snapshot } from "../../src/core/snapshot/types.ts";
 import { parseWithIcalJs, readGolden, readSnapshot, RENDER_CASES } from "../support/render-cases.ts";

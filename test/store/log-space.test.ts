@@ -1,5 +1,5 @@
 /**
- * The write-ahead log gives its space back (README › Storage failures; docs/operations.md › The write-ahead log):
+ * The write-ahead log gives its space back (docs/architecture.md › Storage failures; docs/operations.md › The write-ahead log):
  * after a transaction that left it over 16 MiB it is checkpointed and cut to zero bytes, and a log that grew
  * below that is cut to 8 MiB when it next starts over. Real `node:sqlite` on a real file.
  */

@@ -1,7 +1,7 @@
 /**
  * The protection settings — per-client limits, admission control and connection bounds — with their defaults in
  * one place. Defaults are far above what any calendar app does (Apple polls every 5–60 minutes, Google and
- * Outlook every few hours), so only a misbehaving client ever meets them. README "Limits" documents each one.
+ * Outlook every few hours), so only a misbehaving client ever meets them. docs/limits.md documents each one.
  */
 import type { BucketRule } from "./bucket-table.ts";
 import { SHARED_FETCHER_RANGES } from "./shared-fetchers.ts";

@@ -1,7 +1,7 @@
 /**
  * The address ranges of the well-known shared fetchers, kept as data: the servers that fetch calendar
  * subscriptions on behalf of many people at once, so thousands of subscribers arrive from a handful of addresses.
- * A request from one of these ranges gets the shared-fetcher budgets (README "Limits and load"); a request that
+ * A request from one of these ranges gets the shared-fetcher budgets (docs/limits.md › Shared fetchers); a request that
  * only *claims* to be one in its user agent gets nothing extra, since the user agent is never read for limits.
  *
  * Each entry says whose it is and where the operator of that network documents it. These lists change now and

@@ -51,7 +51,7 @@ export interface FeedServiceDeps {
   admission?: Admission;
 }
 
-/** What a publish or retirement answers (README › Admin API). */
+/** What a publish or retirement answers (docs/api.md › Admin API). */
 export interface PublishResult {
   revision: number;
   peopleAffected: number;

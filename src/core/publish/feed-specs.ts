@@ -14,7 +14,7 @@ import { addDays, localDateOf } from "../time/local-time.ts";
 /** Bumped whenever rendering changes, so every feed is rendered again once after an upgrade. */
 export const RENDER_VERSION = 4;
 
-/** The feed window around today, in days (`FEED_PAST_DAYS` / `FEED_FUTURE_DAYS`, README › Settings), and the refresh hint. */
+/** The feed window around today, in days (`FEED_PAST_DAYS` / `FEED_FUTURE_DAYS`, docs/settings.md), and the refresh hint. */
 export interface WindowSettings {
   pastDays: number;
   futureDays: number;

@@ -28,7 +28,7 @@ import { planSchedule } from "./schedule-plan.ts";
 import { commit } from "./unit-commit.ts";
 import type { UnitDeps, UnitOptions } from "./unit-deps.ts";
 
-/** What a unit answers (a publish answers the first three, README › Admin API). */
+/** What a unit answers (a publish answers the first three, docs/api.md › Admin API). */
 export interface UnitResult {
   revision: number;
   /** People whose feed bytes changed, appeared or went. */

@@ -9,7 +9,7 @@ import type { FeedTokens } from "../tokens.ts";
 import type { Codec } from "./compress.ts";
 import type { WindowSettings } from "./feed-specs.ts";
 
-/** Settings of the service that shape what is rendered and stored (see the README's settings table). */
+/** Settings of the service that shape what is rendered and stored (see docs/settings.md). */
 export interface ServiceSettings extends WindowSettings {
   /** Upper bound of the in-memory body cache of a serving thread, in bytes. */
   cacheBytes: number;

@@ -1,5 +1,5 @@
 /**
- * The format name and the numeric limits of a `shiftfeed.snapshot/1` document (README › Admin API),
+ * The format name and the numeric limits of a `shiftfeed.snapshot/1` document (docs/snapshot-format.md),
  * shared by the field checks, the zod schema and the cross-record rules.
  */
 

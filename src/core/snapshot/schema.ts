@@ -1,5 +1,5 @@
 /**
- * The structural schema of a `shiftfeed.snapshot/1` document (README › Admin API), in zod 4.
+ * The structural schema of a `shiftfeed.snapshot/1` document (docs/snapshot-format.md), in zod 4.
  *
  * This file checks each field on its own: types, formats, lengths and unknown properties, using the rules of
  * `field-checks.ts`. Rules that relate fields or records to each other (cross references, duplicates, shift

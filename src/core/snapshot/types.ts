@@ -1,6 +1,6 @@
 /**
  * The schedule snapshot (`shiftfeed.snapshot/1`) as typed values, after validation.
- * See README › Admin API. Everything inside the core trusts these types.
+ * See docs/snapshot-format.md. Everything inside the core trusts these types.
  */
 
 /** `YYYY-MM-DD`, a calendar date in the schedule's time zone. */

@@ -1,11 +1,13 @@
-// validateSnapshot: the contract's rules, each failing case located by JSON path (docs/test-checklist.md items 21, 22, 25).
+// validateSnapshot: the rules of docs/snapshot-format.md, each failing case located by JSON path
+// (docs/test-checklist.md items 21, 22, 25).
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Snapshot } from "../../../src/core/snapshot/types.ts";
 import { SNAPSHOT_LIMITS, validateSnapshot } from "../../../src/core/snapshot/validate.ts";
 import { dateProblem } from "../../../src/core/snapshot/field-checks.ts";
 import type { ErrorDetail } from "../../../src/core/errors.ts";
 
-/** The example snapshot of README › Admin API, as JSON text would parse. */
+/** The example snapshot of docs/snapshot-format.md › Example, as JSON text would parse. */
 const EXAMPLE = {
   format: "shiftfeed.snapshot/1",
   organization: { id: "stmarys", name: "St. Mary's Health", tier: "enterprise" },
@@ -74,7 +76,15 @@ function expectOnly(value: unknown, path: string, field: string): string {
 }
 
 describe("a valid snapshot", () => {
-  it("yields the exact typed value of the contract's example", () => {
+  it("docs/snapshot-format.md shows this example, and it is valid", () => {
+    const doc = readFileSync(new URL("../../../docs/snapshot-format.md", import.meta.url), "utf8");
+    const block = /## Example\n\n```json\n([\s\S]*?)\n```/.exec(doc);
+    expect(block, "a json block under ## Example").not.toBeNull();
+    expect(JSON.parse(block![1]!)).toEqual(EXAMPLE);
+    expect(validateSnapshot(JSON.parse(block![1]!)).ok).toBe(true);
+  });
+
+  it("yields the exact typed value of the documented example", () => {
     const expected: Snapshot = {
       format: "shiftfeed.snapshot/1",
       organization: { id: "stmarys", name: "St. Mary's Health", tier: "enterprise" },

@@ -1,7 +1,7 @@
-// Which tz release the Workers runtime carries (README "Time-zone data updates"): feeds on Workers are rendered from
-// workerd's own ICU data, so the README names it. Identified by the rule changes of the 2026 releases: 2026d kept
+// Which tz release the Workers runtime carries (docs/architecture.md › Time-zone data updates): feeds on Workers are rendered from
+// workerd's own ICU data, so the docs name it. Identified by the rule changes of the 2026 releases: 2026d kept
 // Inuvik on -06, 2026e moved Winnipeg to permanent -05, 2026f kept Havana on -04 after 2026-11-01. When a workerd
-// update brings a newer release this test fails, and the README's sentence is due for the new release.
+// update brings a newer release this test fails, and the docs' sentences are due for the new release.
 import { describe, expect, it } from "vitest";
 
 const DECEMBER_2026 = Date.UTC(2026, 11, 15, 12);
