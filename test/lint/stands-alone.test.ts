@@ -126,6 +126,55 @@ function readRepoFile(path: string): string | null {
   return statSync(full).isDirectory() ? "" : readFileSync(full, "utf8");
 }
 
+/**
+ * The files reachable from `start` by relative Markdown links and images, following links from Markdown files only.
+ * `read` gives a repository file's text, or null when there is none.
+ */
+export function reachable(start: string, read: (path: string) => string | null): Set<string> {
+  const seen = new Set<string>([start]);
+  const queue = [start];
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    const text = file.endsWith(".md") ? read(file) : null;
+    if (text === null) continue;
+    for (const { target } of linkTargets(text)) {
+      const pathPart = target.split("#", 1)[0]!;
+      if (pathPart === "") continue;
+      const path = relative("/", resolve("/", dirname(file), decodeURI(pathPart)));
+      if (!seen.has(path) && read(path) !== null) {
+        seen.add(path);
+        queue.push(path);
+      }
+    }
+  }
+  return seen;
+}
+
+describe("the README leads to every document", () => {
+  it("every file under docs/ is reachable from README.md by links", () => {
+    const all = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "docs"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    })
+      .split("\n")
+      .filter((f) => f !== "" && existsSync(join(ROOT, f)));
+    expect(all).toContain("docs/api.md");
+    const found = reachable("README.md", readRepoFile);
+    expect(all.filter((f) => !found.has(f))).toEqual([]);
+  });
+
+  it("(the check itself) follows links through documents, and misses a file nothing links to", () => {
+    const files: Record<string, string> = {
+      "README.md": "[api](docs/api.md) ![shot](docs/shot.png)",
+      "docs/api.md": "[results](bench/results.md#machine) [back](../README.md)",
+      "docs/bench/results.md": "# Machine",
+      "docs/shot.png": "",
+      "docs/orphan.md": "[api](api.md)",
+    };
+    const found = reachable("README.md", (path) => files[path] ?? null);
+    expect([...found].sort()).toEqual(["README.md", "docs/api.md", "docs/bench/results.md", "docs/shot.png"]);
+  });
+});
+
 describe("citations", () => {
   it("no text file cites a document or path outside the repository, and every Markdown link resolves", () => {
     const found = repositoryFiles().flatMap((file) =>
