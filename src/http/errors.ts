@@ -1,5 +1,5 @@
 /**
- * The one place error codes become HTTP: status per code, and the contract's JSON error body
+ * The one place error codes become HTTP: status per code, and the JSON error body (docs/api.md)
  * `{ "error": { "code", "message", "details" } }`. Bodies never carry tokens or stack traces.
  */
 import type { ErrorCode } from "../core/errors.ts";

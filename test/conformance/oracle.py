@@ -3,7 +3,7 @@
 
 Computes, from `shiftfeed.snapshot/1` documents alone, the UTC instants (timed events) or dates (all-day
 events) a correct feed must carry, with Python's `zoneinfo` (the system tz database) -- no code shared with
-shiftfeed's TypeScript, no ICU. The contract's time rules map exactly onto PEP 495 with `fold=0`:
+shiftfeed's TypeScript, no ICU. shiftfeed's time rules (docs/api.md › Feeds) map exactly onto PEP 495 with `fold=0`:
 
 * a wall time in a spring-forward gap read with fold=0 uses the pre-transition offset, so it "moves forward by
   the gap" (New York 2027-03-14 02:30 -> 07:30Z, i.e. 03:30 EDT);
@@ -21,7 +21,7 @@ Prints one JSON object on stdout:
 sorted by uid; timed `start`/`end` are UTC instants `YYYY-MM-DDTHH:MM:SSZ`, all-day ones are dates
 `YYYY-MM-DD` with an exclusive `end`.
 
-Rules (from the contract): times are `HH:MM` local in the schedule's zone; an assignment's `start`/`end` override
+Rules (docs/api.md › Feeds, docs/snapshot-format.md): times are `HH:MM` local in the schedule's zone; an assignment's `start`/`end` override
 the shift's; a timed shift without `endDate` ends on `date` when end > start, else on the next day; with
 `endDate` it ends at `end` on `endDate`; an all-day event runs from `date` to (`endDate` or `date`) + 1 day,
 exclusive. Window: an event is in when its first local date <= today + future and its last local date >=
@@ -64,7 +64,7 @@ def parse_hhmm(text: str) -> time:
 
 
 def wall_to_utc(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
-    """A local wall time read per the contract: PEP 495 fold=0 (gap -> pre-transition offset; overlap -> first)."""
+    """A local wall time read per shiftfeed's rule: PEP 495 fold=0 (gap -> pre-transition offset; overlap -> first)."""
     local = datetime.combine(day, parse_hhmm(hhmm), tzinfo=zone).replace(fold=0)
     return local.astimezone(timezone.utc)
 

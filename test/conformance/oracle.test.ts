@@ -25,7 +25,7 @@ function runOracle(...args: string[]): OracleEvent[] {
 
 const hours = (e: OracleEvent) => (Date.parse(e.end) - Date.parse(e.start)) / 3_600_000;
 
-/** Hand-computed from the contract's rules (gap → forward by the gap, ambiguous → earlier offset). */
+/** Hand-computed from shiftfeed's time rules (gap → forward by the gap, ambiguous → earlier offset). */
 const HAND: Record<string, readonly [start: string, end: string, hours?: number]> = {
   // New York: EST→EDT at 02:00 on 2027-03-14 (02:00–03:00 skipped); EDT→EST at 02:00 on 2027-11-07.
   "ny-spring-gap@new-york": ["2027-03-14T07:30:00Z", "2027-03-14T12:30:00Z"], // 02:30 → 03:30 EDT
@@ -62,7 +62,7 @@ const HAND: Record<string, readonly [start: string, end: string, hours?: number]
 };
 
 describe.skipIf(oracleMissing)("conformance oracle (Python zoneinfo)", () => {
-  it("passes its self-check (PEP 495 fold=0 is the contract's gap and overlap rule)", () => {
+  it("passes its self-check (PEP 495 fold=0 is shiftfeed's gap and overlap rule)", () => {
     const out = execFileSync(PYTHON, [ORACLE, "--self-check"], { cwd: ROOT, encoding: "utf8" });
     expect(JSON.parse(out)).toMatchObject({ selfCheck: "ok", failures: [] });
   });

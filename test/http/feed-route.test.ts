@@ -354,7 +354,7 @@ describe("B. capability URLs", () => {
     malformed404 = await send("/feeds/not-a-token.ics");
   });
 
-  it("the generic 404: contract error body, no-store, nothing about the token", () => {
+  it("the generic 404: JSON error body, no-store, nothing about the token", () => {
     expect(malformed404.status).toBe(404);
     expect(JSON.parse(malformed404.body.toString())).toEqual({
       error: { code: "not_found", message: "No calendar feed at this address.", details: [] },

@@ -3,7 +3,7 @@
  * lone surrogates, bidi controls, emoji, 10 KB strings), odd ids, zones, dates, times and revisions — sent as
  * JSON that is sometimes made worse on purpose: duplicate keys, `__proto__` keys, deep nesting, invalid UTF-8,
  * truncation. Each either publishes into feeds that ical.js parses (CRLF only, lines ≤ 75 octets, no injected
- * component) or gets a 4xx with the contract's error body (a 422 listing its problems) — never a 5xx or a hang —
+ * component) or gets a 4xx with the JSON error body (a 422 listing its problems) — never a 5xx or a hang —
  * and the feeds published before stay byte for byte. More runs with `SHIFTFEED_LONG_TESTS=1`.
  */
 import fc from "fast-check";
@@ -48,7 +48,7 @@ const hostile = fc.oneof(
     " ",
   ),
 );
-/** Hostile text the contract accepts in a name: visible, no unpaired surrogate, within the limits. */
+/** Hostile text the snapshot format accepts in a name: visible, no unpaired surrogate, within the limits. */
 const awkward = fc.oneof(
   fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 }).map((t) => `${t}x`),
   fc

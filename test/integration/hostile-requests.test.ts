@@ -65,7 +65,7 @@ describe("oversized request headers (issue: If-None-Match with 10,000 tags reset
   const tags = (n: number) =>
     Array.from({ length: n }, (_, i) => `"tag-${String(i).padStart(4, "0")}"`).join(", ");
 
-  it("a list of 10,000 tags (over 16 KiB of headers) gets the contract's JSON 431", async () => {
+  it("a list of 10,000 tags (over 16 KiB of headers) gets the JSON error 431", async () => {
     const path = await h.feedPathOf("acme", "pA");
     const value = tags(10_000);
     expect(value.length).toBeGreaterThan(89_000);

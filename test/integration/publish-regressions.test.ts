@@ -10,7 +10,7 @@ interface ErrorBody {
   error: { code: string; message: string; details: { path: string; message: string }[] };
 }
 
-/** Asserts status and code of a contract JSON error and returns its `error` object. */
+/** Asserts status and code of a JSON error and returns its `error` object. */
 function expectError(reply: Reply, status: number, code: string): ErrorBody["error"] {
   expect(reply.status, reply.text.slice(0, 500)).toBe(status);
   expect(reply.headers["content-type"]).toMatch(/^application\/json/);

@@ -24,7 +24,7 @@ interface ErrorBody {
   };
 }
 
-/** Asserts the contract's JSON error shape and returns it. */
+/** Asserts the JSON error shape (docs/api.md) and returns it. */
 function expectError(reply: Reply, status: number, code: string): ErrorBody["error"] {
   expect(reply.status, reply.text).toBe(status);
   expect(reply.headers["content-type"]).toMatch(/^application\/json/);

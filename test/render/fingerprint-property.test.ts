@@ -127,7 +127,7 @@ const relativeDate = (date: string, value: string) =>
 const addDays = (date: string, days: number) =>
   new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
-/** A timed assignment's length in minutes (overrides applied; no `endDate`: the contract's default end). */
+/** A timed assignment's length in minutes (overrides applied; no `endDate`: the default end). */
 function minutes(a: AssignmentInput, shift: ShiftInput): number {
   const start = a.start ?? shift.start!;
   const end = a.end ?? shift.end!;

@@ -16,7 +16,7 @@ import {
 
 type Expected = Record<string, readonly [start: string, end: string]>;
 
-/** Hand-computed from the contract's rules (gap → forward by the gap, ambiguous → earlier offset). */
+/** Hand-computed from shiftfeed's time rules (gap → forward by the gap, ambiguous → earlier offset). */
 const NEW_YORK: Expected = {
   // 02:30 does not exist on 2027-03-14 → 03:30 EDT.
   "ny-gap-start": ["2027-03-14T07:30:00Z", "2027-03-14T14:30:00Z"],

@@ -1,6 +1,6 @@
 /**
  * What every test harness shares, with no runtime dependency (so tests inside workerd import it too): the
- * secrets, the clock's start, small settings, contract-shaped snapshots, and a reader of VEVENTs.
+ * secrets, the clock's start, small settings, snapshots in the documented format, and a reader of VEVENTs.
  */
 import type { Assignment } from "../../src/core/snapshot/types.ts";
 
@@ -39,7 +39,7 @@ export interface ShiftInput {
   location?: string;
 }
 export type AssignmentInput = Assignment;
-/** A contract-shaped snapshot (`shiftfeed.snapshot/1`), loosely typed so tests can also break it. */
+/** A snapshot (`shiftfeed.snapshot/1`, docs/snapshot-format.md), loosely typed so tests can also break it. */
 export interface SnapshotInput {
   format: string;
   organization: { id: string; name: string; tier?: string };

@@ -17,7 +17,7 @@ export interface RenderCase {
   readAt: string;
 }
 
-/** Fixed settings of every case (the contract's defaults). */
+/** Fixed settings of every case (the documented defaults). */
 export const CASE_SETTINGS = {
   pastDays: 14,
   futureDays: 300,

@@ -23,7 +23,7 @@ export async function openService(now: number, sql?: SqlPort): Promise<TestServi
   return createStack({ now, ...(sql === undefined ? {} : { sql }), tokens: await createFeedTokens(SECRET) });
 }
 
-/** Validates a contract-shaped snapshot as the admin API would. @throws Error listing the problems. */
+/** Validates a snapshot as the admin API would. @throws Error listing the problems. */
 export function validSnapshot(value: unknown): Snapshot {
   const result = validateSnapshot(value);
   if (!result.ok) throw new Error(`invalid snapshot: ${JSON.stringify(result.details)}`);

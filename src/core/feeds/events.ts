@@ -1,6 +1,6 @@
 /**
  * Expands a validated snapshot into event facts: one per assignment, with real instants resolved per the
- * contract's time rules and the colleagues on the same shift that day.
+ * time rules of docs/api.md › Feeds and the colleagues on the same shift that day.
  */
 import { displayText } from "../ical/text.ts";
 import type { Snapshot } from "../snapshot/types.ts";

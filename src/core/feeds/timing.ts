@@ -1,5 +1,5 @@
 /**
- * When an event happens: an assignment's dates and times resolved per the contract's time rules (overrides,
+ * When an event happens: an assignment's dates and times resolved per the time rules of docs/api.md › Feeds (overrides,
  * overnight ends, DST gaps and overlaps), and whether the renderer writes them in UTC.
  */
 import type { Assignment, Shift } from "../snapshot/types.ts";

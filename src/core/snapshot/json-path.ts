@@ -7,7 +7,7 @@ import { quote, SHOWN_CHARACTERS } from "./show.ts";
 /** A location inside the document: object keys and array indexes from the root. */
 export type Path = readonly (string | number)[];
 
-// Field order of the contract's example, so details read top to bottom like the document.
+// Field order of docs/snapshot-format.md's example, so details read top to bottom like the document.
 const KEY_ORDER = new Map(
   [
     ...["format", "organization", "schedule", "revision", "publishedAt", "people", "shifts", "assignments"],

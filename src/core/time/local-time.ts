@@ -1,5 +1,5 @@
 /**
- * Wall-clock time in IANA zones: resolving a schedule's local `date` + `time` to one instant (the contract's
+ * Wall-clock time in IANA zones: resolving a schedule's local `date` + `time` to one instant (shiftfeed's
  * gap and fall-back rules), offsets, and pure calendar-date arithmetic. Never uses the process time zone.
  */
 import { DAY_MS, assertZone, offsetSecondsAt, transitionsBetween } from "./zone-offsets.ts";
@@ -78,7 +78,7 @@ function formatWall(wallMs: number): string {
 }
 
 /**
- * Resolves a wall time (`date` YYYY-MM-DD, `time` HH:MM) in an IANA zone to one instant, per the contract:
+ * Resolves a wall time (`date` YYYY-MM-DD, `time` HH:MM) in an IANA zone to one instant (docs/api.md › Feeds):
  * a time in a spring-forward gap moves forward by the gap's length; an ambiguous (fall-back) time takes the
  * earlier instant, i.e. the pre-transition offset.
  * @example resolveLocalTime("2026-03-08", "02:30", "America/New_York") // 07:30Z, local 03:30, kind "gap"
