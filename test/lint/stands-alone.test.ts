@@ -4,7 +4,8 @@
  * reference to either is a dead link for every reader. Three checks, over every text file git tracks or would add:
  * no outside document by name, no path outside the checkout (a shared folder beside it, absolute work paths), and every
  * relative Markdown link (and image) resolves to a file inside the repository — with its `#anchor`, to a heading
- * that file has. The names are spelled in pieces here so that this file does not cite them itself.
+ * that file has; and every repository path a document names in code (`src/…`, `test/…`) and every `docs/….md` any
+ * file names exists. The names are spelled in pieces here so that this file does not cite them itself.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -98,7 +99,19 @@ export function citations(
   text.split("\n").forEach((line, i) => {
     if (OUTSIDE.test(line)) found.push(`${file}:${i + 1}: cites outside: ${line.trim().slice(0, 160)}`);
   });
+  text.split("\n").forEach((line, i) => {
+    for (const m of line.matchAll(/(?<![\w/.-])docs\/[\w./-]*\w\.md\b/g)) {
+      if (read(m[0]) === null) found.push(`${file}:${i + 1}: names ${m[0]}, which is not in the repository`);
+    }
+  });
   if (!file.endsWith(".md")) return found;
+  for (const { n, text: line } of proseLines(text, false)) {
+    for (const m of line.matchAll(/`((?:src|test|bench|scripts|deploy|fixtures|docs)\/[^`\s]*)`/g)) {
+      const path = m[1]!.replace(/\/$/, "");
+      if (/[<>{}*…$]/.test(path)) continue; // a pattern or a placeholder, not a path
+      if (read(path) === null) found.push(`${file}:${n}: names \`${m[1]}\`, which is not in the repository`);
+    }
+  }
   for (const { n, target } of linkTargets(text)) {
     const [pathPart, anchor] = target.split("#", 2) as [string, string | undefined];
     const where = `${file}:${n}: link ${target}`;
@@ -164,14 +177,14 @@ describe("the README leads to every document", () => {
 
   it("(the check itself) follows links through documents, and misses a file nothing links to", () => {
     const files: Record<string, string> = {
-      "README.md": "[api](docs/api.md) ![shot](docs/shot.png)",
-      "docs/api.md": "[results](bench/results.md#machine) [back](../README.md)",
-      "docs/bench/results.md": "# Machine",
-      "docs/shot.png": "",
-      "docs/orphan.md": "[api](api.md)",
+      "README.md": "[api](doc/api.md) ![shot](doc/shot.png)",
+      "doc/api.md": "[results](bench/results.md#machine) [back](../README.md)",
+      "doc/bench/results.md": "# Machine",
+      "doc/shot.png": "",
+      "doc/orphan.md": "[api](api.md)",
     };
     const found = reachable("README.md", (path) => files[path] ?? null);
-    expect([...found].sort()).toEqual(["README.md", "docs/api.md", "docs/bench/results.md", "docs/shot.png"]);
+    expect([...found].sort()).toEqual(["README.md", "doc/api.md", "doc/bench/results.md", "doc/shot.png"]);
   });
 });
 
@@ -186,27 +199,37 @@ describe("citations", () => {
   it("(the check itself) finds each kind of outside citation, and passes a link that resolves", () => {
     const files: Record<string, string> = {
       "README.md": "# shiftfeed\n\n## Deploy to Cloudflare\n\n## Deploy to Cloudflare\n",
-      "docs/api.md": "# HTTP API\n\n## `GET /feeds/{token}.ics`\n",
-      "docs/shot.png": "",
+      "doc/api.md": "# HTTP API\n\n## `GET /feeds/{token}.ics`\n",
+      "doc/shot.png": "",
+      "src/core/x.ts": "",
+      "src/core": "",
     };
     const read = (path: string) => files[path] ?? null;
-    const check = (text: string) => citations("docs/guide.md", text, "/repo", read);
+    const check = (text: string) => citations("doc/guide.md", text, "/repo", read);
     const shared = "../" + "shared/";
     const work = "/" + "work/";
     expect(check(`see ${shared}notes.txt`)).toHaveLength(1);
     expect(check(`built from ${work}main/plan.txt`)).toHaveLength(1);
     expect(check(`// ${"CON" + "TRACT"}.md says so`)).toHaveLength(1);
     expect(check("[up](../../outside.md)")).toEqual([
-      "docs/guide.md:1: link ../../outside.md leaves the repository",
+      "doc/guide.md:1: link ../../outside.md leaves the repository",
     ]);
     expect(check("[gone](missing.md)")).toEqual([
-      "docs/guide.md:1: link missing.md names no file in the repository",
+      "doc/guide.md:1: link missing.md names no file in the repository",
     ]);
     expect(check('<img src="nothing.png" alt="">')).toHaveLength(1);
     expect(check("[x](../README.md#no-such-heading)")).toEqual([
-      "docs/guide.md:1: link ../README.md#no-such-heading names no heading of README.md",
+      "doc/guide.md:1: link ../README.md#no-such-heading names no heading of README.md",
     ]);
     expect(check("[x](#nowhere)")).toHaveLength(1);
+    expect(check("the rule lives in `src/core/nowhere.ts`")).toEqual([
+      "doc/guide.md:1: names `src/core/nowhere.ts`, which is not in the repository",
+    ]);
+    const gone = ["docs", "gone.md"].join("/");
+    expect(citations("src/x.ts", `// see ${gone} › Feeds`, "/repo", read)).toEqual([
+      `src/x.ts:1: names ${gone}, which is not in the repository`,
+    ]);
+    expect(check("`src/core/x.ts` and `src/core/` and `bench/.data/<folder>` and `src/*.ts`")).toEqual([]);
     const good = [
       "# Guide",
       "[a](../README.md#deploy-to-cloudflare) [b](../README.md#deploy-to-cloudflare-1) [c](api.md#get-feedstokenics)",
