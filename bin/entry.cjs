@@ -1,7 +1,7 @@
 /*
- * Which module a launcher runs: the TypeScript sources in a checkout (Node runs them by type stripping), else the
- * JavaScript compiled to dist/ by `npm run build` — what an installed package ships, since Node does not strip
- * types under node_modules.
+ * Which module a launcher runs: in a checkout, the TypeScript sources (Node runs them by type stripping); in an
+ * installed package (under node_modules, where Node does not strip types) or without the sources, the JavaScript
+ * that `npm run build` compiled to dist/.
  */
 "use strict";
 
@@ -9,11 +9,14 @@ var fs = require("fs");
 var path = require("path");
 var url = require("url");
 
-/** The file URL of `<name>.ts` under src/ when the sources are here, else of `<name>.js` under dist/. */
+/** The file URL of `<name>.ts` under src/ in a checkout, else of `<name>.js` under dist/. */
 function entry(name) {
   var root = path.join(__dirname, "..");
   var source = path.join(root, "src", name + ".ts");
-  return url.pathToFileURL(fs.existsSync(source) ? source : path.join(root, "dist", name + ".js")).href;
+  var installed = root.split(path.sep).indexOf("node_modules") !== -1;
+  return url.pathToFileURL(
+    !installed && fs.existsSync(source) ? source : path.join(root, "dist", name + ".js"),
+  ).href;
 }
 
 module.exports = { entry: entry };
