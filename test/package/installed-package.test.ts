@@ -69,6 +69,13 @@ describe("the installed package", { timeout: 300_000 }, () => {
 
   it("on the machine's older Node, `shiftfeed` prints one line naming the Node it needs and the one it found, exit 1", () => {
     const node = systemNode();
+    const [major, minor, patch] = node.version.slice(1).split(".").map(Number);
+    const [needMajor, needMinor, needPatch] = engines.node.slice(2).split(".").map(Number);
+    const older = major! - needMajor! || minor! - needMinor! || patch! - needPatch!;
+    expect(
+      older,
+      `the machine's Node (${node.path}, ${node.version}) must be older than ${engines.node}`,
+    ).toBeLessThan(0);
     const run = spawnSync(node.path, [join(app, "node_modules/.bin/shiftfeed"), "--help"], {
       cwd: app,
       env: systemEnv(),
