@@ -32,7 +32,7 @@ const TOOLING = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "data/**", ".wrangler/**", "coverage/**"] },
+  { ignores: ["node_modules/**", "data/**", ".wrangler/**", "coverage/**", "dist/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -42,6 +42,12 @@ export default tseslint.config(
     },
   },
   { files: ["src/http/pages/*.js"], languageOptions: { globals: globals.browser } },
+  // The launchers: CommonJS that any old Node parses, so it can say which Node shiftfeed needs.
+  {
+    files: ["bin/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: globals.node },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
   { files: ["src/**/*.ts"], rules: { "no-restricted-imports": ["error", { patterns: [TOOLING] }] } },
   {
     files: ["src/core/**/*.ts", "src/http/**/*.ts"],

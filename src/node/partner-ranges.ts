@@ -20,6 +20,7 @@ import type { SqlPort } from "../core/store/sql-port.ts";
 import type { ZoneRulesChoice } from "./host-zone-rules.ts";
 import { nodeCodec } from "./node-codec.ts";
 import { createWorkerPool } from "./worker-pool.ts";
+import { threadModule } from "./thread-module.ts";
 
 /** What every partner render thread is started with. */
 export interface PartnerWorkerData {
@@ -28,7 +29,7 @@ export interface PartnerWorkerData {
   zoneRules: ZoneRulesChoice;
 }
 
-const PARTNER_WORKER = new URL("./partner-worker.ts", import.meta.url);
+const PARTNER_WORKER = threadModule("partner-worker", import.meta.url);
 
 /** Partner render threads by default: half the cores (at least one), so serving keeps the other half. */
 export function defaultPartnerThreads(): number {

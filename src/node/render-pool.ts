@@ -11,6 +11,7 @@ import type { UnitRunner } from "../core/publish/unit-runner.ts";
 import type { Logger } from "../core/logger.ts";
 import { createWorkerPool, transferable } from "./worker-pool.ts";
 import type { ZoneRulesChoice } from "./host-zone-rules.ts";
+import { threadModule } from "./thread-module.ts";
 
 /** What every render thread is started with. */
 export interface RenderWorkerData {
@@ -38,7 +39,7 @@ export type RenderTask = { nowMs: number } & (
  */
 const LAST_THREAD_IDLE_MS = 10 * 60_000;
 
-const RENDER_WORKER = new URL("./render-worker.ts", import.meta.url);
+const RENDER_WORKER = threadModule("render-worker", import.meta.url);
 
 export interface RenderPoolOptions {
   data: RenderWorkerData;

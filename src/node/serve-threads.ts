@@ -11,8 +11,9 @@ import type { Metrics } from "../core/metrics.ts";
 import type { RangeSource } from "../core/partners/range-cache.ts";
 import { answerRangeQuestion } from "./partner-ranges.ts";
 import type { ServeOpenData, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
+import { threadModule } from "./thread-module.ts";
 
-const HTTP_WORKER = new URL("./http-worker.ts", import.meta.url);
+const HTTP_WORKER = threadModule("http-worker", import.meta.url);
 /** V8 young-generation size of a serving thread, in MiB. */
 const SERVING_YOUNG_GENERATION_MB = 8;
 
