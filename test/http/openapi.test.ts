@@ -41,11 +41,10 @@ afterAll(() => served.close());
  * and path (the feed route's `ALL /feeds/*`) as documented; other `ALL` entries are `app.use` middleware.
  */
 function registered(): string[] {
-  const matched = new Map(
-    ROUTES.flatMap((r) =>
-      r.match ? [[`${r.match.method} ${r.match.path}`, `${r.method.toUpperCase()} ${r.path}`] as const] : [],
-    ),
-  );
+  const matched = new Map<string, string>();
+  for (const r of ROUTES) {
+    if (r.match) matched.set(`${r.match.method} ${r.match.path}`, `${r.method.toUpperCase()} ${r.path}`);
+  }
   const out = new Set<string>();
   for (const { method, path } of stack.app.routes) {
     const documented = matched.get(`${method} ${path}`);
