@@ -159,3 +159,23 @@ export type PersonView = z.infer<typeof personViewSchema>;
 export type ScheduleView = z.infer<typeof scheduleViewSchema>;
 export type FeedView = z.infer<typeof feedViewSchema>;
 export type SearchResult = z.infer<typeof searchResultSchema>;
+
+/** The answer schemas, by the name route definitions give them (`openapi-route.ts`). */
+export const ANSWER_SCHEMAS = {
+  error: errorSchema,
+  health: healthSchema,
+  job: jobSchema,
+  jobAccepted: jobAcceptedSchema,
+  partnerKey: partnerKeySchema,
+  partnerKeyCreated: partnerKeyCreatedSchema,
+  partnerKeyList: partnerKeyListSchema,
+  personView: personViewSchema,
+  publishResult: publishResultSchema,
+  schedulePeople: schedulePeopleSchema,
+  scheduleView: scheduleViewSchema,
+  searchResult: searchResultSchema,
+  traffic: trafficSchema,
+} as const;
+
+/** The name of an answer schema. */
+export type AnswerSchemaName = keyof typeof ANSWER_SCHEMAS;

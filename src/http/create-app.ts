@@ -4,7 +4,6 @@
  */
 import type { Hono } from "hono";
 import type { Logger } from "../core/logger.ts";
-import type { Metrics } from "../core/metrics.ts";
 import type { FeedReader } from "../core/publish/feed-reader.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import type { Protection } from "../core/limits/protection.ts";
@@ -13,6 +12,7 @@ import { telemetryMetrics } from "../core/traffic.ts";
 import { createAdminRoutes, type AdminDeps } from "./admin-routes.ts";
 import { requireAdmin } from "./auth.ts";
 import { createServingApp, type ServingEnv } from "./serving-app.ts";
+import { createOpenApiRoutes } from "./openapi.ts";
 import { createPageRoutes } from "./pages/page-routes.ts";
 import { isPublicAdminPath } from "./pages/static-routes.ts";
 import { webCodec } from "../core/publish/compress.ts";
@@ -25,7 +25,6 @@ export interface AppDeps extends AdminDeps {
   /** The admin bearer secret; `null` disables the admin API (it answers 503: fail closed). */
   adminToken: string | null;
   logger: Logger;
-  metrics: Metrics;
   /** Request ids for logs and the `X-Request-Id` header. */
   newId: () => string;
   /** Per-client limits and admission control (none: unlimited). */
@@ -60,10 +59,8 @@ export function createApp(deps: AppDeps): Hono<ServingEnv> {
       // The page shell, its script and the OpenAPI document need no token: the page asks for it.
       app.use("/admin/*", (c, next) => (isPublicAdminPath(c.req.path) ? next() : admin(c, next)));
       app.use("/metrics", admin);
-      app.route("/", createPageRoutes(deps.publicUrl));
-      app.get("/metrics", (c) =>
-        c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
-      );
+      app.route("/", createPageRoutes());
+      app.route("/", createOpenApiRoutes(deps.publicUrl));
       app.route("/", createAdminRoutes(deps));
     },
   );

@@ -1,8 +1,9 @@
 /**
  * Partner keys through the admin API: create (the key is shown once, only its SHA-256 is stored), list, revoke.
- * A key reads one organization's schedules as ranges (`partner-route.ts`) within its own quota.
+ * A key reads one organization's schedules as ranges (`partner-route.ts`) within its own quota. Each route is
+ * defined once with its OpenAPI description (`openapi-route.ts`).
  */
-import { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { toBase64Url } from "../core/digest.ts";
 import { ServiceError } from "../core/errors.ts";
@@ -11,6 +12,7 @@ import { ID } from "../core/snapshot/field-checks.ts";
 import type { PartnerKeyRow } from "../core/store/partner-keys-table.ts";
 import { decodeJsonText, parseJsonText } from "../core/snapshot/parse-body.ts";
 import { readJsonRequest } from "./json-request.ts";
+import { json, NOT_FOUND, problem, routeApp, type Route } from "./openapi-route.ts";
 
 export interface PartnerAdminDeps {
   service: FeedService;
@@ -44,50 +46,75 @@ function view(k: PartnerKeyRow) {
   };
 }
 
+/** A new key: its id and key from random bytes, its quota from the request or the defaults. */
+async function createKey(c: Context, deps: PartnerAdminDeps): Promise<Response> {
+  const body = await readJsonRequest(c.req.raw, {
+    limit: 16 * 1024,
+    idleTimeoutMs: deps.bodyIdleTimeoutMs,
+  });
+  const decoded = decodeJsonText(body);
+  if (!decoded.ok) throw new ServiceError("invalid_json", decoded.message);
+  const json = parseJsonText(decoded.text);
+  if (!json.ok) throw new ServiceError("invalid_json", json.message);
+  const parsed = partnerKeyRequestSchema.safeParse(json.value);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => ({ path: `$.${i.path.join(".")}`, message: i.message }));
+    throw new ServiceError("bad_request", "The partner key request is not valid.", details);
+  }
+  const { org, name } = parsed.data;
+  const key = `sfp_${toBase64Url(deps.randomBytes(24))}`;
+  const row = await deps.service.createPartnerKey(
+    {
+      id: `pk_${toBase64Url(deps.randomBytes(9))}`,
+      org,
+      name,
+      burst: parsed.data.burst ?? deps.partnerDefaults.burst,
+      perHour: parsed.data.perHour ?? deps.partnerDefaults.perHour,
+    },
+    key,
+  );
+  return c.json({ ...view(row), key }, 201, { location: `/admin/partners/${row.id}` });
+}
+
+/** The partner-key routes (docs/api.md › Partner API). */
+export const PARTNER_ADMIN_ROUTES: readonly Route<PartnerAdminDeps>[] = [
+  {
+    method: "post",
+    path: "/admin/partners",
+    summary: "A partner API key for one organization, with its quota",
+    access: "admin",
+    body: partnerKeyRequestSchema,
+    answers: {
+      201: json("the key (shown this once; only its SHA-256 is stored)", "partnerKeyCreated"),
+      400: problem("not a valid request"),
+      404: NOT_FOUND,
+    },
+    handle: createKey,
+  },
+  {
+    method: "get",
+    path: "/admin/partners",
+    summary: "Partner keys (never their key or hash)",
+    access: "admin",
+    query: { org: "only this organization's keys" },
+    answers: { 200: json("the keys", "partnerKeyList") },
+    handle: (c, { service }) => c.json({ partners: service.partnerKeys(c.req.query("org")).map(view) }),
+  },
+  {
+    method: "delete",
+    path: "/admin/partners/{id}",
+    summary: "Revoke a partner key: refused from the very next request",
+    access: "admin",
+    answers: { 200: json("the key, with revokedAt", "partnerKey"), 404: NOT_FOUND },
+    handle(c, { service }) {
+      const row = service.revokePartnerKey(c.req.param("id") ?? "");
+      if (row === null) throw new ServiceError("not_found", "No such partner key.");
+      return c.json(view(row));
+    },
+  },
+];
+
 /** The partner-key routes, to mount behind `requireAdmin`. */
 export function createPartnerAdminRoutes(deps: PartnerAdminDeps): Hono {
-  const app = new Hono();
-  const { service } = deps;
-
-  app.post("/admin/partners", async (c) => {
-    const body = await readJsonRequest(c.req.raw, {
-      limit: 16 * 1024,
-      idleTimeoutMs: deps.bodyIdleTimeoutMs,
-    });
-    const decoded = decodeJsonText(body);
-    if (!decoded.ok) throw new ServiceError("invalid_json", decoded.message);
-    const json = parseJsonText(decoded.text);
-    if (!json.ok) throw new ServiceError("invalid_json", json.message);
-    const parsed = partnerKeyRequestSchema.safeParse(json.value);
-    if (!parsed.success) {
-      const details = parsed.error.issues.map((i) => ({ path: `$.${i.path.join(".")}`, message: i.message }));
-      throw new ServiceError("bad_request", "The partner key request is not valid.", details);
-    }
-    const { org, name } = parsed.data;
-    const key = `sfp_${toBase64Url(deps.randomBytes(24))}`;
-    const row = await service.createPartnerKey(
-      {
-        id: `pk_${toBase64Url(deps.randomBytes(9))}`,
-        org,
-        name,
-        burst: parsed.data.burst ?? deps.partnerDefaults.burst,
-        perHour: parsed.data.perHour ?? deps.partnerDefaults.perHour,
-      },
-      key,
-    );
-    return c.json({ ...view(row), key }, 201, { location: `/admin/partners/${row.id}` });
-  });
-
-  app.get("/admin/partners", (c) => {
-    const org = c.req.query("org");
-    return c.json({ partners: service.partnerKeys(org).map(view) });
-  });
-
-  app.delete("/admin/partners/:id", (c) => {
-    const row = service.revokePartnerKey(c.req.param("id"));
-    if (row === null) throw new ServiceError("not_found", "No such partner key.");
-    return c.json(view(row));
-  });
-
-  return app;
+  return routeApp(PARTNER_ADMIN_ROUTES, deps);
 }

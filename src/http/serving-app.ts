@@ -13,6 +13,7 @@ import type { FeedReader } from "../core/publish/feed-reader.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import type { Protection } from "../core/limits/protection.ts";
 import type { PartnerReader } from "../core/partners/partner-reader.ts";
+import { routeApp, json, type Route } from "./openapi-route.ts";
 import { createPartnerRoutes } from "./partner-route.ts";
 import { errorResponse, toServiceError } from "./errors.ts";
 import { rawPath } from "./feed-answer.ts";
@@ -159,6 +160,24 @@ export function createHttpShell(deps: ShellDeps, routes: (app: Hono<ServingEnv>)
   return app;
 }
 
+/** Liveness, plus the state of the limits: whether expensive work is being shed, and refusals so far. */
+export const HEALTH_ROUTES: readonly Route<ServingDeps>[] = [
+  {
+    method: "get",
+    path: "/healthz",
+    summary: "Liveness",
+    access: "public",
+    answers: { 200: json("alive", "health") },
+    handle: (c, deps) =>
+      c.json({
+        ok: true,
+        orgs: deps.orgCount(),
+        ...(deps.protection && { limits: deps.protection.status() }),
+        tz: zoneRulesInUse(),
+      }),
+  },
+];
+
 /**
  * @param mount adds the routes the serving part does not answer (the admin API, or its forwarding).
  */
@@ -167,15 +186,7 @@ export function createServingApp(
   mount: (app: Hono<ServingEnv>) => void,
 ): Hono<ServingEnv> {
   return createHttpShell(deps, (app) => {
-    // Liveness, plus the state of the limits: whether expensive work is being shed, and refusals so far.
-    app.get("/healthz", (c) =>
-      c.json({
-        ok: true,
-        orgs: deps.orgCount(),
-        ...(deps.protection && { limits: deps.protection.status() }),
-        tz: zoneRulesInUse(),
-      }),
-    );
+    app.route("/", routeApp(HEALTH_ROUTES, deps));
     app.route("/", createFeedRoutes(feedRouteDeps(deps)));
     if (deps.partners) {
       app.route(

@@ -1,10 +1,11 @@
 /**
- * Assembles a feed's bytes from rendered events: the calendar head (ical-generator), calendar properties, one
- * rule-based VTIMEZONE per zone in order of first use, the events in order, the end. The same events give the
- * same bytes whether they were rendered together or per schedule and merged.
+ * Assembles a feed's bytes from rendered events: the calendar head and properties, one rule-based VTIMEZONE per
+ * zone in order of first use, the events in order, the end. The same events give the same bytes whether they were
+ * rendered together or per schedule and merged. Every line before the events is folded here, and every event
+ * block in `vevent.ts`, by the one `foldLines` (`fold.ts`).
  */
-import ical, { foldLines, ICalCalendarMethod } from "ical-generator";
 import { buildVtimezone } from "../time/vtimezone.ts";
+import { foldLines } from "./fold.ts";
 import type { RenderedEvent } from "./render-events.ts";
 import { escapeText } from "./text.ts";
 
@@ -85,28 +86,22 @@ class SpanSet {
   }
 }
 
-/** A feed's text before its first event: the calendar head, its properties, one VTIMEZONE per `TZID` zone. */
-export function feedOpening(head: FeedHead, spans: readonly ZoneSpan[]): string {
-  const calendar = ical({
-    prodId: PRODID.slice(1),
-    method: ICalCalendarMethod.PUBLISH,
-    name: escapeText(head.name),
-  });
-  const parts = [calendar.toString().replace(/END:VCALENDAR$/, ""), calendarProperties(head)];
-  for (const span of spans) {
-    if (span.tzid) parts.push(foldLines(buildVtimezone(span.zone, span.from, span.to)) + "\r\n");
-  }
-  return parts.join("");
-}
-
 /**
- * Calendar properties ical-generator has no option for, placed before the first component (RFC 5545 §3.6:
- * `icalbody = calprops component`): the zone hint and the refresh hints (RFC 7986 §5.7, and the
- * `X-PUBLISHED-TTL` Outlook reads).
+ * A feed's text before its first event: the calendar head (the bytes ical-generator 11 wrote for it, which
+ * `test/render/feed-head.test.ts` holds it to), the calendar properties, one VTIMEZONE per `TZID` zone; all of
+ * it before the first component (RFC 5545 §3.6: `icalbody = calprops component`). The refresh hints are RFC 7986
+ * §5.7's and the `X-PUBLISHED-TTL` Outlook reads.
  */
-function calendarProperties(head: FeedHead): string {
+export function feedOpening(head: FeedHead, spans: readonly ZoneSpan[]): string {
+  const name = escapeText(head.name);
   const ttl = isoDuration(head.refreshSeconds);
-  return `X-WR-TIMEZONE:${head.zone}\r\nREFRESH-INTERVAL;VALUE=DURATION:${ttl}\r\nX-PUBLISHED-TTL:${ttl}\r\n`;
+  let text = `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:${PRODID}\r\nMETHOD:PUBLISH\r\n`;
+  if (name !== "") text += `NAME:${name}\r\nX-WR-CALNAME:${name}\r\n`;
+  text += `X-WR-TIMEZONE:${head.zone}\r\nREFRESH-INTERVAL;VALUE=DURATION:${ttl}\r\nX-PUBLISHED-TTL:${ttl}\r\n`;
+  for (const span of spans) {
+    if (span.tzid) text += buildVtimezone(span.zone, span.from, span.to) + "\r\n";
+  }
+  return foldLines(text);
 }
 
 /** `PT1H`, `P1D`, `PT1H30M` for whole seconds (RFC 5545 §3.3.6). */

@@ -1,8 +1,10 @@
 /**
  * Line folding (RFC 5545 §3.1): a content line longer than 75 octets is split with CRLF and one space, never
- * inside a UTF-8 sequence. The same result as ical-generator's `foldLines` (lines of at most 74 octets, then
- * continuation lines of a space and at most 74), without copying character by character: most lines of a feed
- * are short and ASCII and pass through untouched.
+ * inside a UTF-8 sequence. The one folding of every line a feed has (the calendar head and VTIMEZONEs in
+ * `assemble-feed.ts`, each event in `vevent.ts`). The same result as ical-generator's `foldLines`, the reference
+ * the feeds' bytes were first written with (lines of at most 74 octets, then continuation lines of a space and at
+ * most 74), without copying character by character: most lines of a feed are short and ASCII and pass through
+ * untouched.
  */
 
 const MAX_OCTETS = 74;

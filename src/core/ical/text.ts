@@ -1,8 +1,7 @@
 /**
- * Text hygiene for iCalendar values: RFC 5545 §3.1 forbids control characters other than HTAB in values;
- * ical-generator escapes `\ ; ,` and newlines but leaves control characters and the calendar name alone.
+ * Text for iCalendar values: RFC 5545 §3.1 forbids control characters other than HTAB in values, and TEXT
+ * escapes `\ ; ,` and line breaks (§3.3.11). The one escaping every TEXT value of a feed goes through.
  */
-import { escape } from "ical-generator";
 import { isolateBidi } from "./bidi.ts";
 
 // C0 controls except TAB, LF and CR (those become escaped newlines), DEL, and C1 controls.
@@ -23,9 +22,17 @@ export function displayText(text: string): string {
   return isolateBidi(cleanText(text));
 }
 
-/** A TEXT value escaped per RFC 5545 §3.3.11, for properties ical-generator writes verbatim. */
+/**
+ * A TEXT value escaped per RFC 5545 §3.3.11: `\ ; ,` get a backslash, each line break (CRLF, CR or LF) becomes
+ * `\n`. Control characters are left to {@link cleanText} (event text is clean by then: {@link displayText}).
+ */
+export function escapeValue(text: string): string {
+  return text.replace(/[\\;,]/g, (match) => "\\" + match).replace(/(?:\r\n|\r|\n)/g, "\\n");
+}
+
+/** A TEXT value cleaned of control characters and escaped (for text not already cleaned: the calendar name). */
 export function escapeText(text: string): string {
-  return escape(cleanText(text), false);
+  return escapeValue(cleanText(text));
 }
 
 /**

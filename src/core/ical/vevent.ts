@@ -6,6 +6,7 @@
  * `test/render/vevent.test.ts` holds it to ical-generator's output, which stays the reference.
  */
 import { foldLines } from "./fold.ts";
+import { escapeValue as escape } from "./text.ts";
 
 /** What one block says. Times are whole seconds since the epoch (UTC); local times `YYYY-MM-DDTHH:MM:SS`. */
 export interface VeventFields {
@@ -21,11 +22,6 @@ export interface VeventFields {
     | { kind: "date"; start: string; endExclusive: string }
     | { kind: "zoned"; zone: string; start: string; end: string; startMs: number; endMs: number }
     | { kind: "utc"; startMs: number; endMs: number };
-}
-
-/** TEXT escaping as ical-generator does it (RFC 5545 §3.3.11): `\ ; ,` and line breaks. */
-function escape(text: string): string {
-  return text.replace(/[\\;,]/g, (match) => "\\" + match).replace(/(?:\r\n|\r|\n)/g, "\\n");
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");

@@ -1,12 +1,12 @@
 /**
  * The admin web page, served by the same app as the API (so the page works wherever the app runs, Workers
- * included): `/admin` (HTML shell), its script modules (`/admin/app.js` and the `/admin/app-*.js` it imports) and
- * the OpenAPI document. These need no admin token (the page asks for it and sends it with every API call); every
+ * included): `/admin` (HTML shell) and its script modules (`/admin/app.js` and the `/admin/app-*.js` it imports);
+ * `openapi.ts` serves the OpenAPI document beside them. These need no admin token (the page asks for it and sends it with every API call); every
  * other `/admin/*` path does. Strict Content-Security-Policy: scripts and styles from this origin only, no inline
  * code; every script and the stylesheet carry Subresource Integrity hashes.
  */
-import { Hono, type Context } from "hono";
-import { openApiDocument } from "../openapi.ts";
+import type { Hono } from "hono";
+import { routeApp, type Route } from "../openapi-route.ts";
 import { PAGE_ASSETS } from "./assets.generated.ts";
 import { htmlDocument, pageHeaders, SCRIPT_MODULES, serveAsset, type AssetName } from "./static-routes.ts";
 
@@ -41,17 +41,32 @@ function adminHtml(): string {
   );
 }
 
-/** The admin page routes; `publicUrl` is the server named in the OpenAPI document. */
-export function createPageRoutes(publicUrl: string): Hono {
-  const app = new Hono();
-  const html = adminHtml();
-  const page = (c: Context) =>
-    c.html(html, 200, { ...pageHeaders(ADMIN_CSP), "cache-control": "no-store", "x-robots-tag": "noindex" });
-  app.get("/admin", page);
-  for (const name of SCRIPT_MODULES) app.get(`/admin/${name}`, (c) => serveAsset(c, name));
-  const openapi = JSON.stringify(openApiDocument(publicUrl));
-  app.get("/admin/openapi.json", (c) =>
-    c.body(openapi, 200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-cache" }),
-  );
-  return app;
+/** The admin page: its HTML shell and its script modules. */
+export const PAGE_ROUTES: readonly Route<{ html: string }>[] = [
+  {
+    method: "get",
+    path: "/admin",
+    summary: "The admin web page (sign in with the admin token)",
+    access: "public",
+    answers: { 200: { description: "HTML", type: "text/html" } },
+    handle: (c, { html }) =>
+      c.html(html, 200, {
+        ...pageHeaders(ADMIN_CSP),
+        "cache-control": "no-store",
+        "x-robots-tag": "noindex",
+      }),
+  },
+  ...SCRIPT_MODULES.map((name): Route<unknown> => ({
+    method: "get",
+    path: `/admin/${name}`,
+    summary: name === "app.js" ? "The admin page's script" : "A module the admin page's script imports",
+    access: "public",
+    answers: { 200: { description: "JavaScript", type: "text/javascript" } },
+    handle: (c) => serveAsset(c, name),
+  })),
+];
+
+/** The admin page routes (the OpenAPI document's route is `openapi.ts`'s). */
+export function createPageRoutes(): Hono {
+  return routeApp(PAGE_ROUTES, { html: adminHtml() });
 }

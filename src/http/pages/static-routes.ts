@@ -3,7 +3,8 @@
  * stylesheet route (`/static/shiftfeed.css`, for the subscribe page), the headers every page carries, and which
  * `/admin` paths are public (the page shell, its script modules, the OpenAPI document).
  */
-import { Hono, type Context } from "hono";
+import type { Context, Hono } from "hono";
+import { routeApp, type Route } from "../openapi-route.ts";
 import { PAGE_ASSETS } from "./assets.generated.ts";
 
 /** A page asset's file name (`app.js`, `shiftfeed.css`). */
@@ -89,8 +90,18 @@ export function serveAsset(c: Context, name: AssetName): Response {
 }
 
 /** The stylesheet, served by every serving thread (the subscribe page needs it, without a token). */
+export const STATIC_ROUTES: readonly Route<unknown>[] = [
+  {
+    method: "get",
+    path: "/static/shiftfeed.css",
+    summary: "The pages' stylesheet",
+    access: "public",
+    answers: { 200: { description: "CSS", type: "text/css" } },
+    handle: (c) => serveAsset(c, "shiftfeed.css"),
+  },
+];
+
+/** The stylesheet route, to mount on the serving app. */
 export function createStaticRoutes(): Hono {
-  const app = new Hono();
-  app.get("/static/shiftfeed.css", (c) => serveAsset(c, "shiftfeed.css"));
-  return app;
+  return routeApp(STATIC_ROUTES, undefined);
 }

@@ -7,7 +7,7 @@
  * Every name, summary and location is isolated (`<bdi>`, FSI … PDI in the title) so that its bidi formatting cannot
  * reorder the page's own sentences.
  */
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { isolateBidi } from "../../core/ical/bidi.ts";
 import { feedLinks, outlookUrl, SUBSCRIBE_PREFIX } from "../../core/links.ts";
 import type { FeedEntry } from "../../core/publish/feed-entry.ts";
@@ -18,6 +18,7 @@ import type { DeadLink } from "../../core/store/dead-links-table.ts";
 import { gateToken, requestClient } from "../token-gate.ts";
 import { rawPath } from "../feed-answer.ts";
 import { peerOf } from "../feed-route.ts";
+import { routeApp, type Route } from "../openapi-route.ts";
 import { qrSvg } from "../qr-code.ts";
 import { bdi, escapeHtml, htmlDocument, pageHeaders } from "./static-routes.ts";
 
@@ -124,35 +125,52 @@ const BUSY = page(
  * never-issued token (counted as a miss), a rotated link and the link of a feed that went (counted against no
  * one) all get the same `404` page; a refusal gets `429` with `Retry-After`.
  */
+export const SUBSCRIBE_ROUTES: readonly Route<SubscribeDeps>[] = [
+  {
+    method: "get",
+    path: `${SUBSCRIBE_PREFIX}{token}`,
+    summary: "The subscribe page of a feed: name, next shifts, one button per calendar app, a QR code",
+    access: "capability",
+    answers: {
+      200: { description: "HTML", type: "text/html" },
+      404: { description: "HTML: unknown, rotated or malformed token", type: "text/html" },
+      429: {
+        description: "HTML: over the budgets of the feed it belongs to (`Retry-After`)",
+        type: "text/html",
+      },
+    },
+    async handle(c, deps) {
+      const headers = {
+        ...pageHeaders(SUBSCRIBE_CSP),
+        "cache-control": "private, no-store",
+        "x-robots-tag": "noindex",
+      };
+      const userAgent = c.req.header("user-agent") ?? null;
+      const client = requestClient(
+        deps.protection,
+        peerOf(c.env),
+        deps.clientIpHeader ? (c.req.header(deps.clientIpHeader) ?? null) : null,
+      );
+      const gate = await gateToken(
+        { tokens: deps.tokens, protection: deps.protection, source: deps },
+        client,
+        SUBSCRIBE_PATH.exec(rawPath(c.req.url))?.[1],
+      );
+      const answer = async (): Promise<[string, 200 | 404 | 429, Record<string, string>]> => {
+        if (gate.kind === "refused") return [BUSY, 429, { "retry-after": String(gate.retryAfter) }];
+        if (gate.kind === "unavailable") throw gate.error;
+        const info = gate.kind === "live" ? await deps.info(gate.entry) : null;
+        if (!info || gate.kind !== "live") return [GONE, 404, {}];
+        return [await subscribePageHtml(info, gate.token, deps.publicUrl), 200, {}];
+      };
+      const [html, status, extra] = await answer();
+      deps.record?.(status, userAgent);
+      return c.html(html, status, { ...headers, ...extra });
+    },
+  },
+];
+
+/** The subscribe route, to mount on the serving app. */
 export function createSubscribeRoutes(deps: SubscribeDeps): Hono {
-  const app = new Hono();
-  app.get(`${SUBSCRIBE_PREFIX}:token`, async (c) => {
-    const headers = {
-      ...pageHeaders(SUBSCRIBE_CSP),
-      "cache-control": "private, no-store",
-      "x-robots-tag": "noindex",
-    };
-    const userAgent = c.req.header("user-agent") ?? null;
-    const client = requestClient(
-      deps.protection,
-      peerOf(c.env),
-      deps.clientIpHeader ? (c.req.header(deps.clientIpHeader) ?? null) : null,
-    );
-    const gate = await gateToken(
-      { tokens: deps.tokens, protection: deps.protection, source: deps },
-      client,
-      SUBSCRIBE_PATH.exec(rawPath(c.req.url))?.[1],
-    );
-    const answer = async (): Promise<[string, 200 | 404 | 429, Record<string, string>]> => {
-      if (gate.kind === "refused") return [BUSY, 429, { "retry-after": String(gate.retryAfter) }];
-      if (gate.kind === "unavailable") throw gate.error;
-      const info = gate.kind === "live" ? await deps.info(gate.entry) : null;
-      if (!info || gate.kind !== "live") return [GONE, 404, {}];
-      return [await subscribePageHtml(info, gate.token, deps.publicUrl), 200, {}];
-    };
-    const [html, status, extra] = await answer();
-    deps.record?.(status, userAgent);
-    return c.html(html, status, { ...headers, ...extra });
-  });
-  return app;
+  return routeApp(SUBSCRIBE_ROUTES, deps);
 }
