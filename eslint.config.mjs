@@ -4,6 +4,11 @@
 // import, `Buffer`, `process`, …) nor import the runtime layers that do (`src/node`, `src/store`).
 // Nothing in `src` imports the project's tooling (`bench/`, `scripts/`): the product must not depend on it.
 // `test/lint/runtime-neutral.test.ts` lints deliberate violations to keep these rules from silently going away.
+// Promises are linted with type information: one left floating rejects unhandled, and Node exits on an unhandled
+// rejection (guarded by `test/lint/promises.test.ts`). The types come from the two programs `npm run typecheck`
+// builds: tsconfig.json (Node, tests, tooling) and tsconfig.worker.json (the Workers adapter, whose globals differ);
+// each file is linted with the first that holds it. (The project service would find only the first: it looks for
+// files named tsconfig.json.)
 import js from "@eslint/js";
 import globals from "globals";
 import { builtinModules } from "node:module";
@@ -41,6 +46,23 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
+  {
+    // `void promise` stays allowed, for a promise that cannot reject or whose rejection is handled inside.
+    files: ["**/*.ts", "**/*.mts"],
+    languageOptions: {
+      parserOptions: {
+        project: ["./tsconfig.json", "./tsconfig.worker.json"],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/await-thenable": ["error", { allowMixedPromiseArrays: true }],
+    },
+  },
+  // Plain JavaScript (the admin page's script, this file) has no types to lint with.
+  { files: ["**/*.js", "**/*.mjs"], ...tseslint.configs.disableTypeChecked },
   { files: ["src/http/pages/*.js"], languageOptions: { globals: globals.browser } },
   // The launchers: CommonJS that any old Node parses, so it can say which Node shiftfeed needs.
   {

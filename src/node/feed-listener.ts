@@ -24,11 +24,14 @@ const header = (req: IncomingMessage, name: string): string | null => {
 };
 
 /** A listener answering `/feeds/…` itself and handing everything else to `fallback`. */
-export function feedListener(deps: FeedListenerDeps, fallback: RequestListener): RequestListener {
+export function feedListener(
+  deps: FeedListenerDeps,
+  fallback: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "/";
     if (!url.startsWith("/feeds/")) {
-      fallback(req, res);
+      fallback(req, res).catch(deps.onError);
       return;
     }
     const cut = url.search(/[?#]/);

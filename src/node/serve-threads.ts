@@ -107,10 +107,9 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
           case "partner-range":
             return main === null ? undefined : answerRangeQuestion(main.ranges, message, post);
           case "forward":
-            return void answer(message).then(
-              (reply) => post(reply, reply.body === null ? [] : [reply.body.buffer as ArrayBuffer]),
-              (error: unknown) => logger.error("forward_failed", { error: String(error) }),
-            );
+            return void answer(message)
+              .then((reply) => post(reply, reply.body === null ? [] : [reply.body.buffer as ArrayBuffer]))
+              .catch((error: unknown) => logger.error("forward_failed", { error: String(error) }));
         }
       });
     });

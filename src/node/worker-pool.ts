@@ -139,7 +139,7 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
         slot.worker.postMessage({ type: "trim" } satisfies ToWorker<T>);
         return rest(slot, true);
       }
-      if (slots.delete(slot)) void slot.worker.terminate();
+      if (slots.delete(slot)) void slot.worker.terminate(); // resolves with the exit code; never rejects
     }, delay);
     slot.idle.unref();
   }

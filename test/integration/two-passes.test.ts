@@ -47,17 +47,14 @@ describe("two passes with two units in flight", () => {
       await publish(stack, er);
       log.length = 0;
       gate.close();
-      let finished = false;
+      let finished: Promise<unknown>;
       if (run === "regeneration") {
         const job = stack.maintenance.regenerate({ org: "acme", force: true });
         const m = stack.maintenance;
-        void (async () => {
-          await until(() => ["succeeded", "failed"].includes(m.job(job.id)!.state));
-          finished = true;
-        })();
+        finished = until(() => ["succeeded", "failed"].includes(m.job(job.id)!.state));
       } else {
         stack.clock.now = T0 + 2 * DAY_MS; // both zones' dates moved: both schedules are rolled
-        void stack.maintenance.roll().then(() => (finished = true));
+        finished = stack.maintenance.roll();
       }
       // er's pass 1 is done and a lane is free while icu's pass 1 waits at the gate (units run in schedule order:
       // er's pass-2 unit is next).
@@ -65,7 +62,7 @@ describe("two passes with two units in flight", () => {
       await new Promise((r) => setTimeout(r, 200));
       expect(log.filter((l) => l.startsWith("start 2"))).toEqual([]);
       gate.open();
-      await until(() => finished);
+      await finished;
       const lastPass1 = Math.max(log.indexOf("end 1 icu"), log.indexOf("end 1 er"));
       const firstPass2 = log.findIndex((l) => l.startsWith("start 2"));
       expect(firstPass2, log.join(", ")).toBeGreaterThan(lastPass1);

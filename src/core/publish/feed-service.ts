@@ -148,7 +148,10 @@ export class FeedService {
         updated: result.feedsUpdated,
       });
     }
-    if (result.orgChanged) void this.#refreshOthers(target.org, target.schedule);
+    if (result.orgChanged)
+      this.#refreshOthers(target.org, target.schedule).catch((error: unknown) =>
+        this.#log.warn("refresh_failed", { org: target.org, error: String(error) }),
+      );
     return answer(result);
   }
 

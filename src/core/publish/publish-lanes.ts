@@ -111,7 +111,8 @@ export class PublishLanes {
     const mine = new Promise<UnitResult>((resolve, reject) =>
       lane.push({ bytes, revision, staleOnArrival, resolve, reject }),
     ).finally(() => (this.#waitingBytes -= bytes.length));
-    // One turn per publish; each turn runs the newest waiting one (not necessarily its own caller's).
+    // One turn per publish; each turn runs the newest waiting one (not necessarily its own caller's). A turn
+    // settles the publish it took and never rejects.
     void this.#deps.mutex.run(key, () => this.#turn(key, target));
     return mine;
   }
@@ -126,13 +127,14 @@ export class PublishLanes {
       if ((lane[i]!.revision ?? -1) > (lane[best]!.revision ?? -1)) best = i;
     const next = lane.splice(best, 1)[0]!;
     if (lane.length === 0) this.#waiting.delete(key);
-    // Below the live revision (a late delivery of an old one, or overtaken while it waited): answered without running.
-    const live = this.#deps.current(target);
-    if (live && this.#isStale(target, next.revision, live)) {
-      this.#overtaken(target, [next], live.revision);
-      return;
-    }
     try {
+      // Below the live revision (a late delivery of an old one, or overtaken while it waited): answered without
+      // running.
+      const live = this.#deps.current(target);
+      if (live && this.#isStale(target, next.revision, live)) {
+        this.#overtaken(target, [next], live.revision);
+        return;
+      }
       const result = await admitted(this.#deps.admission, "admin", () => this.#deps.run(next.bytes, target));
       next.resolve(result);
       const left = this.#waiting.get(key) ?? [];
