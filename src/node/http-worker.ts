@@ -23,7 +23,7 @@ import { readBodyCapped } from "../http/read-body.ts";
 import { createServingApp, feedRouteDeps, type ServingDeps, type ServingEnv } from "../http/serving-app.ts";
 import { redactTokens } from "../core/logger.ts";
 import type { Context } from "hono";
-import { openNodeSqlite, type NodeSqlite } from "../store/node-sqlite.ts";
+import { openNodeSqlite, type NodeSqlite } from "./store/node-sqlite.ts";
 import { createHttpServer, listen, requestListener } from "./http-server.ts";
 import { starting } from "./listening.ts";
 import type { FetchNote, ServeOpenData, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";

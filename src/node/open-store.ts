@@ -10,7 +10,7 @@ import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
 import { deriveDeadLinks } from "../core/publish/dead-link-backfill.ts";
 import { ensureSchema } from "../core/store/schema.ts";
-import { openNodeSqlite } from "../store/node-sqlite.ts";
+import { openNodeSqlite } from "./store/node-sqlite.ts";
 import { DATABASE_FILE } from "./data-dir.ts";
 import { checkLogAtStart, truncateLog, watchLog } from "./database-files.ts";
 import { migrateLegacyStore } from "./legacy-migration.ts";

@@ -9,7 +9,7 @@ import { workerData } from "node:worker_threads";
 import type { RangeRequest } from "../core/partners/range-cache.ts";
 import { renderPieces } from "../core/partners/render-range.ts";
 import { readState, type ScheduleState } from "../core/publish/schedule-state.ts";
-import { openNodeSqlite } from "../store/node-sqlite.ts";
+import { openNodeSqlite } from "./store/node-sqlite.ts";
 import { installZoneRules } from "./host-zone-rules.ts";
 import { nodeCodec } from "./node-codec.ts";
 import type { PartnerWorkerData } from "./partner-ranges.ts";

@@ -9,7 +9,7 @@ import { refreshUnit, retireUnit } from "../core/publish/schedule-unit.ts";
 import type { UnitDeps } from "../core/publish/unit-deps.ts";
 import { ingestAndPublish } from "../core/publish/unit-runner.ts";
 import { createFeedTokens } from "../core/tokens.ts";
-import { openNodeSqlite } from "../store/node-sqlite.ts";
+import { openNodeSqlite } from "./store/node-sqlite.ts";
 import type { RenderTask, RenderWorkerData } from "./render-pool.ts";
 import { installZoneRules } from "./host-zone-rules.ts";
 import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
