@@ -182,7 +182,7 @@ async function load(
   zoneRules: ZoneRulesChoice,
 ) {
   const { logger } = options;
-  const { sql, databasePath, migrated, adminSecret, feedSecret, tokens } = await openStore(
+  const { sql, databasePath, adminSecret, feedSecret, tokens } = await openStore(
     config,
     logger,
     cleanup,
@@ -249,9 +249,6 @@ async function load(
   const demoLoaded = config.demo && service.orgIds().length === 0 ? await loadDemo(service, clock()) : 0;
   const maintenance = new Maintenance(service, randomUUID);
   cleanup.push(() => maintenance.close());
-  // After a migration no schedule has pieces yet: the roll renders them all, then the feeds (same bytes, same
-  // validators), before anything is served from the new store.
-  if (migrated > 0) await maintenance.roll(true);
 
   // Background upkeep: the daily window roll, released blobs deleted, and the tz recheck of this start.
   const stopUpkeep = startUpkeep({ sql, maintenance, clock, logger, metrics, zoneRules, config });
