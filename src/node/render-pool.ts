@@ -1,5 +1,5 @@
 /**
- * The Node `UnitRunner`: publishing work on a pool of worker threads, each with its own connection to the
+ * The Node `UnitRunner`: publishing work on a pool of threads, each with its own connection to the
  * database. A publish's body is transferred to a thread, which parses, validates, renders and commits it, so
  * neither a hostile 32 MiB body nor a schedule of 500,000 assignments ever stalls the threads that serve feeds;
  * a regeneration keeps every thread busy. Every commit bumps the shared generation that serving caches read.
@@ -9,11 +9,11 @@ import type { RefreshScope, UnitResult } from "../core/publish/schedule-unit.ts"
 import type { ServiceSettings } from "../core/publish/unit-deps.ts";
 import type { UnitRunner } from "../core/publish/unit-runner.ts";
 import type { Logger } from "../core/logger.ts";
-import { createWorkerPool, transferable } from "./worker-pool.ts";
+import { createThreadPool, transferable } from "./thread-pool.ts";
 import type { ZoneRulesChoice } from "./host-zone-rules.ts";
 
 /** What every render thread is started with. */
-export interface RenderWorkerData {
+export interface RenderThreadData {
   databasePath: string;
   /** The feed-token secret (new feeds' token hashes are derived where they are rendered). */
   feedSecret: string;
@@ -38,10 +38,10 @@ export type RenderTask = { nowMs: number } & (
  */
 const LAST_THREAD_IDLE_MS = 10 * 60_000;
 
-const RENDER_WORKER = new URL("./render-worker.ts", import.meta.url);
+const RENDER_THREAD = new URL("./render-thread.ts", import.meta.url);
 
 export interface RenderPoolOptions {
-  data: RenderWorkerData;
+  data: RenderThreadData;
   /** Threads (at least 1). */
   size: number;
   clock: () => number;
@@ -54,8 +54,8 @@ export interface RenderPoolOptions {
 
 /** Creates the pool; threads start on the first unit. */
 export function createRenderPool(options: RenderPoolOptions): UnitRunner {
-  const pool = createWorkerPool<RenderTask, UnitResult>({
-    worker: RENDER_WORKER,
+  const pool = createThreadPool<RenderTask, UnitResult>({
+    module: RENDER_THREAD,
     size: options.size,
     workerData: options.data,
     name: "render",

@@ -1,5 +1,5 @@
 /**
- * Messages between the main thread and the serving threads (`serve-threads.ts`, `http-worker.ts`). A thread is
+ * Messages between the main thread and the serving threads (`serve-threads.ts`, `serving-thread.ts`). A thread is
  * started with what is known before the database opens (it listens at once and answers `503` "starting"), is sent
  * `open` with the secrets once the main thread has loaded, and serves only once every thread has opened and the
  * main thread has set the shared `ready` flag.
@@ -12,7 +12,7 @@ import type { ZoneRulesChoice } from "./host-zone-rules.ts";
 import type { RangeQuestion, RangeReply } from "./partner-ranges.ts";
 
 /** What a serving thread is started with, before the database is opened. */
-export interface ServeWorkerData {
+export interface ServingThreadData {
   port: number;
   host: string;
   databasePath: string;

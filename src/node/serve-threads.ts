@@ -1,5 +1,5 @@
 /**
- * The main thread's side of the serving threads (`http-worker.ts`): starts them on the service's port before the
+ * The main thread's side of the serving threads (`serving-thread.ts`): starts them on the service's port before the
  * database is opened (they answer `503` "starting" meanwhile), opens them once it is, answers the admin requests
  * they forward with the main app, and gathers what they report — log lines, counters and who-polls notes — into
  * the main thread's logger, metrics and fetch log.
@@ -10,16 +10,16 @@ import type { Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
 import type { RangeSource } from "../core/partners/range-cache.ts";
 import { answerRangeQuestion } from "./partner-ranges.ts";
-import type { ServeOpenData, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
+import type { ServeOpenData, ServingThreadData, ToMain, ToServer } from "./serve-protocol.ts";
 
-const HTTP_WORKER = new URL("./http-worker.ts", import.meta.url);
+const SERVING_THREAD = new URL("./serving-thread.ts", import.meta.url);
 /** V8 young-generation size of a serving thread, in MiB. */
 const SERVING_YOUNG_GENERATION_MB = 8;
 
 export interface ServeThreadsOptions {
   count: number;
   /** Everything a thread needs before the database is opened (the `ready` flag is made here). */
-  data: Omit<ServeWorkerData, "ready">;
+  data: Omit<ServingThreadData, "ready">;
   logger: Logger;
   metrics: Metrics;
 }
@@ -51,11 +51,11 @@ export interface ServeThreads {
  */
 export async function startServeThreads(options: ServeThreadsOptions): Promise<ServeThreads> {
   const { logger, metrics } = options;
-  const workers: Worker[] = [];
+  const threads: Worker[] = [];
   const flushes = new Map<number, { left: number; done: () => void }>();
   let nextFlush = 0;
   const readyBuffer = new SharedArrayBuffer(4);
-  const data: ServeWorkerData = { ...options.data, ready: readyBuffer };
+  const data: ServingThreadData = { ...options.data, ready: readyBuffer };
   /** Set by `open`: the main app and fetch log. */
   let main: MainAnswers | null = null;
   /** Per thread, told when it reports `opened` (or why not). */
@@ -66,20 +66,20 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   const started = Array.from({ length: options.count }, (_, index) => {
     // A small young generation: feed answers make short-lived garbage only, and a smaller nursery keeps the
     // thread's memory down and its collections short (measured: less memory and more requests a second).
-    const worker = new Worker(HTTP_WORKER, {
+    const thread = new Worker(SERVING_THREAD, {
       workerData: data,
       resourceLimits: { maxYoungGenerationSizeMb: SERVING_YOUNG_GENERATION_MB },
     });
-    workers.push(worker);
-    const post = (message: ToServer, transfer: ArrayBuffer[] = []) => worker.postMessage(message, transfer);
+    threads.push(thread);
+    const post = (message: ToServer, transfer: ArrayBuffer[] = []) => thread.postMessage(message, transfer);
     return new Promise<void>((resolve, reject) => {
-      worker.once("error", reject);
-      worker.on("exit", (code) => {
+      thread.once("error", reject);
+      thread.on("exit", (code) => {
         exited[index] = `the thread exited with code ${code}`;
         opening[index]?.(exited[index]);
         reject(new Error(`serving thread exited with code ${code}`));
       });
-      worker.on("message", (message: ToMain) => {
+      thread.on("message", (message: ToMain) => {
         switch (message.type) {
           case "listening":
             return resolve();
@@ -118,8 +118,8 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   const flush = () =>
     new Promise<void>((resolve) => {
       const id = nextFlush++;
-      flushes.set(id, { left: workers.length, done: resolve });
-      for (const worker of workers) worker.postMessage({ type: "flush", id } satisfies ToServer);
+      flushes.set(id, { left: threads.length, done: resolve });
+      for (const thread of threads) thread.postMessage({ type: "flush", id } satisfies ToServer);
     });
 
   /** Answers a forwarded request, after gathering the threads' reports so lookups and metrics are current. */
@@ -146,12 +146,12 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   const open = async (secrets: ServeOpenData, answers: MainAnswers) => {
     main = answers;
     const failures = await Promise.all(
-      workers.map(
-        (worker, index) =>
+      threads.map(
+        (thread, index) =>
           new Promise<string | null>((resolve) => {
             opening[index] = resolve;
             if (exited[index] !== undefined) resolve(exited[index]);
-            else worker.postMessage({ type: "open", ...secrets } satisfies ToServer);
+            else thread.postMessage({ type: "open", ...secrets } satisfies ToServer);
           }),
       ),
     );
@@ -164,13 +164,13 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= Promise.all(
-      workers.map(
-        (worker, index) =>
+      threads.map(
+        (thread, index) =>
           new Promise<void>((resolve) => {
             if (exited[index] !== undefined) return resolve();
-            worker.once("exit", () => resolve());
-            worker.postMessage({ type: "stop" } satisfies ToServer);
-            setTimeout(() => void worker.terminate(), 5_000).unref();
+            thread.once("exit", () => resolve());
+            thread.postMessage({ type: "stop" } satisfies ToServer);
+            setTimeout(() => void thread.terminate(), 5_000).unref();
           }),
       ),
     ).then(() => undefined));
@@ -178,11 +178,11 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   try {
     await Promise.all(started);
   } catch (error) {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(threads.map((w) => w.terminate()));
     throw error;
   }
-  for (const w of workers) w.removeAllListeners("error");
-  for (const w of workers)
+  for (const w of threads) w.removeAllListeners("error");
+  for (const w of threads)
     w.on("error", (error) => logger.error("serving_thread_failed", { error: String(error) }));
   return { open, flush, close };
 }

@@ -182,11 +182,7 @@ async function load(
   zoneRules: ZoneRulesChoice,
 ) {
   const { logger } = options;
-  const { sql, databasePath, adminSecret, feedSecret, tokens } = await openStore(
-    config,
-    logger,
-    cleanup,
-  );
+  const { sql, databasePath, adminSecret, feedSecret, tokens } = await openStore(config, logger, cleanup);
   const settings: ServiceSettings = {
     pastDays: config.pastDays,
     futureDays: config.futureDays,

@@ -26,7 +26,7 @@ import type { Context } from "hono";
 import { openNodeSqlite, type NodeSqlite } from "./store/node-sqlite.ts";
 import { createHttpServer, listen, requestListener } from "./http-server.ts";
 import { starting } from "./listening.ts";
-import type { FetchNote, ServeOpenData, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
+import type { FetchNote, ServeOpenData, ServingThreadData, ToMain, ToServer } from "./serve-protocol.ts";
 import { protectionOver } from "./protection-setup.ts";
 import { createServingReads } from "./serving-reads.ts";
 import { rangesFromMain } from "./partner-ranges.ts";
@@ -35,8 +35,8 @@ import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import { SharedClock } from "./shared-clock.ts";
 
 const port = parentPort;
-if (port === null) throw new Error("http-worker.ts runs only as a worker thread");
-const data = workerData as ServeWorkerData;
+if (port === null) throw new Error("serving-thread.ts runs only as a worker thread");
+const data = workerData as ServingThreadData;
 installZoneRules(data.zoneRules);
 const send = (message: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
