@@ -31,6 +31,12 @@ export interface AdminDeps {
   partnerDefaults?: { burst: number; perHour: number };
   /** Random bytes for partner keys and their ids. Default Web Crypto's `getRandomValues`. */
   randomBytes?: (n: number) => Uint8Array;
+  /**
+   * Brings in what other threads have noted but not reported yet (counters, who-polls notes); the routes that read
+   * them (`/metrics`, a person's last fetches, `/admin/traffic`) wait for it, no other. None: everything is noted
+   * where it is read.
+   */
+  gatherReports?: () => Promise<void>;
 }
 
 /** Most people and most schedules a search answers. */
@@ -45,6 +51,11 @@ function ids(...values: string[]): void {
 /** The admin routes, to mount behind `requireAdmin`. */
 export function createAdminRoutes(deps: AdminDeps): Hono {
   const { service, maintenance, fetchLog, publicUrl } = deps;
+  /** The fetch log with every thread's notes in. */
+  const fetches = async () => {
+    await deps.gatherReports?.();
+    return fetchLog;
+  };
   const app = new Hono();
 
   app.put("/admin/orgs/:org/schedules/:schedule", async (c) => {
@@ -83,14 +94,14 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
   app.get("/admin/orgs/:org/people/:person", async (c) => {
     const { org, person } = c.req.param();
     ids(org, person);
-    return c.json(await personView(service, fetchLog, publicUrl, org, person));
+    return c.json(await personView(service, await fetches(), publicUrl, org, person));
   });
 
   app.post("/admin/orgs/:org/people/:person/rotate", async (c) => {
     const { org, person } = c.req.param();
     ids(org, person);
     await service.rotate(org, personFeedKey(person));
-    return c.json(await personView(service, fetchLog, publicUrl, org, person));
+    return c.json(await personView(service, await fetches(), publicUrl, org, person));
   });
 
   app.get("/admin/orgs/:org/schedules/:schedule/people", (c) => {
@@ -117,7 +128,7 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
     return c.json(service.search(q, SEARCH_LIMIT));
   });
 
-  app.get("/admin/traffic", (c) => c.json(trafficView(fetchLog, service.deps.clock())));
+  app.get("/admin/traffic", async (c) => c.json(trafficView(await fetches(), service.deps.clock())));
 
   app.post("/admin/regenerate", async (c) => {
     const body = await readJsonRequest(c.req.raw, {

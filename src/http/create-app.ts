@@ -61,9 +61,10 @@ export function createApp(deps: AppDeps): Hono<ServingEnv> {
       app.use("/admin/*", (c, next) => (isPublicAdminPath(c.req.path) ? next() : admin(c, next)));
       app.use("/metrics", admin);
       app.route("/", createPageRoutes(deps.publicUrl));
-      app.get("/metrics", (c) =>
-        c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
-      );
+      app.get("/metrics", async (c) => {
+        await deps.gatherReports?.();
+        return c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" });
+      });
       app.route("/", createAdminRoutes(deps));
     },
   );

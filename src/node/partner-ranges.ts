@@ -17,16 +17,12 @@ import {
 } from "../core/partners/range-cache.ts";
 import { renderStoredPieces, type RangePiece } from "../core/partners/render-range.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
-import type { ZoneRulesChoice } from "./host-zone-rules.ts";
 import { nodeCodec } from "./node-codec.ts";
+import type { ThreadBase } from "./thread-base.ts";
 import { createThreadPool } from "./thread-pool.ts";
 
-/** What every partner render thread is started with. */
-export interface PartnerThreadData {
-  databasePath: string;
-  /** The tz data every thread computes wall times with (as the render threads do). */
-  zoneRules: ZoneRulesChoice;
-}
+/** What every partner render thread is started with: what every thread is (`thread-base.ts`). */
+export type PartnerThreadData = ThreadBase;
 
 const PARTNER_THREAD = new URL("./partner-thread.ts", import.meta.url);
 

@@ -10,18 +10,15 @@ import type { ServiceSettings } from "../core/publish/unit-deps.ts";
 import type { UnitRunner } from "../core/publish/unit-runner.ts";
 import type { Logger } from "../core/logger.ts";
 import { createThreadPool, transferable } from "./thread-pool.ts";
-import type { ZoneRulesChoice } from "./host-zone-rules.ts";
+import type { ThreadBase } from "./thread-base.ts";
 
 /** What every render thread is started with. */
-export interface RenderThreadData {
-  databasePath: string;
+export interface RenderThreadData extends ThreadBase {
   /** The feed-token secret (new feeds' token hashes are derived where they are rendered). */
   feedSecret: string;
   settings: ServiceSettings;
   /** One Int32: the commit generation, bumped after every commit. */
   generation: SharedArrayBuffer;
-  /** The tz data every thread renders with (`host-zone-rules.ts`). */
-  zoneRules: ZoneRulesChoice;
 }
 
 /** A unit as sent to a thread; `nowMs` is the unit's time (every unit sees one instant, as in process). */

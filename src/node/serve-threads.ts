@@ -45,6 +45,19 @@ export interface ServeThreads {
   close(): Promise<void>;
 }
 
+/** Passes a piece of a forwarded body from its thread to the request reading it. */
+function bodyChunk(
+  bodies: Map<number, ReadableStreamDefaultController<Uint8Array>>,
+  message: Extract<ToMain, { type: "body-chunk" }>,
+): void {
+  const controller = bodies.get(message.id);
+  if (controller === undefined) return; // no longer read
+  if (message.chunk !== null) return controller.enqueue(message.chunk);
+  bodies.delete(message.id);
+  if (message.failed) controller.error(new Error("the request body ended early"));
+  else controller.close();
+}
+
 /**
  * Starts the threads and resolves once every one listens (answering `503` "starting" until `open`); rejects with
  * the first listen failure.
@@ -72,6 +85,8 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
     });
     threads.push(thread);
     const post = (message: ToServer, transfer: ArrayBuffer[] = []) => thread.postMessage(message, transfer);
+    /** The bodies of this thread's forwarded requests being read, by request id. */
+    const bodies = new Map<number, ReadableStreamDefaultController<Uint8Array>>();
     return new Promise<void>((resolve, reject) => {
       thread.once("error", reject);
       thread.on("exit", (code) => {
@@ -105,8 +120,10 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
           }
           case "partner-range":
             return main === null ? undefined : answerRangeQuestion(main.ranges, message, post);
+          case "body-chunk":
+            return bodyChunk(bodies, message);
           case "forward":
-            return void answer(message).then(
+            return void answer(message, post, bodies).then(
               (reply) => post(reply, reply.body === null ? [] : [reply.body.buffer as ArrayBuffer]),
               (error: unknown) => logger.error("forward_failed", { error: String(error) }),
             );
@@ -122,25 +139,38 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
       for (const thread of threads) thread.postMessage({ type: "flush", id } satisfies ToServer);
     });
 
-  /** Answers a forwarded request, after gathering the threads' reports so lookups and metrics are current. */
+  /** Answers a forwarded request with the main app; its body comes from the thread if the route reads it. */
   async function answer(
     message: Extract<ToMain, { type: "forward" }>,
+    post: (message: ToServer) => void,
+    bodies: Map<number, ReadableStreamDefaultController<Uint8Array>>,
   ): Promise<Extract<ToServer, { type: "response" }>> {
-    await flush();
-    const request = new Request(message.url, {
-      method: message.method,
-      headers: message.headers,
-      ...(message.body === null ? {} : { body: message.body as Uint8Array<ArrayBuffer> }),
-    });
-    const response = await main!.fetch(request);
-    const body = response.body === null ? null : new Uint8Array(await response.arrayBuffer());
-    return {
-      type: "response",
-      id: message.id,
-      status: response.status,
-      headers: [...response.headers],
-      body,
-    };
+    const { id } = message;
+    const init: RequestInit & { duplex?: "half" } = { method: message.method, headers: message.headers };
+    if (message.body) {
+      let asked = false;
+      init.duplex = "half";
+      init.body = new ReadableStream<Uint8Array>(
+        {
+          start: (controller) => void bodies.set(id, controller),
+          pull: () => {
+            if (!asked) post({ type: "body-read", id });
+            asked = true;
+          },
+          cancel: () => {
+            if (bodies.delete(id)) post({ type: "body-cancel", id });
+          },
+        },
+        { highWaterMark: 0 },
+      );
+    }
+    try {
+      const response = await main!.fetch(new Request(message.url, init));
+      const body = response.body === null ? null : new Uint8Array(await response.arrayBuffer());
+      return { type: "response", id, status: response.status, headers: [...response.headers], body };
+    } finally {
+      bodies.delete(id);
+    }
   }
 
   const open = async (secrets: ServeOpenData, answers: MainAnswers) => {
