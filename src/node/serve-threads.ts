@@ -1,8 +1,9 @@
 /**
  * The main thread's side of the serving threads (`serving-thread.ts`): starts them on the service's port before the
  * database is opened (they answer `503` "starting" meanwhile), opens them once it is, answers the admin requests
- * they forward with the main app, and gathers what they report — log lines, counters and who-polls notes — into
- * the main thread's logger, metrics and fetch log.
+ * they forward with the main app (a body streamed from the thread only once the route reads it), and gathers what
+ * they report — log lines, counters and who-polls notes — into the main thread's logger, metrics and fetch log:
+ * each second on their own, and at once when a read needs it (`flush`).
  */
 import { Worker } from "node:worker_threads";
 import type { FetchLog } from "../core/fetch-log.ts";
@@ -65,7 +66,15 @@ function bodyChunk(
 export async function startServeThreads(options: ServeThreadsOptions): Promise<ServeThreads> {
   const { logger, metrics } = options;
   const threads: Worker[] = [];
-  const flushes = new Map<number, { left: number; done: () => void }>();
+  /** Flushes under way: the threads yet to report, and whom to tell when none is left. */
+  const flushes = new Map<number, { waiting: Set<number>; done: () => void }>();
+  /** A thread has reported for `id` (or has ended): the flush is done once no thread is left to. */
+  const reported = (id: number, index: number) => {
+    const flush = flushes.get(id);
+    if (flush === undefined || !flush.waiting.delete(index) || flush.waiting.size > 0) return;
+    flushes.delete(id);
+    flush.done();
+  };
   let nextFlush = 0;
   const readyBuffer = new SharedArrayBuffer(4);
   const data: ServingThreadData = { ...options.data, ready: readyBuffer };
@@ -92,6 +101,7 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
       thread.on("exit", (code) => {
         exited[index] = `the thread exited with code ${code}`;
         opening[index]?.(exited[index]);
+        for (const id of [...flushes.keys()]) reported(id, index); // an ended thread reports nothing more
         reject(new Error(`serving thread exited with code ${code}`));
       });
       thread.on("message", (message: ToMain) => {
@@ -111,12 +121,7 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
             for (const f of message.fetches) {
               main?.fetchLog.record(f.feed, f.client, f.userAgent, f.status, f.at, f.tokenHash);
             }
-            const flush = flushes.get(message.id);
-            if (flush && --flush.left === 0) {
-              flushes.delete(message.id);
-              flush.done();
-            }
-            return;
+            return reported(message.id, index);
           }
           case "partner-range":
             return main === null ? undefined : answerRangeQuestion(main.ranges, message, post);
@@ -135,8 +140,10 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   const flush = () =>
     new Promise<void>((resolve) => {
       const id = nextFlush++;
-      flushes.set(id, { left: threads.length, done: resolve });
-      for (const thread of threads) thread.postMessage({ type: "flush", id } satisfies ToServer);
+      const live = threads.flatMap((_, index) => (exited[index] === undefined ? [index] : []));
+      if (live.length === 0) return resolve();
+      flushes.set(id, { waiting: new Set(live), done: resolve });
+      for (const index of live) threads[index]!.postMessage({ type: "flush", id } satisfies ToServer);
     });
 
   /** Answers a forwarded request with the main app; its body comes from the thread if the route reads it. */
