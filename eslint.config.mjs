@@ -1,7 +1,7 @@
 // Lint rules: typescript-eslint's recommended set on every TypeScript file; the admin page's script (plain
 // browser JavaScript, served as it is) with browser globals; and the runtime-neutral boundary: `src/core` and
 // `src/http` run unchanged on Node and on Workers, so they may not reach for Node (a `node:*` or bare built-in
-// import, `Buffer`, `process`, …) nor import the runtime layers that do (`src/node`, `src/store`).
+// import, `Buffer`, `process`, …) nor import the runtime layers that do (`src/node`, `src/worker`).
 // Nothing in `src` imports the project's tooling (`bench/`, `scripts/`): the product must not depend on it.
 // `test/lint/runtime-neutral.test.ts` lints deliberate violations to keep these rules from silently going away.
 // Promises are linted with type information: one left floating rejects unhandled, and Node exits on an unhandled
@@ -83,7 +83,7 @@ export default tseslint.config(
               message: "src/core and src/http are runtime-neutral: Node-only code goes in src/node",
             },
             {
-              group: ["**/node/**", "**/store/node-*", "**/worker/**"],
+              group: ["**/node/**", "**/worker/**"],
               message: "src/core and src/http must not depend on a runtime layer; inject what it provides",
             },
             TOOLING,

@@ -36,6 +36,12 @@ export interface AdminDeps {
   partnerDefaults?: { burst: number; perHour: number };
   /** Random bytes for partner keys and their ids. Default Web Crypto's `getRandomValues`. */
   randomBytes?: (n: number) => Uint8Array;
+  /**
+   * Brings in what other threads have noted but not reported yet (counters, who-polls notes); the routes that read
+   * them (`/metrics`, a person's last fetches, `/admin/traffic`) wait for it, no other. None: everything is noted
+   * where it is read.
+   */
+  gatherReports?: () => Promise<void>;
 }
 
 /** Most people and most schedules a search answers. */
@@ -56,6 +62,12 @@ function ids<N extends string>(c: Context, ...names: N[]): Record<N, string> {
 
 const SCHEDULE = "/admin/orgs/{org}/schedules/{schedule}";
 const PERSON = "/admin/orgs/{org}/people/{person}";
+
+/** The fetch log with every thread's notes in: only the routes that read it wait for the other threads. */
+async function fetches(deps: AdminDeps): Promise<FetchLog> {
+  await deps.gatherReports?.();
+  return deps.fetchLog;
+}
 
 /** The admin routes, in the order docs/api.md lists them. */
 export const ADMIN_ROUTES: readonly Route<AdminDeps>[] = [
@@ -140,9 +152,9 @@ export const ADMIN_ROUTES: readonly Route<AdminDeps>[] = [
     summary: "A person's feed links, validators and last fetch per client family",
     access: "admin",
     answers: { 200: json("the person", "personView"), 404: NOT_FOUND },
-    async handle(c, { service, fetchLog, publicUrl }) {
+    async handle(c, deps) {
       const { org, person } = ids(c, "org", "person");
-      return c.json(await personView(service, fetchLog, publicUrl, org, person));
+      return c.json(await personView(deps.service, await fetches(deps), deps.publicUrl, org, person));
     },
   },
   {
@@ -151,10 +163,10 @@ export const ADMIN_ROUTES: readonly Route<AdminDeps>[] = [
     summary: "A new feed link; the old one (and its subscribe page) is dead from this moment",
     access: "admin",
     answers: { 200: json("the person, with the new link", "personView"), 404: NOT_FOUND },
-    async handle(c, { service, fetchLog, publicUrl }) {
+    async handle(c, deps) {
       const { org, person } = ids(c, "org", "person");
-      await service.rotate(org, personFeedKey(person));
-      return c.json(await personView(service, fetchLog, publicUrl, org, person));
+      await deps.service.rotate(org, personFeedKey(person));
+      return c.json(await personView(deps.service, await fetches(deps), deps.publicUrl, org, person));
     },
   },
   {
@@ -191,7 +203,7 @@ export const ADMIN_ROUTES: readonly Route<AdminDeps>[] = [
       "Feed requests per minute over the last hour; per recent window the 304 share, 429/503 counts and busiest clients",
     access: "admin",
     answers: { 200: json("the traffic view", "traffic") },
-    handle: (c, { fetchLog, service }) => c.json(trafficView(fetchLog, service.deps.clock())),
+    handle: async (c, deps) => c.json(trafficView(await fetches(deps), deps.service.deps.clock())),
   },
   {
     method: "post",
@@ -233,8 +245,10 @@ export const ADMIN_ROUTES: readonly Route<AdminDeps>[] = [
     summary: "Prometheus text: requests, feed fetches by client family and status",
     access: "admin",
     answers: { 200: { description: "Prometheus text format 0.0.4", type: "text/plain" } },
-    handle: (c, { metrics }) =>
-      c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
+    async handle(c, { metrics, gatherReports }) {
+      await gatherReports?.();
+      return c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" });
+    },
   },
 ];
 

@@ -21,7 +21,7 @@ import { statfs } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../core/logger.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
-import { committedLogBytes, readWalIndex, readWalSalt } from "../store/wal-index.ts";
+import { committedLogBytes, readWalIndex, readWalSalt } from "./store/wal-index.ts";
 import { DATABASE_FILE } from "./data-dir.ts";
 import { StartupError } from "./startup-error.ts";
 

@@ -17,19 +17,15 @@ import {
 } from "../core/partners/range-cache.ts";
 import { renderStoredPieces, type RangePiece } from "../core/partners/render-range.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
-import type { ZoneRulesChoice } from "./host-zone-rules.ts";
 import { nodeCodec } from "./node-codec.ts";
-import { createWorkerPool } from "./worker-pool.ts";
+import type { ThreadBase } from "./thread-base.ts";
+import { createThreadPool } from "./thread-pool.ts";
 import { threadModule } from "./thread-module.ts";
 
-/** What every partner render thread is started with. */
-export interface PartnerWorkerData {
-  databasePath: string;
-  /** The tz data every thread computes wall times with (as the render threads do). */
-  zoneRules: ZoneRulesChoice;
-}
+/** What every partner render thread is started with: what every thread is (`thread-base.ts`). */
+export type PartnerThreadData = ThreadBase;
 
-const PARTNER_WORKER = threadModule("partner-worker", import.meta.url);
+const PARTNER_THREAD = threadModule("partner-thread", import.meta.url);
 
 /** Partner render threads by default: half the cores (at least one), so serving keeps the other half. */
 export function defaultPartnerThreads(): number {
@@ -37,7 +33,7 @@ export function defaultPartnerThreads(): number {
 }
 
 export interface PartnerRangesOptions {
-  data: PartnerWorkerData;
+  data: PartnerThreadData;
   /** The main thread's connection: used to render in this thread when `threads` is 0. */
   sql: SqlPort;
   /** Partner render threads; 0 renders in the main thread (as `RENDER_THREADS=0` does). */
@@ -59,8 +55,8 @@ export function createPartnerRanges(options: PartnerRangesOptions): PartnerRange
   const { metrics, protection } = options;
   const pool =
     options.threads > 0
-      ? createWorkerPool<RangeRequest, RangePiece[]>({
-          worker: PARTNER_WORKER,
+      ? createThreadPool<RangeRequest, RangePiece[]>({
+          module: PARTNER_THREAD,
           size: options.threads,
           workerData: options.data,
           name: "partner",

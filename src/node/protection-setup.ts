@@ -14,13 +14,13 @@ import {
   preRequestStatus,
   type ConnectionGuardOptions,
 } from "./connection-guard.ts";
-import type { ServeWorkerData } from "./serve-protocol.ts";
+import type { ServingThreadData } from "./serve-protocol.ts";
 
 /** Buckets in the shared per-client table (about 2.5 MiB; the idle longest are reused past it). */
 const BUCKET_SLOTS = 1 << 16;
 
 /** What a thread needs to take part: the settings and the shared buffers. */
-export type SharedLimits = ServeWorkerData["limits"];
+export type SharedLimits = ServingThreadData["limits"];
 
 /** The shared buffers, zeroed, with the settings they serve. */
 export function createSharedLimits(config: Config): SharedLimits {

@@ -1,5 +1,5 @@
 /**
- * The Node `UnitRunner`: publishing work on a pool of worker threads, each with its own connection to the
+ * The Node `UnitRunner`: publishing work on a pool of threads, each with its own connection to the
  * database. A publish's body is transferred to a thread, which parses, validates, renders and commits it, so
  * neither a hostile 32 MiB body nor a schedule of 500,000 assignments ever stalls the threads that serve feeds;
  * a regeneration keeps every thread busy. Every commit bumps the shared generation that serving caches read.
@@ -9,20 +9,18 @@ import type { RefreshScope, UnitResult } from "../core/publish/schedule-unit.ts"
 import type { ServiceSettings } from "../core/publish/unit-deps.ts";
 import type { UnitRunner } from "../core/publish/unit-runner.ts";
 import type { Logger } from "../core/logger.ts";
-import { createWorkerPool, transferable } from "./worker-pool.ts";
+import { createThreadPool, transferable } from "./thread-pool.ts";
+import type { ThreadBase } from "./thread-base.ts";
 import type { ZoneRulesChoice } from "./host-zone-rules.ts";
 import { threadModule } from "./thread-module.ts";
 
 /** What every render thread is started with. */
-export interface RenderWorkerData {
-  databasePath: string;
+export interface RenderThreadData extends ThreadBase {
   /** The feed-token secret (new feeds' token hashes are derived where they are rendered). */
   feedSecret: string;
   settings: ServiceSettings;
   /** One Int32: the commit generation, bumped after every commit. */
   generation: SharedArrayBuffer;
-  /** The tz data every thread renders with (`host-zone-rules.ts`). */
-  zoneRules: ZoneRulesChoice;
 }
 
 /** A unit as sent to a thread; `nowMs` is the unit's time (every unit sees one instant, as in process). */
@@ -39,10 +37,10 @@ export type RenderTask = { nowMs: number } & (
  */
 const LAST_THREAD_IDLE_MS = 10 * 60_000;
 
-const RENDER_WORKER = threadModule("render-worker", import.meta.url);
+const RENDER_THREAD = threadModule("render-thread", import.meta.url);
 
 export interface RenderPoolOptions {
-  data: RenderWorkerData;
+  data: RenderThreadData;
   /** Threads (at least 1). */
   size: number;
   clock: () => number;
@@ -55,8 +53,8 @@ export interface RenderPoolOptions {
 
 /** Creates the pool; threads start on the first unit. */
 export function createRenderPool(options: RenderPoolOptions): UnitRunner {
-  const pool = createWorkerPool<RenderTask, UnitResult>({
-    worker: RENDER_WORKER,
+  const pool = createThreadPool<RenderTask, UnitResult>({
+    module: RENDER_THREAD,
     size: options.size,
     workerData: options.data,
     name: "render",

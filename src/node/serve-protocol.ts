@@ -1,28 +1,27 @@
 /**
- * Messages between the main thread and the serving threads (`serve-threads.ts`, `http-worker.ts`). A thread is
+ * Messages between the main thread and the serving threads (`serve-threads.ts`, `serving-thread.ts`). A thread is
  * started with what is known before the database opens (it listens at once and answers `503` "starting"), is sent
  * `open` with the secrets once the main thread has loaded, and serves only once every thread has opened and the
- * main thread has set the shared `ready` flag.
+ * main thread has set the shared `ready` flag. A forwarded request's body stays in the serving thread until the
+ * route answering it in the main thread reads it, so a request refused on its headers is refused before its body
+ * is waited for, as in a single thread.
  */
 import type { CalendarClient } from "../core/clients.ts";
 import type { CounterSample } from "../core/metrics.ts";
 import type { ConnectionSettings } from "../core/config.ts";
 import type { LimitSettings } from "../core/limits/settings.ts";
-import type { ZoneRulesChoice } from "./host-zone-rules.ts";
+import type { ThreadBase } from "./thread-base.ts";
 import type { RangeQuestion, RangeReply } from "./partner-ranges.ts";
 
 /** What a serving thread is started with, before the database is opened. */
-export interface ServeWorkerData {
+export interface ServingThreadData extends ThreadBase {
   port: number;
   host: string;
-  databasePath: string;
   /** `PUBLIC_URL`: the subscribe page builds its links on it. */
   publicUrl: string;
   cacheBytes: number;
   /** `INLINE_DECOMPRESS_KIB` in bytes. */
   inlineDecompressBytes: number;
-  maxSnapshotBytes: number;
-  bodyIdleTimeoutMs: number | undefined;
   /**
    * One Int32, set to 1 by the main thread once every serving thread has opened: until then every thread answers
    * `503` "starting" (`/healthz` included), from then on every thread answers for real — all of them at once.
@@ -30,10 +29,10 @@ export interface ServeWorkerData {
   ready: SharedArrayBuffer;
   /** A shared Float64 clock, or `null` for the wall clock. */
   clock: SharedArrayBuffer | null;
+  /** One Int32: the commit generation, bumped by every commit; the thread's caches read it. */
+  generation: SharedArrayBuffer;
   /** The refresh hint of iCalendar partner ranges, in seconds. */
   refreshSeconds: number;
-  /** The tz data every thread computes local times with (`host-zone-rules.ts`). */
-  zoneRules: ZoneRulesChoice;
   /** Per-client limits, admission and connection bounds, over buffers every thread shares. */
   limits: {
     settings: LimitSettings;
@@ -52,8 +51,6 @@ export interface ServeOpenData {
   feedSecret: string;
   /** The admin secret: checked here, so an unauthenticated request is refused before its body is read. */
   adminToken: string | null;
-  /** One Int32: the commit generation. */
-  generation: SharedArrayBuffer;
 }
 
 /** A feed request answered by a serving thread, for who-polls-what. */
@@ -79,8 +76,11 @@ export type ToMain =
       method: string;
       url: string;
       headers: [string, string][];
-      body: Uint8Array | null;
+      /** Whether the request has a body: the main thread asks for it (`body-read`) only if its route reads it. */
+      body: boolean;
     }
+  /** The next piece of a forwarded request's body, `null` at its end; `failed` when the client broke it off. */
+  | { type: "body-chunk"; id: number; chunk: Uint8Array | null; failed?: true }
   | {
       type: "log";
       level: "info" | "warn" | "error";
@@ -94,5 +94,7 @@ export type ToServer =
   | { type: "response"; id: number; status: number; headers: [string, string][]; body: Uint8Array | null }
   | ({ type: "open" } & ServeOpenData)
   | { type: "flush"; id: number }
+  /** Start sending the forwarded request's body (its route reads it), or stop (the route stopped reading). */
+  | { type: "body-read" | "body-cancel"; id: number }
   | RangeReply
   | { type: "stop" };

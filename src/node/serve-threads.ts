@@ -1,8 +1,9 @@
 /**
- * The main thread's side of the serving threads (`http-worker.ts`): starts them on the service's port before the
+ * The main thread's side of the serving threads (`serving-thread.ts`): starts them on the service's port before the
  * database is opened (they answer `503` "starting" meanwhile), opens them once it is, answers the admin requests
- * they forward with the main app, and gathers what they report — log lines, counters and who-polls notes — into
- * the main thread's logger, metrics and fetch log.
+ * they forward with the main app (a body streamed from the thread only once the route reads it), and gathers what
+ * they report — log lines, counters and who-polls notes — into the main thread's logger, metrics and fetch log:
+ * each second on their own, and at once when a read needs it (`flush`).
  */
 import { Worker } from "node:worker_threads";
 import type { FetchLog } from "../core/fetch-log.ts";
@@ -10,17 +11,17 @@ import type { Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
 import type { RangeSource } from "../core/partners/range-cache.ts";
 import { answerRangeQuestion } from "./partner-ranges.ts";
-import type { ServeOpenData, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
+import type { ServeOpenData, ServingThreadData, ToMain, ToServer } from "./serve-protocol.ts";
 import { threadModule } from "./thread-module.ts";
 
-const HTTP_WORKER = threadModule("http-worker", import.meta.url);
+const SERVING_THREAD = threadModule("serving-thread", import.meta.url);
 /** V8 young-generation size of a serving thread, in MiB. */
 const SERVING_YOUNG_GENERATION_MB = 8;
 
 export interface ServeThreadsOptions {
   count: number;
   /** Everything a thread needs before the database is opened (the `ready` flag is made here). */
-  data: Omit<ServeWorkerData, "ready">;
+  data: Omit<ServingThreadData, "ready">;
   logger: Logger;
   metrics: Metrics;
 }
@@ -46,17 +47,38 @@ export interface ServeThreads {
   close(): Promise<void>;
 }
 
+/** Passes a piece of a forwarded body from its thread to the request reading it. */
+function bodyChunk(
+  bodies: Map<number, ReadableStreamDefaultController<Uint8Array>>,
+  message: Extract<ToMain, { type: "body-chunk" }>,
+): void {
+  const controller = bodies.get(message.id);
+  if (controller === undefined) return; // no longer read
+  if (message.chunk !== null) return controller.enqueue(message.chunk);
+  bodies.delete(message.id);
+  if (message.failed) controller.error(new Error("the request body ended early"));
+  else controller.close();
+}
+
 /**
  * Starts the threads and resolves once every one listens (answering `503` "starting" until `open`); rejects with
  * the first listen failure.
  */
 export async function startServeThreads(options: ServeThreadsOptions): Promise<ServeThreads> {
   const { logger, metrics } = options;
-  const workers: Worker[] = [];
-  const flushes = new Map<number, { left: number; done: () => void }>();
+  const threads: Worker[] = [];
+  /** Flushes under way: the threads yet to report, and whom to tell when none is left. */
+  const flushes = new Map<number, { waiting: Set<number>; done: () => void }>();
+  /** A thread has reported for `id` (or has ended): the flush is done once no thread is left to. */
+  const reported = (id: number, index: number) => {
+    const flush = flushes.get(id);
+    if (flush === undefined || !flush.waiting.delete(index) || flush.waiting.size > 0) return;
+    flushes.delete(id);
+    flush.done();
+  };
   let nextFlush = 0;
   const readyBuffer = new SharedArrayBuffer(4);
-  const data: ServeWorkerData = { ...options.data, ready: readyBuffer };
+  const data: ServingThreadData = { ...options.data, ready: readyBuffer };
   /** Set by `open`: the main app and fetch log. */
   let main: MainAnswers | null = null;
   /** Per thread, told when it reports `opened` (or why not). */
@@ -67,20 +89,23 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   const started = Array.from({ length: options.count }, (_, index) => {
     // A small young generation: feed answers make short-lived garbage only, and a smaller nursery keeps the
     // thread's memory down and its collections short (measured: less memory and more requests a second).
-    const worker = new Worker(HTTP_WORKER, {
+    const thread = new Worker(SERVING_THREAD, {
       workerData: data,
       resourceLimits: { maxYoungGenerationSizeMb: SERVING_YOUNG_GENERATION_MB },
     });
-    workers.push(worker);
-    const post = (message: ToServer, transfer: ArrayBuffer[] = []) => worker.postMessage(message, transfer);
+    threads.push(thread);
+    const post = (message: ToServer, transfer: ArrayBuffer[] = []) => thread.postMessage(message, transfer);
+    /** The bodies of this thread's forwarded requests being read, by request id. */
+    const bodies = new Map<number, ReadableStreamDefaultController<Uint8Array>>();
     return new Promise<void>((resolve, reject) => {
-      worker.once("error", reject);
-      worker.on("exit", (code) => {
+      thread.once("error", reject);
+      thread.on("exit", (code) => {
         exited[index] = `the thread exited with code ${code}`;
         opening[index]?.(exited[index]);
+        for (const id of [...flushes.keys()]) reported(id, index); // an ended thread reports nothing more
         reject(new Error(`serving thread exited with code ${code}`));
       });
-      worker.on("message", (message: ToMain) => {
+      thread.on("message", (message: ToMain) => {
         switch (message.type) {
           case "listening":
             return resolve();
@@ -97,17 +122,14 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
             for (const f of message.fetches) {
               main?.fetchLog.record(f.feed, f.client, f.userAgent, f.status, f.at, f.tokenHash);
             }
-            const flush = flushes.get(message.id);
-            if (flush && --flush.left === 0) {
-              flushes.delete(message.id);
-              flush.done();
-            }
-            return;
+            return reported(message.id, index);
           }
           case "partner-range":
             return main === null ? undefined : answerRangeQuestion(main.ranges, message, post);
+          case "body-chunk":
+            return bodyChunk(bodies, message);
           case "forward":
-            return void answer(message)
+            return void answer(message, post, bodies)
               .then((reply) => post(reply, reply.body === null ? [] : [reply.body.buffer as ArrayBuffer]))
               .catch((error: unknown) => logger.error("forward_failed", { error: String(error) }));
         }
@@ -118,40 +140,55 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   const flush = () =>
     new Promise<void>((resolve) => {
       const id = nextFlush++;
-      flushes.set(id, { left: workers.length, done: resolve });
-      for (const worker of workers) worker.postMessage({ type: "flush", id } satisfies ToServer);
+      const live = threads.flatMap((_, index) => (exited[index] === undefined ? [index] : []));
+      if (live.length === 0) return resolve();
+      flushes.set(id, { waiting: new Set(live), done: resolve });
+      for (const index of live) threads[index]!.postMessage({ type: "flush", id } satisfies ToServer);
     });
 
-  /** Answers a forwarded request, after gathering the threads' reports so lookups and metrics are current. */
+  /** Answers a forwarded request with the main app; its body comes from the thread if the route reads it. */
   async function answer(
     message: Extract<ToMain, { type: "forward" }>,
+    post: (message: ToServer) => void,
+    bodies: Map<number, ReadableStreamDefaultController<Uint8Array>>,
   ): Promise<Extract<ToServer, { type: "response" }>> {
-    await flush();
-    const request = new Request(message.url, {
-      method: message.method,
-      headers: message.headers,
-      ...(message.body === null ? {} : { body: message.body as Uint8Array<ArrayBuffer> }),
-    });
-    const response = await main!.fetch(request);
-    const body = response.body === null ? null : new Uint8Array(await response.arrayBuffer());
-    return {
-      type: "response",
-      id: message.id,
-      status: response.status,
-      headers: [...response.headers],
-      body,
-    };
+    const { id } = message;
+    const init: RequestInit & { duplex?: "half" } = { method: message.method, headers: message.headers };
+    if (message.body) {
+      let asked = false;
+      init.duplex = "half";
+      init.body = new ReadableStream<Uint8Array>(
+        {
+          start: (controller) => void bodies.set(id, controller),
+          pull: () => {
+            if (!asked) post({ type: "body-read", id });
+            asked = true;
+          },
+          cancel: () => {
+            if (bodies.delete(id)) post({ type: "body-cancel", id });
+          },
+        },
+        { highWaterMark: 0 },
+      );
+    }
+    try {
+      const response = await main!.fetch(new Request(message.url, init));
+      const body = response.body === null ? null : new Uint8Array(await response.arrayBuffer());
+      return { type: "response", id, status: response.status, headers: [...response.headers], body };
+    } finally {
+      bodies.delete(id);
+    }
   }
 
   const open = async (secrets: ServeOpenData, answers: MainAnswers) => {
     main = answers;
     const failures = await Promise.all(
-      workers.map(
-        (worker, index) =>
+      threads.map(
+        (thread, index) =>
           new Promise<string | null>((resolve) => {
             opening[index] = resolve;
             if (exited[index] !== undefined) resolve(exited[index]);
-            else worker.postMessage({ type: "open", ...secrets } satisfies ToServer);
+            else thread.postMessage({ type: "open", ...secrets } satisfies ToServer);
           }),
       ),
     );
@@ -164,13 +201,13 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= Promise.all(
-      workers.map(
-        (worker, index) =>
+      threads.map(
+        (thread, index) =>
           new Promise<void>((resolve) => {
             if (exited[index] !== undefined) return resolve();
-            worker.once("exit", () => resolve());
-            worker.postMessage({ type: "stop" } satisfies ToServer);
-            setTimeout(() => void worker.terminate(), 5_000).unref();
+            thread.once("exit", () => resolve());
+            thread.postMessage({ type: "stop" } satisfies ToServer);
+            setTimeout(() => void thread.terminate(), 5_000).unref();
           }),
       ),
     ).then(() => undefined));
@@ -178,11 +215,11 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   try {
     await Promise.all(started);
   } catch (error) {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(threads.map((w) => w.terminate()));
     throw error;
   }
-  for (const w of workers) w.removeAllListeners("error");
-  for (const w of workers)
+  for (const w of threads) w.removeAllListeners("error");
+  for (const w of threads)
     w.on("error", (error) => logger.error("serving_thread_failed", { error: String(error) }));
   return { open, flush, close };
 }

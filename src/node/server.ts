@@ -3,42 +3,35 @@
  * service with its render threads, the daily window roll, and the HTTP surface on serving threads that share the
  * port (`SO_REUSEPORT`), each with its own database connection and caches.
  *
- * Start-up order: the data dir is checked and locked before anything reads or writes it (a second process is
- * refused untouched); the port is probed (a port in use fails before any work); the serving threads start and
- * listen on it at once, answering `503` with `Retry-After` while the main thread opens the database; then each
- * opens its own connection, and only once all have do they answer for real, all at once (`/healthz` included).
+ * Start-up reads straight through: the data dir is checked and locked before anything reads or writes it (a second
+ * process is refused untouched); what every thread shares is settled once (the port, probed so a port in use fails
+ * before any work; the clock, the tz data, the limits, the commit generation); the listeners take the port at once
+ * and answer `503` with `Retry-After` (`listeners.ts`) while the main thread opens the service (`open-service.ts`);
+ * then the service is handed to them, and every listener answers for real at once (`/healthz` included). Stopping
+ * runs the other way: the listeners, then the service, then the lock.
  */
-import { randomUUID } from "node:crypto";
-import type { Server } from "node:http";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../core/config.ts";
-import { createEventBlockCache } from "../core/ical/render-events.ts";
 import type { Logger } from "../core/logger.ts";
 import { Metrics } from "../core/metrics.ts";
-import { FeedService } from "../core/publish/feed-service.ts";
-import { Maintenance } from "../core/publish/maintenance.ts";
-import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
-import { createInProcessRunner, type UnitRunner } from "../core/publish/unit-runner.ts";
-import { createApp } from "../http/create-app.ts";
-import { DATABASE_FILE, lockDataDir, prepareDataDir, tightenDataDir } from "./data-dir.ts";
+import type { FeedService } from "../core/publish/feed-service.ts";
+import type { Maintenance } from "../core/publish/maintenance.ts";
+import { DATABASE_FILE, lockDataDir, prepareDataDir, tightenDataDir, type DataDirLock } from "./data-dir.ts";
 import { damagedAtStart, diskFullAtStart } from "./database-files.ts";
-import { loadDemo } from "./demo.ts";
-import { createHttpServer, listen, requestListener } from "./http-server.ts";
-import { closeServer, probePort, starting } from "./listening.ts";
-import { createRenderPool } from "./render-pool.ts";
-import { createPartnerRanges, defaultPartnerThreads } from "./partner-ranges.ts";
-import { nodeCodec } from "./node-codec.ts";
-import type { Protection } from "../core/limits/protection.ts";
-import { createServingReads } from "./serving-reads.ts";
-import { createSharedLimits, exposeProtection, protectionOver } from "./protection-setup.ts";
+import { chooseZoneRules, DEFAULT_TZDIR, installZoneRules } from "./host-zone-rules.ts";
+import { listenInProcess, startServingThreads, type Listeners } from "./listeners.ts";
+import { probePort } from "./listening.ts";
+import { openService, type NodeService, type ServiceStart } from "./open-service.ts";
+import {
+  createSharedLimits,
+  exposeProtection,
+  protectionOver,
+  type SharedLimits,
+} from "./protection-setup.ts";
 import type { LoadedSecret } from "./secrets.ts";
-import { openStore } from "./open-store.ts";
-import { chooseZoneRules, DEFAULT_TZDIR, installZoneRules, type ZoneRulesChoice } from "./host-zone-rules.ts";
-import { startUpkeep } from "./upkeep.ts";
-import { startServeThreads, type ServeThreads } from "./serve-threads.ts";
 import { SharedClock } from "./shared-clock.ts";
-import { startTelemetryWriter } from "./telemetry-writer.ts";
+import type { ConnectionGuardOptions } from "./connection-guard.ts";
 
 export { DATABASE_FILE } from "./data-dir.ts";
 
@@ -64,105 +57,54 @@ export interface StartOptions {
   telemetryFlushMs?: number;
 }
 
+/** What start-up settles before the database opens, built once: the listeners and the service both read it. */
+interface Startup {
+  config: Config;
+  options: StartOptions;
+  port: number;
+  clock: SharedClock;
+  metrics: Metrics;
+  /** Per-client buckets, work in flight and refusal counters, open connections: shared by every thread. */
+  limits: SharedLimits;
+  protection: ServiceStart["protection"];
+  guard: ConnectionGuardOptions;
+  thread: ServiceStart["thread"];
+  generation: SharedArrayBuffer;
+}
+
 /** Starts the service as configured and resolves once it listens with everything loaded. */
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
-  const sharedClock = options.clock ?? new SharedClock();
-  const clock = sharedClock.now;
-  const { logger } = options;
-  await prepareDataDir(config.dataDir);
-  const lock = await lockDataDir(config.dataDir, { port: config.port, host: config.host }).catch(
-    async (error: unknown) => {
-      throw (await diskFullAtStart(error, config.dataDir)) ?? error;
-    },
-  );
-  const loose = await tightenDataDir(config.dataDir).catch(async (error: unknown) => {
-    lock.release();
-    throw (await diskFullAtStart(error, config.dataDir)) ?? error;
-  });
-  if (loose !== null) logger.warn("data_dir_modes", { message: loose });
-  const metrics = new Metrics();
-  // The newest tz data the host has (its zoneinfo or the runtime's own), the same in every thread.
-  const zoneRules = chooseZoneRules(config.tzdir ?? DEFAULT_TZDIR);
-  installZoneRules(zoneRules);
-  // Limits shared by every thread: per-client buckets, work in flight and refusal counters, open connections.
-  const limits = createSharedLimits(config);
-  const { protection, guard } = protectionOver(limits, clock);
-  const cleanup: (() => Promise<void> | void)[] = [];
-  const close = async () => {
-    for (const step of cleanup.splice(0).reverse()) await step();
-    lock.release();
-  };
+  const lock = await claimDataDir(config, options.logger);
+  let listeners: Listeners | undefined;
+  let opened: NodeService | undefined;
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      await listeners?.close(); // the threads' last who-polls notes go to the fetch log before its last write
+      await opened?.close();
+      lock.release();
+    })());
   try {
-    const port = await probePort(config.port, config.host);
-    const threads = config.serveThreads ?? availableParallelism();
-    // Whatever listens on the port from here on keeps listening until the service stops, answering `503` with
-    // `Retry-After` while the database opens: a listener that closed later would reset the connections queued on
-    // it (with `SO_REUSEPORT` each listening socket has its own accept queue).
-    let fetch: (request: Request) => Response | Promise<Response> = starting;
-    let threadsUp: Promise<ServeThreads> | null = null;
-    if (threads === 0) {
-      const http: Server = createHttpServer(
-        requestListener((request) => fetch(request)),
-        metrics,
-        { timeouts: config.connections, guard },
-      );
-      await listen(http, { port, host: config.host, reusePort: true });
-      cleanup.push(() => closeServer(http));
-    } else {
-      // The threads come up while the main thread opens the database (the two take about as long).
-      const up = startServeThreads({
-        count: threads,
-        data: {
-          port,
-          host: config.host,
-          databasePath: join(config.dataDir, DATABASE_FILE),
-          publicUrl: config.publicUrl,
-          cacheBytes: Math.max(1 << 20, Math.floor(config.cacheBytes / threads)),
-          inlineDecompressBytes: config.inlineDecompressBytes,
-          maxSnapshotBytes: config.maxSnapshotBytes,
-          bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
-          clock: sharedClock.buffer,
-          refreshSeconds: config.refreshSeconds,
-          limits,
-          zoneRules,
-        },
-        logger,
-        metrics,
-      });
-      up.catch(() => undefined); // awaited below; a failed start is stopped here (stopping twice is once)
-      cleanup.push(async () => (await up.catch(() => null))?.close());
-      threadsUp = up;
-    }
-    const loaded = await load(config, options, clock, metrics, protection, cleanup, zoneRules);
-    exposeProtection(metrics, protection, limits);
-    const serving = threadsUp === null ? null : await threadsUp;
-    if (serving === null) fetch = loaded.app.fetch;
-    else {
-      // The threads' last who-polls notes are gathered before they stop, then written by the telemetry flush.
-      cleanup.push(async () => {
-        await Promise.race([serving.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-        await serving.close();
-      });
-      // Every thread opens its connection, then all of them answer for real at once.
-      const secrets = {
-        feedSecret: loaded.feedSecret,
-        adminToken: loaded.adminSecret.value,
-        generation: loaded.generation,
-      };
-      await serving.open(secrets, {
-        fetch: loaded.app.fetch,
-        fetchLog: loaded.fetchLog,
-        ranges: loaded.ranges,
-      });
-    }
+    const startup = await settle(config, options);
+    listeners = await listen(startup);
+    opened = await openService({
+      ...startup,
+      clock: startup.clock.now,
+      logger: options.logger,
+      gatherReports: listeners.gather,
+      bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+      telemetryFlushMs: options.telemetryFlushMs,
+    });
+    exposeProtection(startup.metrics, startup.protection, startup.limits);
+    await listeners.open(opened.loaded);
     return {
-      url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
-      port,
-      service: loaded.service,
-      maintenance: loaded.maintenance,
-      adminSecret: loaded.adminSecret,
-      demoLoaded: loaded.demoLoaded,
-      flush: () => serving?.flush() ?? Promise.resolve(),
+      url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${startup.port}`,
+      port: startup.port,
+      service: opened.service,
+      maintenance: opened.maintenance,
+      adminSecret: opened.adminSecret,
+      demoLoaded: opened.demoLoaded,
+      flush: listeners.gather,
       close,
     };
   } catch (error) {
@@ -171,128 +113,72 @@ export async function startServer(config: Config, options: StartOptions): Promis
   }
 }
 
-/** Opens the database and the service on a locked data dir, and builds the app; registers what `close` undoes. */
-async function load(
-  config: Config,
-  options: StartOptions,
-  clock: () => number,
-  metrics: Metrics,
-  protection: Protection,
-  cleanup: (() => Promise<void> | void)[],
-  zoneRules: ZoneRulesChoice,
-) {
-  const { logger } = options;
-  const { sql, databasePath, migrated, adminSecret, feedSecret, tokens } = await openStore(
-    config,
-    logger,
-    cleanup,
-  );
-  const settings: ServiceSettings = {
-    pastDays: config.pastDays,
-    futureDays: config.futureDays,
-    refreshSeconds: config.refreshSeconds,
-    cacheBytes: config.cacheBytes,
-    // Rendered events are kept per rendering thread; pieces are stored, so this mostly serves schedule feeds.
-    eventCacheChars: Math.min(config.cacheBytes, 16 << 20),
-    bigFeedBytes: BIG_FEED_BYTES,
+/** The data dir made, locked and its modes tightened; a full disk said as such. */
+async function claimDataDir(config: Config, logger: Logger): Promise<DataDirLock> {
+  const diskFull = async (error: unknown) => {
+    throw (await diskFullAtStart(error, config.dataDir)) ?? error;
   };
-  // The commit generation, shared with every thread: a commit anywhere bumps it, every serving cache reads it.
-  const generationBuffer = new SharedArrayBuffer(4);
-  const generation = new Int32Array(generationBuffer);
-  const onCommit = () => void Atomics.add(generation, 0, 1);
-  const renderThreads = config.renderThreads ?? availableParallelism();
-  const runner: UnitRunner =
-    renderThreads === 0
-      ? createInProcessRunner({
-          sql,
-          tokens,
-          settings,
-          blocks: settings.eventCacheChars > 0 ? createEventBlockCache(settings.eventCacheChars) : null,
-          codec: nodeCodec,
-          clock,
-          onCommit,
-        })
-      : createRenderPool({
-          data: {
-            databasePath,
-            feedSecret: feedSecret.value,
-            settings,
-            generation: generationBuffer,
-            zoneRules,
-          },
-          size: renderThreads,
-          clock,
-          logger,
-        });
-  cleanup.push(() => runner.close());
-  const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger, admission: protection });
-  // Partner ranges: one cache for the process, rendered on threads of their own (in process with RENDER_THREADS=0).
-  const partnerRanges = createPartnerRanges({
-    data: { databasePath, zoneRules },
-    sql,
-    threads: renderThreads === 0 ? 0 : defaultPartnerThreads(),
-    maxBytes: settings.cacheBytes,
-    protection,
-    metrics,
-    logger,
+  await prepareDataDir(config.dataDir);
+  const lock = await lockDataDir(config.dataDir, { port: config.port, host: config.host }).catch(diskFull);
+  const loose = await tightenDataDir(config.dataDir).catch((error: unknown) => {
+    lock.release();
+    return diskFull(error);
   });
-  cleanup.push(() => partnerRanges.close());
-  const { reader, partners } = createServingReads({
-    sql,
-    tokens,
-    cacheBytes: settings.cacheBytes,
-    inlineDecompressBytes: config.inlineDecompressBytes,
-    generation,
-    metrics,
-    ranges: partnerRanges.source,
-  });
-  const demoLoaded = config.demo && service.orgIds().length === 0 ? await loadDemo(service, clock()) : 0;
-  const maintenance = new Maintenance(service, randomUUID);
-  cleanup.push(() => maintenance.close());
-  // After a migration no schedule has pieces yet: the roll renders them all, then the feeds (same bytes, same
-  // validators), before anything is served from the new store.
-  if (migrated > 0) await maintenance.roll(true);
+  if (loose !== null) logger.warn("data_dir_modes", { message: loose });
+  return lock;
+}
 
-  // Background upkeep: the daily window roll, released blobs deleted, and the tz recheck of this start.
-  const stopUpkeep = startUpkeep({ sql, maintenance, clock, logger, metrics, zoneRules, config });
-  cleanup.push(stopUpkeep);
-
-  metrics.gauge(
-    "shiftfeed_organizations",
-    "Organizations with published schedules",
-    () => service.orgIds().length,
-  );
-  // Who polls what, noted in memory by every thread and written in batches; the last batch at shutdown.
-  const telemetry = startTelemetryWriter({ sql, clock, logger, intervalMs: options.telemetryFlushMs });
-  cleanup.push(() => telemetry.close());
-  const { fetchLog } = telemetry;
-  const app = createApp({
-    service,
-    reader,
-    maintenance,
-    tokens,
-    fetchLog,
-    adminToken: adminSecret.value,
-    publicUrl: config.publicUrl,
-    maxSnapshotBytes: config.maxSnapshotBytes,
-    logger,
-    metrics,
-    newId: randomUUID,
-    protection,
-    clientIpHeader: config.clientIpHeader,
-    partners,
-    refreshSeconds: config.refreshSeconds,
-    partnerDefaults: { burst: config.limits.partner.burst, perHour: config.limits.partner.perSecond * 3600 },
-  });
+/** What every thread shares, settled once: the port (probed free), clock, tz data, limits, commit generation. */
+async function settle(config: Config, options: StartOptions): Promise<Startup> {
+  const port = await probePort(config.port, config.host);
+  const clock = options.clock ?? new SharedClock();
+  // The newest tz data the host has (its zoneinfo or the runtime's own), the same in every thread.
+  const zoneRules = chooseZoneRules(config.tzdir ?? DEFAULT_TZDIR);
+  installZoneRules(zoneRules);
+  const limits = createSharedLimits(config);
+  const { protection, guard } = protectionOver(limits, clock.now);
+  const thread = { databasePath: join(config.dataDir, DATABASE_FILE), zoneRules };
+  const generation = new SharedArrayBuffer(4);
   return {
-    app,
-    service,
-    maintenance,
-    adminSecret,
-    feedSecret: feedSecret.value,
-    demoLoaded,
-    generation: generationBuffer,
-    fetchLog,
-    ranges: partnerRanges.source,
+    config,
+    options,
+    port,
+    clock,
+    metrics: new Metrics(),
+    limits,
+    protection,
+    guard,
+    thread,
+    generation,
   };
+}
+
+/**
+ * Takes the port: the main thread's own server (`SERVE_THREADS=0`), or serving threads, which come up while the
+ * main thread opens the service (the two take about as long).
+ */
+async function listen(startup: Startup): Promise<Listeners> {
+  const { config, options, port, metrics, limits } = startup;
+  const threads = config.serveThreads ?? availableParallelism();
+  if (threads === 0) {
+    const { guard } = startup;
+    return listenInProcess({ port, host: config.host, metrics, guard, timeouts: config.connections });
+  }
+  return startServingThreads({
+    count: threads,
+    data: {
+      ...startup.thread,
+      port,
+      host: config.host,
+      publicUrl: config.publicUrl,
+      cacheBytes: Math.max(1 << 20, Math.floor(config.cacheBytes / threads)),
+      inlineDecompressBytes: config.inlineDecompressBytes,
+      clock: startup.clock.buffer,
+      generation: startup.generation,
+      refreshSeconds: config.refreshSeconds,
+      limits,
+    },
+    logger: options.logger,
+    metrics,
+  });
 }

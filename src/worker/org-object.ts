@@ -28,7 +28,7 @@ import type { FeedTokens } from "../core/tokens.ts";
 import { createApp } from "../http/create-app.ts";
 import { errorResponse, toServiceError } from "../http/errors.ts";
 import { ServiceError } from "../core/errors.ts";
-import { durableObjectSql } from "../store/durable-object-sql.ts";
+import { durableObjectSql } from "./store/durable-object-sql.ts";
 import { batchUnit, DurableJobs } from "./durable-jobs.ts";
 import { EdgeSync, edgeBacklog, ensureEdgeOutbox } from "./edge-sync.ts";
 import { workerSettings, type WorkerEnv } from "./env.ts";

@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { ensureSchema, SCHEMA_VERSION } from "../../src/core/store/schema.ts";
-import { openNodeSqlite } from "../../src/store/node-sqlite.ts";
+import { openNodeSqlite } from "../../src/node/store/node-sqlite.ts";
 import { startMain, type MainProcess } from "../support/process.ts";
 import { ROOT } from "../support/render-cases.ts";
 import { makeSnapshot, raw, type SnapshotInput } from "../support/server.ts";

@@ -7,7 +7,7 @@ import { FetchLog } from "../../src/core/fetch-log.ts";
 import { ensureSchema } from "../../src/core/store/schema.ts";
 import type { SqlPort } from "../../src/core/store/sql-port.ts";
 import { trafficView } from "../../src/core/traffic.ts";
-import { openNodeSqlite } from "../../src/store/node-sqlite.ts";
+import { openNodeSqlite } from "../../src/node/store/node-sqlite.ts";
 
 const T = Date.parse("2026-11-20T12:00:00Z");
 const APPLE = "iOS/18.1 (22B83) dataaccessd/1.0";

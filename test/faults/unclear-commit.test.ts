@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { collectGarbage } from "../../src/core/store/blob-table.ts";
 import type { SqlPort } from "../../src/core/store/sql-port.ts";
-import { openNodeSqlite } from "../../src/store/node-sqlite.ts";
+import { openNodeSqlite } from "../../src/node/store/node-sqlite.ts";
 import { ADMIN_TOKEN, T0, feedPath, makeSnapshot, raw, serveApp } from "../support/server.ts";
 import { createStack } from "../support/stack.ts";
 

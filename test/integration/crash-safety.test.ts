@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Logger } from "../../src/core/logger.ts";
 import type { SqlPort } from "../../src/core/store/sql-port.ts";
-import { openNodeSqlite } from "../../src/store/node-sqlite.ts";
+import { openNodeSqlite } from "../../src/node/store/node-sqlite.ts";
 import {
   ADMIN_TOKEN,
   STATE_TABLES_SQL,

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ensureSchema, SCHEMA_VERSION } from "../../src/core/store/schema.ts";
-import { openNodeSqlite } from "../../src/store/node-sqlite.ts";
+import { openNodeSqlite } from "../../src/node/store/node-sqlite.ts";
 import { startMain, type MainProcess } from "../support/process.ts";
 
 const dirs: string[] = [];

@@ -16,7 +16,7 @@ import { readState } from "../../src/core/publish/schedule-state.ts";
 import { scheduleRow } from "../../src/core/store/schedules-table.ts";
 import { nodeCodec } from "../../src/node/node-codec.ts";
 import { DATABASE_FILE } from "../../src/node/server.ts";
-import { openNodeSqlite } from "../../src/store/node-sqlite.ts";
+import { openNodeSqlite } from "../../src/node/store/node-sqlite.ts";
 import { get, sample, statuses, type Answer } from "../support/clients.ts";
 import { makeSnapshot, startHarness, type Harness } from "../support/server.ts";
 import { resolveLocalTime } from "../../src/core/time/local-time.ts";

@@ -53,7 +53,12 @@ const VIOLATIONS: [string, string, string][] = [
   ["a NodeJS type", "export type T = NodeJS.Timeout;\n", "no-restricted-syntax"],
   [
     "the Node store",
-    'import { openNodeSqlite } from "../../store/node-sqlite.ts";\nexport const o = openNodeSqlite;\n',
+    'import { openNodeSqlite } from "../../node/store/node-sqlite.ts";\nexport const o = openNodeSqlite;\n',
+    "no-restricted-imports",
+  ],
+  [
+    "the Durable Object store",
+    'import { durableObjectSql } from "../../worker/store/durable-object-sql.ts";\nexport const d = durableObjectSql;\n',
     "no-restricted-imports",
   ],
   [

@@ -8,7 +8,7 @@ import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openNodeSqlite, type NodeSqlite } from "../../src/store/node-sqlite.ts";
+import { openNodeSqlite, type NodeSqlite } from "../../src/node/store/node-sqlite.ts";
 
 const MiB = 1 << 20;
 

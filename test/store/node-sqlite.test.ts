@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { ServiceError } from "../../src/core/errors.ts";
 import { putBlob, readBlob } from "../../src/core/store/blob-table.ts";
 import { ensureSchema } from "../../src/core/store/schema.ts";
-import { openNodeSqlite } from "../../src/store/node-sqlite.ts";
+import { openNodeSqlite } from "../../src/node/store/node-sqlite.ts";
 import { describeSqlBackend, inProcess } from "./sql-conformance.ts";
 
 describeSqlBackend("node:sqlite, WAL file", async () =>

@@ -78,8 +78,6 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Load the demo fixtures on the empty data dir. Default false. */
   demo?: boolean;
-  /** Fills the fresh data dir before the server starts (e.g. with a data dir of an earlier layout). */
-  prepare?: (dataDir: string) => Promise<void>;
   /** Start time of the clock, ms since the epoch. Default {@link T0}. */
   now?: number;
   /** Longest wait for the next chunk of an admin request body, in ms (the server's default is 10 s). */
@@ -134,7 +132,6 @@ export function feedPath(link: string): string {
 /** Starts a harness server. Call `close()` in `afterEach`/`afterAll`; it also removes the data dir. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), "shiftfeed-it-"));
-  await options.prepare?.(dataDir);
   const logs: string[] = [];
   const bodies: string[] = [];
   const line =

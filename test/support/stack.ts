@@ -19,7 +19,7 @@ import type { SqlPort } from "../../src/core/store/sql-port.ts";
 import { createFeedTokens, type FeedTokens } from "../../src/core/tokens.ts";
 import { createApp } from "../../src/http/create-app.ts";
 import { PartnerReader } from "../../src/core/partners/partner-reader.ts";
-import { openNodeSqlite } from "../../src/store/node-sqlite.ts";
+import { openNodeSqlite } from "../../src/node/store/node-sqlite.ts";
 import { ADMIN_TOKEN, FEED_SECRET, SMALL_SETTINGS } from "./server.ts";
 
 export interface StackOptions {

@@ -1,6 +1,6 @@
 /**
  * The one storage interface the core owns: a small synchronous SQL port. It is implemented over Node's built-in
- * `node:sqlite` (`src/store/node-sqlite.ts`) and can be over a Durable Object's `ctx.storage.sql`, so one schema
+ * `node:sqlite` (`src/node/store/node-sqlite.ts`) and can be over a Durable Object's `ctx.storage.sql`, so one schema
  * and one set of statements serve every runtime. Everything the service keeps — schedules, change history,
  * rendered pieces, feeds with their validators and bodies, link versions — lives behind it.
  *

@@ -1,6 +1,6 @@
 /**
- * Storage failures said plainly. A backend (`src/store/*`) classifies its engine's errors into a few kinds an
- * operator can act on — the disk is full, an I/O error, the data dir is read-only, the database is damaged, it is
+ * Storage failures said plainly. A backend (`src/node/store/`, `src/worker/store/`) classifies its engine's errors
+ * into a few kinds an operator can act on — the disk is full, an I/O error, the data dir is read-only, the database is damaged, it is
  * busy — and whether the failure hit a statement (the transaction rolled back: nothing was saved) or the commit
  * itself (the outcome is unclear: it may have landed). The service answers `503` with `Retry-After` and this
  * message, and logs it; anything else a backend throws stays an `internal` error.

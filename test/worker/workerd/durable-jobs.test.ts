@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ensureSchema } from "../../../src/core/store/schema.ts";
-import { durableObjectSql } from "../../../src/store/durable-object-sql.ts";
+import { durableObjectSql } from "../../../src/worker/store/durable-object-sql.ts";
 import { DurableJobs, MAX_ATTEMPTS, type JobStep } from "../../../src/worker/durable-jobs.ts";
 
 const step = (schedule: string): JobStep => ({ org: "o", schedule, scope: { force: false }, feeds: 1 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { putBlob } from "../../../src/core/store/blob-table.ts";
 import { deleteFeed, putFeed, type FeedRow } from "../../../src/core/store/feeds-table.ts";
 import { ensureSchema } from "../../../src/core/store/schema.ts";
-import { durableObjectSql } from "../../../src/store/durable-object-sql.ts";
+import { durableObjectSql } from "../../../src/worker/store/durable-object-sql.ts";
 import { edgeBacklog, edgeKey, EdgeSync, ensureEdgeOutbox } from "../../../src/worker/edge-sync.ts";
 
 const row = (over: Partial<FeedRow> = {}): FeedRow => ({

@@ -3,7 +3,7 @@
  * its own fresh Durable Object (its storage can be used from nowhere else).
  */
 import { env, runInDurableObject } from "cloudflare:test";
-import { durableObjectSql } from "../../../src/store/durable-object-sql.ts";
+import { durableObjectSql } from "../../../src/worker/store/durable-object-sql.ts";
 import { describeSqlBackend } from "../../store/sql-conformance.ts";
 
 let objects = 0;

@@ -1,11 +1,11 @@
 /**
- * A worker-pool thread for tests: answers a task after `waitMs` with its own thread id, so a test can tell which
+ * A thread of the thread pool for tests: answers a task after `waitMs` with its own thread id, so a test can tell which
  * thread ran it. With `holdMiB`, the task first builds that much garbage it holds until it ends (so it reaches
  * the old generation); with `heap`, it answers its V8 heap's committed bytes instead of the thread id.
  */
 import { getHeapStatistics } from "node:v8";
 import { threadId } from "node:worker_threads";
-import { serveTasks } from "../../src/node/worker-tasks.ts";
+import { serveTasks } from "../../src/node/thread-tasks.ts";
 
 export interface EchoTask {
   waitMs: number;

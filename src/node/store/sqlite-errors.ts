@@ -3,7 +3,7 @@
  * the primary code is the low byte of the extended code `node:sqlite` puts on its errors (`errcode`), and its
  * text (`errstr`) is kept as the detail. Codes that mean a bug (a constraint, misuse) are not storage failures.
  */
-import { storageError, type StorageFailure, type StoragePhase } from "../core/store/storage-error.ts";
+import { storageError, type StorageFailure, type StoragePhase } from "../../core/store/storage-error.ts";
 
 const KINDS: Record<number, StorageFailure> = {
   5: "busy", // SQLITE_BUSY

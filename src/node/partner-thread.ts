@@ -9,19 +9,19 @@ import { workerData } from "node:worker_threads";
 import type { RangeRequest } from "../core/partners/range-cache.ts";
 import { renderPieces } from "../core/partners/render-range.ts";
 import { readState, type ScheduleState } from "../core/publish/schedule-state.ts";
-import { openNodeSqlite } from "../store/node-sqlite.ts";
+import { openNodeSqlite } from "./store/node-sqlite.ts";
 import { installZoneRules } from "./host-zone-rules.ts";
 import { nodeCodec } from "./node-codec.ts";
-import type { PartnerWorkerData } from "./partner-ranges.ts";
-import { serveTasks } from "./worker-tasks.ts";
+import type { PartnerThreadData } from "./partner-ranges.ts";
+import { serveTasks } from "./thread-tasks.ts";
 
 /** The nice value of partner render threads: that of the render threads (0 normal, 19 lowest). */
 const PARTNER_NICE = 10;
 
-const data = workerData as PartnerWorkerData;
+const data = workerData as PartnerThreadData;
 installZoneRules(data.zoneRules); // wall times as the feeds have them
 try {
-  setPriority(0, PARTNER_NICE); // this thread only (see render-worker.ts)
+  setPriority(0, PARTNER_NICE); // this thread only (see render-thread.ts)
 } catch {
   // Not permitted on this platform: rendering keeps the normal priority.
 }

@@ -4,7 +4,7 @@
  * demand and end after a while idle, so memory is held only while there is work (the last one lingers longer, its
  * garbage collected, so that work arriving in bursts some minutes apart finds a thread with its code loaded and
  * compiled); a thread that dies fails only its own task and is replaced. Bodies are transferred (zero copy);
- * tasks report progress and can be aborted. The thread side is `worker-tasks.ts`.
+ * tasks report progress and can be aborted. The thread side is `thread-tasks.ts`.
  */
 import { Worker } from "node:worker_threads";
 import { ServiceError, type ErrorCode } from "../core/errors.ts";
@@ -24,13 +24,13 @@ export type WireError =
   | { text: string };
 
 /** Messages between the pool and a thread. */
-export type ToWorker<T> = { type: "task"; task: T } | { type: "abort" } | { type: "trim" };
-export type FromWorker<R> =
+export type ToThread<T> = { type: "task"; task: T } | { type: "abort" } | { type: "trim" };
+export type FromThread<R> =
   { type: "progress"; value: number } | { type: "result"; value: R } | { type: "error"; error: WireError };
 
-export interface WorkerPoolOptions {
+export interface ThreadPoolOptions {
   /** The thread's module (it calls `serveTasks`). */
-  worker: URL;
+  module: URL;
   /** Most threads at once (at least 1). */
   size: number;
   /** Passed to every thread as `workerData`. */
@@ -45,7 +45,7 @@ export interface WorkerPoolOptions {
   name: string;
 }
 
-export interface WorkerPool<T, R> {
+export interface ThreadPool<T, R> {
   /**
    * Runs a task on a free thread (queued until one is). `transfer` lists buffers moved to the thread.
    * Rejects with the task's error (a `ServiceError` comes back as one), or when its thread dies.
@@ -71,7 +71,7 @@ interface Pending<T, R> {
 }
 
 interface Slot<T, R> {
-  worker: Worker;
+  thread: Worker;
   running?: Pending<T, R>;
   idle?: ReturnType<typeof setTimeout>;
 }
@@ -94,7 +94,7 @@ export function toWire(error: unknown): WireError {
   return { text: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
 }
 
-export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T, R> {
+export function createThreadPool<T, R>(options: ThreadPoolOptions): ThreadPool<T, R> {
   const size = Math.max(1, Math.floor(options.size));
   const idleMs = options.idleMs ?? 30_000;
   const lastIdleMs = Math.max(idleMs, options.lastIdleMs ?? idleMs);
@@ -103,10 +103,10 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
   let closed = false;
 
   function spawn(): Slot<T, R> {
-    const worker = new Worker(options.worker, { workerData: options.workerData });
-    const slot: Slot<T, R> = { worker };
-    worker.unref();
-    worker.on("message", (message: FromWorker<R>) => {
+    const thread = new Worker(options.module, { workerData: options.workerData });
+    const slot: Slot<T, R> = { thread };
+    thread.unref();
+    thread.on("message", (message: FromThread<R>) => {
       const pending = slot.running;
       if (pending === undefined) return;
       if (message.type === "progress") {
@@ -114,14 +114,14 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
         return;
       }
       slot.running = undefined;
-      worker.unref();
+      thread.unref();
       if (message.type === "result") pending.resolve(message.value);
       else pending.reject(fromWire(message.error));
       rest(slot);
       pump();
     });
-    worker.on("error", (error) => fail(slot, error));
-    worker.on("exit", (code) => fail(slot, new Error(`${options.name} worker exited with code ${code}`)));
+    thread.on("error", (error) => fail(slot, error));
+    thread.on("exit", (code) => fail(slot, new Error(`${options.name} thread exited with code ${code}`)));
     slots.add(slot);
     return slot;
   }
@@ -136,10 +136,10 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
     slot.idle = setTimeout(() => {
       if (slot.running !== undefined) return;
       if (!lingering && lastIdleMs > idleMs && slots.size === 1 && slots.has(slot)) {
-        slot.worker.postMessage({ type: "trim" } satisfies ToWorker<T>);
+        slot.thread.postMessage({ type: "trim" } satisfies ToThread<T>);
         return rest(slot, true);
       }
-      if (slots.delete(slot)) void slot.worker.terminate(); // resolves with the exit code; never rejects
+      if (slots.delete(slot)) void slot.thread.terminate(); // resolves with the exit code; never rejects
     }, delay);
     slot.idle.unref();
   }
@@ -147,10 +147,10 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
   /** A thread died (an uncaught error, an exit): its task fails, and the next task starts a replacement. */
   function fail(slot: Slot<T, R>, error: Error): void {
     if (!slots.delete(slot)) return; // `error` is followed by `exit`: handle the first only
-    if (!closed) options.logger?.error(`${options.name}_worker_failed`, { error: String(error) });
+    if (!closed) options.logger?.error(`${options.name}_thread_failed`, { error: String(error) });
     slot.running?.reject(error);
     slot.running = undefined;
-    void slot.worker.terminate();
+    void slot.thread.terminate();
     pump();
   }
 
@@ -169,12 +169,12 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
         continue;
       }
       slot.running = pending;
-      slot.worker.ref();
-      const worker = slot.worker;
+      slot.thread.ref();
+      const thread = slot.thread;
       pending.signal?.addEventListener("abort", () => {
-        if (slot.running === pending) worker.postMessage({ type: "abort" } satisfies ToWorker<T>);
+        if (slot.running === pending) thread.postMessage({ type: "abort" } satisfies ToThread<T>);
       });
-      worker.postMessage({ type: "task", task: pending.task } satisfies ToWorker<T>, pending.transfer);
+      thread.postMessage({ type: "task", task: pending.task } satisfies ToThread<T>, pending.transfer);
     }
   }
 
@@ -201,13 +201,13 @@ export function createWorkerPool<T, R>(options: WorkerPoolOptions): WorkerPool<T
       closed = true;
       const error = new Error(`the ${options.name} pool is closed`);
       for (const pending of queue.splice(0)) pending.reject(error);
-      const workers = [...slots];
+      const running = [...slots];
       slots.clear();
-      for (const slot of workers) {
+      for (const slot of running) {
         clearTimeout(slot.idle);
         slot.running?.reject(error);
       }
-      await Promise.all(workers.map((slot) => slot.worker.terminate()));
+      await Promise.all(running.map((slot) => slot.thread.terminate()));
     },
   };
 }

@@ -1,12 +1,12 @@
 /**
- * The thread pool behind publishing (`src/node/worker-pool.ts`): threads start on demand, idle ones end, and the
+ * The thread pool behind publishing (`src/node/thread-pool.ts`): threads start on demand, idle ones end, and the
  * last one lingers longer so that the next burst of work finds it running.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createWorkerPool, type WorkerPool } from "../../src/node/worker-pool.ts";
-import type { EchoTask } from "../support/echo-worker.ts";
+import { createThreadPool, type ThreadPool } from "../../src/node/thread-pool.ts";
+import type { EchoTask } from "../support/echo-thread.ts";
 
-const ECHO = new URL("../support/echo-worker.ts", import.meta.url);
+const ECHO = new URL("../support/echo-thread.ts", import.meta.url);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until `ok()` holds, for at most `ms`; returns whether it did. */
@@ -15,12 +15,12 @@ async function until(ok: () => boolean, ms: number): Promise<boolean> {
   return ok();
 }
 
-describe("worker pool: idle threads", () => {
-  let pool: WorkerPool<EchoTask, number> | undefined;
+describe("thread pool: idle threads", () => {
+  let pool: ThreadPool<EchoTask, number> | undefined;
   afterEach(() => pool?.close());
 
   it("ends idle threads after idleMs but keeps the last one for lastIdleMs, which then runs the next task", async () => {
-    pool = createWorkerPool({ worker: ECHO, size: 2, name: "echo", idleMs: 200, lastIdleMs: 3_000 });
+    pool = createThreadPool({ module: ECHO, size: 2, name: "echo", idleMs: 200, lastIdleMs: 3_000 });
     const p = pool;
     expect(p.threads).toBe(0); // started on demand
     const [a, b] = await Promise.all([p.run({ waitMs: 300 }), p.run({ waitMs: 300 })]);
@@ -39,7 +39,7 @@ describe("worker pool: idle threads", () => {
   }, 15_000);
 
   it("lets the thread that stays give back the memory its last task used, once idle", async () => {
-    pool = createWorkerPool({ worker: ECHO, size: 1, name: "echo", idleMs: 200, lastIdleMs: 10_000 });
+    pool = createThreadPool({ module: ECHO, size: 1, name: "echo", idleMs: 200, lastIdleMs: 10_000 });
     const p = pool;
     const busy = await p.run({ waitMs: 0, holdMiB: 256, heap: true });
     expect(busy).toBeGreaterThan(256 << 20); // the garbage reached the heap
@@ -50,7 +50,7 @@ describe("worker pool: idle threads", () => {
   }, 15_000);
 
   it("without lastIdleMs, the last thread ends after idleMs like the others", async () => {
-    pool = createWorkerPool({ worker: ECHO, size: 2, name: "echo", idleMs: 200 });
+    pool = createThreadPool({ module: ECHO, size: 2, name: "echo", idleMs: 200 });
     const p = pool;
     await Promise.all([p.run({ waitMs: 100 }), p.run({ waitMs: 100 })]);
     expect(await until(() => p.threads === 0, 3_000)).toBe(true);

@@ -1,8 +1,8 @@
 /**
  * A serving thread: listens on the service's port beside its siblings (`SO_REUSEPORT`: the kernel spreads
  * connections across threads) and answers feeds and `/healthz` from its own database connection and caches.
- * Admin requests are checked for the bearer secret here, their body read (capped, with an idle timeout), and
- * forwarded to the main thread, which runs the admin API; logs, counters and who-polls notes go there too.
+ * Admin requests are checked for the bearer secret here and forwarded to the main thread, which runs the admin API
+ * (a body follows only if the route reads it); logs, counters and who-polls notes go there too.
  *
  * The thread listens as soon as it starts, before the main thread has opened the database, and answers `503`
  * "starting" until the shared `ready` flag is set — the port is never held by a listener that later closes, so no
@@ -19,14 +19,13 @@ import { createFeedTokens } from "../core/tokens.ts";
 import { requireAdmin } from "../http/auth.ts";
 import { isPublicAdminPath } from "../http/pages/static-routes.ts";
 import { subscribeInfo } from "../core/publish/upcoming.ts";
-import { readBodyCapped } from "../http/read-body.ts";
 import { createServingApp, feedRouteDeps, type ServingDeps, type ServingEnv } from "../http/serving-app.ts";
 import { redactTokens } from "../core/logger.ts";
 import type { Context } from "hono";
-import { openNodeSqlite, type NodeSqlite } from "../store/node-sqlite.ts";
+import { openNodeSqlite, type NodeSqlite } from "./store/node-sqlite.ts";
 import { createHttpServer, listen, requestListener } from "./http-server.ts";
 import { starting } from "./listening.ts";
-import type { FetchNote, ServeOpenData, ServeWorkerData, ToMain, ToServer } from "./serve-protocol.ts";
+import type { FetchNote, ServeOpenData, ServingThreadData, ToMain, ToServer } from "./serve-protocol.ts";
 import { protectionOver } from "./protection-setup.ts";
 import { createServingReads } from "./serving-reads.ts";
 import { rangesFromMain } from "./partner-ranges.ts";
@@ -35,8 +34,8 @@ import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import { SharedClock } from "./shared-clock.ts";
 
 const port = parentPort;
-if (port === null) throw new Error("http-worker.ts runs only as a worker thread");
-const data = workerData as ServeWorkerData;
+if (port === null) throw new Error("serving-thread.ts runs only as a worker thread");
+const data = workerData as ServingThreadData;
 installZoneRules(data.zoneRules);
 const send = (message: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
@@ -56,24 +55,65 @@ const { protection, guard } = protectionOver(limits, clock);
 const ranges = rangesFromMain((question) => send(question));
 let nextId = 0;
 const waiting = new Map<number, (message: Extract<ToServer, { type: "response" }>) => void>();
+/** The bodies of forwarded requests the main thread has not answered yet, sent when it asks for them. */
+const bodies = new Map<number, Request>();
+/** The readers of the bodies being sent. */
+const reading = new Map<number, ReadableStreamDefaultReader<Uint8Array>>();
 
-/** Sends a request to the main thread and resolves to its answer. */
+/**
+ * Sends a request to the main thread and resolves to its answer. The body stays here until the route answering
+ * the request reads it (`body-read`): one refused on its headers (`415`, `413` by `Content-Length`) is refused at
+ * once, without waiting for a body it would not read.
+ */
 async function forward(request: Request): Promise<Response> {
-  const body =
-    request.method === "GET" || request.method === "HEAD"
-      ? null
-      : await readBodyCapped(request, data.maxSnapshotBytes, data.bodyIdleTimeoutMs);
   const id = nextId++;
+  const body = request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
+  if (body) bodies.set(id, request);
   const answer = new Promise<Extract<ToServer, { type: "response" }>>((resolve) => waiting.set(id, resolve));
-  send(
-    { type: "forward", id, method: request.method, url: request.url, headers: [...request.headers], body },
-    body === null ? [] : [body.buffer as ArrayBuffer],
-  );
+  send({
+    type: "forward",
+    id,
+    method: request.method,
+    url: request.url,
+    headers: [...request.headers],
+    body,
+  });
   const reply = await answer;
+  bodies.delete(id);
+  reading.delete(id); // answered: whatever of the body is left is not sent on
   return new Response(reply.body as Uint8Array<ArrayBuffer> | null, {
     status: reply.status,
     headers: reply.headers,
   });
+}
+
+/** Sends a forwarded request's body to the main thread as it arrives, until it ends or the main thread stops it. */
+async function sendBody(id: number): Promise<void> {
+  const request = bodies.get(id);
+  if (request?.body == null) return;
+  const reader = request.body.getReader();
+  reading.set(id, reader);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (!reading.has(id)) return;
+      if (done) return send({ type: "body-chunk", id, chunk: null });
+      const chunk = value.slice(); // its own buffer: the chunk may be a view into one the connection reuses
+      send({ type: "body-chunk", id, chunk }, [chunk.buffer]);
+    }
+  } catch {
+    if (reading.has(id)) send({ type: "body-chunk", id, chunk: null, failed: true });
+  } finally {
+    reading.delete(id);
+  }
+}
+
+/** The main thread stopped reading a body (over its limit, or idle too long): stopped here too, as in one thread. */
+function cancelBody(id: number): void {
+  const reader = reading.get(id);
+  reading.delete(id);
+  bodies.delete(id);
+  reader?.cancel().catch(() => undefined);
 }
 
 /** This thread's database connection, once opened. */
@@ -89,7 +129,7 @@ async function open(secrets: ServeOpenData): Promise<RequestListener> {
     tokens,
     cacheBytes: data.cacheBytes,
     inlineDecompressBytes: data.inlineDecompressBytes,
-    generation: new Int32Array(secrets.generation),
+    generation: new Int32Array(data.generation),
     metrics,
     ranges: ranges.source,
   });
@@ -160,7 +200,9 @@ port.on("message", (message: ToServer) => {
   if (message.type === "response") {
     waiting.get(message.id)?.(message);
     waiting.delete(message.id);
-  } else if (message.type === "partner-range") ranges.receive(message);
+  } else if (message.type === "body-read") void sendBody(message.id);
+  else if (message.type === "body-cancel") cancelBody(message.id);
+  else if (message.type === "partner-range") ranges.receive(message);
   else if (message.type === "flush") send(stats(message.id));
   else if (message.type === "open") {
     open(message).then(

@@ -17,7 +17,7 @@
  */
 import { statSync } from "node:fs";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
-import type { SqlPort, SqlRow } from "../core/store/sql-port.ts";
+import type { SqlPort, SqlRow } from "../../core/store/sql-port.ts";
 import { classifySqliteError } from "./sqlite-errors.ts";
 import { dropUncommittedFrames } from "./wal-index.ts";
 

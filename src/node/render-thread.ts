@@ -9,16 +9,16 @@ import { refreshUnit, retireUnit } from "../core/publish/schedule-unit.ts";
 import type { UnitDeps } from "../core/publish/unit-deps.ts";
 import { ingestAndPublish } from "../core/publish/unit-runner.ts";
 import { createFeedTokens } from "../core/tokens.ts";
-import { openNodeSqlite } from "../store/node-sqlite.ts";
-import type { RenderTask, RenderWorkerData } from "./render-pool.ts";
+import { openNodeSqlite } from "./store/node-sqlite.ts";
+import type { RenderTask, RenderThreadData } from "./render-pool.ts";
 import { installZoneRules } from "./host-zone-rules.ts";
 import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
-import { serveTasks } from "./worker-tasks.ts";
+import { serveTasks } from "./thread-tasks.ts";
 
 /** The nice value of render threads (0 normal, 19 lowest). */
 const RENDER_NICE = 10;
 
-const data = workerData as RenderWorkerData;
+const data = workerData as RenderThreadData;
 installZoneRules(data.zoneRules);
 // Rendering yields the CPU to serving: on Linux a thread's nice value is its own (setpriority(2), "BUGS"), so this
 // lowers only this render thread, and a publish or regeneration cannot slow the polls that serving threads answer.

@@ -12,7 +12,7 @@
  *   interleaved with another request.
  * https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
  */
-import type { SqlPort, SqlRow, SqlValue } from "../core/store/sql-port.ts";
+import type { SqlPort, SqlRow, SqlValue } from "../../core/store/sql-port.ts";
 
 /** What the port needs of `DurableObjectStorage` (the real one, or one handed over by a test). */
 export interface DurableObjectSqlStorage {
