@@ -5,7 +5,7 @@
  * Only the exact `/feeds/` prefix comes here; odd spellings (`//feeds/…`, `/FEEDS/…`) take the app's 404.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
+import { Readable, pipeline } from "node:stream";
 import type { Metrics } from "../core/metrics.ts";
 import { answerFeed, type FeedRouteDeps } from "../http/feed-answer.ts";
 import { requestClient } from "../http/token-gate.ts";
@@ -54,8 +54,7 @@ export function feedListener(
           status: answer.status,
         });
         res.writeHead(answer.status, { ...answer.headers, "x-request-id": deps.newId() });
-        if (answer.body instanceof ReadableStream) Readable.fromWeb(answer.body as never).pipe(res);
-        else res.end(answer.body);
+        sendBody(res, answer.body, deps.onError);
       },
       (error: unknown) => {
         deps.onError(error);
@@ -64,4 +63,24 @@ export function feedListener(
       },
     );
   };
+}
+
+/**
+ * Sends an answer's body: bytes at once, a stream part by part. A stream that fails after the status line went out
+ * (its stored parts vanished while it was sent) cuts the connection, so the client sees an incomplete answer and
+ * keeps the calendar it has — never a short feed that looks whole — and the failure is reported, never thrown:
+ * an error event nobody listens to would end the serving thread. A client that hangs up is no failure.
+ */
+export function sendBody(
+  res: ServerResponse,
+  body: Uint8Array | string | ReadableStream<Uint8Array> | null,
+  onError: (error: unknown) => void,
+): void {
+  if (!(body instanceof ReadableStream)) {
+    res.end(body ?? undefined);
+    return;
+  }
+  pipeline(Readable.fromWeb(body as never), res, (error) => {
+    if (error && (error as { code?: string }).code !== "ERR_STREAM_PREMATURE_CLOSE") onError(error);
+  });
 }
