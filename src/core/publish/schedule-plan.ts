@@ -3,7 +3,7 @@
  * again (only those whose fingerprint changed, or all with `force`), the schedule feed when its fingerprint
  * changed, and the person feeds those pieces change — all prepared outside the transaction that writes them.
  */
-import { type ExpandedEvent } from "../feeds/events.ts";
+import type { ExpandedEvent } from "../feeds/event-facts.ts";
 import { type History } from "../feeds/history.ts";
 import { assembleFeed } from "../ical/assemble-feed.ts";
 import { renderEvents } from "../ical/render-events.ts";
