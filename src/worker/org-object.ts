@@ -31,7 +31,7 @@ import { ServiceError } from "../core/errors.ts";
 import { durableObjectSql } from "../store/durable-object-sql.ts";
 import { batchUnit, DurableJobs } from "./durable-jobs.ts";
 import { EdgeSync, edgeBacklog, ensureEdgeOutbox } from "./edge-sync.ts";
-import { workerSettings, type WorkerEnv } from "./env.ts";
+import { workerSettings, type OrgAuthority, type WorkerEnv } from "./env.ts";
 import { createFanOutRunner } from "./fan-out-runner.ts";
 import { feedTokensFor } from "./feed-tokens.ts";
 import { workerLogger } from "./logger.ts";
@@ -84,7 +84,7 @@ export function orgOfJob(id: string): string | null {
   return cut > 0 ? id.slice(0, cut) : null;
 }
 
-export class OrgObject extends DurableObject<WorkerEnv> {
+export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority {
   /** Milliseconds since the epoch, for everything the service stamps; tests set it (`runInDurableObject`). */
   clock: () => number = () => Date.now();
   #parts: Promise<Parts> | null = null;
