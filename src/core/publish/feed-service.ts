@@ -29,7 +29,8 @@ import { KeyedMutex } from "./keyed-mutex.ts";
 import { admitted, PublishLanes, type Admission } from "./publish-lanes.ts";
 import { search, type SearchHits } from "./search.ts";
 import { parseFeedKey, type FeedKey } from "./keys.ts";
-import type { RefreshScope, UnitResult } from "./schedule-unit.ts";
+import { RefreshScope } from "./refresh-scope.ts";
+import type { UnitResult } from "./schedule-unit.ts";
 import type { UnitOptions } from "./unit-deps.ts";
 import type { UnitRunner } from "./unit-runner.ts";
 
@@ -241,7 +242,7 @@ export class FeedService {
   async #refreshOthers(org: string, except: string): Promise<void> {
     for (const s of this.schedules(org)) {
       if (s.schedule === except) continue;
-      await this.refresh(org, s.schedule, { force: false }).catch((error: unknown) =>
+      await this.refresh(org, s.schedule, RefreshScope.whole()).catch((error: unknown) =>
         this.#log.warn("refresh_failed", { org, schedule: s.schedule, error: String(error) }),
       );
     }

@@ -7,6 +7,7 @@ import { ServiceError } from "../errors.ts";
 import { localDateOf } from "../time/local-time.ts";
 import type { FeedService } from "./feed-service.ts";
 import { JobRegistry, type Job } from "./jobs.ts";
+import { RefreshScope } from "./refresh-scope.ts";
 
 export type { PlannedUnit } from "./unit-passes.ts";
 import { passes, twoPasses, type PlannedUnit } from "./unit-passes.ts";
@@ -66,17 +67,12 @@ export class Maintenance {
         if (pieces.length === 0)
           throw new ServiceError("not_found", `no feed for person \`${person}\` in \`${org}\``);
         // The person's piece in each schedule, then their feed once from all of them.
+        const force = scope.force === true;
         for (const p of pieces) {
-          const force = scope.force === true;
-          const render = { force, people: [person], scheduleFeed: false, personFeeds: "none" as const };
+          const render = RefreshScope.personPiece(person, force);
           units.push({ pass: 1, org, schedule: p.schedule, scope: render, feeds: 0 });
         }
-        const assemble = {
-          force: scope.force === true,
-          people: [person],
-          scheduleFeed: false,
-          pieces: false,
-        };
+        const assemble = RefreshScope.personFeed(person, force);
         units.push({ pass: 2, org, schedule: pieces[0]!.schedule, scope: assemble, feeds: 1 });
         continue;
       }
