@@ -16,7 +16,12 @@ import { webCodec } from "../core/publish/compress.ts";
 import { FeedReader } from "../core/publish/feed-reader.ts";
 import { FeedService } from "../core/publish/feed-service.ts";
 import type { Job } from "../core/publish/jobs.ts";
-import { Maintenance, type PlannedUnit, type RegenerateScope } from "../core/publish/maintenance.ts";
+import {
+  Maintenance,
+  regenerationKey,
+  type PlannedUnit,
+  type RegenerateScope,
+} from "../core/publish/maintenance.ts";
 import { inPassOrder } from "../core/publish/unit-passes.ts";
 import type { UnitDeps } from "../core/publish/unit-deps.ts";
 import { collectGarbage } from "../core/store/blob-table.ts";
@@ -170,13 +175,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     const units = parts.maintenance.plan(scope);
     const org = scope.org ?? units[0]?.org ?? "";
     const steps = this.#steps(parts, units);
-    const key = JSON.stringify([
-      scope.org ?? null,
-      scope.schedule ?? null,
-      scope.person ?? null,
-      !!scope.force,
-    ]);
-    return parts.jobs.create(org, "regenerate", steps, key);
+    return parts.jobs.create(org, "regenerate", steps, regenerationKey(scope));
   }
 
   /**

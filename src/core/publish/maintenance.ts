@@ -26,6 +26,15 @@ export interface RegenerateScope {
   force?: boolean;
 }
 
+/**
+ * The key under which requests for the same regeneration join one queued job (Node's queue and a Durable Object's
+ * stored jobs alike): the scope's fields, defaults spelled out. Stored with a Durable Object's jobs, so its form
+ * does not change.
+ */
+export function regenerationKey(scope: RegenerateScope): string {
+  return JSON.stringify([scope.org ?? null, scope.schedule ?? null, scope.person ?? null, !!scope.force]);
+}
+
 /** Most regeneration jobs queued or running at once; past it a request is refused with a `Retry-After`. */
 export const MAX_PENDING_JOBS = 16;
 /** `Retry-After` (seconds) for a regeneration refused because the queue is full. */
@@ -94,12 +103,7 @@ export class Maintenance {
    */
   regenerate(scope: RegenerateScope): Job {
     const units = this.plan(scope);
-    const key = JSON.stringify([
-      scope.org ?? null,
-      scope.schedule ?? null,
-      scope.person ?? null,
-      !!scope.force,
-    ]);
+    const key = regenerationKey(scope);
     if (this.#closing.signal.aborted) {
       throw new ServiceError("unavailable", "The service is shutting down.", [], {}, { "retry-after": "5" });
     }
