@@ -17,7 +17,7 @@ import { classifyClient } from "../core/clients.ts";
 import { sha256Hex } from "../core/digest.ts";
 import { ServiceError } from "../core/errors.ts";
 import { servedLastModified } from "../core/publish/feed-bytes.ts";
-import type { FeedBody, FeedEntry } from "../core/publish/feed-entry.ts";
+import type { FeedBody, FeedEntry } from "../core/serving/feed-entry.ts";
 import { jitteredSeconds, type Protection } from "../core/limits/protection.ts";
 import type { Tier } from "../core/snapshot/types.ts";
 import type { FeedTokens } from "../core/tokens.ts";

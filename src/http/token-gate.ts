@@ -3,7 +3,7 @@
  * (`pages/subscribe-page.ts`) — so both meet the same budgets in the same order, with the same buckets: one rule,
  * one place. Also which client a request counts against (`requestClient`).
  */
-import type { FeedEntry } from "../core/publish/feed-entry.ts";
+import type { FeedEntry } from "../core/serving/feed-entry.ts";
 import { clientOf } from "../core/limits/client-address.ts";
 import type { Protection } from "../core/limits/protection.ts";
 import type { DeadLink } from "../core/store/dead-links-table.ts";

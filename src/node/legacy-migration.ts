@@ -11,7 +11,7 @@
 import { readdir, readFile, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../core/logger.ts";
-import { bodyBlobKey, stateBlobKey, type FeedKey } from "../core/publish/keys.ts";
+import { bodyBlobKey, stateBlobKey, type FeedKey } from "../core/store/keys.ts";
 import { decodeState, encodeState } from "../core/publish/schedule-state.ts";
 import type { Tier } from "../core/snapshot/types.ts";
 import { putBlob } from "../core/store/blob-table.ts";

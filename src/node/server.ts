@@ -17,7 +17,7 @@ import { createEventBlockCache } from "../core/ical/render-events.ts";
 import type { Logger } from "../core/logger.ts";
 import { Metrics } from "../core/metrics.ts";
 import { FeedService } from "../core/publish/feed-service.ts";
-import { Maintenance } from "../core/publish/maintenance.ts";
+import { Maintenance } from "../core/maintenance/maintenance.ts";
 import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
 import { createInProcessRunner, type UnitRunner } from "../core/publish/unit-runner.ts";
 import { createApp } from "../http/create-app.ts";

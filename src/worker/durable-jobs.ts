@@ -10,8 +10,8 @@
  * is given up after {@link MAX_ATTEMPTS} and recorded in the job's errors.
  */
 import { ServiceError } from "../core/errors.ts";
-import { JOB_RETENTION_MS, type Job, type JobState } from "../core/publish/jobs.ts";
-import { MAX_PENDING_JOBS, type PlannedUnit } from "../core/publish/maintenance.ts";
+import { JOB_RETENTION_MS, type Job, type JobState } from "../core/maintenance/jobs.ts";
+import { MAX_PENDING_JOBS, type PlannedUnit } from "../core/maintenance/maintenance.ts";
 import { parseRefreshScope, RefreshScope, rendersPieces } from "../core/publish/refresh-scope.ts";
 import { num, text, type SqlPort, type SqlRow } from "../core/store/sql-port.ts";
 

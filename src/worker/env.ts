@@ -5,8 +5,8 @@
  */
 import { parseConfig } from "../core/config.ts";
 import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
-import type { Job } from "../core/publish/jobs.ts";
-import type { RegenerateScope } from "../core/publish/maintenance.ts";
+import type { Job } from "../core/maintenance/jobs.ts";
+import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
 
 /**
  * What the Worker and its Cron Trigger call on an organization's Durable Object. `OrgObject` (`org-object.ts`)

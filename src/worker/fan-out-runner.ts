@@ -11,7 +11,7 @@
  * background of the request (which nothing would keep alive, and which would not be batched).
  */
 import { ServiceError } from "../core/errors.ts";
-import type { PlannedUnit } from "../core/publish/maintenance.ts";
+import type { PlannedUnit } from "../core/maintenance/maintenance.ts";
 import { RefreshScope } from "../core/publish/refresh-scope.ts";
 import { publishUnit, type UnitResult } from "../core/publish/schedule-unit.ts";
 import type { UnitDeps } from "../core/publish/unit-deps.ts";

@@ -12,17 +12,17 @@ import { DurableObject } from "cloudflare:workers";
 import { FetchLog } from "../core/fetch-log.ts";
 import { createEventBlockCache } from "../core/ical/render-events.ts";
 import { Metrics } from "../core/metrics.ts";
-import { webCodec } from "../core/publish/compress.ts";
-import { FeedReader } from "../core/publish/feed-reader.ts";
+import { webCodec } from "../core/compress.ts";
+import { FeedReader } from "../core/serving/feed-reader.ts";
 import { FeedService } from "../core/publish/feed-service.ts";
-import type { Job } from "../core/publish/jobs.ts";
+import type { Job } from "../core/maintenance/jobs.ts";
 import {
   Maintenance,
   regenerationKey,
   type PlannedUnit,
   type RegenerateScope,
-} from "../core/publish/maintenance.ts";
-import { inPassOrder } from "../core/publish/unit-passes.ts";
+} from "../core/maintenance/maintenance.ts";
+import { inPassOrder } from "../core/maintenance/unit-passes.ts";
 import type { UnitDeps } from "../core/publish/unit-deps.ts";
 import { collectGarbage } from "../core/store/blob-table.ts";
 import { piecesOfSchedule } from "../core/store/pieces-table.ts";

@@ -11,7 +11,7 @@ import type { ExpandedEvent } from "../feeds/event-facts.ts";
 import { expandSnapshot } from "../feeds/events.ts";
 import { FEED_END, feedOpening, mergeZoneSpans, zoneSpans, type ZoneSpan } from "../ical/assemble-feed.ts";
 import { renderEvents, type FeedEvent } from "../ical/render-events.ts";
-import type { Codec } from "../publish/compress.ts";
+import type { Codec } from "../compress.ts";
 import { calendarName } from "../publish/feed-specs.ts";
 import { readState, type ScheduleState } from "../publish/schedule-state.ts";
 import type { ScheduleRow } from "../store/schedules-table.ts";

@@ -5,6 +5,15 @@
  *
  * Publishes wait in `publish-lanes.ts` (newest revision first under a storm); units hold a unit of admitted work
  * (admission control, when given) while they run.
+ *
+ * This folder is the write path, a snapshot in and feeds committed; reading them is `../serving/`, keeping them
+ * current without a snapshot (roll, regeneration, repairs) `../maintenance/`. In the order a publish runs:
+ * - `feed-service.ts` (here), `publish-lanes.ts`, `keyed-mutex.ts`: what runs when; also the admin API's reads
+ *   (`search.ts`) and link rotations;
+ * - `unit-runner.ts`: where units run; `unit-deps.ts`: what a unit needs; `refresh-scope.ts`: what it covers;
+ * - `schedule-unit.ts`: one unit (publish, retire, refresh) from stored state (`schedule-state.ts`) to committed
+ *   feeds — planned and rendered in `schedule-plan.ts`, `feed-specs.ts`, `person-feeds.ts`, `piece-codec.ts`,
+ *   `feed-bytes.ts`; committed in `unit-commit.ts`, `feed-writes.ts`, `announce.ts`.
  */
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -28,7 +37,7 @@ import {
 import { KeyedMutex } from "./keyed-mutex.ts";
 import { admitted, PublishLanes, type Admission } from "./publish-lanes.ts";
 import { search, type SearchHits } from "./search.ts";
-import { parseFeedKey, type FeedKey } from "./keys.ts";
+import { parseFeedKey, type FeedKey } from "../store/keys.ts";
 import { RefreshScope } from "./refresh-scope.ts";
 import type { UnitResult } from "./schedule-unit.ts";
 import type { UnitOptions } from "./unit-deps.ts";

@@ -15,7 +15,7 @@ import type { SqlPort } from "../store/sql-port.ts";
 import { feedBytes } from "./feed-bytes.ts";
 import { personFeedSpec } from "./feed-specs.ts";
 import type { PreparedFeed } from "./feed-writes.ts";
-import { personFeedKey, type FeedKey } from "./keys.ts";
+import { personFeedKey, type FeedKey } from "../store/keys.ts";
 import { decodePiece } from "./piece-codec.ts";
 import type { PeopleInScope } from "./refresh-scope.ts";
 import type { UnitDeps } from "./unit-deps.ts";

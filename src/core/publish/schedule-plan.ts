@@ -13,7 +13,7 @@ import { piecesOfSchedule, type PersonPiece, type PieceRow } from "../store/piec
 import type { ScheduleRow } from "../store/schedules-table.ts";
 import { feedBytes } from "./feed-bytes.ts";
 import { eventsHash, scheduleFeedSpec, windowEvents, windowFor } from "./feed-specs.ts";
-import { pieceBlobKey, scheduleFeedKey } from "./keys.ts";
+import { pieceBlobKey, scheduleFeedKey } from "../store/keys.ts";
 import type { PreparedFeed } from "./feed-writes.ts";
 import { bodiesPresent, newToken, preparePersonFeed, type PieceOverlay } from "./person-feeds.ts";
 import { encodePiece } from "./piece-codec.ts";

@@ -21,7 +21,7 @@ import { piecesOfSchedule } from "../store/pieces-table.ts";
 import { orgRow, scheduleRow, type ScheduleRow } from "../store/schedules-table.ts";
 import { localDateOf } from "../time/local-time.ts";
 import { type PreparedFeed } from "./feed-writes.ts";
-import { personFeedKey, scheduleFeedKey, stateBlobKey } from "./keys.ts";
+import { personFeedKey, scheduleFeedKey, stateBlobKey } from "../store/keys.ts";
 import { preparePersonFeed, type PieceOverlay } from "./person-feeds.ts";
 import { assemblesOnly, peopleOf, personFeedsOf, RefreshScope, rendersEveryone } from "./refresh-scope.ts";
 import { encodeState, readState } from "./schedule-state.ts";

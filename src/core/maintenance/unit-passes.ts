@@ -3,7 +3,7 @@
  * schedules gets one new version of their feed, never one assembled from some new and some old pieces.
  */
 import type { ScheduleRow } from "../store/schedules-table.ts";
-import { RefreshScope } from "./refresh-scope.ts";
+import { RefreshScope } from "../publish/refresh-scope.ts";
 
 /** One unit of a job: one schedule, and what of it to render again, in pass 1 or 2. */
 export interface PlannedUnit {

@@ -2,12 +2,17 @@
  * Work that keeps feeds current without a new snapshot: the daily window roll, and admin-requested
  * regeneration as jobs with visible progress, run one at a time from a bounded queue. A job is a list of units
  * (one per schedule in its scope) kept as busy as the runner allows, so a full regeneration uses every core.
+ *
+ * This folder is maintenance: everything here runs units of the write path (`../publish/`) without a new
+ * snapshot. `maintenance.ts` (here) plans and runs the roll and regenerations; `unit-passes.ts` cuts them into
+ * units in two passes; `jobs.ts` is the progress an admin polls; `zone-rules-check.ts` renders again what a
+ * time-zone data update moved; `dead-link-backfill.ts` repairs a database written before dead links were kept.
  */
 import { ServiceError } from "../errors.ts";
 import { localDateOf } from "../time/local-time.ts";
-import type { FeedService } from "./feed-service.ts";
+import type { FeedService } from "../publish/feed-service.ts";
 import { JobRegistry, type Job } from "./jobs.ts";
-import { RefreshScope } from "./refresh-scope.ts";
+import { RefreshScope } from "../publish/refresh-scope.ts";
 
 export type { PlannedUnit } from "./unit-passes.ts";
 import { passes, twoPasses, type PlannedUnit } from "./unit-passes.ts";
