@@ -5,7 +5,7 @@
  */
 import { createRequire } from "node:module";
 import autocannon from "autocannon";
-import type { LoadResult, LoadRun } from "./load.ts";
+import type { LoadResult, LoadRun } from "./load-generator.ts";
 import { headersFor } from "./request-kinds.ts";
 
 /** The installed autocannon's version. */

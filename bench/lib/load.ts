@@ -8,45 +8,8 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { autocannonVersion, runAutocannon } from "./autocannon.ts";
 import { headersFor, type FeedTarget, type RequestKind } from "./request-kinds.ts";
+import type { LoadGenerator } from "./load-generator.ts";
 import { runWrk, wrkScript, wrkVersion } from "./wrk.ts";
-
-/** One measurement: a fixed duration of closed-loop load with fixed connections. */
-export interface LoadRun {
-  /** Base URL, `http://127.0.0.1:<port>`. */
-  url: string;
-  /** The targets as a path list file (see `writePathList`), for wrk. */
-  pathFile: string;
-  /** The same targets in memory, for autocannon. */
-  targets: readonly FeedTarget[];
-  kind: RequestKind;
-  seconds: number;
-  connections: number;
-  threads: number;
-}
-
-/** What one measurement saw. */
-export interface LoadResult {
-  requests: number;
-  seconds: number;
-  perSecond: number;
-  p50ms: number;
-  p99ms: number;
-  /** Answers that were neither 2xx nor 3xx (wrk's "Non-2xx or 3xx responses"). */
-  badStatus: number;
-  /** Connect, read, write errors and timeouts. */
-  errors: number;
-  /** Average bytes received per answer, headers included (a `304` is a few hundred). */
-  bytesPerResponse: number;
-}
-
-/** A load generator. */
-export interface LoadGenerator {
-  name: "wrk" | "autocannon";
-  version: string;
-  /** Why this one was chosen, when it was not the first choice. */
-  note?: string;
-  run(load: LoadRun): Promise<LoadResult>;
-}
 
 /**
  * wrk if installed (or autocannon when `prefer` says so), else autocannon.

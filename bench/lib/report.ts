@@ -2,7 +2,7 @@
  * The bench's report: the serving table (shiftfeed beside nginx and render-per-request, with ratios), the other
  * figures by section, the machine and the settings; printed as text and written as Markdown (docs/benchmarks/results.md).
  */
-import type { LoadResult } from "./load.ts";
+import type { LoadResult } from "./load-generator.ts";
 import type { MachineInfo } from "./machine.ts";
 import type { RequestKind } from "./request-kinds.ts";
 

@@ -3,7 +3,8 @@
  * render-per-request) gets a pre-check of a sample, a warm-up, then a fixed-duration run with fixed connections.
  * Kinds are the outer loop so the three servers of one row are measured minutes apart, not a whole run apart.
  */
-import { precheck, type LoadGenerator } from "./load.ts";
+import type { LoadGenerator } from "./load-generator.ts";
+import { precheck } from "./load.ts";
 import { count, resultProblems, type Measured, type ServingRow } from "./report.ts";
 import { REQUEST_KINDS, type FeedTarget } from "./request-kinds.ts";
 

@@ -6,7 +6,7 @@
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { promisify } from "node:util";
-import type { LoadResult, LoadRun } from "./load.ts";
+import type { LoadResult, LoadRun } from "./load-generator.ts";
 import { REQUEST_KINDS, type FeedTarget } from "./request-kinds.ts";
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@ import { ServiceError } from "../core/errors.ts";
 import type { FetchLog } from "../core/fetch-log.ts";
 import { feedLinks, httpDate } from "../core/links.ts";
 import type { FeedService } from "../core/publish/feed-service.ts";
-import { personFeedKey, scheduleFeedKey, type FeedKey } from "../core/publish/keys.ts";
+import { personFeedKey, scheduleFeedKey, type FeedKey } from "../core/store/keys.ts";
 import { servedLastModified } from "../core/publish/feed-bytes.ts";
 import type { FeedView, PersonView, ScheduleView } from "./admin-schemas.ts";
 

@@ -4,7 +4,7 @@
  */
 import type { Hono } from "hono";
 import type { Logger } from "../core/logger.ts";
-import type { FeedReader } from "../core/publish/feed-reader.ts";
+import type { FeedReader } from "../core/serving/feed-reader.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import type { Protection } from "../core/limits/protection.ts";
 import type { PartnerReader } from "../core/partners/partner-reader.ts";
@@ -15,8 +15,8 @@ import { createServingApp, type ServingEnv } from "./serving-app.ts";
 import { createOpenApiRoutes } from "./openapi.ts";
 import { createPageRoutes } from "./pages/page-routes.ts";
 import { isPublicAdminPath } from "./pages/static-routes.ts";
-import { webCodec } from "../core/publish/compress.ts";
-import { subscribeInfo } from "../core/publish/upcoming.ts";
+import { webCodec } from "../core/compress.ts";
+import { subscribeInfo } from "../core/serving/upcoming.ts";
 
 export interface AppDeps extends AdminDeps {
   tokens: FeedTokens;

@@ -17,24 +17,17 @@ import { classifyClient } from "../core/clients.ts";
 import { sha256Hex } from "../core/digest.ts";
 import { ServiceError } from "../core/errors.ts";
 import { servedLastModified } from "../core/publish/feed-bytes.ts";
-import type { FeedBody, FeedEntry } from "../core/publish/feed-entry.ts";
+import type { FeedBody, FeedEntry } from "../core/serving/feed-entry.ts";
 import { jitteredSeconds, type Protection } from "../core/limits/protection.ts";
 import type { Tier } from "../core/snapshot/types.ts";
-import type { DeadLink } from "../core/store/dead-links-table.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { formatHttpDate, isNotModified } from "./conditional.ts";
-import { gateToken } from "./token-gate.ts";
+import { gateToken, type TokenLookup } from "./token-gate.ts";
 import { chooseEncoding, type FeedEncoding } from "./encoding.ts";
 import { errorBody } from "./errors.ts";
 
-export interface FeedSource {
-  /** The live entry for a token that already passed `isWellFormed`, or null. Throws when storage is unavailable. */
-  lookup(token: string): Promise<FeedEntry | null>;
-  /**
-   * Optional: for a token `lookup` found no feed for, whether it is a known dead link (`rotated`, `retired`) or
-   * was never issued (`null`). Throws when storage is unavailable. Default: every such token was never issued.
-   */
-  dead?(token: string): Promise<DeadLink | null>;
+/** Where feeds come from: the token lookup the gate makes ({@link TokenLookup}), then bodies and bookkeeping. */
+export interface FeedSource extends TokenLookup {
   /**
    * An entry's body in the chosen coding (`gzip` as stored, or `identity`, decompressed); the source caches.
    * Throws when storage is unavailable or the stored bytes are corrupt; null if the blob vanished.

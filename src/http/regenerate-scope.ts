@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ServiceError, type ErrorDetail } from "../core/errors.ts";
-import type { RegenerateScope } from "../core/publish/maintenance.ts";
+import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
 import { formatPath } from "../core/snapshot/json-path.ts";
 import { findDuplicateKeys } from "../core/snapshot/json-text.ts";
 import { isRecord } from "../core/snapshot/json-value.ts";

@@ -8,8 +8,8 @@ import { classifyClient, type CalendarClient } from "../core/clients.ts";
 import { ServiceError } from "../core/errors.ts";
 import { loggablePath, redactTokens, tokenRoute, type Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
-import type { FeedEntry } from "../core/publish/feed-entry.ts";
-import type { FeedReader } from "../core/publish/feed-reader.ts";
+import type { FeedEntry } from "../core/serving/feed-entry.ts";
+import type { FeedReader } from "../core/serving/feed-reader.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import type { Protection } from "../core/limits/protection.ts";
 import type { PartnerReader } from "../core/partners/partner-reader.ts";
@@ -20,7 +20,7 @@ import { rawPath } from "./feed-answer.ts";
 import { createFeedRoutes, type FeedRouteDeps } from "./feed-route.ts";
 import { createStaticRoutes } from "./pages/static-routes.ts";
 import { createSubscribeRoutes } from "./pages/subscribe-page.ts";
-import type { SubscribeInfo } from "../core/publish/upcoming.ts";
+import type { SubscribeInfo } from "../core/serving/upcoming.ts";
 import { zoneRulesInUse } from "../core/time/zone-offsets.ts";
 
 /** Hono variables: set by a handler whose request is answered (and logged and counted) elsewhere. */

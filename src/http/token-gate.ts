@@ -3,12 +3,22 @@
  * (`pages/subscribe-page.ts`) — so both meet the same budgets in the same order, with the same buckets: one rule,
  * one place. Also which client a request counts against (`requestClient`).
  */
-import type { FeedEntry } from "../core/publish/feed-entry.ts";
+import type { FeedEntry } from "../core/serving/feed-entry.ts";
 import { clientOf } from "../core/limits/client-address.ts";
 import type { Protection } from "../core/limits/protection.ts";
 import type { DeadLink } from "../core/store/dead-links-table.ts";
 import type { FeedTokens } from "../core/tokens.ts";
-import type { FeedSource } from "./feed-answer.ts";
+
+/** The lookups a token passes through (a feed's source: `FeedSource` in `feed-answer.ts`). */
+export interface TokenLookup {
+  /** The live entry for a token that already passed `isWellFormed`, or null. Throws when storage is unavailable. */
+  lookup(token: string): Promise<FeedEntry | null>;
+  /**
+   * Optional: for a token `lookup` found no feed for, whether it is a known dead link (`rotated`, `retired`) or
+   * was never issued (`null`). Throws when storage is unavailable. Default: every such token was never issued.
+   */
+  dead?(token: string): Promise<DeadLink | null>;
+}
 
 /** What a token in a request path comes to, under the limits (see {@link gateToken}). */
 export type TokenGate =
@@ -26,7 +36,7 @@ export type TokenGate =
 export interface TokenGateDeps {
   tokens: FeedTokens;
   protection?: Protection | undefined;
-  source: Pick<FeedSource, "lookup" | "dead">;
+  source: TokenLookup;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { parseConfig, type Config } from "../core/config.ts";
 import { feedLinks } from "../core/links.ts";
-import { scheduleFeedKey } from "../core/publish/keys.ts";
+import { scheduleFeedKey } from "../core/store/keys.ts";
 import { jsonLogger } from "./logger.ts";
 import { startServer, type RunningServer } from "./server.ts";
 import { startupMessage } from "./startup-error.ts";

@@ -5,7 +5,7 @@
 import { createHash, createHmac, createSecretKey } from "node:crypto";
 import { promisify } from "node:util";
 import { gunzip, gunzipSync, gzipSync } from "node:zlib";
-import type { Codec } from "../core/publish/compress.ts";
+import type { Codec } from "../core/compress.ts";
 import type { TokenCrypto } from "../core/tokens.ts";
 
 const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
-import { deriveDeadLinks } from "../core/publish/dead-link-backfill.ts";
+import { deriveDeadLinks } from "../core/maintenance/dead-link-backfill.ts";
 import { ensureSchema } from "../core/store/schema.ts";
 import { openNodeSqlite } from "./store/node-sqlite.ts";
 import { DATABASE_FILE } from "./data-dir.ts";

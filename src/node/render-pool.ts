@@ -5,7 +5,8 @@
  * a regeneration keeps every thread busy. Every commit bumps the shared generation that serving caches read.
  */
 import type { IngestTarget } from "../core/snapshot/ingest.ts";
-import type { RefreshScope, UnitResult } from "../core/publish/schedule-unit.ts";
+import type { RefreshScope } from "../core/publish/refresh-scope.ts";
+import type { UnitResult } from "../core/publish/schedule-unit.ts";
 import type { ServiceSettings } from "../core/publish/unit-deps.ts";
 import type { UnitRunner } from "../core/publish/unit-runner.ts";
 import type { Logger } from "../core/logger.ts";

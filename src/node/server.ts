@@ -16,7 +16,7 @@ import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
 import { Metrics } from "../core/metrics.ts";
 import type { FeedService } from "../core/publish/feed-service.ts";
-import type { Maintenance } from "../core/publish/maintenance.ts";
+import type { Maintenance } from "../core/maintenance/maintenance.ts";
 import { DATABASE_FILE, lockDataDir, prepareDataDir, tightenDataDir, type DataDirLock } from "./data-dir.ts";
 import { damagedAtStart, diskFullAtStart } from "./database-files.ts";
 import { chooseZoneRules, DEFAULT_TZDIR, installZoneRules } from "./host-zone-rules.ts";

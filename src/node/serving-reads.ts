@@ -6,7 +6,7 @@
 import type { Metrics } from "../core/metrics.ts";
 import { PartnerReader } from "../core/partners/partner-reader.ts";
 import type { RangeSource } from "../core/partners/range-cache.ts";
-import { FeedReader } from "../core/publish/feed-reader.ts";
+import { FeedReader } from "../core/serving/feed-reader.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { gunzipNow, nodeCodec, nodeServingCodec } from "./node-codec.ts";

@@ -18,7 +18,7 @@ import { orgIds } from "../core/store/schedules-table.ts";
 import { createFeedTokens } from "../core/tokens.ts";
 import { requireAdmin } from "../http/auth.ts";
 import { isPublicAdminPath } from "../http/pages/static-routes.ts";
-import { subscribeInfo } from "../core/publish/upcoming.ts";
+import { subscribeInfo } from "../core/serving/upcoming.ts";
 import { createServingApp, feedRouteDeps, type ServingDeps, type ServingEnv } from "../http/serving-app.ts";
 import { redactTokens } from "../core/logger.ts";
 import type { Context } from "hono";

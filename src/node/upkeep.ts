@@ -6,8 +6,8 @@
 import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
-import type { Maintenance } from "../core/publish/maintenance.ts";
-import { checkZoneRules } from "../core/publish/zone-rules-check.ts";
+import type { Maintenance } from "../core/maintenance/maintenance.ts";
+import { checkZoneRules } from "../core/maintenance/zone-rules-check.ts";
 import { collectGarbage } from "../core/store/blob-table.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
 import { exposeZoneRules, zoneRulesLabel, type ZoneRulesChoice } from "./host-zone-rules.ts";

@@ -10,9 +10,9 @@
  * is given up after {@link MAX_ATTEMPTS} and recorded in the job's errors.
  */
 import { ServiceError } from "../core/errors.ts";
-import { JOB_RETENTION_MS, type Job, type JobState } from "../core/publish/jobs.ts";
-import { MAX_PENDING_JOBS, type PlannedUnit } from "../core/publish/maintenance.ts";
-import type { RefreshScope } from "../core/publish/schedule-unit.ts";
+import { JOB_RETENTION_MS, type Job, type JobState } from "../core/maintenance/jobs.ts";
+import { MAX_PENDING_JOBS, type PlannedUnit } from "../core/maintenance/maintenance.ts";
+import { parseRefreshScope, RefreshScope, rendersPieces } from "../core/publish/refresh-scope.ts";
 import { num, text, type SqlPort, type SqlRow } from "../core/store/sql-port.ts";
 
 /** One step: a unit over one schedule, and how many feeds it brings up to date (the job's progress). */
@@ -62,21 +62,14 @@ export function batchUnit(unit: PlannedUnit, people: readonly string[], batch: n
     return [{ org: unit.org, schedule: unit.schedule, scope, feeds: unit.feeds }];
   }
   const steps: JobStep[] = [];
-  const renders = scope.pieces !== false;
   for (let i = 0; i < people.length; i += batch) {
     const slice = people.slice(i, i + batch);
     const feeds = unit.feeds === 0 ? 0 : slice.length;
-    steps.push({
-      org: unit.org,
-      schedule: unit.schedule,
-      scope: { ...scope, people: slice, scheduleFeed: false },
-      feeds,
-    });
+    steps.push({ org: unit.org, schedule: unit.schedule, scope: RefreshScope.batch(scope, slice), feeds });
   }
-  // Rendering units end with one pass over the whole schedule: its schedule feed, the pieces of people it no
-  // longer lists, anyone added meanwhile. Forced ones render no person again there (the batches did).
-  if (renders) {
-    const last = scope.force ? { ...scope, people: [], scheduleFeed: scope.scheduleFeed ?? true } : scope;
+  // Rendering units end with one pass over the whole schedule (see `RefreshScope.closing`).
+  if (rendersPieces(scope)) {
+    const last = RefreshScope.closing(scope);
     steps.push({ org: unit.org, schedule: unit.schedule, scope: last, feeds: unit.feeds === 0 ? 0 : 1 });
   }
   return steps;
@@ -197,7 +190,7 @@ export class DurableJobs {
       const parsed: JobStep = {
         org: text(step, "org"),
         schedule: text(step, "schedule"),
-        scope: JSON.parse(text(step, "scope")) as RefreshScope,
+        scope: parseRefreshScope(text(step, "scope")),
         feeds: num(step, "feeds"),
       };
       return { id, n, attempts, step: parsed };

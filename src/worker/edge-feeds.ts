@@ -9,8 +9,8 @@
  * header a Worker sees (https://developers.cloudflare.com/workers/runtime-apis/request/#incomingrequestcfproperties),
  * so the header itself would say every client takes gzip, Google's importer included.
  */
-import type { FeedBody, FeedEntry } from "../core/publish/feed-entry.ts";
-import { parseFeedKey, type FeedKey } from "../core/publish/keys.ts";
+import type { FeedBody, FeedEntry } from "../core/serving/feed-entry.ts";
+import { parseFeedKey, type FeedKey } from "../core/store/keys.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { answerFeed, rawPath, type FeedRouteDeps, type FeedSource } from "../http/feed-answer.ts";
 import { feedResponseInit } from "../http/feed-route.ts";

@@ -5,12 +5,30 @@
  */
 import { parseConfig } from "../core/config.ts";
 import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
-import type { OrgObject } from "./org-object.ts";
+import type { Job } from "../core/maintenance/jobs.ts";
+import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
+
+/**
+ * What the Worker and its Cron Trigger call on an organization's Durable Object. `OrgObject` (`org-object.ts`)
+ * implements it; the bindings name this contract rather than the class, so the class can read the settings here.
+ */
+export interface OrgAuthority extends Rpc.DurableObjectBranded {
+  /** Admin requests, forwarded once authenticated. */
+  fetch(request: Request): Promise<Response>;
+  /** Whether no work is queued: no job step left, nothing waiting for the edge. */
+  idle(): Promise<boolean>;
+  /** The daily roll of the organization's schedules, as a job; `null` when none is due. */
+  roll(): Promise<Job | null>;
+  /** Queues a regeneration of a scope within the organization. */
+  regenerate(scope: RegenerateScope): Promise<Job>;
+  /** A job's progress, or `null`. */
+  job(id: string): Promise<Job | null>;
+}
 
 /** What wrangler.toml binds, plus the secrets. */
 export interface WorkerEnv {
   /** One Durable Object per organization (SQLite storage): the authority. */
-  ORGS: DurableObjectNamespace<OrgObject>;
+  ORGS: DurableObjectNamespace<OrgAuthority>;
   /** Served feed bodies, with validators in their metadata; written by the Durable Objects only. */
   FEEDS: R2Bucket;
   ADMIN_TOKEN?: string;

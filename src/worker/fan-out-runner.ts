@@ -2,7 +2,7 @@
  * The unit runner of an organization's Durable Object: the core's in-process runner, except that a publish too
  * big for one invocation fans out. A snapshot listing at most `batch` people is published exactly as on Node (one
  * transaction: state, pieces and feeds; `200` with counts). A bigger one commits its new state alone
- * (`STAGE_ONLY`: the previous revision keeps serving), and a job then brings its people's pieces and feeds up to
+ * (`RefreshScope.stateOnly()`: the previous revision keeps serving), and a job then brings its people's pieces and feeds up to
  * date `batch` at a time, one step per Durable Object alarm, ending with one pass over the whole schedule
  * (its schedule feed, people it no longer lists). Every feed is always wholly one revision or the other; the
  * publish answers `202` with the job.
@@ -11,8 +11,9 @@
  * background of the request (which nothing would keep alive, and which would not be batched).
  */
 import { ServiceError } from "../core/errors.ts";
-import type { PlannedUnit } from "../core/publish/maintenance.ts";
-import { publishUnit, STAGE_ONLY, type UnitResult } from "../core/publish/schedule-unit.ts";
+import type { PlannedUnit } from "../core/maintenance/maintenance.ts";
+import { RefreshScope } from "../core/publish/refresh-scope.ts";
+import { publishUnit, type UnitResult } from "../core/publish/schedule-unit.ts";
 import type { UnitDeps } from "../core/publish/unit-deps.ts";
 import { createInProcessRunner, type UnitRunner } from "../core/publish/unit-runner.ts";
 import { ingestSnapshot } from "../core/snapshot/ingest.ts";
@@ -29,7 +30,7 @@ export function refreshOthersSteps(deps: UnitDeps, org: string, except: string, 
         pass: 1,
         org,
         schedule: s.schedule,
-        scope: { force: false },
+        scope: RefreshScope.whole(),
         feeds: s.people + 1,
       };
       const people = piecesOfSchedule(deps.sql, org, s.schedule).map((p) => p.person);
@@ -59,13 +60,13 @@ export function createFanOutRunner(deps: UnitDeps, jobs: DurableJobs, batch: num
       const { snapshot, hash } = ingested;
       if (snapshot.people.length <= batch)
         return settle(await publishUnit(deps, snapshot, hash, options), target.org, target.schedule);
-      const staged = await publishUnit(deps, snapshot, hash, options, STAGE_ONLY);
+      const staged = await publishUnit(deps, snapshot, hash, options, RefreshScope.stateOnly());
       if (staged.unchanged) return staged;
       const unit: PlannedUnit = {
         pass: 1,
         org: target.org,
         schedule: target.schedule,
-        scope: { force: false },
+        scope: RefreshScope.whole(),
         feeds: snapshot.people.length + 1,
       };
       const people = snapshot.people.map((p) => p.id);

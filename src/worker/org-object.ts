@@ -12,12 +12,17 @@ import { DurableObject } from "cloudflare:workers";
 import { FetchLog } from "../core/fetch-log.ts";
 import { createEventBlockCache } from "../core/ical/render-events.ts";
 import { Metrics } from "../core/metrics.ts";
-import { webCodec } from "../core/publish/compress.ts";
-import { FeedReader } from "../core/publish/feed-reader.ts";
+import { webCodec } from "../core/compress.ts";
+import { FeedReader } from "../core/serving/feed-reader.ts";
 import { FeedService } from "../core/publish/feed-service.ts";
-import type { Job } from "../core/publish/jobs.ts";
-import { Maintenance, type PlannedUnit, type RegenerateScope } from "../core/publish/maintenance.ts";
-import { inPassOrder } from "../core/publish/unit-passes.ts";
+import type { Job } from "../core/maintenance/jobs.ts";
+import {
+  Maintenance,
+  regenerationKey,
+  type PlannedUnit,
+  type RegenerateScope,
+} from "../core/maintenance/maintenance.ts";
+import { inPassOrder } from "../core/maintenance/unit-passes.ts";
 import type { UnitDeps } from "../core/publish/unit-deps.ts";
 import { collectGarbage } from "../core/store/blob-table.ts";
 import { piecesOfSchedule } from "../core/store/pieces-table.ts";
@@ -31,7 +36,7 @@ import { ServiceError } from "../core/errors.ts";
 import { durableObjectSql } from "./store/durable-object-sql.ts";
 import { batchUnit, DurableJobs } from "./durable-jobs.ts";
 import { EdgeSync, edgeBacklog, ensureEdgeOutbox } from "./edge-sync.ts";
-import { workerSettings, type WorkerEnv } from "./env.ts";
+import { workerSettings, type OrgAuthority, type WorkerEnv } from "./env.ts";
 import { createFanOutRunner } from "./fan-out-runner.ts";
 import { feedTokensFor } from "./feed-tokens.ts";
 import { workerLogger } from "./logger.ts";
@@ -84,7 +89,7 @@ export function orgOfJob(id: string): string | null {
   return cut > 0 ? id.slice(0, cut) : null;
 }
 
-export class OrgObject extends DurableObject<WorkerEnv> {
+export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority {
   /** Milliseconds since the epoch, for everything the service stamps; tests set it (`runInDurableObject`). */
   clock: () => number = () => Date.now();
   #parts: Promise<Parts> | null = null;
@@ -170,13 +175,7 @@ export class OrgObject extends DurableObject<WorkerEnv> {
     const units = parts.maintenance.plan(scope);
     const org = scope.org ?? units[0]?.org ?? "";
     const steps = this.#steps(parts, units);
-    const key = JSON.stringify([
-      scope.org ?? null,
-      scope.schedule ?? null,
-      scope.person ?? null,
-      !!scope.force,
-    ]);
-    return parts.jobs.create(org, "regenerate", steps, key);
+    return parts.jobs.create(org, "regenerate", steps, regenerationKey(scope));
   }
 
   /**

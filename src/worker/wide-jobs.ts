@@ -3,8 +3,8 @@
  * (`~<uuid>`: no organization's job starts with `~`, since ids never hold it) whose member list is kept in R2, so that `GET /admin/jobs/{id}` answers from any isolate. Its
  * progress is the sum of its members'.
  */
-import type { Job, JobState } from "../core/publish/jobs.ts";
-import type { RegenerateScope } from "../core/publish/maintenance.ts";
+import type { Job, JobState } from "../core/maintenance/jobs.ts";
+import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
 import type { WorkerEnv } from "./env.ts";
 import { orgOfJob } from "./org-object.ts";
 import { listOrgs } from "./org-registry.ts";

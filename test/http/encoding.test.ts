@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { gunzip } from "../../src/core/publish/compress.ts";
+import { gunzip } from "../../src/core/compress.ts";
 import { chooseEncoding } from "../../src/http/encoding.ts";
 
 describe("chooseEncoding", () => {

@@ -12,12 +12,12 @@ import type { ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/core/digest.ts";
-import type { FeedEntry } from "../../src/core/publish/feed-entry.ts";
+import type { FeedEntry } from "../../src/core/serving/feed-entry.ts";
 import { createFeedTokens } from "../../src/core/tokens.ts";
 import type { FeedTokens } from "../../src/core/tokens.ts";
 import { createFeedRoutes } from "../../src/http/feed-route.ts";
 import type { FeedLogEvent, FeedSource } from "../../src/http/feed-route.ts";
-import { gunzip } from "../../src/core/publish/compress.ts";
+import { gunzip } from "../../src/core/compress.ts";
 
 const CALENDAR = [
   "BEGIN:VCALENDAR",

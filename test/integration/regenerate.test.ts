@@ -4,8 +4,8 @@
  * and a bounded queue that answers `503` with `Retry-After` past its bound.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JOB_RETENTION_MS } from "../../src/core/publish/jobs.ts";
-import { MAX_PENDING_JOBS } from "../../src/core/publish/maintenance.ts";
+import { JOB_RETENTION_MS } from "../../src/core/maintenance/jobs.ts";
+import { MAX_PENDING_JOBS } from "../../src/core/maintenance/maintenance.ts";
 import {
   ADMIN_TOKEN,
   T0,

@@ -5,14 +5,14 @@
  * units at once has the other schedule's pass 1 done and a free lane.
  */
 import { describe, expect, it } from "vitest";
-import type { RefreshScope } from "../../src/core/publish/schedule-unit.ts";
+import { rendersPieces, type RefreshScope } from "../../src/core/publish/refresh-scope.ts";
 import type { UnitRunner } from "../../src/core/publish/unit-runner.ts";
 import { DAY_MS, T0, makeSnapshot } from "../support/fixture.ts";
 import { publish } from "../support/service.ts";
 import { createStack, Gate } from "../support/stack.ts";
 
 /** Pass 2 units assemble people's feeds from stored pieces; pass 1 units render pieces. */
-const passOf = (scope: RefreshScope) => (scope.pieces === false ? 2 : 1);
+const passOf = (scope: RefreshScope) => (rendersPieces(scope) ? 1 : 2);
 
 /** A runner that runs two units at once, holds the pass-1 unit of `held` at `gate`, and logs starts and ends. */
 function twoLanes(inner: UnitRunner, gate: Gate, held: string, log: string[]): UnitRunner {

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "../../src/core/logger.ts";
-import { checkZoneRules, readZoneRules } from "../../src/core/publish/zone-rules-check.ts";
+import { checkZoneRules, readZoneRules } from "../../src/core/maintenance/zone-rules-check.ts";
 import { setZoneRulesOverride } from "../../src/core/time/zone-offsets.ts";
 import { ADMIN_TOKEN, T0, feedPath, makeSnapshot } from "../support/server.ts";
 import { createStack, type Stack } from "../support/stack.ts";

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import ICAL from "ical.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isolateBidi } from "../../src/core/ical/bidi.ts";
-import { personFeedKey, scheduleFeedKey } from "../../src/core/publish/keys.ts";
+import { personFeedKey, scheduleFeedKey } from "../../src/core/store/keys.ts";
 import { PYTHON, run } from "../support/parsers.ts";
 import { ROOT } from "../support/render-cases.ts";
 import { makeSnapshot } from "../support/server.ts";

@@ -2,7 +2,7 @@
 // r1 lists `Ann\u0002Bob` (shown as "AnnBob") on a colleague's shift; r2 renames that person `Ann` and adds `Bob`
 // to the shift. The colleague's feed used to keep its bytes, ETag and SEQUENCE 0 with "With: AnnBob".
 import { describe, expect, it } from "vitest";
-import { personFeedKey } from "../../src/core/publish/keys.ts";
+import { personFeedKey } from "../../src/core/store/keys.ts";
 import { makeSnapshot, vevents } from "../support/server.ts";
 import { openService, publish, readFeeds } from "../support/service.ts";
 

@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { personFeedKey, scheduleFeedKey } from "../../src/core/publish/keys.ts";
+import { personFeedKey, scheduleFeedKey } from "../../src/core/store/keys.ts";
 import { validateSnapshot } from "../../src/core/snapshot/validate.ts";
 import { vevents, type AssignmentInput, type ShiftInput, type SnapshotInput } from "../support/server.ts";
 import { expandSnapshot } from "../../src/core/feeds/events.ts";

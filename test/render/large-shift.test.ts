@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { MAX_LISTED_COLLEAGUES } from "../../src/core/feeds/crews.ts";
 import { expandSnapshot } from "../../src/core/feeds/events.ts";
-import { personFeedKey, scheduleFeedKey } from "../../src/core/publish/keys.ts";
+import { personFeedKey, scheduleFeedKey } from "../../src/core/store/keys.ts";
 import type { Snapshot } from "../../src/core/snapshot/types.ts";
 import { makeSnapshot, vevents, type SnapshotInput } from "../support/server.ts";
 import { openService, publish, readFeeds, validSnapshot, type ReadFeed } from "../support/service.ts";

@@ -5,8 +5,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { expandSnapshot } from "../../src/core/feeds/events.ts";
-import { gzip } from "../../src/core/publish/compress.ts";
-import { stateBlobKey, personFeedKey, scheduleFeedKey } from "../../src/core/publish/keys.ts";
+import { gzip } from "../../src/core/compress.ts";
+import { stateBlobKey, personFeedKey, scheduleFeedKey } from "../../src/core/store/keys.ts";
+import { RefreshScope } from "../../src/core/publish/refresh-scope.ts";
 import { readState } from "../../src/core/publish/schedule-state.ts";
 import { putBlob } from "../../src/core/store/blob-table.ts";
 import { ROOT } from "../support/render-cases.ts";
@@ -40,7 +41,7 @@ async function serviceOnLegacyState(): Promise<TestService> {
   await publish(first, legacy.snapshot);
   const bytes = await gzip(new TextEncoder().encode(legacyText));
   first.sql.transaction(() => putBlob(first.sql, KEY, bytes));
-  await first.service.refresh("legacy", "ward", { force: true });
+  await first.service.refresh("legacy", "ward", RefreshScope.whole(true));
   return first;
 }
 

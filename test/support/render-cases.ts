@@ -6,8 +6,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import ICAL from "ical.js";
 import { sha256Hex } from "../../src/core/digest.ts";
-import { gunzip } from "../../src/core/publish/compress.ts";
-import { parseFeedKey, type FeedKey } from "../../src/core/publish/keys.ts";
+import { gunzip } from "../../src/core/compress.ts";
+import { parseFeedKey, type FeedKey } from "../../src/core/store/keys.ts";
 import type { Snapshot } from "../../src/core/snapshot/types.ts";
 import { validateSnapshot } from "../../src/core/snapshot/validate.ts";
 import { createFeedTokens } from "../../src/core/tokens.ts";

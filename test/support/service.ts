@@ -3,8 +3,8 @@
  * that returns a feed's identity text and validators exactly as stored: for tests of the whole path from
  * snapshot to bytes.
  */
-import { gunzip } from "../../src/core/publish/compress.ts";
-import type { FeedKey } from "../../src/core/publish/keys.ts";
+import { gunzip } from "../../src/core/compress.ts";
+import type { FeedKey } from "../../src/core/store/keys.ts";
 import type { SqlPort } from "../../src/core/store/sql-port.ts";
 import type { Snapshot } from "../../src/core/snapshot/types.ts";
 import { validateSnapshot } from "../../src/core/snapshot/validate.ts";

@@ -3,7 +3,7 @@
  * plus the person whose feed holds it. It is the rendered-event cache key and what the change history compares,
  * so SEQUENCE and LAST-MODIFIED move exactly when rendered content moves.
  */
-import type { EventFacts } from "./events.ts";
+import type { EventFacts } from "./event-facts.ts";
 import { writtenInUtc } from "./timing.ts";
 import { encodeFields, fingerprint, type Field } from "./fingerprint.ts";
 

@@ -4,7 +4,7 @@
  *
  * Assignment ids are map keys, never object properties: `constructor`, `__proto__` and `toString` are valid ids.
  */
-import type { ExpandedEvent } from "./events.ts";
+import type { ExpandedEvent } from "./event-facts.ts";
 
 /** One assignment's change record. Times are whole seconds since the epoch (UTC). */
 export interface HistoryEntry {

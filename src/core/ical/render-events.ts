@@ -5,7 +5,7 @@
  * from pieces rendered per schedule (see `assemble-feed.ts`).
  */
 import { LRUCache } from "lru-cache";
-import type { EventFacts } from "../feeds/events.ts";
+import type { EventFacts } from "../feeds/event-facts.ts";
 import { writtenInUtc } from "../feeds/timing.ts";
 import type { HistoryEntry } from "../feeds/history.ts";
 import { groupDigits } from "./text.ts";

@@ -5,7 +5,7 @@
  * unchanged schedule reads nothing.
  */
 import { sha256Hex } from "../digest.ts";
-import type { Codec } from "../publish/compress.ts";
+import type { Codec } from "../compress.ts";
 import { partnerKeyByHash, type PartnerKeyRow } from "../store/partner-keys-table.ts";
 import { orgRow, scheduleRow, type ScheduleRow } from "../store/schedules-table.ts";
 import type { SqlPort } from "../store/sql-port.ts";

@@ -7,10 +7,11 @@
  * only its head and cached bytes, written out as they are (never one string of the whole answer). Rendering a
  * piece expands only the assignments that can touch it, so its cost follows the months asked, not the schedule.
  */
-import { expandSnapshot, type ExpandedEvent } from "../feeds/events.ts";
+import type { ExpandedEvent } from "../feeds/event-facts.ts";
+import { expandSnapshot } from "../feeds/events.ts";
 import { FEED_END, feedOpening, mergeZoneSpans, zoneSpans, type ZoneSpan } from "../ical/assemble-feed.ts";
 import { renderEvents, type FeedEvent } from "../ical/render-events.ts";
-import type { Codec } from "../publish/compress.ts";
+import type { Codec } from "../compress.ts";
 import { calendarName } from "../publish/feed-specs.ts";
 import { readState, type ScheduleState } from "../publish/schedule-state.ts";
 import type { ScheduleRow } from "../store/schedules-table.ts";

@@ -4,7 +4,7 @@
  */
 import { toBase64Url, toHex } from "../digest.ts";
 import type { FeedRow } from "../store/feeds-table.ts";
-import type { Codec } from "./compress.ts";
+import type { Codec } from "../compress.ts";
 
 const encoder = new TextEncoder();
 

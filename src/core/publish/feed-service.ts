@@ -5,6 +5,15 @@
  *
  * Publishes wait in `publish-lanes.ts` (newest revision first under a storm); units hold a unit of admitted work
  * (admission control, when given) while they run.
+ *
+ * This folder is the write path, a snapshot in and feeds committed; reading them is `../serving/`, keeping them
+ * current without a snapshot (roll, regeneration, repairs) `../maintenance/`. In the order a publish runs:
+ * - `feed-service.ts` (here), `publish-lanes.ts`, `keyed-mutex.ts`: what runs when; also the admin API's reads
+ *   (`search.ts`) and link rotations;
+ * - `unit-runner.ts`: where units run; `unit-deps.ts`: what a unit needs; `refresh-scope.ts`: what it covers;
+ * - `schedule-unit.ts`: one unit (publish, retire, refresh) from stored state (`schedule-state.ts`) to committed
+ *   feeds — planned and rendered in `schedule-plan.ts`, `feed-specs.ts`, `person-feeds.ts`, `piece-codec.ts`,
+ *   `feed-bytes.ts`; committed in `unit-commit.ts`, `feed-writes.ts`, `announce.ts`.
  */
 import { ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -28,8 +37,9 @@ import {
 import { KeyedMutex } from "./keyed-mutex.ts";
 import { admitted, PublishLanes, type Admission } from "./publish-lanes.ts";
 import { search, type SearchHits } from "./search.ts";
-import { parseFeedKey, type FeedKey } from "./keys.ts";
-import type { RefreshScope, UnitResult } from "./schedule-unit.ts";
+import { parseFeedKey, type FeedKey } from "../store/keys.ts";
+import { RefreshScope } from "./refresh-scope.ts";
+import type { UnitResult } from "./schedule-unit.ts";
 import type { UnitOptions } from "./unit-deps.ts";
 import type { UnitRunner } from "./unit-runner.ts";
 
@@ -244,7 +254,7 @@ export class FeedService {
   async #refreshOthers(org: string, except: string): Promise<void> {
     for (const s of this.schedules(org)) {
       if (s.schedule === except) continue;
-      await this.refresh(org, s.schedule, { force: false }).catch((error: unknown) =>
+      await this.refresh(org, s.schedule, RefreshScope.whole()).catch((error: unknown) =>
         this.#log.warn("refresh_failed", { org, schedule: s.schedule, error: String(error) }),
       );
     }

@@ -2,7 +2,7 @@
  * What each feed shows today, and the fingerprint of that input, so an unchanged feed is never rendered again:
  * a schedule's window of events, a person's piece of one schedule, a person's feed across their schedules.
  */
-import type { ExpandedEvent } from "../feeds/events.ts";
+import type { ExpandedEvent } from "../feeds/event-facts.ts";
 import { fingerprint } from "../feeds/fingerprint.ts";
 import type { History } from "../feeds/history.ts";
 import type { FeedHead } from "../ical/assemble-feed.ts";

@@ -9,7 +9,7 @@ import { linkVersion } from "../store/links-table.ts";
 import type { SqlPort } from "../store/sql-port.ts";
 import { nextLastModified, type FeedBytes } from "./feed-bytes.ts";
 import type { FeedSpec } from "./feed-specs.ts";
-import { bodyBlobKey, type FeedKey } from "./keys.ts";
+import { bodyBlobKey, type FeedKey } from "../store/keys.ts";
 
 /** A feed rendered outside the transaction, to be written inside it. */
 export interface PreparedFeed {

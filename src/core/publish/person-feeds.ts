@@ -15,15 +15,10 @@ import type { SqlPort } from "../store/sql-port.ts";
 import { feedBytes } from "./feed-bytes.ts";
 import { personFeedSpec } from "./feed-specs.ts";
 import type { PreparedFeed } from "./feed-writes.ts";
-import { personFeedKey, type FeedKey } from "./keys.ts";
+import { personFeedKey, type FeedKey } from "../store/keys.ts";
 import { decodePiece } from "./piece-codec.ts";
+import type { PeopleInScope } from "./refresh-scope.ts";
 import type { UnitDeps } from "./unit-deps.ts";
-
-/**
- * Whose feeds a unit assembles: everyone's; only people listed by this schedule alone (`single`); or only people
- * also listed by another schedule (`shared`), whose feeds wait until every schedule's pieces are rendered.
- */
-export type PeopleInScope = "all" | "single" | "shared";
 
 /** A schedule's pieces as a unit is about to write them: `null` removes the person's piece of that schedule. */
 export interface PieceOverlay {

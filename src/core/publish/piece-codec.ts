@@ -3,7 +3,7 @@
  * `[sortKey, zone, tzid, fromYear, toYear, block]` rows, in sort order.
  */
 import type { RenderedEvent } from "../ical/render-events.ts";
-import type { Codec } from "./compress.ts";
+import type { Codec } from "../compress.ts";
 
 type Row = [string, string, 0 | 1, number, number, string];
 

@@ -3,27 +3,43 @@
  * again (only those whose fingerprint changed, or all with `force`), the schedule feed when its fingerprint
  * changed, and the person feeds those pieces change — all prepared outside the transaction that writes them.
  */
-import { type ExpandedEvent } from "../feeds/events.ts";
+import type { ExpandedEvent } from "../feeds/event-facts.ts";
 import { type History } from "../feeds/history.ts";
 import { assembleFeed } from "../ical/assemble-feed.ts";
 import { renderEvents } from "../ical/render-events.ts";
 import type { Snapshot } from "../snapshot/types.ts";
 import { feedByKey } from "../store/feeds-table.ts";
-import { piecesOfSchedule, type PersonPiece } from "../store/pieces-table.ts";
+import { piecesOfSchedule, type PersonPiece, type PieceRow } from "../store/pieces-table.ts";
 import type { ScheduleRow } from "../store/schedules-table.ts";
 import { feedBytes } from "./feed-bytes.ts";
 import { eventsHash, scheduleFeedSpec, windowEvents, windowFor } from "./feed-specs.ts";
-import { pieceBlobKey, scheduleFeedKey } from "./keys.ts";
-import {
-  bodiesPresent,
-  newToken,
-  preparePersonFeed,
-  type PeopleInScope,
-  type PieceOverlay,
-} from "./person-feeds.ts";
+import { pieceBlobKey, scheduleFeedKey } from "../store/keys.ts";
+import type { PreparedFeed } from "./feed-writes.ts";
+import { bodiesPresent, newToken, preparePersonFeed, type PieceOverlay } from "./person-feeds.ts";
 import { encodePiece } from "./piece-codec.ts";
-import type { Plan, RefreshScope } from "./schedule-unit.ts";
+import {
+  coversScheduleFeed,
+  peopleOf,
+  personFeedsOf,
+  rendersPieces,
+  type RefreshScope,
+} from "./refresh-scope.ts";
 import type { UnitDeps, UnitOptions } from "./unit-deps.ts";
+
+/** Everything a unit has prepared, ready for its transaction (`unit-commit.ts`). */
+export interface Plan {
+  org: string;
+  orgName: string;
+  tier: Snapshot["organization"]["tier"];
+  row: ScheduleRow;
+  /** The state blob to write (a new revision only). */
+  state: Uint8Array | null;
+  /** Pieces to write (with their bytes) or remove (`null`), by person. */
+  pieces: Map<string, { piece: PieceRow; body: Uint8Array } | null>;
+  /** The replaced blob keys of rewritten or removed pieces. */
+  replacedPieces: string[];
+  feeds: PreparedFeed[];
+}
 
 /** What a unit hands the planning step: the schedule's state, expanded, and what to render again. */
 export interface PlanInput {
@@ -44,7 +60,7 @@ export async function planSchedule(deps: UnitDeps, input: PlanInput, options: Un
   const sid = row.schedule;
   const window = windowFor(row.timezone, deps.clock(), settings);
   const inWindow = windowEvents(input.events, input.history, window);
-  const only = scope.people === undefined ? null : new Set(scope.people);
+  const only = peopleOf(scope);
   const stored = new Map(piecesOfSchedule(sql, org, sid).map((p) => [p.person, p]));
   const plan: Plan = {
     org,
@@ -62,7 +78,7 @@ export async function planSchedule(deps: UnitDeps, input: PlanInput, options: Un
   const byPerson = new Map<string, typeof inWindow>(snapshot.people.map((p) => [p.id, []]));
   for (const e of inWindow) byPerson.get(e.facts.personId)?.push(e);
   const listed = new Map(snapshot.people.map((p) => [p.id, p.name]));
-  for (const [person, name] of scope.pieces === false ? [] : listed) {
+  for (const [person, name] of rendersPieces(scope) ? listed : []) {
     if (only && !only.has(person)) continue;
     options.signal?.throwIfAborted();
     const events = byPerson.get(person)!;
@@ -88,7 +104,7 @@ export async function planSchedule(deps: UnitDeps, input: PlanInput, options: Un
       overlay.pieces.set(person, { piece, rendered });
     }
   }
-  if (!only && scope.pieces !== false) {
+  if (!only && rendersPieces(scope)) {
     for (const [person, old] of stored) {
       if (listed.has(person)) continue;
       plan.pieces.set(person, null);
@@ -98,7 +114,7 @@ export async function planSchedule(deps: UnitDeps, input: PlanInput, options: Un
   }
 
   // The schedule feed.
-  if (scope.scheduleFeed !== false) {
+  if (coversScheduleFeed(scope)) {
     const spec = scheduleFeedSpec(
       row.name,
       orgName,
@@ -123,26 +139,17 @@ export async function planSchedule(deps: UnitDeps, input: PlanInput, options: Un
   }
 
   // The feeds of everyone whose piece may have changed (a newer revision can also rename a person elsewhere).
-  const people =
-    scope.personFeeds === "none"
-      ? []
-      : scope.pieces === false
-        ? [...stored.keys()].filter((p) => !only || only.has(p))
-        : overlay.pieces.keys();
-  for (const person of people) {
-    options.signal?.throwIfAborted();
-    const which = scope.personFeeds ?? "all";
-    const prepared = await preparePersonFeed(
-      deps,
-      org,
-      orgName,
-      person,
-      overlay,
-      scope.force,
-      which as PeopleInScope,
-    );
-    if (prepared) plan.feeds.push(prepared);
-    if (prepared !== undefined) options.onProgress?.(1);
+  const which = personFeedsOf(scope);
+  if (which !== "none") {
+    const people = rendersPieces(scope)
+      ? overlay.pieces.keys()
+      : [...stored.keys()].filter((p) => !only || only.has(p));
+    for (const person of people) {
+      options.signal?.throwIfAborted();
+      const prepared = await preparePersonFeed(deps, org, orgName, person, overlay, scope.force, which);
+      if (prepared) plan.feeds.push(prepared);
+      if (prepared !== undefined) options.onProgress?.(1);
+    }
   }
   return plan;
 }

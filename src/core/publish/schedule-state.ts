@@ -7,7 +7,7 @@ import type { History } from "../feeds/history.ts";
 import type { Snapshot } from "../snapshot/types.ts";
 import { readBlob } from "../store/blob-table.ts";
 import type { SqlPort } from "../store/sql-port.ts";
-import { webCodec, type Codec } from "./compress.ts";
+import { webCodec, type Codec } from "../compress.ts";
 
 /** What is stored per schedule revision. */
 export interface ScheduleState {

@@ -17,24 +17,21 @@ import { expandSnapshot } from "../feeds/events.ts";
 import { advanceHistory } from "../feeds/history.ts";
 import type { Snapshot } from "../snapshot/types.ts";
 import { feedByKey } from "../store/feeds-table.ts";
-import { piecesOfSchedule, type PieceRow } from "../store/pieces-table.ts";
+import { piecesOfSchedule } from "../store/pieces-table.ts";
 import { orgRow, scheduleRow, type ScheduleRow } from "../store/schedules-table.ts";
 import { localDateOf } from "../time/local-time.ts";
 import { type PreparedFeed } from "./feed-writes.ts";
-import { personFeedKey, scheduleFeedKey, stateBlobKey } from "./keys.ts";
-import { preparePersonFeed, type PeopleInScope, type PieceOverlay } from "./person-feeds.ts";
+import { personFeedKey, scheduleFeedKey, stateBlobKey } from "../store/keys.ts";
+import { preparePersonFeed, type PieceOverlay } from "./person-feeds.ts";
+import { assemblesOnly, peopleOf, personFeedsOf, RefreshScope, rendersEveryone } from "./refresh-scope.ts";
 import { encodeState, readState } from "./schedule-state.ts";
-import { planSchedule } from "./schedule-plan.ts";
-import { commit } from "./unit-commit.ts";
+import { planSchedule, type Plan } from "./schedule-plan.ts";
+import { commit, type CommitCounts } from "./unit-commit.ts";
 import type { UnitDeps, UnitOptions } from "./unit-deps.ts";
 
 /** What a unit answers (a publish answers the first three, docs/api.md › Admin API). */
-export interface UnitResult {
+export interface UnitResult extends CommitCounts {
   revision: number;
-  /** People whose feed bytes changed, appeared or went. */
-  peopleAffected: number;
-  /** Feeds (person and schedule) whose bytes changed, appeared or went. */
-  feedsUpdated: number;
   /** True for an identical replay of the current revision. */
   unchanged?: boolean;
   /** True when the organization's name or tier changed: every other schedule's feeds need a refresh. */
@@ -44,47 +41,6 @@ export interface UnitResult {
    * reports their progress. The counts then cover only what is live already.
    */
   job?: string;
-}
-
-/** A refresh's scope within its schedule. */
-export interface RefreshScope {
-  /** Render again even where fingerprints are unchanged (a regeneration); bytes and validators still stay. */
-  force: boolean;
-  /** Only these people's pieces and feeds (default: everyone the schedule lists). */
-  people?: readonly string[];
-  /** Whether the schedule feed is in scope. Default true. */
-  scheduleFeed?: boolean;
-  /**
-   * Whose feeds are assembled again (default `all`; `none` renders pieces only). A roll or regeneration first
-   * runs every schedule with `single`, then with `shared`, so nobody's feed is assembled from some new pieces
-   * and some old ones.
-   */
-  personFeeds?: PeopleInScope | "none";
-  /** Whether pieces are rendered (default true); off assembles people's feeds from the pieces stored. */
-  pieces?: boolean;
-}
-
-/** A publish scope that commits the new revision's state and nothing rendered: pieces and feeds stay as they are. */
-export const STAGE_ONLY: RefreshScope = {
-  force: false,
-  people: [],
-  scheduleFeed: false,
-  personFeeds: "none",
-};
-
-/** Everything a unit has prepared, ready for its transaction. */
-export interface Plan {
-  org: string;
-  orgName: string;
-  tier: Snapshot["organization"]["tier"];
-  row: ScheduleRow;
-  /** The state blob to write (a new revision only). */
-  state: Uint8Array | null;
-  /** Pieces to write (with their bytes) or remove (`null`), by person. */
-  pieces: Map<string, { piece: PieceRow; body: Uint8Array } | null>;
-  /** The replaced blob keys of rewritten or removed pieces. */
-  replacedPieces: string[];
-  feeds: PreparedFeed[];
 }
 
 /**
@@ -105,14 +61,14 @@ export function staleRevision(revision: number, current: number, superseded = fa
 /**
  * Publishes a validated snapshot: the schedule's next revision. With a narrower `scope` only those pieces and
  * feeds are brought up to date in the same transaction as the new state (a runner that fans out passes
- * {@link STAGE_ONLY} and refreshes the people in batches afterwards).
+ * `RefreshScope.stateOnly()` and refreshes the people in batches afterwards).
  */
 export async function publishUnit(
   deps: UnitDeps,
   snapshot: Snapshot,
   snapshotHash: string,
   options: UnitOptions = {},
-  scope: RefreshScope = { force: false },
+  scope: RefreshScope = RefreshScope.whole(),
 ): Promise<UnitResult> {
   const org = snapshot.organization.id;
   const sid = snapshot.schedule.id;
@@ -172,16 +128,14 @@ export async function refreshUnit(
   const current = scheduleRow(deps.sql, org, sid);
   if (!current || current.retired)
     throw new ServiceError("not_found", `no live schedule \`${sid}\` in \`${org}\``);
-  if (scope.pieces === false && scope.scheduleFeed === false)
-    return assembleUnit(deps, current, scope, options);
+  if (assemblesOnly(scope)) return assembleUnit(deps, current, scope, options);
   const state = await readState(deps.sql, current.stateKey, deps.codec);
   const events = expandSnapshot(state.snapshot);
   // Only a unit that renders every listed person's piece moves the window's date: after one that rendered some
   // people (a batch, a person's regeneration) the others still show the earlier window, and the roll must see it.
-  const whole = scope.people === undefined && scope.pieces !== false;
   const row = {
     ...current,
-    rolledFor: whole ? localDateOf(deps.clock(), current.timezone) : current.rolledFor,
+    rolledFor: rendersEveryone(scope) ? localDateOf(deps.clock(), current.timezone) : current.rolledFor,
   };
   const { name: orgName, tier } = orgRow(deps.sql, org) ?? state.snapshot.organization;
   const plan = await planSchedule(
@@ -202,23 +156,17 @@ async function assembleUnit(
   const { sql } = deps;
   const org = current.org;
   const orgName = orgRow(sql, org)?.name ?? org;
-  const only = scope.people === undefined ? null : new Set(scope.people);
-  const which = scope.personFeeds ?? "all";
+  const only = peopleOf(scope);
+  const which = personFeedsOf(scope);
   const feeds: PreparedFeed[] = [];
-  for (const { person } of which === "none" ? [] : piecesOfSchedule(sql, org, current.schedule)) {
-    if (only && !only.has(person)) continue;
-    options.signal?.throwIfAborted();
-    const prepared = await preparePersonFeed(
-      deps,
-      org,
-      orgName,
-      person,
-      null,
-      scope.force,
-      which as PeopleInScope,
-    );
-    if (prepared) feeds.push(prepared);
-    if (prepared !== undefined) options.onProgress?.(1);
+  if (which !== "none") {
+    for (const { person } of piecesOfSchedule(sql, org, current.schedule)) {
+      if (only && !only.has(person)) continue;
+      options.signal?.throwIfAborted();
+      const prepared = await preparePersonFeed(deps, org, orgName, person, null, scope.force, which);
+      if (prepared) feeds.push(prepared);
+      if (prepared !== undefined) options.onProgress?.(1);
+    }
   }
   const plan: Plan = {
     org,

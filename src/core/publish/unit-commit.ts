@@ -10,8 +10,16 @@ import { orgRow, putOrg, putSchedule, scheduleRow, type ScheduleRow } from "../s
 import { transactAndAnnounce } from "./announce.ts";
 import { writeFeed, type PreparedFeed } from "./feed-writes.ts";
 import { currentPersonSpecHash, preparePersonFeed } from "./person-feeds.ts";
-import type { Plan, UnitResult } from "./schedule-unit.ts";
+import type { Plan } from "./schedule-plan.ts";
 import type { UnitDeps, UnitOptions } from "./unit-deps.ts";
+
+/** What a unit's commit changed. */
+export interface CommitCounts {
+  /** People whose feed bytes changed, appeared or went. */
+  peopleAffected: number;
+  /** Feeds (person and schedule) whose bytes changed, appeared or went. */
+  feedsUpdated: number;
+}
 
 /** Step 4: one transaction; people whose feeds turned out stale are prepared again and retried. */
 export async function commit(
@@ -19,7 +27,7 @@ export async function commit(
   plan: Plan,
   expected: ScheduleRow | null,
   options: UnitOptions,
-): Promise<Omit<UnitResult, "revision">> {
+): Promise<CommitCounts> {
   const { sql } = deps;
   options.signal?.throwIfAborted();
   const nowSeconds = Math.floor(deps.clock() / 1000);

@@ -6,7 +6,7 @@
 import type { EventBlockCache } from "../ical/render-events.ts";
 import type { SqlPort } from "../store/sql-port.ts";
 import type { FeedTokens } from "../tokens.ts";
-import type { Codec } from "./compress.ts";
+import type { Codec } from "../compress.ts";
 import type { WindowSettings } from "./feed-specs.ts";
 
 /** Settings of the service that shape what is rendered and stored (see docs/settings.md). */

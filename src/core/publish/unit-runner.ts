@@ -5,7 +5,8 @@
  */
 import { ServiceError } from "../errors.ts";
 import { ingestSnapshot, type IngestTarget } from "../snapshot/ingest.ts";
-import { publishUnit, refreshUnit, retireUnit, type RefreshScope, type UnitResult } from "./schedule-unit.ts";
+import type { RefreshScope } from "./refresh-scope.ts";
+import { publishUnit, refreshUnit, retireUnit, type UnitResult } from "./schedule-unit.ts";
 import type { UnitDeps, UnitOptions } from "./unit-deps.ts";
 
 export interface UnitRunner {

@@ -10,7 +10,7 @@
  * A database from before fingerprints is checked against the links it holds — the tokens of a few stored feeds
  * are derived again and their hashes compared — and its fingerprint is recorded only when they match.
  */
-import { parseFeedKey, type FeedKey } from "../publish/keys.ts";
+import { parseFeedKey, type FeedKey } from "./keys.ts";
 import { webTokenCrypto, type FeedTokens, type TokenCrypto } from "../tokens.ts";
 import { toHex } from "../digest.ts";
 import { linkVersion } from "./links-table.ts";

@@ -2,7 +2,7 @@
  * The `feeds` table: every live feed, found by the hash of its token (serving) or by organization and feed key
  * (publishing, admin). A row holds what a `304` needs — validators — and the blob keys of its bodies.
  */
-import type { FeedKey } from "../publish/keys.ts";
+import type { FeedKey } from "./keys.ts";
 import { buryFeedToken, reviveToken } from "./dead-links-table.ts";
 import { num, text, type SqlPort, type SqlRow } from "./sql-port.ts";
 

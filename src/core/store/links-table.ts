@@ -3,7 +3,7 @@
  * secret; rotating a link bumps the version. Versions outlive their feeds, so a person who leaves and returns
  * gets the rotated link back, never an old one.
  */
-import type { FeedKey } from "../publish/keys.ts";
+import type { FeedKey } from "./keys.ts";
 import { num, type SqlPort } from "./sql-port.ts";
 
 /** The link version of a feed: 1 until it is first rotated. */

@@ -1,7 +1,7 @@
 /**
  * A fingerprint of a zone's rules over every instant a feed can show (snapshot dates run 2000–2099, and events end
  * up to a week later): equal fingerprints, equal offsets, transitions and names, so equal instants and VTIMEZONEs.
- * Used to tell which zones a time-zone data update moved (`src/core/publish/zone-rules-check.ts`); about 0.1 s a
+ * Used to tell which zones a time-zone data update moved (`src/core/maintenance/zone-rules-check.ts`); about 0.1 s a
  * zone from `Intl`, computed only when the tz data in use changed or a check is forced.
  */
 import { fingerprint } from "../feeds/fingerprint.ts";

@@ -10,8 +10,8 @@
 import type { Hono } from "hono";
 import { isolateBidi } from "../../core/ical/bidi.ts";
 import { feedLinks, outlookUrl, SUBSCRIBE_PREFIX } from "../../core/links.ts";
-import type { FeedEntry } from "../../core/publish/feed-entry.ts";
-import type { SubscribeInfo, UpcomingShift } from "../../core/publish/upcoming.ts";
+import type { FeedEntry } from "../../core/serving/feed-entry.ts";
+import type { SubscribeInfo, UpcomingShift } from "../../core/serving/upcoming.ts";
 import type { FeedTokens } from "../../core/tokens.ts";
 import type { Protection } from "../../core/limits/protection.ts";
 import type { DeadLink } from "../../core/store/dead-links-table.ts";

@@ -2,7 +2,8 @@
 // contain what used to be separators cannot make two renderings share one, and every rendered fact moves it.
 import { describe, expect, it } from "vitest";
 import { eventFingerprint } from "../../../src/core/feeds/event-fingerprint.ts";
-import { expandSnapshot, type EventFacts } from "../../../src/core/feeds/events.ts";
+import type { EventFacts } from "../../../src/core/feeds/event-facts.ts";
+import { expandSnapshot } from "../../../src/core/feeds/events.ts";
 import { encodeFields, type Field } from "../../../src/core/feeds/fingerprint.ts";
 import { makeSnapshot } from "../../support/server.ts";
 import { validSnapshot } from "../../support/service.ts";

@@ -12,7 +12,7 @@ import {
   renderRange,
   renderStoredPieces,
 } from "../../../src/core/partners/render-range.ts";
-import { webCodec } from "../../../src/core/publish/compress.ts";
+import { webCodec } from "../../../src/core/compress.ts";
 import { windowEvents } from "../../../src/core/publish/feed-specs.ts";
 import { readState } from "../../../src/core/publish/schedule-state.ts";
 import { scheduleRow } from "../../../src/core/store/schedules-table.ts";

@@ -3,11 +3,12 @@
 // and the reason in its errors; a step that throws is recorded at once; the other steps still run.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { RefreshScope } from "../../../src/core/publish/refresh-scope.ts";
 import { ensureSchema } from "../../../src/core/store/schema.ts";
 import { durableObjectSql } from "../../../src/worker/store/durable-object-sql.ts";
 import { DurableJobs, MAX_ATTEMPTS, type JobStep } from "../../../src/worker/durable-jobs.ts";
 
-const step = (schedule: string): JobStep => ({ org: "o", schedule, scope: { force: false }, feeds: 1 });
+const step = (schedule: string): JobStep => ({ org: "o", schedule, scope: RefreshScope.whole(), feeds: 1 });
 
 describe("durable jobs", () => {
   it("give a step up after its attempts, record a throwing one, and run the rest", async () => {

@@ -3,7 +3,7 @@
  * schedules gets one new version of their feed, never one assembled from some new and some old pieces.
  */
 import type { ScheduleRow } from "../store/schedules-table.ts";
-import type { RefreshScope } from "./schedule-unit.ts";
+import { RefreshScope } from "../publish/refresh-scope.ts";
 
 /** One unit of a job: one schedule, and what of it to render again, in pass 1 or 2. */
 export interface PlannedUnit {
@@ -31,14 +31,14 @@ export function twoPasses(
       pass: 1,
       org,
       schedule: s.schedule,
-      scope: { force, personFeeds: piecesFirst ? "none" : "single" },
+      scope: RefreshScope.renderPass(force, piecesFirst ? "none" : "single"),
       feeds: 0,
     })),
     ...schedules.map((s): PlannedUnit => ({
       pass: 2,
       org,
       schedule: s.schedule,
-      scope: { force, pieces: false, scheduleFeed: false, personFeeds: piecesFirst ? "all" : "shared" },
+      scope: RefreshScope.assemblePass(force, piecesFirst ? "all" : "shared"),
       feeds: s.people + 1,
     })),
   ];

@@ -1,4 +1,9 @@
 /**
+ * This folder is the serving read path: what a subscriber's request reads, never writes. `feed-reader.ts` (here)
+ * reads feeds, `feed-entry.ts` is what a live feed is known by (its validators), `upcoming.ts` is what a
+ * subscribe page lists. Feeds are written by `../publish/`; the route that answers with them is
+ * `src/http/feed-answer.ts`.
+ *
  * Serving reads: the live feed a token opens, and its body in the coding the client takes. Each serving thread
  * has its own reader on its own database connection, with two caches:
  *
@@ -22,9 +27,9 @@ import { orgRow } from "../store/schedules-table.ts";
 import type { Tier } from "../snapshot/types.ts";
 import type { SqlPort } from "../store/sql-port.ts";
 import type { FeedTokens } from "../tokens.ts";
-import { webCodec, type Codec } from "./compress.ts";
+import { webCodec, type Codec } from "../compress.ts";
 import type { FeedBody, FeedEntry } from "./feed-entry.ts";
-import { parseFeedKey } from "./keys.ts";
+import { parseFeedKey } from "../store/keys.ts";
 
 export interface FeedReaderDeps {
   sql: SqlPort;

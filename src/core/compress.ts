@@ -3,7 +3,7 @@
  * present in Node 24 and workerd alike; a runtime with faster native ones passes its own (Node: `node-codec.ts`).
  * Either way the identity bytes — and so every `ETag` — are the same; only the gzip framing may differ.
  */
-import { sha256 } from "../digest.ts";
+import { sha256 } from "./digest.ts";
 
 export interface Codec {
   /**

@@ -4,8 +4,8 @@
  * schedule. Times are the schedule's local wall times, as the feed writes them.
  */
 import type { FeedEntry } from "./feed-entry.ts";
-import type { Codec } from "./compress.ts";
-import { decodePiece } from "./piece-codec.ts";
+import type { Codec } from "../compress.ts";
+import { decodePiece } from "../publish/piece-codec.ts";
 import { readBlob } from "../store/blob-table.ts";
 import { piecesOfPerson } from "../store/pieces-table.ts";
 import { orgRow, scheduleRow } from "../store/schedules-table.ts";

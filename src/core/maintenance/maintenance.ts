@@ -2,11 +2,17 @@
  * Work that keeps feeds current without a new snapshot: the daily window roll, and admin-requested
  * regeneration as jobs with visible progress, run one at a time from a bounded queue. A job is a list of units
  * (one per schedule in its scope) kept as busy as the runner allows, so a full regeneration uses every core.
+ *
+ * This folder is maintenance: everything here runs units of the write path (`../publish/`) without a new
+ * snapshot. `maintenance.ts` (here) plans and runs the roll and regenerations; `unit-passes.ts` cuts them into
+ * units in two passes; `jobs.ts` is the progress an admin polls; `zone-rules-check.ts` renders again what a
+ * time-zone data update moved; `dead-link-backfill.ts` repairs a database written before dead links were kept.
  */
 import { ServiceError } from "../errors.ts";
 import { localDateOf } from "../time/local-time.ts";
-import type { FeedService } from "./feed-service.ts";
+import type { FeedService } from "../publish/feed-service.ts";
 import { JobRegistry, type Job } from "./jobs.ts";
+import { RefreshScope } from "../publish/refresh-scope.ts";
 
 export type { PlannedUnit } from "./unit-passes.ts";
 import { passes, twoPasses, type PlannedUnit } from "./unit-passes.ts";
@@ -23,6 +29,15 @@ export interface RegenerateScope {
    * writes back any body the store lost; unchanged input renders to the same bytes, so nothing else moves.
    */
   force?: boolean;
+}
+
+/**
+ * The key under which requests for the same regeneration join one queued job (Node's queue and a Durable Object's
+ * stored jobs alike): the scope's fields, defaults spelled out. Stored with a Durable Object's jobs, so its form
+ * does not change.
+ */
+export function regenerationKey(scope: RegenerateScope): string {
+  return JSON.stringify([scope.org ?? null, scope.schedule ?? null, scope.person ?? null, !!scope.force]);
 }
 
 /** Most regeneration jobs queued or running at once; past it a request is refused with a `Retry-After`. */
@@ -66,17 +81,12 @@ export class Maintenance {
         if (pieces.length === 0)
           throw new ServiceError("not_found", `no feed for person \`${person}\` in \`${org}\``);
         // The person's piece in each schedule, then their feed once from all of them.
+        const force = scope.force === true;
         for (const p of pieces) {
-          const force = scope.force === true;
-          const render = { force, people: [person], scheduleFeed: false, personFeeds: "none" as const };
+          const render = RefreshScope.personPiece(person, force);
           units.push({ pass: 1, org, schedule: p.schedule, scope: render, feeds: 0 });
         }
-        const assemble = {
-          force: scope.force === true,
-          people: [person],
-          scheduleFeed: false,
-          pieces: false,
-        };
+        const assemble = RefreshScope.personFeed(person, force);
         units.push({ pass: 2, org, schedule: pieces[0]!.schedule, scope: assemble, feeds: 1 });
         continue;
       }
@@ -98,12 +108,7 @@ export class Maintenance {
    */
   regenerate(scope: RegenerateScope): Job {
     const units = this.plan(scope);
-    const key = JSON.stringify([
-      scope.org ?? null,
-      scope.schedule ?? null,
-      scope.person ?? null,
-      !!scope.force,
-    ]);
+    const key = regenerationKey(scope);
     if (this.#closing.signal.aborted) {
       throw new ServiceError("unavailable", "The service is shutting down.", [], {}, { "retry-after": "5" });
     }

@@ -9,7 +9,7 @@
 import { readMeta, writeMeta } from "../store/schema.ts";
 import { num, text, type SqlPort } from "../store/sql-port.ts";
 import type { FeedTokens } from "../tokens.ts";
-import { parseFeedKey, type FeedKey } from "./keys.ts";
+import { parseFeedKey, type FeedKey } from "../store/keys.ts";
 
 const DONE = "dead_links_derived";
 /** Most link versions derived for one feed (a feed rotated more often than this keeps only its latest ones). */
