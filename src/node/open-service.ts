@@ -11,7 +11,7 @@ import type { Protection } from "../core/limits/protection.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
 import { FeedService } from "../core/publish/feed-service.ts";
-import { Maintenance } from "../core/publish/maintenance.ts";
+import { Maintenance } from "../core/maintenance/maintenance.ts";
 import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
 import { createInProcessRunner, type UnitRunner } from "../core/publish/unit-runner.ts";
 import { createApp } from "../http/create-app.ts";
