@@ -12,7 +12,6 @@ import type { UnitRunner } from "../core/publish/unit-runner.ts";
 import type { Logger } from "../core/logger.ts";
 import { createThreadPool, transferable } from "./thread-pool.ts";
 import type { ThreadBase } from "./thread-base.ts";
-import type { ZoneRulesChoice } from "./host-zone-rules.ts";
 import { threadModule } from "./thread-module.ts";
 
 /** What every render thread is started with. */
