@@ -37,7 +37,7 @@ Output
 /** Everything a bench run is told. */
 export interface BenchOptions {
   fixtures: FixtureOptions;
-  /** Where the fixtures are generated or reused; null: `defaultFixtureDir(fixtures)`. */
+  /** Where the fixtures are generated or reused; null: `defaultFixtureDir(fixtures, bench/.data)`. */
   dataDir: string | null;
   seconds: number;
   warmupSeconds: number;

@@ -8,13 +8,17 @@ import {
   type FixtureSummary,
 } from "../../src/cli/fixtures/generate.ts";
 import type { FixtureOptions } from "../../src/cli/fixtures/plan.ts";
+import { fileURLToPath } from "node:url";
 import { createProgress } from "../lib/progress.ts";
 import { count, mib, secs, type Section } from "../lib/report.ts";
+
+/** The bench's data sets: `bench/.data/` (git-ignored). */
+const BENCH_DATA = fileURLToPath(new URL("../.data/", import.meta.url));
 
 /** The data set's folder (`dir`, or the default one) and summary, and its section of the report. */
 export function prepareDataSet(
   options: FixtureOptions,
-  dir = defaultFixtureDir(options),
+  dir = defaultFixtureDir(options, BENCH_DATA),
 ): { dir: string; summary: FixtureSummary; section: Section } {
   let summary = readFixtureSummary(dir);
   let generated = "reused from an earlier run";

@@ -107,7 +107,7 @@ function program(): Command {
     .option("--layout <layout>", "one-org or many-orgs", "one-org")
     .option("--seed <n>", "varies names, rotas, leave and notes", "1")
     .option("--today <date>", "YYYY-MM-DD the assignments are placed around (default today)")
-    .option("--out <dir>", "where to write (default bench/.data/<layout>-<people>-seed<seed>-<today>/)")
+    .option("--out <dir>", "where to write (default ./<layout>-<people>-seed<seed>-<today>/)")
     .action((_o, command: Command) => generate(globals(command)));
   cli
     .command("backup")

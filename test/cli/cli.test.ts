@@ -18,10 +18,10 @@ interface Run {
 }
 
 /** Runs a command in the project folder with exactly `env` (plus PATH/HOME), so no setting leaks in from the run. */
-function runProcess(command: string, args: string[], env: Record<string, string>): Promise<Run> {
+function runProcess(command: string, args: string[], env: Record<string, string>, cwd = ROOT): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
-      cwd: ROOT,
+      cwd,
       env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -304,6 +304,20 @@ describe("shiftfeed generate (offline)", () => {
       expect(check.code, check.stdout).toBe(0);
     } finally {
       await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it("without --out, writes into the folder it was started in (never into the package's own files)", async () => {
+    const here = await mkdtemp(join(tmpdir(), "shiftfeed-gen-cwd-"));
+    try {
+      const args = [`${ROOT}src/cli/main.ts`, "generate", "--people", "12", "--today", "2026-11-20"];
+      const run = await runProcess(process.execPath, args, { DATA_DIR: "/nonexistent" }, here);
+      expect(run.code, run.stderr).toBe(0);
+      const dir = join(here, "one-org-12-seed1-2026-11-20");
+      expect(run.stdout).toContain(`→ ${dir}`);
+      expect((await readdir(dir)).some((f) => f.endsWith(".json"))).toBe(true);
+    } finally {
+      await rm(here, { recursive: true, force: true });
     }
   });
 });

@@ -23,7 +23,7 @@ export function generate(options: GenerateOptions): void {
     seed: numberOption(options.seed, "seed", 1),
     today: dateOption(options.today, "today"),
   };
-  const dir = options.out ?? defaultFixtureDir(fixtures);
+  const dir = options.out ?? defaultFixtureDir(fixtures, process.cwd());
   const bar = progressBar("schedules", !!options.json);
   const summary = writeFixtures(fixtures, dir, (done, total) => bar.update(done, total, "writing"));
   bar.stop();
