@@ -33,5 +33,5 @@ export async function openStore(config: Config, logger: Logger, cleanup: (() => 
   const { secret: feedSecret, tokens } = await loadFeedSecret(config.dataDir, sql, config, logger);
   const derivedDeadLinks = await deriveDeadLinks(sql, tokens);
   if (derivedDeadLinks > 0) logger.info("dead_links_derived", { count: derivedDeadLinks });
-  return { sql, databasePath, adminSecret, feedSecret, tokens };
+  return { sql, adminSecret, feedSecret, tokens };
 }
