@@ -34,6 +34,8 @@ export interface StackOptions {
   adminToken?: string | null;
   tokens?: FeedTokens;
   logger?: Logger;
+  /** What the admin routes call to gather other threads' reports (Node's serving threads); default none. */
+  gatherReports?: () => Promise<void>;
 }
 
 export interface Stack {
@@ -88,6 +90,7 @@ export async function createStack(options: StackOptions): Promise<Stack> {
     metrics: new Metrics(),
     newId: randomUUID,
     partners: new PartnerReader({ sql, codec: webCodec, generation: () => generation }),
+    gatherReports: options.gatherReports,
   });
   return { sql, tokens, clock, deps, service, reader, maintenance, app };
 }
