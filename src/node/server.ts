@@ -98,11 +98,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
     // Whatever listens on the port from here on keeps listening until the service stops, answering `503` with
     // `Retry-After` while the database opens: a listener that closed later would reset the connections queued on
     // it (with `SO_REUSEPORT` each listening socket has its own accept queue).
-    let fetch: (request: Request) => Response | Promise<Response> = starting;
+    let fetch: (request: Request, env?: unknown) => Response | Promise<Response> = starting;
     let threadsUp: Promise<ServeThreads> | null = null;
     if (threads === 0) {
       const http: Server = createHttpServer(
-        requestListener((request) => fetch(request)),
+        // The runtime's env goes along: it holds the socket, whose peer address the per-client limits key on.
+        requestListener((request, env) => fetch(request, env)),
         metrics,
         { timeouts: config.connections, guard },
       );
@@ -273,6 +274,7 @@ async function load(
     tokens,
     fetchLog,
     adminToken: adminSecret.value,
+    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
     publicUrl: config.publicUrl,
     maxSnapshotBytes: config.maxSnapshotBytes,
     logger,
