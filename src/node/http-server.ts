@@ -36,7 +36,7 @@ export interface HttpServerOptions {
 
 /** A `node:http` listener answering with `fetch`, and feed paths directly through `feeds` when given. */
 export function requestListener(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>,
   feeds?: FeedListenerDeps,
 ): RequestListener {
   const app = getRequestListener(fetch);

@@ -46,7 +46,8 @@ export async function listenInProcess(options: ListenOptions): Promise<Listeners
   /** Handed over once, by `open`. */
   let service: LoadedService | null = null;
   const http: Server = createHttpServer(
-    requestListener((request) => (service === null ? starting() : service.fetch(request))),
+    // The runtime's env goes along: it holds the socket, whose peer address the per-client limits key on.
+    requestListener((request, env) => (service === null ? starting() : service.fetch(request, env))),
     options.metrics,
     { timeouts: options.timeouts, guard: options.guard },
   );

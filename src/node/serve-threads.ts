@@ -28,8 +28,11 @@ export interface ServeThreadsOptions {
 
 /** What the main thread answers with once it has loaded. */
 export interface MainAnswers {
-  /** Answers forwarded requests (the main app's `fetch`). */
-  fetch: (request: Request) => Response | Promise<Response>;
+  /**
+   * The main app's `fetch`: answers requests forwarded by serving threads, and every request when the main thread
+   * serves (`SERVE_THREADS=0`), where `env` holds the socket whose peer address the per-client limits key on.
+   */
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
   fetchLog: FetchLog;
   /** The process's partner range pieces, which the threads ask for. */
   ranges: RangeSource;

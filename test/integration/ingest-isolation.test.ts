@@ -66,7 +66,8 @@ function startPoller(url: string): { stop(): Promise<number[]> } {
 describe("hostile publishes do not stall feed serving (row 11)", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness();
+    // Serving and ingest on threads of their own: what keeps the one from stalling the other.
+    h = await startHarness({ env: { SERVE_THREADS: "2", RENDER_THREADS: "2" } });
     expect((await h.publish(makeSnapshot())).status).toBe(200);
   });
   afterAll(() => h.close());

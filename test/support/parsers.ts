@@ -35,7 +35,7 @@ export type Reader = (text: string) => Promise<ReadEvent[]>;
 
 /**
  * Debian's interpreter and vdirsyncer. `SHIFTFEED_TEST_PYTHON` / `SHIFTFEED_TEST_VDIRSYNCER` override them, e.g. with
- * a path that does not exist to see what `npm test` skips on a machine without the packages.
+ * a path that does not exist to see what a test run skips on a machine without the packages.
  */
 export const PYTHON = process.env["SHIFTFEED_TEST_PYTHON"] ?? "/usr/bin/python3";
 export const VDIRSYNCER = process.env["SHIFTFEED_TEST_VDIRSYNCER"] ?? "/usr/bin/vdirsyncer";

@@ -1,6 +1,7 @@
 /**
  * Integration harness: the real Node server (`startServer`) on 127.0.0.1, port 0, a fresh temp `DATA_DIR`, fixed
  * secrets, a clock the test drives, and captured log lines. Every helper talks real HTTP over a real socket.
+ * The server runs in process (`SERVE_THREADS=0`, `RENDER_THREADS=0`) unless a test asks for threads in `env`.
  */
 import { serve, type ServerType } from "@hono/node-server";
 import { createHash } from "node:crypto";
@@ -74,7 +75,7 @@ export function raw(method: string, url: string, options: RawOptions = {}): Prom
 }
 
 export interface HarnessOptions {
-  /** Extra environment (`MAX_SNAPSHOT_BYTES`, `FEED_PAST_DAYS`, ...). */
+  /** Extra environment (`MAX_SNAPSHOT_BYTES`, `FEED_PAST_DAYS`, `SERVE_THREADS`, ...). */
   env?: Record<string, string>;
   /** Load the demo fixtures on the empty data dir. Default false. */
   demo?: boolean;
@@ -149,6 +150,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     DEMO: options.demo ? "1" : "0",
     // The test clock stands still, so per-client buckets never refill: only tests of the limits turn them on.
     CLIENT_LIMITS: "off",
+    // In process: serving and rendering on this thread start in a tenth of the time. Tests about threads (their
+    // isolation, sharing, restarts and crashes) ask for them in `env`.
+    SERVE_THREADS: "0",
+    RENDER_THREADS: "0",
     ...options.env,
   });
   const clock = SharedClock.fixed(options.now ?? T0);
