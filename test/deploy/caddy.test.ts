@@ -13,6 +13,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
+import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startMain, type MainProcess } from "../support/process.ts";
@@ -80,11 +81,23 @@ async function startCaddy(upstream: string): Promise<Caddy> {
     if (child.exitCode !== null) throw new Error(`caddy exited:\n${logs}`);
     if (/serving initial configuration/.test(logs)) {
       const root = await readFile(ca).catch(() => null);
-      if (root !== null) return { port, ca: root, logs: () => logs };
+      // Caddy issues the site's certificate after it starts serving: until then a handshake gets an alert.
+      if (root !== null && (await handshakes(port, root))) return { port, ca: root, logs: () => logs };
     }
     if (waited > 30_000) throw new Error(`caddy did not start:\n${logs}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Whether a TLS handshake with `localhost` on `port` completes, checked against `ca` (no HTTP request sent). */
+function handshakes(port: number, ca: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host: "127.0.0.1", port, servername: "localhost", ca }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
 }
 
 interface Answer {
