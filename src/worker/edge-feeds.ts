@@ -3,7 +3,9 @@
  * has one object — the gzip body, with the validators in its metadata (`edge-sync.ts` writes them). A request
  * costs at most **one** R2 read (`get`: validators and body together), no rendering and no write: a `304` and a
  * `HEAD` leave the body unread (workerd drops it with the request), a gzip `200` streams the stored bytes as they are, an identity `200` streams them
- * through a `DecompressionStream`, with its `Content-Length` known from the metadata.
+ * through a `DecompressionStream`, with its `Content-Length` known from the metadata. A dead link's object is a
+ * dead marker (empty, its kind in the metadata): the same plain `404` as a token never issued, known as dead from
+ * that same one read.
  *
  * The client's own `Accept-Encoding` is read from `request.cf.clientAcceptEncoding`: Cloudflare rewrites the
  * header a Worker sees (https://developers.cloudflare.com/workers/runtime-apis/request/#incomingrequestcfproperties),
@@ -14,7 +16,8 @@ import { parseFeedKey, type FeedKey } from "../core/store/keys.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { answerFeed, rawPath, type FeedRouteDeps, type FeedSource } from "../http/feed-answer.ts";
 import { feedResponseInit } from "../http/feed-route.ts";
-import { edgeKey, type EdgeMetadata } from "./edge-sync.ts";
+import type { DeadLink } from "../core/store/dead-links-table.ts";
+import { edgeKey, type DeadMarker, type EdgeMetadata } from "./edge-sync.ts";
 
 /** The entry of an R2 object's metadata, or `null` when the metadata is not a feed's (a foreign object). */
 function entryOf(meta: Partial<EdgeMetadata>): FeedEntry | null {
@@ -35,20 +38,47 @@ function entryOf(meta: Partial<EdgeMetadata>): FeedEntry | null {
   return entry;
 }
 
+/** A feed source for one request that can also say where a token stands before the feed is answered. */
+export interface EdgeSource extends FeedSource {
+  /** Where a well-formed token stands: a live feed, a known dead link, or nothing ever issued (`none`). */
+  state(token: string): Promise<"live" | "dead" | "none">;
+}
+
+/** The kind of a dead marker (`edge-sync.ts`), or `null` when the object is none. */
+function deadOf(object: R2ObjectBody | null): DeadLink | null {
+  const dead = (object?.customMetadata as Partial<DeadMarker> | undefined)?.dead;
+  return dead === "rotated" || dead === "retired" ? dead : null;
+}
+
 /**
- * A feed source for one request: `lookup` reads the token's object (the one R2 read), `body` hands out its
- * stream once.
+ * A feed source for one request: the token's object is read once (the one R2 read) and `state`, `lookup` and
+ * `dead` all answer from it; `body` hands out its stream once.
  */
-export function createEdgeSource(bucket: R2Bucket, tokens: FeedTokens): FeedSource {
+export function createEdgeSource(bucket: R2Bucket, tokens: FeedTokens): EdgeSource {
+  let read: { token: string; object: Promise<R2ObjectBody | null> } | null = null;
   let object: R2ObjectBody | null = null;
   let taken = false;
+  const objectOf = (token: string): Promise<R2ObjectBody | null> => {
+    if (read?.token !== token) {
+      read = { token, object: tokens.hash(token).then((hash) => bucket.get(edgeKey(hash))) };
+    }
+    return read.object;
+  };
   return {
+    async state(token) {
+      const found = await objectOf(token);
+      return found === null ? "none" : deadOf(found) === null ? "live" : "dead";
+    },
     async lookup(token) {
-      object = await bucket.get(edgeKey(await tokens.hash(token)));
-      if (object === null) return null;
-      const entry = entryOf(object.customMetadata ?? {});
+      const found = await objectOf(token);
+      if (found === null || deadOf(found) !== null) return null;
+      object = found;
+      const entry = entryOf(found.customMetadata ?? {});
       if (entry === null) throw new Error("the edge object of a feed has no validators");
       return entry;
+    },
+    async dead(token) {
+      return deadOf(await objectOf(token));
     },
     async body(entry, encoding): Promise<FeedBody | null> {
       if (object === null || taken) return null;
