@@ -11,12 +11,20 @@
  * header a Worker sees (https://developers.cloudflare.com/workers/runtime-apis/request/#incomingrequestcfproperties),
  * so the header itself would say every client takes gzip, Google's importer included.
  */
+import { classifyClient } from "../core/clients.ts";
 import type { FeedBody, FeedEntry } from "../core/serving/feed-entry.ts";
 import { parseFeedKey, type FeedKey } from "../core/store/keys.ts";
 import type { FeedTokens } from "../core/tokens.ts";
-import { answerFeed, rawPath, type FeedRouteDeps, type FeedSource } from "../http/feed-answer.ts";
+import {
+  answerFeed,
+  rateLimited,
+  rawPath,
+  type FeedRouteDeps,
+  type FeedSource,
+} from "../http/feed-answer.ts";
 import { feedResponseInit } from "../http/feed-route.ts";
 import type { DeadLink } from "../core/store/dead-links-table.ts";
+import type { EdgeLimits, EdgeRefusal } from "./edge-limits.ts";
 import { edgeKey, type DeadMarker, type EdgeMetadata } from "./edge-sync.ts";
 
 /** The entry of an R2 object's metadata, or `null` when the metadata is not a feed's (a foreign object). */
@@ -100,16 +108,41 @@ export function clientAcceptEncoding(request: Request): string | null {
   return request.headers.get("accept-encoding");
 }
 
+/** The `429` of a refused feed request, told to `recordFetch` like any answer (with the token's hash, if live). */
+function refusedResponse(
+  request: Request,
+  { retryAfter, tokenHash }: EdgeRefusal,
+  recordFetch: FeedSource["recordFetch"],
+): Response {
+  const userAgent = request.headers.get("user-agent");
+  try {
+    recordFetch?.(null, {
+      userAgent,
+      status: 429,
+      client: classifyClient(userAgent),
+      ...(tokenHash && { tokenHash }),
+    });
+  } catch {
+    // Documented as must-not-throw; a metrics bug still must not fail a calendar poll.
+  }
+  const answer = rateLimited(retryAfter);
+  return new Response(answer.body as string, feedResponseInit(answer));
+}
+
 /**
  * Answers a feed request from R2 with the runtime's `Response`, gzip bodies sent as stored.
- * @param deps the feed route's dependencies, without the source (one is made per request).
+ * @param deps the feed route's dependencies, without the source (one is made per request), and the edge's
+ * per-client limits (none: every request is served).
  */
 export async function serveEdgeFeed(
   request: Request,
   bucket: R2Bucket,
-  deps: Omit<FeedRouteDeps, "source"> & Pick<FeedSource, "recordFetch">,
+  deps: Omit<FeedRouteDeps, "source"> & Pick<FeedSource, "recordFetch"> & { limits?: EdgeLimits },
 ): Promise<Response> {
   const source = createEdgeSource(bucket, deps.tokens);
+  // The limits read through the same source: a request still costs at most its one R2 read.
+  const refused = await deps.limits?.gate(request, source, deps.tokens);
+  if (refused) return refusedResponse(request, refused, deps.recordFetch);
   const answer = await answerFeed(
     { ...deps, source: { ...source, recordFetch: deps.recordFetch } },
     {
