@@ -11,7 +11,9 @@
  *   link on a hundred phones is a hundred budgets while one client hammering it is held.
  * - **Dead links** (rotated, or of a feed that went) are counted against no one: the binding cannot give back
  *   what it took, so a token's budget is taken only once the one R2 read has said it is live (Node takes first and
- *   gives back). A refused live poll therefore costs that read; a dead one costs nothing more.
+ *   gives back). So that a client that keeps hammering does not cost a read per refusal, a refused link and address
+ *   is remembered in the isolate for {@link HELD_SECONDS} and refused again before any read (the window's count
+ *   only grows until it ends, so the binding would refuse it too, but within that long after the window's end).
  * - **Shared fetchers** (Google's, Apple's and Microsoft's published ranges, the same data as on Node,
  *   `SHARED_FETCHER_RANGES` added) count on bindings twenty times as large.
  * The client address is `CF-Connecting-IP`, set by Cloudflare (a client cannot choose it), parsed as on Node (IPv6
@@ -48,8 +50,11 @@ export interface EdgeRefusal {
   tokenHash?: string;
 }
 
-/** Addresses whose shared-fetcher verdict is remembered (cleared when full). */
-const SHARED_SEEN_MAX = 10_000;
+/** Addresses whose shared-fetcher verdict is remembered, and refused link keys held (each cleared when full). */
+const SEEN_MAX = 10_000;
+
+/** How long a refused link and address is refused again with no R2 read and no binding call, in seconds. */
+export const HELD_SECONDS = 10;
 
 /** The client address a request counts against: `CF-Connecting-IP`, parsed; `null` when absent or no address. */
 export function edgeClient(request: Request): string | null {
@@ -62,18 +67,28 @@ export class EdgeLimits {
   readonly #shared: RangeSet;
   readonly #seen = new Map<string, boolean>();
   readonly #random: () => number;
+  readonly #clock: () => number;
+  /** Refused link keys and until when (ms) they are refused before the read. */
+  readonly #held = new Map<string, number>();
 
   /** @param sharedFetcherRanges the shared fetchers' ranges (the built-in list and `SHARED_FETCHER_RANGES`). */
-  constructor(bindings: EdgeLimitBindings, sharedFetcherRanges: readonly string[], random = Math.random) {
+  constructor(
+    bindings: EdgeLimitBindings,
+    sharedFetcherRanges: readonly string[],
+    random = Math.random,
+    clock = Date.now,
+  ) {
     this.#bindings = bindings;
+    this.#clock = clock;
     this.#shared = new RangeSet(sharedFetcherRanges);
     this.#random = random;
   }
 
   /**
    * Checks a feed request against the budgets, in Node's order where the binding allows it: method (a `405` is
-   * no one's), path and checksum (a failure is a miss, with no R2 read), then the one R2 read, then the link's
-   * budget for a live link, nothing for a dead one, the miss budget for a token never issued.
+   * no one's), path and checksum (a failure is a miss, with no R2 read), a link and address held since a refusal
+   * (no read), then the one R2 read, then the link's budget for a live link, nothing for a dead one, the miss
+   * budget for a token never issued.
    * @returns the refusal, or `null` to answer the request (a failed R2 read too: the feed answer reports it).
    */
   async gate(request: Request, source: EdgeSource, tokens: FeedTokens): Promise<EdgeRefusal | null> {
@@ -81,6 +96,13 @@ export class EdgeLimits {
     const client = edgeClient(request);
     const token = FEED_PATH.exec(rawPath(request.url))?.[1];
     if (token === undefined || !(await tokens.isWellFormed(token))) return this.#miss(client);
+    const tokenHash = await tokens.hash(token);
+    const key = `${tokenHash}|${client ?? ""}`;
+    const heldUntil = this.#held.get(key);
+    if (heldUntil !== undefined) {
+      if (heldUntil > this.#clock()) return { limit: "token", retryAfter: this.#retryAfter(), tokenHash };
+      this.#held.delete(key);
+    }
     let state: "live" | "dead" | "none";
     try {
       state = await source.state(token);
@@ -89,12 +111,12 @@ export class EdgeLimits {
     }
     if (state === "dead") return null;
     if (state === "none") return this.#miss(client);
-    const tokenHash = await tokens.hash(token);
     const shared = this.#sharedFetcher(client);
     const binding = shared ? this.#bindings.LINK_LIMIT_SHARED : this.#bindings.LINK_LIMIT;
-    return (await this.#allowed(binding, `${tokenHash}|${client ?? ""}`))
-      ? null
-      : { limit: "token", retryAfter: this.#retryAfter(), tokenHash };
+    if (await this.#allowed(binding, key)) return null;
+    if (this.#held.size >= SEEN_MAX) this.#held.clear();
+    this.#held.set(key, this.#clock() + HELD_SECONDS * 1000);
+    return { limit: "token", retryAfter: this.#retryAfter(), tokenHash };
   }
 
   async #miss(client: string | null): Promise<EdgeRefusal | null> {
@@ -130,7 +152,7 @@ export class EdgeLimits {
     if (known === undefined) {
       const bytes = keyBytes(client);
       known = bytes !== null && this.#shared.has(bytes);
-      if (this.#seen.size >= SHARED_SEEN_MAX) this.#seen.clear();
+      if (this.#seen.size >= SEEN_MAX) this.#seen.clear();
       this.#seen.set(client, known);
     }
     return known;

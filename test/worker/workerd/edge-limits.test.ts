@@ -7,7 +7,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../../../src/core/limits/settings.ts";
 import { serveEdgeFeed } from "../../../src/worker/edge-feeds.ts";
-import { EDGE_LIMIT_PERIOD_SECONDS, EdgeLimits } from "../../../src/worker/edge-limits.ts";
+import { EDGE_LIMIT_PERIOD_SECONDS, EdgeLimits, HELD_SECONDS } from "../../../src/worker/edge-limits.ts";
 import { edgeKey } from "../../../src/worker/edge-sync.ts";
 import { feedTokensFor } from "../../../src/worker/feed-tokens.ts";
 import { FEED_SECRET, makeSnapshot, T0 } from "../../support/fixture.ts";
@@ -48,6 +48,30 @@ async function statuses(requests: (() => Promise<{ status: number }>)[]): Promis
     out.push(...(await Promise.all(requests.slice(i, i + 25).map((r) => r()))).map((r) => r.status));
   }
   return out;
+}
+
+/** Serves one request to `serveEdgeFeed` with `limits`, from `address`, and lists the R2 calls it made. */
+function reader(limits: EdgeLimits, address: string) {
+  return async (path: string) => {
+    const calls: string[] = [];
+    const bucket = new Proxy(env.FEEDS, {
+      get(target, name) {
+        const value = Reflect.get(target, name) as unknown;
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          calls.push(String(name));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const request = new Request(`https://feeds.example.org${path}`, {
+      headers: { "cf-connecting-ip": address },
+    });
+    const tokens = await feedTokensFor(FEED_SECRET);
+    const response = await serveEdgeFeed(request, bucket, { tokens, limits, recordFetch: () => undefined });
+    await response.arrayBuffer();
+    return { status: response.status, calls };
+  };
 }
 
 const paths = { live: [] as string[], dead: [] as string[], neverIssued: "" };
@@ -101,26 +125,7 @@ describe("per-client limits at the edge", () => {
     expect((await env.FEEDS.head(edgeKey(hash)))?.customMetadata).toEqual({ dead: "rotated" });
 
     // R2 calls per request, limits on: one read for a live, dead or never-issued token; none for a guess.
-    const limits = new EdgeLimits(env, []);
-    const reads = async (path: string) => {
-      const calls: string[] = [];
-      const bucket = new Proxy(env.FEEDS, {
-        get(target, name) {
-          const value = Reflect.get(target, name) as unknown;
-          if (typeof value !== "function") return value;
-          return (...args: unknown[]) => {
-            calls.push(String(name));
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      });
-      const request = new Request(`https://feeds.example.org${path}`, {
-        headers: { "cf-connecting-ip": "203.0.113.22" },
-      });
-      const response = await serveEdgeFeed(request, bucket, { tokens, limits, recordFetch: () => undefined });
-      await response.arrayBuffer();
-      return { status: response.status, calls };
-    };
+    const reads = reader(new EdgeLimits(env, []), "203.0.113.22");
     expect(await reads(paths.live[0]!)).toEqual({ status: 200, calls: ["get"] });
     expect(await reads(paths.dead[1]!)).toEqual({ status: 404, calls: ["get"] });
     expect(await reads(paths.neverIssued)).toEqual({ status: 404, calls: ["get"] });
@@ -162,5 +167,19 @@ describe("per-client limits at the edge", () => {
     expect((await from("192.0.2.51", paths.live[0]!)).status).toBe(200);
     expect((await from(hammer, paths.live[1]!)).status).toBe(200);
     expect((await from(hammer, paths.dead[0]!)).status).toBe(404);
+  });
+
+  it(`a held client's further polls cost no R2 read for ${HELD_SECONDS} s`, async () => {
+    let now = Date.now();
+    const reads = reader(new EdgeLimits(env, [], Math.random, () => now), "192.0.2.60");
+    let refused: Awaited<ReturnType<typeof reads>> | null = null;
+    for (let i = 0; i < 2 * LINK + 1 && refused === null; i++) {
+      const reply = await reads(paths.live[0]!);
+      if (reply.status === 429) refused = reply;
+    }
+    expect(refused).toEqual({ status: 429, calls: ["get"] });
+    expect(await reads(paths.live[0]!)).toEqual({ status: 429, calls: [] });
+    now += HELD_SECONDS * 1000;
+    expect((await reads(paths.live[0]!)).calls).toEqual(["get"]);
   });
 });
