@@ -24,7 +24,7 @@ import {
 } from "../http/feed-answer.ts";
 import { feedResponseInit } from "../http/feed-route.ts";
 import type { DeadLink } from "../core/store/dead-links-table.ts";
-import type { EdgeLimits, EdgeRefusal } from "./edge-limits.ts";
+import type { EdgeLimits, EdgeRefusal, TokenStanding } from "./edge-limits.ts";
 import { edgeKey, type DeadMarker, type EdgeMetadata } from "./edge-sync.ts";
 
 /** The entry of an R2 object's metadata, or `null` when the metadata is not a feed's (a foreign object). */
@@ -47,10 +47,7 @@ function entryOf(meta: Partial<EdgeMetadata>): FeedEntry | null {
 }
 
 /** A feed source for one request that can also say where a token stands before the feed is answered. */
-export interface EdgeSource extends FeedSource {
-  /** Where a well-formed token stands: a live feed, a known dead link, or nothing ever issued (`none`). */
-  state(token: string): Promise<"live" | "dead" | "none">;
-}
+export interface EdgeSource extends FeedSource, TokenStanding {}
 
 /** The kind of a dead marker (`edge-sync.ts`), or `null` when the object is none. */
 function deadOf(object: R2ObjectBody | null): DeadLink | null {

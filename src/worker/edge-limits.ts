@@ -24,7 +24,6 @@ import { clientOf, keyBytes } from "../core/limits/client-address.ts";
 import { jitteredSeconds } from "../core/limits/protection.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { FEED_PATH, rawPath } from "../http/feed-answer.ts";
-import type { EdgeSource } from "./edge-feeds.ts";
 
 /** The window of every limit binding in wrangler.toml, in seconds (the binding allows 10 or 60). */
 export const EDGE_LIMIT_PERIOD_SECONDS = 60;
@@ -41,6 +40,12 @@ export interface EdgeLimitBindings {
   MISS_LIMIT_SHARED?: RateLimit;
   SHARED_FETCHER_RANGES?: string;
   SHARED_FETCHER_BUILTIN?: string;
+}
+
+/** Where a well-formed token stands at the edge: what the one R2 read says (`EdgeSource` in `edge-feeds.ts`). */
+export interface TokenStanding {
+  /** A live feed, a known dead link, or nothing ever issued (`none`). Throws when storage is unavailable. */
+  state(token: string): Promise<"live" | "dead" | "none">;
 }
 
 /** A refusal: which budget, the `Retry-After` to send, and the token's hash when it was a live link. */
@@ -91,7 +96,7 @@ export class EdgeLimits {
    * budget for a token never issued.
    * @returns the refusal, or `null` to answer the request (a failed R2 read too: the feed answer reports it).
    */
-  async gate(request: Request, source: EdgeSource, tokens: FeedTokens): Promise<EdgeRefusal | null> {
+  async gate(request: Request, source: TokenStanding, tokens: FeedTokens): Promise<EdgeRefusal | null> {
     if (request.method !== "GET" && request.method !== "HEAD") return null;
     const client = edgeClient(request);
     const token = FEED_PATH.exec(rawPath(request.url))?.[1];
