@@ -20,6 +20,7 @@
 import { readBlob } from "../core/store/blob-table.ts";
 import { deadLinkOf, type DeadLink } from "../core/store/dead-links-table.ts";
 import { feedByTokenHash, type FeedRow } from "../core/store/feeds-table.ts";
+import { readMeta, writeMeta } from "../core/store/schema.ts";
 import { num, text, type SqlPort } from "../core/store/sql-port.ts";
 
 /** The R2 key of a token hash's object. */
@@ -59,10 +60,20 @@ const OUTBOX = [
      INSERT INTO edge_outbox (token_hash) VALUES (OLD.token_hash); END`,
 ];
 
-/** Creates the outbox and its triggers (idempotent). */
+/** Recorded in `meta` once the dead links known before dead markers were queued for theirs. */
+const MARKED = "edge_dead_markers_queued";
+
+/**
+ * Creates the outbox and its triggers (idempotent). Once per database, every dead link already known is queued,
+ * so links that died before dead markers existed get theirs at the next drain.
+ */
 export function ensureEdgeOutbox(sql: SqlPort): void {
   sql.transaction(() => {
     for (const statement of OUTBOX) sql.run(statement);
+    if (readMeta(sql, MARKED) === null) {
+      sql.run("INSERT INTO edge_outbox (token_hash) SELECT token_hash FROM dead_links");
+      writeMeta(sql, MARKED, "1");
+    }
   });
 }
 

@@ -104,4 +104,22 @@ describe("edge sync", () => {
       expect(await env.FEEDS.head(edgeKey("b".repeat(64)))).toBeNull();
     });
   });
+
+  it("queues the dead links known before dead markers once, so each gets its marker", async () => {
+    const stub = env.ORGS.get(env.ORGS.idFromName("edge-sync-upgrade"));
+    await runInDurableObject(stub, async (_object, state) => {
+      const sql = durableObjectSql(state.storage);
+      ensureSchema(sql);
+      sql.run(
+        "INSERT INTO dead_links (token_hash, org, feed, rotated) VALUES (?, 'edge', 'person/pA', 1)",
+        "c".repeat(64),
+      );
+      ensureEdgeOutbox(sql);
+      expect(edgeBacklog(sql)).toBe(1);
+      await new EdgeSync(sql, env.FEEDS).drain();
+      expect((await env.FEEDS.head(edgeKey("c".repeat(64))))?.customMetadata).toEqual({ dead: "rotated" });
+      ensureEdgeOutbox(sql);
+      expect(edgeBacklog(sql)).toBe(0);
+    });
+  });
 });
