@@ -104,7 +104,7 @@ export interface FeedAnswer {
 }
 
 /** `/feeds/` + 24 base64url characters + lower-case `.ics`, matched on the raw (undecoded) request path. */
-const FEED_PATH = /^\/feeds\/([A-Za-z0-9_-]{24})\.ics$/;
+export const FEED_PATH = /^\/feeds\/([A-Za-z0-9_-]{24})\.ics$/;
 /** Retry-After on 503, in whole seconds: uniform in [min, max] so retrying clients spread out. */
 const RETRY_AFTER_MIN_S = 5;
 const RETRY_AFTER_MAX_S = 35;
@@ -139,7 +139,8 @@ function fixed(error: ServiceError, extra: Record<string, string> = {}): (retryA
 }
 const notFound = fixed(NOT_FOUND);
 const methodNotAllowed = fixed(METHOD_NOT_ALLOWED, { Allow: "GET, HEAD" });
-const rateLimited = fixed(RATE_LIMITED);
+/** The `429` of a feed request over a per-client budget, with its `Retry-After` (seconds). */
+export const rateLimited = fixed(RATE_LIMITED);
 const busy = fixed(BUSY);
 const storageUnavailable = fixed(UNAVAILABLE);
 

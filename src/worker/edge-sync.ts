@@ -7,7 +7,9 @@
  *   bytes or validators is queued in `edge_outbox`. A crash after a commit therefore never loses an edge write:
  *   the queue is in the same database.
  * - **Draining** makes each queued token hash's R2 object what its row says now: the gzip body with the
- *   validators in custom metadata, or no object when no row has that hash (an unknown, rotated or removed link).
+ *   validators in custom metadata; for a known dead link (`dead_links`: rotated, or its feed went) an empty
+ *   *dead marker* whose metadata says which, so the edge answers it as dead — counted against no one — with the
+ *   one read it makes anyway; no object when neither (a hash that was never a link).
  *   Order does not matter (the row is read at drain time) and a repeat is harmless. Drains run one at a time, so
  *   an older row can never be written over a newer one.
  * - R2 is strongly consistent: once a drain has returned, every location reads the new object or the 404
@@ -16,11 +18,18 @@
  *   thousand), is dead everywhere when the call returns.
  */
 import { readBlob } from "../core/store/blob-table.ts";
+import { deadLinkOf, type DeadLink } from "../core/store/dead-links-table.ts";
 import { feedByTokenHash, type FeedRow } from "../core/store/feeds-table.ts";
+import { readMeta, writeMeta } from "../core/store/schema.ts";
 import { num, text, type SqlPort } from "../core/store/sql-port.ts";
 
 /** The R2 key of a token hash's object. */
 export const edgeKey = (tokenHash: string) => `feeds/${tokenHash}`;
+
+/** The metadata of a dead marker: the object under a dead link's hash (empty body). */
+export interface DeadMarker {
+  dead: DeadLink;
+}
 
 /** The validators and facts a served feed needs, as R2 custom metadata (all strings). */
 export interface EdgeMetadata {
@@ -51,10 +60,20 @@ const OUTBOX = [
      INSERT INTO edge_outbox (token_hash) VALUES (OLD.token_hash); END`,
 ];
 
-/** Creates the outbox and its triggers (idempotent). */
+/** Recorded in `meta` once the dead links known before dead markers were queued for theirs. */
+const MARKED = "edge_dead_markers_queued";
+
+/**
+ * Creates the outbox and its triggers (idempotent). Once per database, every dead link already known is queued,
+ * so links that died before dead markers existed get theirs at the next drain.
+ */
 export function ensureEdgeOutbox(sql: SqlPort): void {
   sql.transaction(() => {
     for (const statement of OUTBOX) sql.run(statement);
+    if (readMeta(sql, MARKED) === null) {
+      sql.run("INSERT INTO edge_outbox (token_hash) SELECT token_hash FROM dead_links");
+      writeMeta(sql, MARKED, "1");
+    }
   });
 }
 
@@ -128,7 +147,9 @@ export class EdgeSync {
   async #write(tokenHash: string): Promise<void> {
     const row = feedByTokenHash(this.#sql, tokenHash);
     if (row === null) {
-      await this.#bucket.delete(edgeKey(tokenHash));
+      const dead = deadLinkOf(this.#sql, tokenHash);
+      if (dead === null) await this.#bucket.delete(edgeKey(tokenHash));
+      else await this.#bucket.put(edgeKey(tokenHash), "", { customMetadata: { dead } satisfies DeadMarker });
       return;
     }
     const body = readBlob(this.#sql, row.bodyKey);

@@ -7,6 +7,7 @@ import { parseConfig } from "../core/config.ts";
 import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
 import type { Job } from "../core/maintenance/jobs.ts";
 import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
+import type { EdgeLimitBindings } from "./edge-limits.ts";
 
 /**
  * What the Worker and its Cron Trigger call on an organization's Durable Object. `OrgObject` (`org-object.ts`)
@@ -26,7 +27,7 @@ export interface OrgAuthority extends Rpc.DurableObjectBranded {
 }
 
 /** What wrangler.toml binds, plus the secrets. */
-export interface WorkerEnv {
+export interface WorkerEnv extends EdgeLimitBindings {
   /** One Durable Object per organization (SQLite storage): the authority. */
   ORGS: DurableObjectNamespace<OrgAuthority>;
   /** Served feed bodies, with validators in their metadata; written by the Durable Objects only. */
@@ -53,6 +54,8 @@ export interface WorkerSettings {
   /** People per fan-out batch. */
   fanOutBatch: number;
   service: ServiceSettings;
+  /** The shared fetchers' address ranges: the built-in list and `SHARED_FETCHER_RANGES`, as on Node. */
+  sharedFetcherRanges: readonly string[];
 }
 
 /**
@@ -93,6 +96,8 @@ export function workerSettings(env: WorkerEnv): WorkerSettings {
     FEED_FUTURE_DAYS: env.FEED_FUTURE_DAYS,
     REFRESH_INTERVAL_MINUTES: env.REFRESH_INTERVAL_MINUTES,
     MAX_SNAPSHOT_BYTES: env.MAX_SNAPSHOT_BYTES || String(WORKER_MAX_SNAPSHOT_BYTES),
+    SHARED_FETCHER_RANGES: env.SHARED_FETCHER_RANGES,
+    SHARED_FETCHER_BUILTIN: env.SHARED_FETCHER_BUILTIN,
   });
   const batch = Number(env.FAN_OUT_BATCH || DEFAULT_FAN_OUT_BATCH);
   if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) {
@@ -113,6 +118,7 @@ export function workerSettings(env: WorkerEnv): WorkerSettings {
       eventCacheChars: EVENT_CACHE_CHARS,
       bigFeedBytes: BIG_FEED_BYTES,
     },
+    sharedFetcherRanges: config.limits.sharedFetcherRanges,
   };
   cached = { env, settings };
   return settings;

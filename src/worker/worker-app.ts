@@ -19,6 +19,7 @@ import { refuseDeclaredOverLimit } from "../http/read-body.ts";
 import { parseRegenerateScope } from "../http/regenerate-scope.ts";
 import { countFeedRequest, createHttpShell, type ServingEnv } from "../http/serving-app.ts";
 import { serveEdgeFeed } from "./edge-feeds.ts";
+import { EdgeLimits } from "./edge-limits.ts";
 import { workerSettings, type WorkerEnv, type WorkerSettings } from "./env.ts";
 import { feedTokensFor } from "./feed-tokens.ts";
 import { createHealthCheck } from "./health.ts";
@@ -103,6 +104,7 @@ export function createWorkerFetch(env: WorkerEnv): WorkerFetch {
     });
     mountAdmin(app, env, settings, metrics);
   });
+  const limits = new EdgeLimits(env, settings.sharedFetcherRanges);
   const unconfigured = new ServiceError(
     "unavailable",
     "The service is not configured: `FEED_SECRET` is not set.",
@@ -114,6 +116,7 @@ export function createWorkerFetch(env: WorkerEnv): WorkerFetch {
     const tokens = await feedTokensFor(settings.feedSecret);
     return serveEdgeFeed(request, env.FEEDS, {
       tokens,
+      limits,
       clock: Date.now,
       log: (event) => logger.warn(event.event, { tokenHash: event.tokenHash, error: event.error }),
       recordFetch: (_entry, info) => countFeedRequest(metrics, info),

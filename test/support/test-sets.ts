@@ -31,6 +31,8 @@ export const SLOW_TESTS: readonly string[] = [
   // Big publishes in workerd: 5,000 people under a 128 MB heap (44 s); a retirement of 1,500 people (8 s).
   "test/worker/socket/big-publish.test.ts",
   "test/worker/workerd/retire-edge.test.ts",
+  // The edge's per-client limits in workerd: about 3,000 feed requests through the Rate Limiting bindings (24 s).
+  "test/worker/workerd/edge-limits.test.ts",
   // Every golden case in workerd again, three people per batch (11 s).
   "test/worker/workerd/golden-fan-out.test.ts",
   // Threads under load: feeds served while hostile 9 MB and 32 MiB bodies are parsed (12 s), and while three

@@ -1,6 +1,6 @@
 // The edge copy of the feeds table, inside a real Durable Object and a real (local) R2 bucket: every change to
-// `feeds` is queued by the triggers in its own transaction, a drain makes R2 equal to the table, a failed R2 write
-// keeps the change queued, and a rolled-back transaction queues nothing.
+// `feeds` is queued by the triggers in its own transaction, a drain makes R2 equal to the table (a dead link's
+// object a dead marker), a failed R2 write keeps the change queued, and a rolled-back transaction queues nothing.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { putBlob } from "../../../src/core/store/blob-table.ts";
@@ -68,10 +68,13 @@ describe("edge sync", () => {
         events: "1",
       });
 
-      // A rotation: the old hash's object goes, the new one appears, in one drain.
+      // A rotation: the old hash's object becomes a dead marker (empty, its kind in the metadata), the new one
+      // appears, in one drain.
       sql.transaction(() => putFeed(sql, row({ tokenHash: "b".repeat(64) })));
       await edge.drain();
-      expect(await env.FEEDS.head(edgeKey("a".repeat(64)))).toBeNull();
+      const marker = await env.FEEDS.head(edgeKey("a".repeat(64)));
+      expect(marker?.size).toBe(0);
+      expect(marker?.customMetadata).toEqual({ dead: "rotated" });
       expect(await env.FEEDS.head(edgeKey("b".repeat(64)))).not.toBeNull();
 
       // A rolled-back change queues nothing; a change that does not touch what is served queues nothing either.
@@ -84,9 +87,39 @@ describe("edge sync", () => {
       sql.transaction(() => putFeed(sql, row({ tokenHash: "b".repeat(64), inputHash: "other" })));
       expect(edgeBacklog(sql)).toBe(0);
 
+      // A feed that went: its link's object is a `retired` marker, until the feed returns under the same link.
       sql.transaction(() => deleteFeed(sql, "edge", "person/pA"));
       await edge.drain();
+      expect((await env.FEEDS.head(edgeKey("b".repeat(64))))?.customMetadata).toEqual({ dead: "retired" });
+      sql.transaction(() => putFeed(sql, row({ tokenHash: "b".repeat(64) })));
+      await edge.drain();
+      expect((await env.FEEDS.head(edgeKey("b".repeat(64))))?.customMetadata).toMatchObject({
+        etag: 'W/"one"',
+      });
+
+      // A hash no feed ever had (its row went with no dead link kept): no object at all.
+      sql.run("DELETE FROM dead_links WHERE token_hash = ?", "b".repeat(64));
+      sql.transaction(() => sql.run("DELETE FROM feeds WHERE token_hash = ?", "b".repeat(64)));
+      await edge.drain();
       expect(await env.FEEDS.head(edgeKey("b".repeat(64)))).toBeNull();
+    });
+  });
+
+  it("queues the dead links known before dead markers once, so each gets its marker", async () => {
+    const stub = env.ORGS.get(env.ORGS.idFromName("edge-sync-upgrade"));
+    await runInDurableObject(stub, async (_object, state) => {
+      const sql = durableObjectSql(state.storage);
+      ensureSchema(sql);
+      sql.run(
+        "INSERT INTO dead_links (token_hash, org, feed, rotated) VALUES (?, 'edge', 'person/pA', 1)",
+        "c".repeat(64),
+      );
+      ensureEdgeOutbox(sql);
+      expect(edgeBacklog(sql)).toBe(1);
+      await new EdgeSync(sql, env.FEEDS).drain();
+      expect((await env.FEEDS.head(edgeKey("c".repeat(64))))?.customMetadata).toEqual({ dead: "rotated" });
+      ensureEdgeOutbox(sql);
+      expect(edgeBacklog(sql)).toBe(0);
     });
   });
 });
