@@ -36,6 +36,22 @@ function entryOf(meta: Partial<EdgeMetadata>): FeedEntry | null {
 }
 
 /**
+ * The live entry of a token from its edge object's metadata alone (`head`: one R2 read, no body), or `null` when
+ * the token opens nothing: what the subscribe page needs to find the feed's organization.
+ */
+export async function edgeEntry(
+  bucket: R2Bucket,
+  tokens: FeedTokens,
+  token: string,
+): Promise<FeedEntry | null> {
+  const object = await bucket.head(edgeKey(await tokens.hash(token)));
+  if (object === null) return null;
+  const entry = entryOf(object.customMetadata ?? {});
+  if (entry === null) throw new Error("the edge object of a feed has no validators");
+  return entry;
+}
+
+/**
  * A feed source for one request: `lookup` reads the token's object (the one R2 read), `body` hands out its
  * stream once.
  */
