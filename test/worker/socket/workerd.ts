@@ -20,10 +20,13 @@ export interface WorkerdServer {
  * Starts the Worker (secrets as given; default the test secrets) and resolves once it listens.
  * @param secrets `null` for a secret leaves it unset.
  * @param vars settings beside wrangler.toml's.
+ * @param options `publicUrlIsOwn`: `PUBLIC_URL` names the Worker's own address once it listens (the Worker is
+ * reloaded with it), so the links it hands out work from a browser.
  */
 export async function startWorkerd(
   secrets: { ADMIN_TOKEN?: string | null; FEED_SECRET?: string | null } = {},
   vars: Record<string, string> = {},
+  options: { publicUrlIsOwn?: boolean } = {},
 ): Promise<WorkerdServer> {
   const chosen = { ADMIN_TOKEN, FEED_SECRET, ...secrets };
   const harness = createTestHarness({
@@ -39,6 +42,13 @@ export async function startWorkerd(
       },
     ],
   });
-  const { url } = await harness.listen();
+  let { url } = await harness.listen();
+  if (options.publicUrlIsOwn) {
+    await harness.update((current) => ({
+      ...current,
+      workers: current.workers.map((w) => ({ ...w, vars: { ...w.vars, PUBLIC_URL: url.origin } })),
+    }));
+    ({ url } = await harness.listen());
+  }
   return { url: url.origin, harness, close: () => harness.close() };
 }
