@@ -29,25 +29,18 @@ export async function startWorkerd(
   options: { publicUrlIsOwn?: boolean } = {},
 ): Promise<WorkerdServer> {
   const chosen = { ADMIN_TOKEN, FEED_SECRET, ...secrets };
-  const harness = createTestHarness({
-    root: ROOT,
-    workers: [
-      {
-        configPath: "./wrangler.toml",
-        vars: { PUBLIC_URL, ...vars },
-        secrets: Object.fromEntries(Object.entries(chosen).filter(([, v]) => v !== null)) as Record<
-          string,
-          string
-        >,
-      },
-    ],
+  const worker = (publicUrl: string) => ({
+    configPath: "./wrangler.toml",
+    vars: { PUBLIC_URL: publicUrl, ...vars },
+    secrets: Object.fromEntries(Object.entries(chosen).filter(([, v]) => v !== null)) as Record<
+      string,
+      string
+    >,
   });
+  const harness = createTestHarness({ root: ROOT, workers: [worker(PUBLIC_URL)] });
   let { url } = await harness.listen();
   if (options.publicUrlIsOwn) {
-    await harness.update((current) => ({
-      ...current,
-      workers: current.workers.map((w) => ({ ...w, vars: { ...w.vars, PUBLIC_URL: url.origin } })),
-    }));
+    await harness.update({ root: ROOT, workers: [worker(url.origin)] });
     ({ url } = await harness.listen());
   }
   return { url: url.origin, harness, close: () => harness.close() };
