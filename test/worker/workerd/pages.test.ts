@@ -4,6 +4,7 @@
 // and a search across organizations, merged as one search over one database answers.
 import { describe, expect, it } from "vitest";
 import { createFeedTokens } from "../../../src/core/tokens.ts";
+import { inBounded, SEARCH_FAN_OUT } from "../../../src/worker/org-search.ts";
 import { FEED_SECRET, makeSnapshot, T0 } from "../../support/fixture.ts";
 import { admin, call, publish, setClock } from "./support.ts";
 
@@ -138,5 +139,20 @@ describe("search on Workers", () => {
       schedules: [],
     });
     expect((await admin("GET", "/admin/search?q=%20")).json).toEqual({ people: [], schedules: [] });
+  });
+
+  it("asks at most six organizations at once, and keeps their order", async () => {
+    let open = 0;
+    let most = 0;
+    const orgs = Array.from({ length: 20 }, (_, i) => `org${i}`);
+    const answers = await inBounded(orgs, SEARCH_FAN_OUT, async (org) => {
+      most = Math.max(most, ++open);
+      await scheduler.wait(orgs.indexOf(org) % 3);
+      open--;
+      return org;
+    });
+    expect(SEARCH_FAN_OUT).toBe(6);
+    expect(most).toBe(6);
+    expect(answers).toEqual(orgs);
   });
 });
