@@ -45,9 +45,9 @@ export interface AdminDeps {
 }
 
 /** Most people and most schedules a search answers. */
-const SEARCH_LIMIT = 20;
+export const SEARCH_LIMIT = 20;
 /** Longest search query read, in characters. */
-const MAX_QUERY = 200;
+export const MAX_QUERY = 200;
 
 /** The path parameters `names`, each an id (else the resource does not exist). */
 function ids<N extends string>(c: Context, ...names: N[]): Record<N, string> {

@@ -50,9 +50,25 @@ function entryOf(meta: Partial<EdgeMetadata>): FeedEntry | null {
 export interface EdgeSource extends FeedSource, TokenStanding {}
 
 /** The kind of a dead marker (`edge-sync.ts`), or `null` when the object is none. */
-function deadOf(object: R2ObjectBody | null): DeadLink | null {
+function deadOf(object: R2Object | null): DeadLink | null {
   const dead = (object?.customMetadata as Partial<DeadMarker> | undefined)?.dead;
   return dead === "rotated" || dead === "retired" ? dead : null;
+}
+
+/**
+ * The live entry of a token from its edge object's metadata alone (`head`: one R2 read, no body), or `null` when
+ * the token opens nothing: what the subscribe page needs to find the feed's organization.
+ */
+export async function edgeEntry(
+  bucket: R2Bucket,
+  tokens: FeedTokens,
+  token: string,
+): Promise<FeedEntry | null> {
+  const object = await bucket.head(edgeKey(await tokens.hash(token)));
+  if (object === null || deadOf(object) !== null) return null;
+  const entry = entryOf(object.customMetadata ?? {});
+  if (entry === null) throw new Error("the edge object of a feed has no validators");
+  return entry;
 }
 
 /**

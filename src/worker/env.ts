@@ -8,6 +8,9 @@ import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.
 import type { Job } from "../core/maintenance/jobs.ts";
 import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
 import type { EdgeLimitBindings } from "./edge-limits.ts";
+import type { SearchHits } from "../core/publish/search.ts";
+import type { FeedEntry } from "../core/serving/feed-entry.ts";
+import type { SubscribeInfo } from "../core/serving/upcoming.ts";
 
 /**
  * What the Worker and its Cron Trigger call on an organization's Durable Object. `OrgObject` (`org-object.ts`)
@@ -24,6 +27,10 @@ export interface OrgAuthority extends Rpc.DurableObjectBranded {
   regenerate(scope: RegenerateScope): Promise<Job>;
   /** A job's progress, or `null`. */
   job(id: string): Promise<Job | null>;
+  /** The subscribe page's facts for a live feed of the organization (`subscribeInfo`), or `null`. */
+  subscribeInfo(entry: FeedEntry): Promise<SubscribeInfo | null>;
+  /** The organization's people and schedules matching a query, at most `limit` of each (`search`). */
+  search(query: string, limit: number): Promise<SearchHits>;
 }
 
 /** What wrangler.toml binds, plus the secrets. */

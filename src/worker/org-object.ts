@@ -14,6 +14,9 @@ import { createEventBlockCache } from "../core/ical/render-events.ts";
 import { Metrics } from "../core/metrics.ts";
 import { webCodec } from "../core/compress.ts";
 import { FeedReader } from "../core/serving/feed-reader.ts";
+import type { FeedEntry } from "../core/serving/feed-entry.ts";
+import { subscribeInfo, type SubscribeInfo } from "../core/serving/upcoming.ts";
+import type { SearchHits } from "../core/publish/search.ts";
 import { FeedService } from "../core/publish/feed-service.ts";
 import type { Job } from "../core/maintenance/jobs.ts";
 import {
@@ -169,6 +172,17 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   /** A job's progress, or `null`. */
   async job(id: string): Promise<Job | null> {
     return (await this.#ready()).jobs.job(id);
+  }
+
+  /** The subscribe page's facts for a live feed of this organization, found by the Worker from R2 metadata. */
+  async subscribeInfo(entry: FeedEntry): Promise<SubscribeInfo | null> {
+    const parts = await this.#ready();
+    return subscribeInfo(parts.sql, webCodec, entry, this.clock());
+  }
+
+  /** This organization's part of a search (`GET /admin/search`: the Worker asks every organization). */
+  async search(query: string, limit: number): Promise<SearchHits> {
+    return (await this.#ready()).service.search(query, limit);
   }
 
   #regenerate(parts: Parts, scope: RegenerateScope): Job {

@@ -1,8 +1,12 @@
 /**
  * The Worker's HTTP surface, built once per isolate: feed paths answered at the edge from R2 (`edge-feeds.ts`),
  * everything else by a Hono app with the service's request log, counters and error mapping — `/healthz` (its
- * R2 check cached per isolate, `health.ts`), `/metrics`, and the admin API, authenticated here and answered by the organization's Durable Object (the
- * organization comes from the path, or from a job id, which names it).
+ * R2 check cached per isolate, `health.ts`), `/metrics`, the pages and the admin API. The admin page, its
+ * scripts, the stylesheet and the OpenAPI document are the very routes Node mounts (`http/pages/*`,
+ * `openapi.ts`). The subscribe page is Node's route too: its token is looked up in the feed's R2 object (one
+ * `head`: the metadata names the organization), and the organization's Durable Object says what the page shows.
+ * The admin API is authenticated here and answered by the organization's Durable Object (the organization comes
+ * from the path, or from a job id, which names it); a search asks every organization (`org-search.ts`).
  *
  * Fails closed: without a valid `FEED_SECRET` every feed request answers 503 (never 404: the feed may exist);
  * without a valid `ADMIN_TOKEN` every admin route answers 503 (`requireAdmin`).
@@ -11,20 +15,28 @@ import type { Hono } from "hono";
 import { ServiceError } from "../core/errors.ts";
 import { Metrics } from "../core/metrics.ts";
 import { ID } from "../core/snapshot/field-checks.ts";
+import { ADMIN_ROUTES, MAX_QUERY, SEARCH_LIMIT } from "../http/admin-routes.ts";
 import { requireAdmin } from "../http/auth.ts";
 import { errorResponse } from "../http/errors.ts";
 import { rawPath } from "../http/feed-answer.ts";
 import { readJsonRequest } from "../http/json-request.ts";
+import { honoPath } from "../http/openapi-route.ts";
+import { createOpenApiRoutes } from "../http/openapi.ts";
+import { createPageRoutes } from "../http/pages/page-routes.ts";
+import { createStaticRoutes, isPublicAdminPath } from "../http/pages/static-routes.ts";
+import { createSubscribeRoutes } from "../http/pages/subscribe-page.ts";
 import { refuseDeclaredOverLimit } from "../http/read-body.ts";
 import { parseRegenerateScope } from "../http/regenerate-scope.ts";
 import { countFeedRequest, createHttpShell, type ServingEnv } from "../http/serving-app.ts";
-import { serveEdgeFeed } from "./edge-feeds.ts";
+import type { FeedTokens } from "../core/tokens.ts";
+import { edgeEntry, serveEdgeFeed } from "./edge-feeds.ts";
 import { EdgeLimits } from "./edge-limits.ts";
 import { workerSettings, type WorkerEnv, type WorkerSettings } from "./env.ts";
 import { feedTokensFor } from "./feed-tokens.ts";
 import { createHealthCheck } from "./health.ts";
 import { workerLogger } from "./logger.ts";
 import { orgOfJob } from "./org-object.ts";
+import { searchEverywhere } from "./org-search.ts";
 import { isWideJob, regenerateEverywhere, wideJob } from "./wide-jobs.ts";
 
 /** A request to a Worker: what it answers with. */
@@ -37,18 +49,64 @@ function organization(org: string | undefined | null): string {
   return org;
 }
 
+/** The admin routes of one organization (`/admin/orgs/{org}/…`): the Worker forwards each to its Durable Object. */
+export const ORG_ADMIN_ROUTES = ADMIN_ROUTES.filter((route) => route.path.startsWith("/admin/orgs/{org}/"));
+
+/**
+ * Feed tokens for routes mounted before the secret is read: each call waits for the tokens of `FEED_SECRET`, and
+ * fails `unavailable` (503) when it is not set, as the feed route does.
+ */
+function lazyTokens(secret: string | null): FeedTokens {
+  return {
+    derive: async (subject) => (await feedTokensFor(secret)).derive(subject),
+    isWellFormed: async (token) => (await feedTokensFor(secret)).isWellFormed(token),
+    hash: async (token) => (await feedTokensFor(secret)).hash(token),
+  };
+}
+
+/**
+ * The pages, as Node serves them: the admin page and its scripts, the OpenAPI document (made on its first request,
+ * not at every isolate start), the stylesheet and the subscribe page.
+ */
+function mountPages(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSettings): void {
+  const tokens = lazyTokens(settings.feedSecret);
+  app.route("/", createStaticRoutes());
+  app.route(
+    "/",
+    createSubscribeRoutes({
+      tokens,
+      lookup: (token) => edgeEntry(env.FEEDS, tokens, token),
+      info: (entry) => stub(env, entry.org).subscribeInfo(entry),
+      publicUrl: settings.publicUrl,
+    }),
+  );
+  app.route("/", createPageRoutes());
+  let openApi: Hono | null = null;
+  app.get("/admin/openapi.json", (c) =>
+    (openApi ??= createOpenApiRoutes(settings.publicUrl)).fetch(c.req.raw),
+  );
+}
+
 /** Admin routes: authenticated here, answered by the organization's Durable Object. */
 function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSettings, metrics: Metrics): void {
   const admin = requireAdmin(settings.adminToken);
-  app.use("/admin/*", admin);
+  // The page shell, its scripts and the OpenAPI document need no token: the page asks for it.
+  app.use("/admin/*", (c, next) => (isPublicAdminPath(c.req.path) ? next() : admin(c, next)));
   app.use("/metrics", admin);
   app.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
 
-  app.all("/admin/orgs/:org/*", (c) => {
-    const org = organization(c.req.param("org"));
-    // A body declared over the limit is refused here, unread (see `forwardBody`).
-    refuseDeclaredOverLimit(c.req.raw, settings.maxSnapshotBytes);
-    return stub(env, org).fetch(c.req.raw);
+  for (const route of ORG_ADMIN_ROUTES) {
+    app.on(route.method.toUpperCase(), honoPath(route.path), (c) => {
+      const org = organization(c.req.param("org"));
+      // A body declared over the limit is refused here, unread (see `forwardBody`).
+      refuseDeclaredOverLimit(c.req.raw, settings.maxSnapshotBytes);
+      return stub(env, org).fetch(c.req.raw);
+    });
+  }
+
+  app.get("/admin/search", async (c) => {
+    const q = (c.req.query("q") ?? "").slice(0, MAX_QUERY);
+    return c.json(await searchEverywhere(env, q, SEARCH_LIMIT));
   });
 
   app.post("/admin/regenerate", async (c) => {
@@ -90,6 +148,14 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
  * @example export default { fetch: (request, env) => workerFetch(env)(request) };
  */
 export function createWorkerFetch(env: WorkerEnv): WorkerFetch {
+  return createWorker(env).fetch;
+}
+
+/**
+ * The Worker's request handler and the Hono app behind it (what it registers: `test/worker/workerd/routes.test.ts`
+ * compares it with Node's routes). Feed paths are answered before the app, from R2.
+ */
+export function createWorker(env: WorkerEnv): { app: Hono<ServingEnv>; fetch: WorkerFetch } {
   const settings = workerSettings(env);
   const metrics = new Metrics();
   const logger = workerLogger;
@@ -102,6 +168,7 @@ export function createWorkerFetch(env: WorkerEnv): WorkerFetch {
       const health = await checkHealth();
       return health.ok ? c.json(health) : c.json(health, 503, { "retry-after": "60" });
     });
+    mountPages(app, env, settings);
     mountAdmin(app, env, settings, metrics);
   });
   const limits = new EdgeLimits(env, settings.sharedFetcherRanges);
@@ -109,7 +176,7 @@ export function createWorkerFetch(env: WorkerEnv): WorkerFetch {
     "unavailable",
     "The service is not configured: `FEED_SECRET` is not set.",
   );
-  return async (request) => {
+  const fetch: WorkerFetch = async (request) => {
     // Only the exact `/feeds/` prefix is a feed path (odd spellings get the app's 404), as on Node.
     if (!rawPath(request.url).startsWith("/feeds/")) return app.fetch(request);
     if (settings.feedSecret === null) return errorResponse(unconfigured, { "retry-after": "60" });
@@ -122,4 +189,5 @@ export function createWorkerFetch(env: WorkerEnv): WorkerFetch {
       recordFetch: (_entry, info) => countFeedRequest(metrics, info),
     });
   };
+  return { app, fetch };
 }

@@ -2,7 +2,8 @@
  * The HTTP behaviour of the service as a client sees it, over a real socket, as one suite that every runtime
  * passes: the Node server (`test/http/behaviour-node.test.ts`) and the Worker in workerd
  * (`test/worker/socket/behaviour.test.ts`). Conditional GET, HEAD, 404/405, the publish errors
- * (400/401/409/413/415/422) and rotation, with the same status codes, header sets and error bodies on both.
+ * (400/401/409/413/415/422), the pages and search, and rotation, with the same status codes, header sets and error
+ * bodies on both.
  * Items refer to docs/test-checklist.md.
  */
 import type { IncomingHttpHeaders } from "node:http";
@@ -205,6 +206,41 @@ export function describeHttpBehaviour(name: string, start: () => Promise<HttpTar
       const after = await send("GET", feed);
       expect(after.status).toBe(200);
       expect(after.body.equals(body)).toBe(true);
+    });
+
+    it("the pages: the admin page, its scripts, the OpenAPI document, the subscribe page, and search", async () => {
+      const PAGE = [
+        "cache-control",
+        "content-security-policy",
+        "content-type",
+        "cross-origin-opener-policy",
+        "referrer-policy",
+        "x-content-type-options",
+        "x-frame-options",
+        "x-robots-tag",
+      ];
+      const shell = await send("GET", "/admin");
+      expect(shell.status).toBe(200);
+      expect(names(shell.headers)).toEqual(PAGE);
+      for (const path of ["/admin/app.js", "/static/shiftfeed.css", "/admin/openapi.json"]) {
+        const reply = await send("GET", path);
+        expect(reply.status, path).toBe(200);
+      }
+      const subscribe = feed.replace("/feeds/", "/subscribe/").replace(/\.ics$/, "");
+      const page = await send("GET", subscribe);
+      expect(page.status, page.text).toBe(200);
+      expect(names(page.headers)).toEqual(PAGE);
+      expect(page.text).toContain("<h1><bdi>Dr. Ada Able</bdi></h1>");
+      const tokens = await createFeedTokens(new TextEncoder().encode(FEED_SECRET));
+      const unknown = await tokens.derive({ kind: "person", org: "acme", id: "nobody", version: 1 });
+      const gone = await send("GET", `/subscribe/${unknown}`);
+      expect(gone.status).toBe(404);
+      expect(gone.text).toContain("This link does not work");
+      expect((await send("GET", "/admin/search?q=ada")).status).toBe(401);
+      expect((await admin("GET", "/admin/search?q=ADA")).json).toEqual({
+        people: [{ org: "acme", person: "pA", name: "Dr. Ada Able", schedules: ["icu"] }],
+        schedules: [],
+      });
     });
 
     it("rotation: the old link 404s on the very next request, the new one serves the same body (§B 16)", async () => {

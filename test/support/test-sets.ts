@@ -67,6 +67,7 @@ export const SLOW_TESTS: readonly string[] = [
   "test/package/service-install.test.ts",
   // Chromium, Caddy and systemd-analyze.
   "test/browser/admin-page.test.ts",
+  "test/browser/admin-page-worker.test.ts",
   "test/browser/bidi-pages.test.ts",
   "test/deploy/caddy.test.ts",
   "test/deploy/systemd.test.ts",

@@ -15,9 +15,14 @@ export interface SearchHits {
 /** Lower case without accents: the form both sides of a match are compared in. */
 export const foldText = (s: string) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
 
+/** The words of a query, folded: a candidate matches when it holds every one (none: the search finds nothing). */
+export const searchWords = (query: string): string[] => foldText(query).split(/\s+/).filter(Boolean);
+
+const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+
 /** People and schedules matching every word of `query`, at most `limit` of each, sorted by name. */
 export function search(sql: SqlPort, query: string, limit: number): SearchHits {
-  const words = foldText(query).split(/\s+/).filter(Boolean);
+  const words = searchWords(query);
   if (words.length === 0) return { people: [], schedules: [] };
   const matches = (...texts: string[]) => {
     const hay = foldText(texts.join(" "));
@@ -43,9 +48,26 @@ export function search(sql: SqlPort, query: string, limit: number): SearchHits {
     .flatMap((org) => liveSchedules(sql, org))
     .filter((s) => matches(s.name, s.schedule, s.org))
     .map((s) => ({ org: s.org, schedule: s.schedule, name: s.name, people: s.people }));
-  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
   return {
     people: people.sort(byName).slice(0, limit),
     schedules: schedules.sort(byName).slice(0, limit),
+  };
+}
+
+/**
+ * The hits of searches made apart (one per organization, each already cut to `limit`) as one search over them
+ * all would answer: sorted by name the same way, at most `limit` of each. Parts given in organization order keep
+ * equal names in that order, as one search does.
+ */
+export function mergeHits(parts: readonly SearchHits[], limit: number): SearchHits {
+  return {
+    people: parts
+      .flatMap((p) => p.people)
+      .sort(byName)
+      .slice(0, limit),
+    schedules: parts
+      .flatMap((p) => p.schedules)
+      .sort(byName)
+      .slice(0, limit),
   };
 }

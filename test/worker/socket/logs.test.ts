@@ -37,11 +37,13 @@ describe("the Worker's logs", () => {
       (await raw("GET", at(path), { headers: { "if-none-match": String(feed.headers.etag) } })).status,
     ).toBe(304);
     expect((await raw("HEAD", at(path))).status).toBe(200);
-    for (const odd of [`//feeds/${token}.ics`, `/FEEDS/${token}.ics`, `/subscribe/${token}`, `/x?t=${token}`])
+    expect((await raw("GET", at(`/subscribe/${token}`))).status).toBe(200);
+    for (const odd of [`//feeds/${token}.ics`, `/FEEDS/${token}.ics`, `/Subscribe/${token}`, `/x?t=${token}`])
       expect((await raw("GET", at(odd))).status).toBe(404);
     const rotated = await raw("POST", at("/admin/orgs/acme/people/pA/rotate"), { headers: auth });
     expect(rotated.status, rotated.text).toBe(200);
     expect((await raw("GET", at(path))).status).toBe(404);
+    expect((await raw("GET", at(`/subscribe/${token}`))).status).toBe(404);
     expect((await raw("GET", at(`${path}?again=${token}`))).status).toBe(404);
     const bad = await raw("PUT", at(`/admin/orgs/acme/schedules/icu?token=${token}`), {
       headers: { ...auth, "content-type": "application/json" },

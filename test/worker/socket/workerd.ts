@@ -20,25 +20,28 @@ export interface WorkerdServer {
  * Starts the Worker (secrets as given; default the test secrets) and resolves once it listens.
  * @param secrets `null` for a secret leaves it unset.
  * @param vars settings beside wrangler.toml's.
+ * @param options `publicUrlIsOwn`: `PUBLIC_URL` names the Worker's own address once it listens (the Worker is
+ * reloaded with it), so the links it hands out work from a browser.
  */
 export async function startWorkerd(
   secrets: { ADMIN_TOKEN?: string | null; FEED_SECRET?: string | null } = {},
   vars: Record<string, string> = {},
+  options: { publicUrlIsOwn?: boolean } = {},
 ): Promise<WorkerdServer> {
   const chosen = { ADMIN_TOKEN, FEED_SECRET, ...secrets };
-  const harness = createTestHarness({
-    root: ROOT,
-    workers: [
-      {
-        configPath: "./wrangler.toml",
-        vars: { PUBLIC_URL, ...vars },
-        secrets: Object.fromEntries(Object.entries(chosen).filter(([, v]) => v !== null)) as Record<
-          string,
-          string
-        >,
-      },
-    ],
+  const worker = (publicUrl: string) => ({
+    configPath: "./wrangler.toml",
+    vars: { PUBLIC_URL: publicUrl, ...vars },
+    secrets: Object.fromEntries(Object.entries(chosen).filter(([, v]) => v !== null)) as Record<
+      string,
+      string
+    >,
   });
-  const { url } = await harness.listen();
+  const harness = createTestHarness({ root: ROOT, workers: [worker(PUBLIC_URL)] });
+  let { url } = await harness.listen();
+  if (options.publicUrlIsOwn) {
+    await harness.update({ root: ROOT, workers: [worker(url.origin)] });
+    ({ url } = await harness.listen());
+  }
   return { url: url.origin, harness, close: () => harness.close() };
 }

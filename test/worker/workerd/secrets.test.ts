@@ -1,5 +1,5 @@
 // The Worker fails closed (docs/test-checklist.md §B 18): without `FEED_SECRET` (unset, or too short to be valid) every feed
-// request answers 503 with Retry-After — never a 404, the feed may exist; without `ADMIN_TOKEN` every admin route
+// request and subscribe page answers 503 — never a 404, the feed may exist; without `ADMIN_TOKEN` every admin route
 // and `/metrics` answer 503, whatever the Authorization header says. `/healthz` still answers.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -35,7 +35,10 @@ describe("the Worker without its secrets", () => {
       ["POST", "/admin/orgs/closed/people/pA/rotate"],
       ["PUT", "/admin/orgs/closed/schedules/icu"],
       ["POST", "/admin/regenerate"],
+      ["GET", "/admin/search?q=ada"],
       ["GET", "/metrics"],
+      // The subscribe page, like its feed: the link may be live.
+      ["GET", feed.replace("/feeds/", "/subscribe/").replace(/\.ics$/, "")],
     ]) {
       const reply = await at(path!, { method, headers: auth });
       expect(reply.status, `${method} ${path}`).toBe(503);
