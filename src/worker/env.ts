@@ -5,6 +5,7 @@
  */
 import { parseConfig } from "../core/config.ts";
 import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
+import type { FetchNote } from "../core/fetch-log.ts";
 import type { Job } from "../core/maintenance/jobs.ts";
 import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
 
@@ -23,6 +24,8 @@ export interface OrgAuthority extends Rpc.DurableObjectBranded {
   regenerate(scope: RegenerateScope): Promise<Job>;
   /** A job's progress, or `null`. */
   job(id: string): Promise<Job | null>;
+  /** Records a batch of the organization's feed requests noted at the edge (`edge-telemetry.ts`). */
+  recordFetches(notes: FetchNote[]): Promise<void>;
 }
 
 /** What wrangler.toml binds, plus the secrets. */
@@ -31,6 +34,8 @@ export interface WorkerEnv {
   ORGS: DurableObjectNamespace<OrgAuthority>;
   /** Served feed bodies, with validators in their metadata; written by the Durable Objects only. */
   FEEDS: R2Bucket;
+  /** Workers Analytics Engine: one data point per answered feed request (`edge-telemetry.ts`); optional. */
+  FEED_ANALYTICS?: AnalyticsEngineDataset;
   ADMIN_TOKEN?: string;
   FEED_SECRET?: string;
   PUBLIC_URL?: string;

@@ -9,7 +9,7 @@
  * than one invocation runs one step per alarm; an admin call answers only once its changes are on the edge (R2).
  */
 import { DurableObject } from "cloudflare:workers";
-import { FetchLog } from "../core/fetch-log.ts";
+import { FetchLog, type FetchNote } from "../core/fetch-log.ts";
 import { createEventBlockCache } from "../core/ical/render-events.ts";
 import { Metrics } from "../core/metrics.ts";
 import { webCodec } from "../core/compress.ts";
@@ -61,6 +61,8 @@ interface Parts {
   edge: EdgeSync;
   app: { fetch(request: Request): Response | Promise<Response> };
   batch: number;
+  /** The organization's fetch telemetry: the batches its Worker isolates send (`recordFetches`). */
+  fetchLog: FetchLog;
 }
 
 const SECRET_MISMATCH = new ServiceError(
@@ -171,6 +173,16 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     return (await this.#ready()).jobs.job(id);
   }
 
+  /**
+   * Records a batch of this organization's feed requests, noted by a Worker isolate (`edge-telemetry.ts`), with
+   * Node's fetch log: one transaction per batch, never one write per request.
+   */
+  async recordFetches(notes: FetchNote[]): Promise<void> {
+    const { fetchLog } = await this.#ready();
+    fetchLog.recordAll(notes);
+    fetchLog.flush();
+  }
+
   #regenerate(parts: Parts, scope: RegenerateScope): Job {
     const units = parts.maintenance.plan(scope);
     const org = scope.org ?? units[0]?.org ?? "";
@@ -240,7 +252,16 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     const runner = createFanOutRunner(deps, jobs, settings.fanOutBatch);
     const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger });
     const maintenance = new Maintenance(service, crypto.randomUUID.bind(crypto));
-    const parts: Omit<Parts, "app"> = { sql, service, maintenance, jobs, edge, batch: settings.fanOutBatch };
+    const fetchLog = new FetchLog({ sql, clock });
+    const parts: Omit<Parts, "app"> = {
+      sql,
+      service,
+      maintenance,
+      jobs,
+      edge,
+      batch: settings.fanOutBatch,
+      fetchLog,
+    };
     const app = createApp({
       service,
       reader: new FeedReader({
@@ -254,7 +275,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
         job: (id) => jobs.job(id),
       },
       tokens,
-      fetchLog: new FetchLog({ sql, clock }),
+      fetchLog,
       adminToken: settings.adminToken,
       publicUrl: settings.publicUrl,
       maxSnapshotBytes: settings.maxSnapshotBytes,

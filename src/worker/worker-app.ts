@@ -1,7 +1,8 @@
 /**
  * The Worker's HTTP surface, built once per isolate: feed paths answered at the edge from R2 (`edge-feeds.ts`),
- * everything else by a Hono app with the service's request log, counters and error mapping — `/healthz` (its
- * R2 check cached per isolate, `health.ts`), `/metrics`, and the admin API, authenticated here and answered by the organization's Durable Object (the
+ * each answer noted for the fetch telemetry (`edge-telemetry.ts`); everything else by a Hono app with the
+ * service's request log, counters and error mapping — `/healthz` (its R2 check cached per isolate, `health.ts`),
+ * `/metrics`, and the admin API, authenticated here and answered by the organization's Durable Object (the
  * organization comes from the path, or from a job id, which names it).
  *
  * Fails closed: without a valid `FEED_SECRET` every feed request answers 503 (never 404: the feed may exist);
@@ -19,6 +20,7 @@ import { refuseDeclaredOverLimit } from "../http/read-body.ts";
 import { parseRegenerateScope } from "../http/regenerate-scope.ts";
 import { countFeedRequest, createHttpShell, type ServingEnv } from "../http/serving-app.ts";
 import { serveEdgeFeed } from "./edge-feeds.ts";
+import { EdgeTelemetry, type EdgeTelemetryDeps } from "./edge-telemetry.ts";
 import { workerSettings, type WorkerEnv, type WorkerSettings } from "./env.ts";
 import { feedTokensFor } from "./feed-tokens.ts";
 import { createHealthCheck } from "./health.ts";
@@ -26,8 +28,11 @@ import { workerLogger } from "./logger.ts";
 import { orgOfJob } from "./org-object.ts";
 import { isWideJob, regenerateEverywhere, wideJob } from "./wide-jobs.ts";
 
-/** A request to a Worker: what it answers with. */
-export type WorkerFetch = (request: Request) => Promise<Response>;
+/**
+ * A request to a Worker: what it answers with. `ctx` keeps the fetch telemetry's batch sends alive after the
+ * answer (`edge-telemetry.ts`); without it a feed request leaves its data point only.
+ */
+export type WorkerFetch = (request: Request, ctx?: Pick<ExecutionContext, "waitUntil">) => Promise<Response>;
 
 const stub = (env: WorkerEnv, org: string) => env.ORGS.get(env.ORGS.idFromName(org));
 
@@ -86,9 +91,14 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
 
 /**
  * The Worker's request handler for an environment.
+ * @param telemetryOptions the fetch telemetry's batch bounds (defaults: `FETCH_BATCH_MS`, `FETCH_BATCH_NOTES`) and
+ * clock (default `Date.now`).
  * @example export default { fetch: (request, env) => workerFetch(env)(request) };
  */
-export function createWorkerFetch(env: WorkerEnv): WorkerFetch {
+export function createWorkerFetch(
+  env: WorkerEnv,
+  telemetryOptions: Partial<Pick<EdgeTelemetryDeps, "batchMs" | "batchNotes" | "clock">> = {},
+): WorkerFetch {
   const settings = workerSettings(env);
   const metrics = new Metrics();
   const logger = workerLogger;
@@ -103,11 +113,18 @@ export function createWorkerFetch(env: WorkerEnv): WorkerFetch {
     });
     mountAdmin(app, env, settings, metrics);
   });
+  const telemetry = new EdgeTelemetry({
+    analytics: env.FEED_ANALYTICS,
+    deliver: (org, notes) => stub(env, org).recordFetches(notes),
+    clock: Date.now,
+    lost: (org, notes, error) => logger.warn("fetch_notes_lost", { org, notes, error: String(error) }),
+    ...telemetryOptions,
+  });
   const unconfigured = new ServiceError(
     "unavailable",
     "The service is not configured: `FEED_SECRET` is not set.",
   );
-  return async (request) => {
+  return async (request, ctx) => {
     // Only the exact `/feeds/` prefix is a feed path (odd spellings get the app's 404), as on Node.
     if (!rawPath(request.url).startsWith("/feeds/")) return app.fetch(request);
     if (settings.feedSecret === null) return errorResponse(unconfigured, { "retry-after": "60" });
@@ -116,7 +133,10 @@ export function createWorkerFetch(env: WorkerEnv): WorkerFetch {
       tokens,
       clock: Date.now,
       log: (event) => logger.warn(event.event, { tokenHash: event.tokenHash, error: event.error }),
-      recordFetch: (_entry, info) => countFeedRequest(metrics, info),
+      recordFetch: (entry, info) => {
+        countFeedRequest(metrics, info);
+        telemetry.record(entry, info, ctx && ((work) => ctx.waitUntil(work)));
+      },
     });
   };
 }

@@ -1,0 +1,134 @@
+// Fetch telemetry on Workers (docs/cloudflare.md › Fetch telemetry): Google and Apple polls show in the person
+// lookup's `lastFetch` once their isolate's batch reaches the organization's Durable Object — one call per batch,
+// none per request — and every answered feed request leaves one Analytics Engine data point that names no token.
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { FetchNote } from "../../../src/core/fetch-log.ts";
+import type { WorkerEnv } from "../../../src/worker/env.ts";
+import { createWorkerFetch } from "../../../src/worker/worker-app.ts";
+import { makeSnapshot, T0 } from "../../support/fixture.ts";
+import { admin, feedPathOf, publish, setClock } from "./support.ts";
+
+const GOOGLE = "Google-Calendar-Importer";
+const IOS = "iOS/18.1 (22B83) dataaccessd/1.0";
+const MACOS = "macOS/14.5 (23F79) CalendarAgent/988";
+
+/**
+ * The Worker's environment with its real bindings, the Durable Object calls counted (each batch's size) and the
+ * Analytics Engine data points seen on their way to the real dataset binding.
+ */
+function watched() {
+  const batches: number[] = [];
+  const points: AnalyticsEngineDataPoint[] = [];
+  const orgs = {
+    idFromName: (name: string) => env.ORGS.idFromName(name),
+    get: (id: DurableObjectId) => {
+      const stub = env.ORGS.get(id);
+      return {
+        recordFetches: (notes: FetchNote[]) => {
+          batches.push(notes.length);
+          return stub.recordFetches(notes);
+        },
+      };
+    },
+  } as unknown as WorkerEnv["ORGS"];
+  const analytics: AnalyticsEngineDataset = {
+    writeDataPoint(point) {
+      points.push(structuredClone(point ?? {}));
+      env.FEED_ANALYTICS!.writeDataPoint(point);
+    },
+  };
+  const watchedEnv: WorkerEnv = { ...env, ORGS: orgs, FEED_ANALYTICS: analytics };
+  return { batches, points, env: watchedEnv };
+}
+
+async function setUp(org: string) {
+  await setClock(org, T0);
+  expect((await publish(makeSnapshot({ organization: { id: org, name: org } }))).status).toBe(200);
+  return feedPathOf(org, "pA");
+}
+
+/** Polls through the Worker, each request with its own execution context; returns them to wait on. */
+async function poll(
+  fetch: ReturnType<typeof createWorkerFetch>,
+  path: string,
+  headers: Record<string, string>,
+) {
+  const ctx = createExecutionContext();
+  const response = await fetch(new Request(`https://feeds.example.org${path}`, { headers }), ctx);
+  await response.arrayBuffer();
+  return { ctx, status: response.status, etag: response.headers.get("etag") };
+}
+
+const lastFetch = async (org: string) =>
+  ((await admin("GET", `/admin/orgs/${org}/people/pA`)).json as { lastFetch: unknown[] }).lastFetch;
+
+describe("fetch telemetry on Workers", () => {
+  it("shows Google and Apple polls in lastFetch once the batch is sent: one Durable Object call, not one per poll", async () => {
+    const path = await setUp("tele");
+    const seen = watched();
+    let now = Date.parse("2026-12-07T09:00:00Z");
+    const fetch = createWorkerFetch(seen.env, { batchMs: 2_000, clock: () => now });
+    const ctxs: ExecutionContext[] = [];
+    const send = async (ua: string, extra: Record<string, string> = {}) => {
+      now += 1_000;
+      const reply = await poll(fetch, path, { "user-agent": ua, ...extra });
+      ctxs.push(reply.ctx);
+      return reply;
+    };
+    const first = await send(GOOGLE);
+    expect(first.status).toBe(200);
+    await send(GOOGLE);
+    expect((await send(GOOGLE, { "if-none-match": first.etag! })).status).toBe(304);
+    await send(IOS);
+    await send(MACOS);
+
+    // Nothing durable yet: the polls are notes in the isolate's memory.
+    expect(seen.batches).toEqual([]);
+    expect(await lastFetch("tele")).toEqual([]);
+
+    await Promise.all(ctxs.map((ctx) => waitOnExecutionContext(ctx)));
+    expect(seen.batches).toEqual([5]);
+    expect(await lastFetch("tele")).toEqual([
+      { client: "apple", userAgent: MACOS, at: "2026-12-07T09:00:05.000Z", status: 200, requests: 2 },
+      { client: "google", userAgent: GOOGLE, at: "2026-12-07T09:00:03.000Z", status: 304, requests: 3 },
+    ]);
+  });
+
+  it("sends a full batch at once, and every answer leaves an Analytics Engine data point with no token", async () => {
+    const path = await setUp("tele-full");
+    const seen = watched();
+    const fetch = createWorkerFetch(seen.env, { batchMs: 60_000, batchNotes: 4 });
+    const ctxs: ExecutionContext[] = [];
+    for (let i = 0; i < 8; i++)
+      ctxs.push((await poll(fetch, path, { "user-agent": i % 2 ? IOS : GOOGLE })).ctx);
+    const unknown = await poll(fetch, "/feeds/AAAAAAAAAAAAAAAAAAAAAAAA.ics", { "user-agent": GOOGLE });
+    expect(unknown.status).toBe(404);
+    // Two full batches went without waiting their minute; the unknown token names no organization to send to.
+    await Promise.all([...ctxs, unknown.ctx].map((ctx) => waitOnExecutionContext(ctx)));
+    expect(seen.batches).toEqual([4, 4]);
+    const requests = ((await lastFetch("tele-full")) as { client: string; requests: number }[]).map(
+      ({ client, requests }) => [client, requests],
+    );
+    expect(requests.sort()).toEqual([
+      ["apple", 4],
+      ["google", 4],
+    ]);
+
+    expect(seen.points).toHaveLength(9);
+    expect(seen.points[0]).toEqual({
+      indexes: ["tele-full"],
+      blobs: ["tele-full", "person", "google", "200"],
+      doubles: [200],
+    });
+    expect(seen.points[1]!.blobs).toEqual(["tele-full", "person", "apple", "200"]);
+    expect(seen.points[8]).toEqual({ indexes: [""], blobs: ["", "", "google", "404"], doubles: [404] });
+    const token = path.slice("/feeds/".length, -".ics".length);
+    for (const point of seen.points) {
+      const text = JSON.stringify(point);
+      for (const secret of [token, "AAAAAAAAAAAAAAAAAAAAAAAA", "/feeds/", "dataaccessd", "Importer"]) {
+        expect(text).not.toContain(secret);
+      }
+    }
+  });
+});
