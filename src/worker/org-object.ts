@@ -45,6 +45,9 @@ import { registerOrg } from "./org-registry.ts";
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read it). */
 const GARBAGE_GRACE_S = 10 * 60;
 
+/** Longest the fetch notes sent by the Worker's isolates wait in memory before the alarm writes them. */
+const FETCH_FLUSH_MS = 5_000;
+
 /** How long after a failed edge write the alarm tries again. */
 const EDGE_RETRY_MS = 5_000;
 const EDGE_PENDING = new ServiceError(
@@ -132,6 +135,12 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
 
   async #step(): Promise<void> {
     const parts = await this.#ready();
+    try {
+      parts.fetchLog.flush();
+    } catch (error) {
+      // Telemetry never holds up the organization's work; its notes stay for the next write.
+      workerLogger.warn("telemetry_flush_failed", { error: String(error) });
+    }
     const backlog = await parts.edge.drain();
     let more = backlog > 0;
     if (!more) {
@@ -174,13 +183,18 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   }
 
   /**
-   * Records a batch of this organization's feed requests, noted by a Worker isolate (`edge-telemetry.ts`), with
-   * Node's fetch log: one transaction per batch, never one write per request.
+   * Notes a batch of this organization's feed requests, sent by a Worker isolate (`edge-telemetry.ts`), in Node's
+   * fetch log. The batches of every isolate gather in memory and are written together, in one transaction, by the
+   * alarm at most {@link FETCH_FLUSH_MS} later (or by a read of the telemetry, which writes first): the rows a
+   * write touches (a feed's last fetch, a minute's counts and top list) are then written once per interval, not
+   * once per batch. An eviction before the alarm loses at most that interval's notes, as a crash does on Node.
    */
   async recordFetches(notes: FetchNote[]): Promise<void> {
     const { fetchLog } = await this.#ready();
     fetchLog.recordAll(notes);
-    fetchLog.flush();
+    const due = Date.now() + FETCH_FLUSH_MS;
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm > due) await this.ctx.storage.setAlarm(due);
   }
 
   #regenerate(parts: Parts, scope: RegenerateScope): Job {

@@ -1,13 +1,19 @@
 // Fetch telemetry on Workers (docs/cloudflare.md › Fetch telemetry): Google and Apple polls show in the person
 // lookup's `lastFetch` once their isolate's batch reaches the organization's Durable Object — one call per batch,
 // none per request — and every answered feed request leaves one Analytics Engine data point that names no token.
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  env,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { FetchNote } from "../../../src/core/fetch-log.ts";
 import type { WorkerEnv } from "../../../src/worker/env.ts";
 import { createWorkerFetch } from "../../../src/worker/worker-app.ts";
 import { makeSnapshot, T0 } from "../../support/fixture.ts";
-import { admin, feedPathOf, publish, setClock } from "./support.ts";
+import { admin, feedPathOf, orgObject, publish, setClock } from "./support.ts";
 
 const GOOGLE = "Google-Calendar-Importer";
 const IOS = "iOS/18.1 (22B83) dataaccessd/1.0";
@@ -60,6 +66,13 @@ async function poll(
   return { ctx, status: response.status, etag: response.headers.get("etag") };
 }
 
+/** The organization's stored last-fetch rows, and whether its alarm is set. */
+const storedFetches = (org: string) =>
+  runInDurableObject(orgObject(org), async (_object, state) => ({
+    rows: state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM fetch_last").one().n,
+    alarm: (await state.storage.getAlarm()) !== null,
+  }));
+
 const lastFetch = async (org: string) =>
   ((await admin("GET", `/admin/orgs/${org}/people/pA`)).json as { lastFetch: unknown[] }).lastFetch;
 
@@ -89,6 +102,10 @@ describe("fetch telemetry on Workers", () => {
 
     await Promise.all(ctxs.map((ctx) => waitOnExecutionContext(ctx)));
     expect(seen.batches).toEqual([5]);
+    // The Durable Object holds the batch until its alarm writes the notes of every isolate together.
+    expect(await storedFetches("tele")).toEqual({ rows: 0, alarm: true });
+    expect(await runDurableObjectAlarm(orgObject("tele"))).toBe(true);
+    expect(await storedFetches("tele")).toEqual({ rows: 2, alarm: false });
     expect(await lastFetch("tele")).toEqual([
       { client: "apple", userAgent: MACOS, at: "2026-12-07T09:00:05.000Z", status: 200, requests: 2 },
       { client: "google", userAgent: GOOGLE, at: "2026-12-07T09:00:03.000Z", status: 304, requests: 3 },
