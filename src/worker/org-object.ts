@@ -46,7 +46,7 @@ import { registerOrg } from "./org-registry.ts";
 const GARBAGE_GRACE_S = 10 * 60;
 
 /** Longest the fetch notes sent by the Worker's isolates wait in memory before the alarm writes them. */
-const FETCH_FLUSH_MS = 5_000;
+const FETCH_FLUSH_MS = 30_000;
 
 /** How long after a failed edge write the alarm tries again. */
 const EDGE_RETRY_MS = 5_000;
