@@ -7,6 +7,7 @@ import { parseConfig } from "../core/config.ts";
 import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
 import type { FetchNote } from "../core/fetch-log.ts";
 import type { Job } from "../core/maintenance/jobs.ts";
+import type { Traffic } from "../core/traffic.ts";
 import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
 
 /**
@@ -26,6 +27,8 @@ export interface OrgAuthority extends Rpc.DurableObjectBranded {
   job(id: string): Promise<Job | null>;
   /** Records a batch of the organization's feed requests noted at the edge (`edge-telemetry.ts`). */
   recordFetches(notes: FetchNote[]): Promise<void>;
+  /** The organization's traffic view, from its fetch telemetry (`GET /admin/traffic` merges every one). */
+  traffic(): Promise<Traffic>;
 }
 
 /** What wrangler.toml binds, plus the secrets. */

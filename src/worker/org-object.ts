@@ -10,6 +10,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { FetchLog, type FetchNote } from "../core/fetch-log.ts";
+import { trafficView, type Traffic } from "../core/traffic.ts";
 import { createEventBlockCache } from "../core/ical/render-events.ts";
 import { Metrics } from "../core/metrics.ts";
 import { webCodec } from "../core/compress.ts";
@@ -195,6 +196,11 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     const due = Date.now() + FETCH_FLUSH_MS;
     const alarm = await this.ctx.storage.getAlarm();
     if (alarm === null || alarm > due) await this.ctx.storage.setAlarm(due);
+  }
+
+  /** This organization's traffic view (the Worker merges every organization's for `GET /admin/traffic`). */
+  async traffic(): Promise<Traffic> {
+    return trafficView((await this.#ready()).fetchLog, this.clock());
   }
 
   #regenerate(parts: Parts, scope: RegenerateScope): Job {

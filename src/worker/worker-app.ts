@@ -12,6 +12,7 @@ import type { Hono } from "hono";
 import { ServiceError } from "../core/errors.ts";
 import { Metrics } from "../core/metrics.ts";
 import { ID } from "../core/snapshot/field-checks.ts";
+import { mergeTraffic, type Traffic } from "../core/traffic.ts";
 import { requireAdmin } from "../http/auth.ts";
 import { errorResponse } from "../http/errors.ts";
 import { rawPath } from "../http/feed-answer.ts";
@@ -26,6 +27,7 @@ import { feedTokensFor } from "./feed-tokens.ts";
 import { createHealthCheck } from "./health.ts";
 import { workerLogger } from "./logger.ts";
 import { orgOfJob } from "./org-object.ts";
+import { listOrgs } from "./org-registry.ts";
 import { isWideJob, regenerateEverywhere, wideJob } from "./wide-jobs.ts";
 
 /**
@@ -33,6 +35,9 @@ import { isWideJob, regenerateEverywhere, wideJob } from "./wide-jobs.ts";
  * answer (`edge-telemetry.ts`); without it a feed request leaves its data point only.
  */
 export type WorkerFetch = (request: Request, ctx?: Pick<ExecutionContext, "waitUntil">) => Promise<Response>;
+
+/** Organizations asked for their traffic at once. */
+const TRAFFIC_PARALLEL = 8;
 
 const stub = (env: WorkerEnv, org: string) => env.ORGS.get(env.ORGS.idFromName(org));
 
@@ -76,6 +81,17 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
     }
     const job = await regenerateEverywhere(env, scope);
     return c.json({ job }, 202, { location: `/admin/jobs/${job.id}` });
+  });
+
+  // Each organization's object keeps its own fetch telemetry: the view is theirs added up, a few at a time.
+  app.get("/admin/traffic", async (c) => {
+    const orgs = await listOrgs(env.FEEDS);
+    const views: Traffic[] = [];
+    for (let i = 0; i < orgs.length; i += TRAFFIC_PARALLEL) {
+      const some = orgs.slice(i, i + TRAFFIC_PARALLEL);
+      views.push(...(await Promise.all(some.map((org) => stub(env, org).traffic()))));
+    }
+    return c.json(mergeTraffic(views, Date.now()));
   });
 
   app.get("/admin/jobs/:id", async (c) => {

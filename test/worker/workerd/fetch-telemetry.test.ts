@@ -1,6 +1,7 @@
 // Fetch telemetry on Workers (docs/cloudflare.md › Fetch telemetry): Google and Apple polls show in the person
-// lookup's `lastFetch` once their isolate's batch reaches the organization's Durable Object — one call per batch,
-// none per request — and every answered feed request leaves one Analytics Engine data point that names no token.
+// lookup's `lastFetch` and in `GET /admin/traffic` once their isolate's batch reaches the organization's Durable
+// Object — one call per batch, none per request — and every answered feed request leaves one Analytics Engine
+// data point that names no token.
 import {
   createExecutionContext,
   env,
@@ -10,6 +11,7 @@ import {
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { FetchNote } from "../../../src/core/fetch-log.ts";
+import type { Traffic } from "../../../src/core/traffic.ts";
 import type { WorkerEnv } from "../../../src/worker/env.ts";
 import { createWorkerFetch } from "../../../src/worker/worker-app.ts";
 import { makeSnapshot, T0 } from "../../support/fixture.ts";
@@ -77,7 +79,7 @@ const lastFetch = async (org: string) =>
   ((await admin("GET", `/admin/orgs/${org}/people/pA`)).json as { lastFetch: unknown[] }).lastFetch;
 
 describe("fetch telemetry on Workers", () => {
-  it("shows Google and Apple polls in lastFetch once the batch is sent: one Durable Object call, not one per poll", async () => {
+  it("shows Google and Apple polls in lastFetch and the traffic view once the batch is sent: one Durable Object call, not one per poll", async () => {
     const path = await setUp("tele");
     const seen = watched();
     let now = Date.parse("2026-12-07T09:00:00Z");
@@ -110,6 +112,19 @@ describe("fetch telemetry on Workers", () => {
       { client: "apple", userAgent: MACOS, at: "2026-12-07T09:00:05.000Z", status: 200, requests: 2 },
       { client: "google", userAgent: GOOGLE, at: "2026-12-07T09:00:03.000Z", status: 304, requests: 3 },
     ]);
+
+    // The traffic view adds up every organization's object (here, as of a minute after the polls).
+    await setClock("tele", now + 60_000);
+    const traffic = (await admin("GET", "/admin/traffic")).json as Traffic;
+    const hour = traffic.windows.find((w) => w.minutes === 60)!;
+    expect(hour.requests).toBeGreaterThanOrEqual(5);
+    expect(hour.top).toContainEqual({
+      org: "tele",
+      feed: "person/pA",
+      client: "google",
+      userAgent: GOOGLE,
+      requests: 3,
+    });
   });
 
   it("sends a full batch at once, and every answer leaves an Analytics Engine data point with no token", async () => {
