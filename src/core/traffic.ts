@@ -170,3 +170,32 @@ export function mergeTraffic(views: readonly Traffic[], nowMs: number): Traffic 
   }
   return merged;
 }
+
+/**
+ * {@link telemetryMetrics} of several disjoint fetch logs as one (on Workers, every organization's): the request
+ * counts added up, and for each client family the newest fetch of any.
+ */
+export function mergeTelemetryMetrics(lists: readonly MetricFamily[][]): MetricFamily[] {
+  const merged = new Map<
+    string,
+    { family: MetricFamily; byLabels: Map<string, MetricFamily["samples"][0]> }
+  >();
+  for (const families of lists) {
+    for (const family of families) {
+      let into = merged.get(family.name);
+      if (into === undefined) {
+        into = { family: { ...family, samples: [] }, byLabels: new Map() };
+        merged.set(family.name, into);
+      }
+      for (const sample of family.samples) {
+        const key = JSON.stringify(Object.entries(sample.labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+        const seen = into.byLabels.get(key);
+        if (seen === undefined) into.byLabels.set(key, { labels: sample.labels, value: sample.value });
+        else
+          seen.value =
+            family.type === "counter" ? seen.value + sample.value : Math.max(seen.value, sample.value);
+      }
+    }
+  }
+  return [...merged.values()].map(({ family, byLabels }) => ({ ...family, samples: [...byLabels.values()] }));
+}

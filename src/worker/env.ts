@@ -7,6 +7,7 @@ import { parseConfig } from "../core/config.ts";
 import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
 import type { FetchNote } from "../core/fetch-log.ts";
 import type { Job } from "../core/maintenance/jobs.ts";
+import type { MetricFamily } from "../core/metrics.ts";
 import type { Traffic } from "../core/traffic.ts";
 import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
 
@@ -29,6 +30,8 @@ export interface OrgAuthority extends Rpc.DurableObjectBranded {
   recordFetches(notes: FetchNote[]): Promise<void>;
   /** The organization's traffic view, from its fetch telemetry (`GET /admin/traffic` merges every one). */
   traffic(): Promise<Traffic>;
+  /** The organization's lasting fetch counts and newest fetch per client family (`/metrics` adds every one). */
+  telemetryMetrics(): Promise<MetricFamily[]>;
 }
 
 /** What wrangler.toml binds, plus the secrets. */

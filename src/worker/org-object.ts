@@ -10,9 +10,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { FetchLog, type FetchNote } from "../core/fetch-log.ts";
-import { trafficView, type Traffic } from "../core/traffic.ts";
+import { telemetryMetrics, trafficView, type Traffic } from "../core/traffic.ts";
 import { createEventBlockCache } from "../core/ical/render-events.ts";
-import { Metrics } from "../core/metrics.ts";
+import { Metrics, type MetricFamily } from "../core/metrics.ts";
 import { webCodec } from "../core/compress.ts";
 import { FeedReader } from "../core/serving/feed-reader.ts";
 import { FeedService } from "../core/publish/feed-service.ts";
@@ -201,6 +201,11 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   /** This organization's traffic view (the Worker merges every organization's for `GET /admin/traffic`). */
   async traffic(): Promise<Traffic> {
     return trafficView((await this.#ready()).fetchLog, this.clock());
+  }
+
+  /** This organization's lasting fetch counts (the Worker adds every organization's into `/metrics`). */
+  async telemetryMetrics(): Promise<MetricFamily[]> {
+    return telemetryMetrics((await this.#ready()).fetchLog);
   }
 
   #regenerate(parts: Parts, scope: RegenerateScope): Job {

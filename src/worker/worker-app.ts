@@ -10,9 +10,9 @@
  */
 import type { Hono } from "hono";
 import { ServiceError } from "../core/errors.ts";
-import { Metrics } from "../core/metrics.ts";
+import { Metrics, type MetricFamily } from "../core/metrics.ts";
 import { ID } from "../core/snapshot/field-checks.ts";
-import { mergeTraffic, type Traffic } from "../core/traffic.ts";
+import { mergeTelemetryMetrics, mergeTraffic } from "../core/traffic.ts";
 import { requireAdmin } from "../http/auth.ts";
 import { errorResponse } from "../http/errors.ts";
 import { rawPath } from "../http/feed-answer.ts";
@@ -36,10 +36,21 @@ import { isWideJob, regenerateEverywhere, wideJob } from "./wide-jobs.ts";
  */
 export type WorkerFetch = (request: Request, ctx?: Pick<ExecutionContext, "waitUntil">) => Promise<Response>;
 
-/** Organizations asked for their traffic at once. */
-const TRAFFIC_PARALLEL = 8;
+/** Organizations asked at once by {@link everyOrg}. */
+const ORGS_PARALLEL = 8;
 
 const stub = (env: WorkerEnv, org: string) => env.ORGS.get(env.ORGS.idFromName(org));
+
+/** Asks every registered organization's object, {@link ORGS_PARALLEL} at a time; the answers in order. */
+async function everyOrg<T>(env: WorkerEnv, ask: (org: ReturnType<typeof stub>) => Promise<T>): Promise<T[]> {
+  const orgs = await listOrgs(env.FEEDS);
+  const answers: T[] = [];
+  for (let i = 0; i < orgs.length; i += ORGS_PARALLEL) {
+    const some = orgs.slice(i, i + ORGS_PARALLEL);
+    answers.push(...(await Promise.all(some.map((org) => ask(stub(env, org))))));
+  }
+  return answers;
+}
 
 function organization(org: string | undefined | null): string {
   if (!org || !ID.test(org)) throw new ServiceError("not_found", "No such resource.");
@@ -51,7 +62,13 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
   const admin = requireAdmin(settings.adminToken);
   app.use("/admin/*", admin);
   app.use("/metrics", admin);
-  app.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
+  // This isolate's counters, and the lasting fetch counts of every organization's object, added up.
+  let lasting: MetricFamily[] = [];
+  metrics.collect(() => lasting);
+  app.get("/metrics", async (c) => {
+    lasting = mergeTelemetryMetrics(await everyOrg(env, (org) => org.telemetryMetrics()));
+    return c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" });
+  });
 
   app.all("/admin/orgs/:org/*", (c) => {
     const org = organization(c.req.param("org"));
@@ -83,15 +100,9 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
     return c.json({ job }, 202, { location: `/admin/jobs/${job.id}` });
   });
 
-  // Each organization's object keeps its own fetch telemetry: the view is theirs added up, a few at a time.
+  // Each organization's object keeps its own fetch telemetry: the view is theirs added up.
   app.get("/admin/traffic", async (c) => {
-    const orgs = await listOrgs(env.FEEDS);
-    const views: Traffic[] = [];
-    for (let i = 0; i < orgs.length; i += TRAFFIC_PARALLEL) {
-      const some = orgs.slice(i, i + TRAFFIC_PARALLEL);
-      views.push(...(await Promise.all(some.map((org) => stub(env, org).traffic()))));
-    }
-    return c.json(mergeTraffic(views, Date.now()));
+    return c.json(mergeTraffic(await everyOrg(env, (org) => org.traffic()), Date.now()));
   });
 
   app.get("/admin/jobs/:id", async (c) => {

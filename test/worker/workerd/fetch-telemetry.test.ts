@@ -79,7 +79,7 @@ const lastFetch = async (org: string) =>
   ((await admin("GET", `/admin/orgs/${org}/people/pA`)).json as { lastFetch: unknown[] }).lastFetch;
 
 describe("fetch telemetry on Workers", () => {
-  it("shows Google and Apple polls in lastFetch and the traffic view once the batch is sent: one Durable Object call, not one per poll", async () => {
+  it("shows Google and Apple polls in lastFetch, /metrics and the traffic view once the batch is sent: one Durable Object call, not one per poll", async () => {
     const path = await setUp("tele");
     const seen = watched();
     let now = Date.parse("2026-12-07T09:00:00Z");
@@ -112,6 +112,13 @@ describe("fetch telemetry on Workers", () => {
       { client: "apple", userAgent: MACOS, at: "2026-12-07T09:00:05.000Z", status: 200, requests: 2 },
       { client: "google", userAgent: GOOGLE, at: "2026-12-07T09:00:03.000Z", status: 304, requests: 3 },
     ]);
+
+    // `/metrics` adds up the lasting counts of every organization's object, not one isolate's.
+    const scrape = (await admin("GET", "/metrics")).text;
+    expect(scrape).toContain('shiftfeed_feed_fetches_total{client="google",status="200"} 2\n');
+    expect(scrape).toContain('shiftfeed_feed_fetches_total{client="google",status="304"} 1\n');
+    expect(scrape).toContain('shiftfeed_feed_fetches_total{client="apple",status="200"} 2\n');
+    expect(scrape).toContain(`shiftfeed_feed_last_fetch_timestamp_seconds{client="apple"} ${now / 1000}\n`);
 
     // The traffic view adds up every organization's object (here, as of a minute after the polls).
     await setClock("tele", now + 60_000);
