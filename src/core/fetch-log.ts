@@ -47,6 +47,22 @@ export interface FetchLogOptions {
   maxClientsPerMinute?: number;
 }
 
+/**
+ * One answered feed request as a serving part hands it over to be recorded (a Node serving thread to the main
+ * thread, a Worker isolate to its organization's Durable Object): {@link FetchLog.record}'s arguments.
+ */
+export interface FetchNote {
+  /** `org/feed key`, or `null` when the request opened no feed. */
+  feed: string | null;
+  client: CalendarClient;
+  userAgent: string | null;
+  status: number;
+  /** Milliseconds since the epoch. */
+  at: number;
+  /** SHA-256 of the token of a refusal that opened no feed: the fetch log puts it down to its feed. */
+  tokenHash?: string;
+}
+
 /** Longest user agent kept, in characters. */
 const MAX_UA = 256;
 const SEP = "\u0000";
@@ -107,6 +123,11 @@ export class FetchLog {
     if (!clients.has(cKey) && clients.size >= this.#maxClients) cKey = OVERFLOW;
     clients.set(cKey, (clients.get(cKey) ?? 0) + 1);
     this.#dirtyMinutes.add(minute);
+  }
+
+  /** Notes requests handed over by a serving part, as {@link record} does each. */
+  recordAll(notes: readonly FetchNote[]): void {
+    for (const n of notes) this.record(n.feed, n.client, n.userAgent, n.status, n.at, n.tokenHash);
   }
 
   /** Adds one request to a last-fetch note keyed by `subject` (a feed, or a token hash to resolve later). */

@@ -55,7 +55,7 @@ const TOP_CLIENTS = 10;
 const emptyByClient = (): Record<CalendarClient, number> => ({ google: 0, apple: 0, outlook: 0, other: 0 });
 
 /** The traffic view as of `nowMs`. */
-export function trafficView(log: FetchLog, nowMs: number): Traffic {
+export function trafficView(log: Pick<FetchLog, "minuteCounts" | "top">, nowMs: number): Traffic {
   const now = minuteOf(nowMs);
   const rows = log.minuteCounts(Math.max(...TRAFFIC_WINDOWS));
   const perMinute: TrafficMinute[] = Array.from({ length: 60 }, (_, i) => ({
@@ -125,4 +125,77 @@ export function telemetryMetrics(log: FetchLog): MetricFamily[] {
       samples: log.newestByClient().map((n) => ({ labels: { client: n.client }, value: n.at / 1000 })),
     },
   ];
+}
+
+/** Adds `from`'s counts into `into`, key by key. */
+function addCounts<K extends string>(into: Record<K, number>, from: Record<K, number>): void {
+  for (const [key, n] of Object.entries(from) as [K, number][]) into[key] = (into[key] ?? 0) + n;
+}
+
+/**
+ * One traffic view from several taken at the same moment over disjoint requests (on Workers, each organization's
+ * Durable Object keeps its own fetch log): counts added minute by minute and window by window, the busiest
+ * clients re-ranked. Exact: a client among the busiest overall is among the busiest of its own view.
+ * @param nowMs the moment the views were taken (minutes of a view taken at another are left out).
+ */
+export function mergeTraffic(views: readonly Traffic[], nowMs: number): Traffic {
+  const merged = trafficView({ minuteCounts: () => [], top: () => [] }, nowMs);
+  for (const view of views) {
+    view.perMinute.forEach((minute, i) => {
+      const slot = merged.perMinute[i];
+      if (slot === undefined || slot.minute !== minute.minute) return;
+      slot.requests += minute.requests;
+      slot.notModified += minute.notModified;
+      addCounts(slot.byClient, minute.byClient);
+    });
+    view.windows.forEach((window, i) => {
+      const into = merged.windows[i];
+      if (into === undefined || into.minutes !== window.minutes) return;
+      into.requests += window.requests;
+      into.notModified += window.notModified;
+      into.tooManyRequests += window.tooManyRequests;
+      into.unavailable += window.unavailable;
+      addCounts(into.byStatus, window.byStatus);
+      into.top.push(...window.top);
+    });
+  }
+  for (const window of merged.windows) {
+    window.notModifiedShare = window.requests === 0 ? 0 : window.notModified / window.requests;
+    // The order the fetch log ranks in: requests, then subject (`org/feed`), client family and user agent.
+    const key = (t: TopClient) =>
+      [t.org === null ? "" : `${t.org}/${t.feed}`, t.client, t.userAgent].join("\u0000");
+    window.top = window.top
+      .sort((a, b) => b.requests - a.requests || (key(a) < key(b) ? -1 : 1))
+      .slice(0, TOP_CLIENTS);
+  }
+  return merged;
+}
+
+/**
+ * {@link telemetryMetrics} of several disjoint fetch logs as one (on Workers, every organization's): the request
+ * counts added up, and for each client family the newest fetch of any.
+ */
+export function mergeTelemetryMetrics(lists: readonly MetricFamily[][]): MetricFamily[] {
+  const merged = new Map<
+    string,
+    { family: MetricFamily; byLabels: Map<string, MetricFamily["samples"][0]> }
+  >();
+  for (const families of lists) {
+    for (const family of families) {
+      let into = merged.get(family.name);
+      if (into === undefined) {
+        into = { family: { ...family, samples: [] }, byLabels: new Map() };
+        merged.set(family.name, into);
+      }
+      for (const sample of family.samples) {
+        const key = JSON.stringify(Object.entries(sample.labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+        const seen = into.byLabels.get(key);
+        if (seen === undefined) into.byLabels.set(key, { labels: sample.labels, value: sample.value });
+        else
+          seen.value =
+            family.type === "counter" ? seen.value + sample.value : Math.max(seen.value, sample.value);
+      }
+    }
+  }
+  return [...merged.values()].map(({ family, byLabels }) => ({ ...family, samples: [...byLabels.values()] }));
 }

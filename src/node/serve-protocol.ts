@@ -6,7 +6,7 @@
  * route answering it in the main thread reads it, so a request refused on its headers is refused before its body
  * is waited for, as in a single thread.
  */
-import type { CalendarClient } from "../core/clients.ts";
+import type { FetchNote } from "../core/fetch-log.ts";
 import type { CounterSample } from "../core/metrics.ts";
 import type { ConnectionSettings } from "../core/config.ts";
 import type { LimitSettings } from "../core/limits/settings.ts";
@@ -53,17 +53,8 @@ export interface ServeOpenData {
   adminToken: string | null;
 }
 
-/** A feed request answered by a serving thread, for who-polls-what. */
-export interface FetchNote {
-  /** `org/feed key`, or `null` when the request opened no feed. */
-  feed: string | null;
-  client: CalendarClient;
-  userAgent: string | null;
-  status: number;
-  at: number;
-  /** SHA-256 of the token of a refusal that opened no feed: the fetch log puts it down to its feed. */
-  tokenHash?: string;
-}
+/** A feed request answered by a serving thread, for who-polls-what (the fetch log's own note). */
+export type { FetchNote };
 
 export type ToMain =
   | { type: "listening" }

@@ -122,9 +122,7 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
             return logger[message.level](message.event, message.fields);
           case "stats": {
             metrics.merge(`thread-${index}`, message.counters);
-            for (const f of message.fetches) {
-              main?.fetchLog.record(f.feed, f.client, f.userAgent, f.status, f.at, f.tokenHash);
-            }
+            main?.fetchLog.recordAll(message.fetches);
             return reported(message.id, index);
           }
           case "partner-range":

@@ -5,7 +5,10 @@
  */
 import { parseConfig } from "../core/config.ts";
 import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
+import type { FetchNote } from "../core/fetch-log.ts";
 import type { Job } from "../core/maintenance/jobs.ts";
+import type { MetricFamily } from "../core/metrics.ts";
+import type { Traffic } from "../core/traffic.ts";
 import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
 import type { EdgeLimitBindings } from "./edge-limits.ts";
 import type { SearchHits } from "../core/publish/search.ts";
@@ -31,6 +34,12 @@ export interface OrgAuthority extends Rpc.DurableObjectBranded {
   subscribeInfo(entry: FeedEntry): Promise<SubscribeInfo | null>;
   /** The organization's people and schedules matching a query, at most `limit` of each (`search`). */
   search(query: string, limit: number): Promise<SearchHits>;
+  /** Records a batch of the organization's feed requests noted at the edge (`edge-telemetry.ts`). */
+  recordFetches(notes: FetchNote[]): Promise<void>;
+  /** The organization's traffic view, from its fetch telemetry (`GET /admin/traffic` merges every one). */
+  traffic(): Promise<Traffic>;
+  /** The organization's lasting fetch counts and newest fetch per client family (`/metrics` adds every one). */
+  telemetryMetrics(): Promise<MetricFamily[]>;
 }
 
 /** What wrangler.toml binds, plus the secrets. */
@@ -39,6 +48,8 @@ export interface WorkerEnv extends EdgeLimitBindings {
   ORGS: DurableObjectNamespace<OrgAuthority>;
   /** Served feed bodies, with validators in their metadata; written by the Durable Objects only. */
   FEEDS: R2Bucket;
+  /** Workers Analytics Engine: one data point per answered feed request (`edge-telemetry.ts`); optional. */
+  FEED_ANALYTICS?: AnalyticsEngineDataset;
   ADMIN_TOKEN?: string;
   FEED_SECRET?: string;
   PUBLIC_URL?: string;

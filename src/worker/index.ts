@@ -26,9 +26,9 @@ export async function rollEverywhere(env: WorkerEnv): Promise<void> {
 }
 
 export default {
-  fetch(request, env) {
+  fetch(request, env, ctx) {
     if (handler?.env !== env) handler = { env, fetch: createWorkerFetch(env) };
-    return handler.fetch(request);
+    return handler.fetch(request, ctx);
   },
   scheduled(_controller, env, ctx) {
     ctx.waitUntil(rollEverywhere(env));

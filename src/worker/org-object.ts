@@ -9,9 +9,10 @@
  * than one invocation runs one step per alarm; an admin call answers only once its changes are on the edge (R2).
  */
 import { DurableObject } from "cloudflare:workers";
-import { FetchLog } from "../core/fetch-log.ts";
+import { FetchLog, type FetchNote } from "../core/fetch-log.ts";
+import { telemetryMetrics, trafficView, type Traffic } from "../core/traffic.ts";
 import { createEventBlockCache } from "../core/ical/render-events.ts";
-import { Metrics } from "../core/metrics.ts";
+import { Metrics, type MetricFamily } from "../core/metrics.ts";
 import { webCodec } from "../core/compress.ts";
 import { FeedReader } from "../core/serving/feed-reader.ts";
 import type { FeedEntry } from "../core/serving/feed-entry.ts";
@@ -48,6 +49,9 @@ import { registerOrg } from "./org-registry.ts";
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read it). */
 const GARBAGE_GRACE_S = 10 * 60;
 
+/** Longest the fetch notes sent by the Worker's isolates wait in memory before the alarm writes them. */
+const FETCH_FLUSH_MS = 30_000;
+
 /** How long after a failed edge write the alarm tries again. */
 const EDGE_RETRY_MS = 5_000;
 const EDGE_PENDING = new ServiceError(
@@ -64,6 +68,8 @@ interface Parts {
   edge: EdgeSync;
   app: { fetch(request: Request): Response | Promise<Response> };
   batch: number;
+  /** The organization's fetch telemetry: the batches its Worker isolates send (`recordFetches`). */
+  fetchLog: FetchLog;
 }
 
 const SECRET_MISMATCH = new ServiceError(
@@ -133,6 +139,12 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
 
   async #step(): Promise<void> {
     const parts = await this.#ready();
+    try {
+      parts.fetchLog.flush();
+    } catch (error) {
+      // Telemetry never holds up the organization's work; its notes stay for the next write.
+      workerLogger.warn("telemetry_flush_failed", { error: String(error) });
+    }
     const backlog = await parts.edge.drain();
     let more = backlog > 0;
     if (!more) {
@@ -183,6 +195,31 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   /** This organization's part of a search (`GET /admin/search`: the Worker asks every organization). */
   async search(query: string, limit: number): Promise<SearchHits> {
     return (await this.#ready()).service.search(query, limit);
+  }
+
+  /**
+   * Notes a batch of this organization's feed requests, sent by a Worker isolate (`edge-telemetry.ts`), in Node's
+   * fetch log. The batches of every isolate gather in memory and are written together, in one transaction, by the
+   * alarm at most {@link FETCH_FLUSH_MS} later (or by a read of the telemetry, which writes first): the rows a
+   * write touches (a feed's last fetch, a minute's counts and top list) are then written once per interval, not
+   * once per batch. An eviction before the alarm loses at most that interval's notes, as a crash does on Node.
+   */
+  async recordFetches(notes: FetchNote[]): Promise<void> {
+    const { fetchLog } = await this.#ready();
+    fetchLog.recordAll(notes);
+    const due = Date.now() + FETCH_FLUSH_MS;
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm > due) await this.ctx.storage.setAlarm(due);
+  }
+
+  /** This organization's traffic view (the Worker merges every organization's for `GET /admin/traffic`). */
+  async traffic(): Promise<Traffic> {
+    return trafficView((await this.#ready()).fetchLog, this.clock());
+  }
+
+  /** This organization's lasting fetch counts (the Worker adds every organization's into `/metrics`). */
+  async telemetryMetrics(): Promise<MetricFamily[]> {
+    return telemetryMetrics((await this.#ready()).fetchLog);
   }
 
   #regenerate(parts: Parts, scope: RegenerateScope): Job {
@@ -254,7 +291,16 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     const runner = createFanOutRunner(deps, jobs, settings.fanOutBatch);
     const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger });
     const maintenance = new Maintenance(service, crypto.randomUUID.bind(crypto));
-    const parts: Omit<Parts, "app"> = { sql, service, maintenance, jobs, edge, batch: settings.fanOutBatch };
+    const fetchLog = new FetchLog({ sql, clock });
+    const parts: Omit<Parts, "app"> = {
+      sql,
+      service,
+      maintenance,
+      jobs,
+      edge,
+      batch: settings.fanOutBatch,
+      fetchLog,
+    };
     const app = createApp({
       service,
       reader: new FeedReader({
@@ -268,7 +314,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
         job: (id) => jobs.job(id),
       },
       tokens,
-      fetchLog: new FetchLog({ sql, clock }),
+      fetchLog,
       adminToken: settings.adminToken,
       publicUrl: settings.publicUrl,
       maxSnapshotBytes: settings.maxSnapshotBytes,

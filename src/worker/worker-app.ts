@@ -1,21 +1,23 @@
 /**
  * The Worker's HTTP surface, built once per isolate: feed paths answered at the edge from R2 (`edge-feeds.ts`),
- * everything else by a Hono app with the service's request log, counters and error mapping — `/healthz` (its
- * R2 check cached per isolate, `health.ts`), `/metrics`, the pages and the admin API. The admin page, its
- * scripts, the stylesheet and the OpenAPI document are the very routes Node mounts (`http/pages/*`,
- * `openapi.ts`). The subscribe page is Node's route too: its token is looked up in the feed's R2 object (one
- * `head`: the metadata names the organization), and the organization's Durable Object says what the page shows.
- * The admin API is authenticated here and answered by the organization's Durable Object (the organization comes
- * from the path, or from a job id, which names it); a search asks every organization (`org-search.ts`).
+ * each answer noted for the fetch telemetry (`edge-telemetry.ts`); everything else by a Hono app with the
+ * service's request log, counters and error mapping — `/healthz` (its R2 check cached per isolate, `health.ts`),
+ * `/metrics`, the pages and the admin API. The admin page, its scripts, the stylesheet and the OpenAPI document
+ * are the very routes Node mounts (`http/pages/*`, `openapi.ts`). The subscribe page is Node's route too: its
+ * token is looked up in the feed's R2 object (one `head`: the metadata names the organization), and the
+ * organization's Durable Object says what the page shows. The admin API is authenticated here and answered by
+ * the organization's Durable Object (the organization comes from the path, or from a job id, which names it); a
+ * search, the traffic view and `/metrics` ask every organization.
  *
  * Fails closed: without a valid `FEED_SECRET` every feed request answers 503 (never 404: the feed may exist);
  * without a valid `ADMIN_TOKEN` every admin route answers 503 (`requireAdmin`).
  */
 import type { Hono } from "hono";
 import { ServiceError } from "../core/errors.ts";
-import { Metrics } from "../core/metrics.ts";
+import { Metrics, type MetricFamily } from "../core/metrics.ts";
 import { ID } from "../core/snapshot/field-checks.ts";
 import { ADMIN_ROUTES, MAX_QUERY, SEARCH_LIMIT } from "../http/admin-routes.ts";
+import { mergeTelemetryMetrics, mergeTraffic } from "../core/traffic.ts";
 import { requireAdmin } from "../http/auth.ts";
 import { errorResponse } from "../http/errors.ts";
 import { rawPath } from "../http/feed-answer.ts";
@@ -30,6 +32,7 @@ import { parseRegenerateScope } from "../http/regenerate-scope.ts";
 import { countFeedRequest, createHttpShell, type ServingEnv } from "../http/serving-app.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { edgeEntry, serveEdgeFeed } from "./edge-feeds.ts";
+import { EdgeTelemetry, type EdgeTelemetryDeps } from "./edge-telemetry.ts";
 import { EdgeLimits } from "./edge-limits.ts";
 import { workerSettings, type WorkerEnv, type WorkerSettings } from "./env.ts";
 import { feedTokensFor } from "./feed-tokens.ts";
@@ -37,12 +40,30 @@ import { createHealthCheck } from "./health.ts";
 import { workerLogger } from "./logger.ts";
 import { orgOfJob } from "./org-object.ts";
 import { searchEverywhere } from "./org-search.ts";
+import { listOrgs } from "./org-registry.ts";
 import { isWideJob, regenerateEverywhere, wideJob } from "./wide-jobs.ts";
 
-/** A request to a Worker: what it answers with. */
-export type WorkerFetch = (request: Request) => Promise<Response>;
+/**
+ * A request to a Worker: what it answers with. `ctx` keeps the fetch telemetry's batch sends alive after the
+ * answer (`edge-telemetry.ts`); without it a feed request leaves its data point only.
+ */
+export type WorkerFetch = (request: Request, ctx?: Pick<ExecutionContext, "waitUntil">) => Promise<Response>;
+
+/** Organizations asked at once by {@link everyOrg}. */
+const ORGS_PARALLEL = 8;
 
 const stub = (env: WorkerEnv, org: string) => env.ORGS.get(env.ORGS.idFromName(org));
+
+/** Asks every registered organization's object, {@link ORGS_PARALLEL} at a time; the answers in order. */
+async function everyOrg<T>(env: WorkerEnv, ask: (org: ReturnType<typeof stub>) => Promise<T>): Promise<T[]> {
+  const orgs = await listOrgs(env.FEEDS);
+  const answers: T[] = [];
+  for (let i = 0; i < orgs.length; i += ORGS_PARALLEL) {
+    const some = orgs.slice(i, i + ORGS_PARALLEL);
+    answers.push(...(await Promise.all(some.map((org) => ask(stub(env, org))))));
+  }
+  return answers;
+}
 
 function organization(org: string | undefined | null): string {
   if (!org || !ID.test(org)) throw new ServiceError("not_found", "No such resource.");
@@ -93,7 +114,13 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
   // The page shell, its scripts and the OpenAPI document need no token: the page asks for it.
   app.use("/admin/*", (c, next) => (isPublicAdminPath(c.req.path) ? next() : admin(c, next)));
   app.use("/metrics", admin);
-  app.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
+  // This isolate's counters, and the lasting fetch counts of every organization's object, added up.
+  let lasting: MetricFamily[] = [];
+  metrics.collect(() => lasting);
+  app.get("/metrics", async (c) => {
+    lasting = mergeTelemetryMetrics(await everyOrg(env, (org) => org.telemetryMetrics()));
+    return c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" });
+  });
 
   for (const route of ORG_ADMIN_ROUTES) {
     app.on(route.method.toUpperCase(), honoPath(route.path), (c) => {
@@ -132,6 +159,11 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
     return c.json({ job }, 202, { location: `/admin/jobs/${job.id}` });
   });
 
+  // Each organization's object keeps its own fetch telemetry: the view is theirs added up.
+  app.get("/admin/traffic", async (c) => {
+    return c.json(mergeTraffic(await everyOrg(env, (org) => org.traffic()), Date.now()));
+  });
+
   app.get("/admin/jobs/:id", async (c) => {
     const id = c.req.param("id");
     if (isWideJob(id)) {
@@ -145,17 +177,25 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
 
 /**
  * The Worker's request handler for an environment.
+ * @param telemetryOptions the fetch telemetry's batch bounds (defaults: `FETCH_BATCH_MS`, `FETCH_BATCH_NOTES`) and
+ * clock (default `Date.now`).
  * @example export default { fetch: (request, env) => workerFetch(env)(request) };
  */
-export function createWorkerFetch(env: WorkerEnv): WorkerFetch {
-  return createWorker(env).fetch;
+export function createWorkerFetch(
+  env: WorkerEnv,
+  telemetryOptions: Partial<Pick<EdgeTelemetryDeps, "batchMs" | "batchNotes" | "clock">> = {},
+): WorkerFetch {
+  return createWorker(env, telemetryOptions).fetch;
 }
 
 /**
  * The Worker's request handler and the Hono app behind it (what it registers: `test/worker/workerd/routes.test.ts`
  * compares it with Node's routes). Feed paths are answered before the app, from R2.
  */
-export function createWorker(env: WorkerEnv): { app: Hono<ServingEnv>; fetch: WorkerFetch } {
+export function createWorker(
+  env: WorkerEnv,
+  telemetryOptions: Partial<Pick<EdgeTelemetryDeps, "batchMs" | "batchNotes" | "clock">> = {},
+): { app: Hono<ServingEnv>; fetch: WorkerFetch } {
   const settings = workerSettings(env);
   const metrics = new Metrics();
   const logger = workerLogger;
@@ -172,11 +212,18 @@ export function createWorker(env: WorkerEnv): { app: Hono<ServingEnv>; fetch: Wo
     mountAdmin(app, env, settings, metrics);
   });
   const limits = new EdgeLimits(env, settings.sharedFetcherRanges);
+  const telemetry = new EdgeTelemetry({
+    analytics: env.FEED_ANALYTICS,
+    deliver: (org, notes) => stub(env, org).recordFetches(notes),
+    clock: Date.now,
+    lost: (org, notes, error) => logger.warn("fetch_notes_lost", { org, notes, error: String(error) }),
+    ...telemetryOptions,
+  });
   const unconfigured = new ServiceError(
     "unavailable",
     "The service is not configured: `FEED_SECRET` is not set.",
   );
-  const fetch: WorkerFetch = async (request) => {
+  const fetch: WorkerFetch = async (request, ctx) => {
     // Only the exact `/feeds/` prefix is a feed path (odd spellings get the app's 404), as on Node.
     if (!rawPath(request.url).startsWith("/feeds/")) return app.fetch(request);
     if (settings.feedSecret === null) return errorResponse(unconfigured, { "retry-after": "60" });
@@ -186,7 +233,10 @@ export function createWorker(env: WorkerEnv): { app: Hono<ServingEnv>; fetch: Wo
       limits,
       clock: Date.now,
       log: (event) => logger.warn(event.event, { tokenHash: event.tokenHash, error: event.error }),
-      recordFetch: (_entry, info) => countFeedRequest(metrics, info),
+      recordFetch: (entry, info) => {
+        countFeedRequest(metrics, info);
+        telemetry.record(entry, info, ctx && ((work) => ctx.waitUntil(work)));
+      },
     });
   };
   return { app, fetch };

@@ -35,6 +35,9 @@ export const SLOW_TESTS: readonly string[] = [
   "test/worker/workerd/edge-limits.test.ts",
   // Every golden case in workerd again, three people per batch (11 s).
   "test/worker/workerd/golden-fan-out.test.ts",
+  // The Worker's fetch telemetry over a socket: polls wait out the edge's batch interval (10 s) before they show
+  // in lastFetch and `shiftfeed stats` (19 s).
+  "test/worker/socket/stats.test.ts",
   // Threads under load: feeds served while hostile 9 MB and 32 MiB bodies are parsed (12 s), and while three
   // twelve-month partner ranges render at once (9–16 s).
   "test/integration/ingest-isolation.test.ts",
