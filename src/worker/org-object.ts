@@ -6,7 +6,8 @@
  * A Durable Object runs one instance per organization, so everything that changes the organization is
  * serialized here; nothing else relies on isolate memory for correctness. What must survive an eviction is in
  * its storage: jobs and their steps (`durable-jobs.ts`), the queue of edge writes (`edge-sync.ts`). Work bigger
- * than one invocation runs one step per alarm; an admin call answers only once its changes are on the edge (R2).
+ * than one invocation runs one step per alarm, and an alarm never throws: a failure is recorded and the alarm set
+ * again after a growing wait (`alarm-retry.ts`). An admin call answers only once its changes are on the edge (R2).
  */
 import { DurableObject } from "cloudflare:workers";
 import { FetchLog } from "../core/fetch-log.ts";
