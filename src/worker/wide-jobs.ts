@@ -1,7 +1,7 @@
 /**
  * Regenerations without an `org`: one job in every organization's Durable Object, gathered under one id
  * (`~<uuid>`: no organization's job starts with `~`, since ids never hold it) whose member list is kept in R2, so that `GET /admin/jobs/{id}` answers from any isolate. Its
- * progress is the sum of its members'.
+ * progress is the sum of its members', and it shows the `retry` of the member whose alarms failed most in a row.
  */
 import type { Job, JobState } from "../core/maintenance/jobs.ts";
 import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
@@ -41,7 +41,17 @@ export function combineJobs(id: string, createdAt: string, members: readonly Job
     startedAt: times((m) => m.startedAt)[0] ?? null,
     finishedAt: finished ? (times((m) => m.finishedAt).pop() ?? createdAt) : null,
     errors: members.flatMap((m) => m.errors.map((e) => ({ ...e, scope: `${orgOfJob(m.id)}/${e.scope}` }))),
+    ...retryOf(members),
   };
+}
+
+/** The `retry` of the member whose organization's alarms failed most in a row, its error naming the organization. */
+function retryOf(members: readonly Job[]): Pick<Job, "retry"> {
+  let worst: Job | null = null;
+  for (const m of members) if (m.retry && m.retry.failures > (worst?.retry?.failures ?? 0)) worst = m;
+  if (worst === null) return {};
+  const retry = worst.retry!;
+  return { retry: { ...retry, lastError: `${orgOfJob(worst.id)}: ${retry.lastError}` } };
 }
 
 /** Queues a regeneration in every organization and returns the wide job. */

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { Job } from "../../../src/core/maintenance/jobs.ts";
 import { ALARM_BACKOFF_MS, alarmRetry, type AlarmRetry } from "../../../src/worker/alarm-retry.ts";
 import type { OrgObject } from "../../../src/worker/org-object.ts";
+import { combineJobs } from "../../../src/worker/wide-jobs.ts";
 import { makeSnapshot, T0 } from "../../support/fixture.ts";
 import { admin, call, feedPathOf, orgObject, publish, setClock, settle } from "./support.ts";
 
@@ -70,5 +71,33 @@ describe("a failing alarm", () => {
     expect(done).toMatchObject({ state: "succeeded", errors: [] });
     expect(done.retry).toBeUndefined();
     expect((await call("GET", await feedPathOf(org, "pB"))).status).toBe(200);
+  });
+
+  it("a job over every organization shows the member whose alarms failed most in a row", () => {
+    const member = (org: string, failures: number | null): Job => ({
+      id: `${org}~1`,
+      state: "running",
+      done: 0,
+      total: 2,
+      updated: 0,
+      createdAt: "2026-12-01T00:00:00.000Z",
+      startedAt: "2026-12-01T00:00:01.000Z",
+      finishedAt: null,
+      errors: [],
+      ...(failures === null
+        ? {}
+        : {
+            retry: {
+              failures,
+              lastError: "injected R2 failure",
+              failedAt: "2026-12-01T00:00:02.000Z",
+              nextAttemptAt: "2026-12-01T00:00:07.000Z",
+            },
+          }),
+    });
+    const created = "2026-12-01T00:00:00.000Z";
+    expect(combineJobs("~w", created, [member("a", null), member("b", null)]).retry).toBeUndefined();
+    const wide = combineJobs("~w", created, [member("a", 1), member("b", 3), member("c", null)]);
+    expect(wide.retry).toMatchObject({ failures: 3, lastError: "b: injected R2 failure" });
   });
 });
