@@ -6,11 +6,12 @@
  * are rolled all the same (the failed one is asked again by the next cron).
  */
 import type { WorkerEnv } from "./env.ts";
+import { ORG_PARALLEL, settleInParallel } from "./in-parallel.ts";
 import { workerLogger } from "./logger.ts";
 import { listOrgs } from "./org-registry.ts";
 
 /** Organizations asked to roll at once (each call is one Durable Object request). */
-export const ROLL_PARALLEL = 8;
+export const ROLL_PARALLEL = ORG_PARALLEL;
 
 /** What one cron's roll did: organizations asked, and those whose call failed. */
 export interface RollSummary {
@@ -18,31 +19,10 @@ export interface RollSummary {
   failed: string[];
 }
 
-/**
- * Runs `task` over `items`, at most `limit` at a time, in order of start; a rejected task does not stop the others.
- * @returns the items whose task rejected.
- */
-export async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<unknown>,
-): Promise<T[]> {
-  const failed: T[] = [];
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await task(item).catch(() => failed.push(item));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return failed;
-}
-
 /** Asks every organization's Durable Object to roll its window (each queues a job only when a date moved). */
 export async function rollEverywhere(env: WorkerEnv, parallel = ROLL_PARALLEL): Promise<RollSummary> {
   const orgs = await listOrgs(env.FEEDS);
-  const failed = await inParallel(orgs, parallel, (org) =>
+  const failed = await settleInParallel(orgs, parallel, (org) =>
     env.ORGS.get(env.ORGS.idFromName(org))
       .roll()
       .catch((error: unknown) => {

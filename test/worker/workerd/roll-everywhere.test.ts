@@ -1,11 +1,15 @@
-// The cron's roll over many organizations (docs/cloudflare.md › The daily roll): their Durable Objects are asked
-// eight at a time, never more, every one of them is asked, and one organization's failure stops none of the others.
+// Work over many organizations (docs/cloudflare.md › The daily roll): the cron's roll asks their Durable Objects
+// eight at a time, never more, every one of them, and one organization's failure stops none of the others; a
+// regeneration without `org` and its progress ask them eight at a time too.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { OrgObject } from "../../../src/worker/org-object.ts";
-import { registerOrg } from "../../../src/worker/org-registry.ts";
+import { ORG_PARALLEL } from "../../../src/worker/in-parallel.ts";
+import { listOrgs, registerOrg } from "../../../src/worker/org-registry.ts";
 import { ROLL_PARALLEL, rollEverywhere } from "../../../src/worker/roll-everywhere.ts";
-import { orgObject } from "./support.ts";
+import { regenerateEverywhere, wideJob } from "../../../src/worker/wide-jobs.ts";
+import { makeSnapshot, T0 } from "../../support/fixture.ts";
+import { orgObject, publish, setClock } from "./support.ts";
 
 /** What the roll asked: calls in flight at once (most), and the organizations asked. */
 interface Seen {
@@ -15,7 +19,7 @@ interface Seen {
 }
 
 /**
- * The real Durable Object binding, its stubs' `roll` counted and held 20 ms longer (standing in for a slow
+ * The real Durable Object binding, every call on its stubs counted and held 20 ms longer (standing in for a slow
  * organization) around the real call.
  */
 function counted(seen: Seen): typeof env.ORGS {
@@ -30,20 +34,22 @@ function counted(seen: Seen): typeof env.ORGS {
         };
       if (name === "get")
         return (id: DurableObjectId) => {
-          const stub = target.get(id);
-          return {
-            async roll() {
-              seen.running++;
-              seen.most = Math.max(seen.most, seen.running);
-              seen.asked.push(names.get(id.toString())!);
-              try {
-                await scheduler.wait(20);
-                return await stub.roll();
-              } finally {
-                seen.running--;
-              }
-            },
-          };
+          const stub = target.get(id) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+          return new Proxy(stub, {
+            get:
+              (_stub, method: string) =>
+              async (...args: unknown[]) => {
+                seen.running++;
+                seen.most = Math.max(seen.most, seen.running);
+                seen.asked.push(names.get(id.toString())!);
+                try {
+                  await scheduler.wait(20);
+                  return await stub[method]!(...args);
+                } finally {
+                  seen.running--;
+                }
+              },
+          });
         };
       const value = Reflect.get(target, name) as unknown;
       return typeof value === "function" ? value.bind(target) : value;
@@ -52,6 +58,29 @@ function counted(seen: Seen): typeof env.ORGS {
 }
 
 describe("the cron's roll", () => {
+  it("a regeneration over every organization, and its progress, ask them eight at a time", async () => {
+    // (First in this file: every organization registered here holds a schedule.)
+    for (let i = 0; i < 10; i++) {
+      const org = `wide-${i}`;
+      await setClock(org, T0);
+      expect((await publish(makeSnapshot({ organization: { id: org, name: "Wide Hospital" } }))).status).toBe(
+        200,
+      );
+    }
+    const orgs = await listOrgs(env.FEEDS);
+    expect(orgs.length).toBeGreaterThan(ORG_PARALLEL);
+    const seen: Seen = { running: 0, most: 0, asked: [] };
+    const counting = { ...env, ORGS: counted(seen) };
+    const job = await regenerateEverywhere(counting, {});
+    expect(seen.asked.sort()).toEqual(orgs);
+    expect(seen.most).toBe(ORG_PARALLEL);
+    seen.asked = [];
+    seen.most = 0;
+    expect((await wideJob(counting, job.id))?.id).toBe(job.id);
+    expect(seen.asked.sort()).toEqual(orgs);
+    expect(seen.most).toBe(ORG_PARALLEL);
+  });
+
   it("asks every organization, eight at a time, past one that fails", async () => {
     const orgs = Array.from({ length: 20 }, (_, i) => `fan-${String(i).padStart(2, "0")}`);
     for (const org of orgs) await registerOrg(env.FEEDS, org);
