@@ -77,6 +77,9 @@ export const jobSchema = z.object({
   startedAt: instant.nullable(),
   finishedAt: instant.nullable(),
   errors: z.array(z.object({ scope: z.string(), message: z.string() })),
+  retry: z
+    .object({ failures: z.number().int(), lastError: z.string(), failedAt: instant, nextAttemptAt: instant })
+    .optional(),
 });
 
 export const jobAcceptedSchema = z.object({ job: jobSchema });

@@ -6,7 +6,8 @@
  * A Durable Object runs one instance per organization, so everything that changes the organization is
  * serialized here; nothing else relies on isolate memory for correctness. What must survive an eviction is in
  * its storage: jobs and their steps (`durable-jobs.ts`), the queue of edge writes (`edge-sync.ts`). Work bigger
- * than one invocation runs one step per alarm; an admin call answers only once its changes are on the edge (R2).
+ * than one invocation runs one step per alarm, and an alarm never throws: a failure is recorded and the alarm set
+ * again after a growing wait (`alarm-retry.ts`). An admin call answers only once its changes are on the edge (R2).
  */
 import { DurableObject } from "cloudflare:workers";
 import { FetchLog, type FetchNote } from "../core/fetch-log.ts";
@@ -44,6 +45,7 @@ import { workerSettings, type OrgAuthority, type WorkerEnv } from "./env.ts";
 import { createFanOutRunner } from "./fan-out-runner.ts";
 import { feedTokensFor } from "./feed-tokens.ts";
 import { workerLogger } from "./logger.ts";
+import { alarmRetry, clearAlarmFailure, recordAlarmFailure } from "./alarm-retry.ts";
 import { registerOrg } from "./org-registry.ts";
 
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read it). */
@@ -106,9 +108,10 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
 
   /**
    * Admin requests, forwarded by the Worker once authenticated (the app checks the secret again). A change is
-   * answered only once it is on the edge: when R2 fails, a call other than GET/HEAD answers 503 — the change is
-   * saved and is written to the edge by the next alarm, but a rotation must not be reported done while the old
-   * link works.
+   * answered only once it is on the edge: a refused R2 write is tried again while the call waits (`edge-sync.ts`:
+   * about 3 s in all); when R2 still fails, a call other than GET/HEAD answers 503 — the change is saved and is
+   * written to the edge by the alarm, but a rotation must not be reported done while the old link works, and
+   * calling again is safe (a repeated publish answers `unchanged`).
    */
   override async fetch(request: Request): Promise<Response> {
     let parts: Parts;
@@ -118,19 +121,27 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
       return errorResponse(toServiceError(error));
     }
     const response = await parts.app.fetch(request);
+    const read = request.method === "GET" || request.method === "HEAD";
     try {
-      await this.#settle(parts);
+      // A read changed nothing: it writes what waits once, and does not wait on R2 for a change not its own.
+      await this.#settle(parts, false, !read);
     } catch (error) {
       workerLogger.error("edge_write_failed", { error: String(error) });
-      await this.ctx.storage.setAlarm(Date.now() + EDGE_RETRY_MS);
+      // The alarm writes it: soon after a change, never sooner than a failing alarm's wait after a read.
+      const at = await this.ctx.storage.getAlarm();
+      if (at === null || (!read && at > Date.now() + EDGE_RETRY_MS))
+        await this.ctx.storage.setAlarm(Date.now() + EDGE_RETRY_MS);
       // A read changed nothing: its answer stands.
-      if (request.method === "GET" || request.method === "HEAD") return response;
+      if (read) return response;
       return errorResponse(EDGE_PENDING, { "retry-after": String(EDGE_RETRY_MS / 1000) });
     }
     return response;
   }
 
-  /** One step of the first pending job, after writing what waits for the edge; again until nothing is left. */
+  /**
+   * One step of the first pending job, after writing what waits for the edge; again until nothing is left. Never
+   * throws: a failure is recorded and the alarm set again after a growing wait (`alarm-retry.ts`).
+   */
   override async alarm(): Promise<void> {
     // One step at a time in this instance, however the alarm was started (a step's awaits let others in).
     this.#stepping ??= this.#step().finally(() => (this.#stepping = null));
@@ -138,22 +149,38 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   }
 
   async #step(): Promise<void> {
-    const parts = await this.#ready();
+    const kv = this.ctx.storage.kv;
     try {
-      parts.fetchLog.flush();
+      const parts = await this.#ready();
+      try {
+        parts.fetchLog.flush();
+      } catch (error) {
+        // Telemetry never holds up the organization's work; its notes stay for the next write.
+        workerLogger.warn("telemetry_flush_failed", { error: String(error) });
+      }
+      // One try per write here: the alarm itself is the retry.
+      const backlog = await parts.edge.drain({ retry: false });
+      let more = backlog > 0;
+      if (!more) {
+        more = await parts.jobs.runNext(async (step) => {
+          const result = await parts.service.refresh(step.org, step.schedule, step.scope);
+          return result.feedsUpdated;
+        });
+      }
+      await this.#settle(parts, more, false);
+      clearAlarmFailure(kv);
     } catch (error) {
-      // Telemetry never holds up the organization's work; its notes stay for the next write.
-      workerLogger.warn("telemetry_flush_failed", { error: String(error) });
+      const retry = recordAlarmFailure(kv, error, Date.now());
+      workerLogger.error("alarm_failed", { ...retry });
+      await this.ctx.storage.setAlarm(Date.parse(retry.nextAttemptAt));
     }
-    const backlog = await parts.edge.drain();
-    let more = backlog > 0;
-    if (!more) {
-      more = await parts.jobs.runNext(async (step) => {
-        const result = await parts.service.refresh(step.org, step.schedule, step.scope);
-        return result.feedsUpdated;
-      });
-    }
-    await this.#settle(parts, more);
+  }
+
+  /** A job with the alarm's failures in a row while it is pending (`retry`), so a stalled job says why. */
+  #withRetry(job: Job | null): Job | null {
+    if (job === null || job.state === "succeeded" || job.state === "failed") return job;
+    const retry = alarmRetry(this.ctx.storage.kv);
+    return retry === null ? job : { ...job, retry };
   }
 
   /** Whether no work is queued: no job step left, nothing waiting for the edge. */
@@ -183,7 +210,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
 
   /** A job's progress, or `null`. */
   async job(id: string): Promise<Job | null> {
-    return (await this.#ready()).jobs.job(id);
+    return this.#withRetry((await this.#ready()).jobs.job(id));
   }
 
   /** The subscribe page's facts for a live feed of this organization, found by the Worker from R2 metadata. */
@@ -244,11 +271,12 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   }
 
   /**
-   * After every call: the edge is brought up to date (a change is on R2 before its call answers), the
-   * organization is registered for the roll, and the alarm is set while work is left.
+   * After every call: the edge is brought up to date (a change is on R2 before its call answers; `retry`: a
+   * refused write is tried again while the call waits), the organization is registered for the roll, and the
+   * alarm is set while work is left.
    */
-  async #settle(parts: Parts, more = false): Promise<void> {
-    const backlog = await parts.edge.drain();
+  async #settle(parts: Parts, more = false, retry = true): Promise<void> {
+    const backlog = await parts.edge.drain({ retry });
     const org = parts.service.orgIds()[0];
     if (org !== undefined && readMeta(parts.sql, "registered") !== org) {
       await registerOrg(this.env.FEEDS, org);
@@ -311,7 +339,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
       }),
       maintenance: {
         regenerate: (scope) => this.#regenerate(parts as Parts, scope),
-        job: (id) => jobs.job(id),
+        job: (id) => this.#withRetry(jobs.job(id)),
       },
       tokens,
       fetchLog,

@@ -1,11 +1,13 @@
 /**
  * Regenerations without an `org`: one job in every organization's Durable Object, gathered under one id
  * (`~<uuid>`: no organization's job starts with `~`, since ids never hold it) whose member list is kept in R2, so that `GET /admin/jobs/{id}` answers from any isolate. Its
- * progress is the sum of its members'.
+ * progress is the sum of its members', and it shows the `retry` of the member whose alarms failed most in a row.
+ * The organizations are asked {@link ORG_PARALLEL} at a time (`in-parallel.ts`).
  */
 import type { Job, JobState } from "../core/maintenance/jobs.ts";
 import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
 import type { WorkerEnv } from "./env.ts";
+import { mapInParallel, ORG_PARALLEL } from "./in-parallel.ts";
 import { orgOfJob } from "./org-object.ts";
 import { listOrgs } from "./org-registry.ts";
 
@@ -41,16 +43,27 @@ export function combineJobs(id: string, createdAt: string, members: readonly Job
     startedAt: times((m) => m.startedAt)[0] ?? null,
     finishedAt: finished ? (times((m) => m.finishedAt).pop() ?? createdAt) : null,
     errors: members.flatMap((m) => m.errors.map((e) => ({ ...e, scope: `${orgOfJob(m.id)}/${e.scope}` }))),
+    ...retryOf(members),
   };
+}
+
+/** The `retry` of the member whose organization's alarms failed most in a row, its error naming the organization. */
+function retryOf(members: readonly Job[]): Pick<Job, "retry"> {
+  let worst: Job | null = null;
+  for (const m of members) if (m.retry && m.retry.failures > (worst?.retry?.failures ?? 0)) worst = m;
+  if (worst === null) return {};
+  const retry = worst.retry!;
+  return { retry: { ...retry, lastError: `${orgOfJob(worst.id)}: ${retry.lastError}` } };
 }
 
 /** Queues a regeneration in every organization and returns the wide job. */
 export async function regenerateEverywhere(env: WorkerEnv, scope: RegenerateScope): Promise<Job> {
   const id = `~${crypto.randomUUID()}`;
   const createdAt = new Date().toISOString();
-  const members: Job[] = [];
-  for (const org of await listOrgs(env.FEEDS))
-    members.push(await stub(env, org).regenerate({ ...scope, org }));
+  const orgs = await listOrgs(env.FEEDS);
+  const members = await mapInParallel(orgs, ORG_PARALLEL, (org) =>
+    stub(env, org).regenerate({ ...scope, org }),
+  );
   await env.FEEDS.put(key(id), JSON.stringify({ createdAt, members: members.map((m) => m.id) }));
   return combineJobs(id, createdAt, members);
 }
@@ -60,14 +73,12 @@ export async function wideJob(env: WorkerEnv, id: string): Promise<Job | null> {
   const object = await env.FEEDS.get(key(id));
   if (object === null) return null;
   const { createdAt, members } = (await object.json()) as { createdAt: string; members: string[] };
-  const jobs: Job[] = [];
-  for (const member of members) {
-    const job = await stub(env, orgOfJob(member)!).job(member);
-    if (job === null) {
-      await env.FEEDS.delete(key(id)); // a member expired: so does the wide job
-      return null;
-    }
-    jobs.push(job);
+  const jobs = await mapInParallel(members, ORG_PARALLEL, (member) =>
+    stub(env, orgOfJob(member)!).job(member),
+  );
+  if (jobs.some((job) => job === null)) {
+    await env.FEEDS.delete(key(id)); // a member expired: so does the wide job
+    return null;
   }
-  return combineJobs(id, createdAt, jobs);
+  return combineJobs(id, createdAt, jobs as Job[]);
 }

@@ -1,12 +1,13 @@
 /**
  * The deployment steps of docs/cloudflare.md › Steps can be followed as written: every variable a step uses is
- * set by an earlier step, the secrets they generate are ones the Worker accepts, the step that sets `PUBLIC_URL`
+ * set by an earlier step, the secrets they generate are ones the Worker accepts, kept in a file only its owner can
+ * read (git ignores it) before they are set, and never replaced when the steps run again; the step that sets `PUBLIC_URL`
  * really changes what wrangler reads from wrangler.toml, and the snapshot they publish exists. The steps that talk
  * to Cloudflare (`wrangler login`, `r2`, `secret put`, `deploy`, `curl`) are not run: everything else is, in bash,
  * on a copy of wrangler.toml.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -30,6 +31,24 @@ function code(line: string): string {
 /** Steps that reach Cloudflare or a deployed Worker, which a test cannot run. */
 const REMOTE = /\bwrangler (login|r2|secret|deploy)\b|^curl\b/;
 
+/**
+ * Runs the steps that do not reach Cloudflare, in bash, in `cwd`.
+ * @returns `ADMIN_TOKEN`, `FEED_SECRET`, `PUBLIC_URL` and `SECRETS` as the steps leave them.
+ */
+function runLocalSteps(cwd: string): [string, string, string, string] {
+  const lines = steps().map(code);
+  // Never run a step that reaches Cloudflare: every wrangler command but the config file's name is remote.
+  for (const l of lines) if (/wrangler(?!\.toml)/.test(l)) expect(REMOTE.test(l), l).toBe(true);
+  const local = lines.filter((l) => l !== "" && !REMOTE.test(l));
+  const script = [
+    "set -euo pipefail",
+    ...local,
+    'printf "%s\\n%s\\n%s\\n%s\\n" "$ADMIN_TOKEN" "$FEED_SECRET" "$PUBLIC_URL" "$SECRETS"',
+  ].join("\n");
+  const out = execFileSync("bash", ["-c", script], { cwd, encoding: "utf8" }).split("\n");
+  return out.slice(0, 4) as [string, string, string, string];
+}
+
 describe("docs/cloudflare.md › Steps", () => {
   const work = mkdtempSync(join(tmpdir(), "shiftfeed-deploy-steps-"));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -45,7 +64,7 @@ describe("docs/cloudflare.md › Steps", () => {
       if (assignment !== null) set.add(assignment[1]!);
     }
     expect(unset).toEqual([]);
-    expect([...set].sort()).toEqual(["ADMIN_TOKEN", "FEED_SECRET", "PUBLIC_URL"]);
+    expect([...set].sort()).toEqual(["ADMIN_TOKEN", "FEED_SECRET", "PUBLIC_URL", "SECRETS"]);
   });
 
   it("puts the two secrets the Worker reads, and publishes a snapshot that exists", () => {
@@ -60,17 +79,7 @@ describe("docs/cloudflare.md › Steps", () => {
 
   it("generates secrets the Worker accepts and sets PUBLIC_URL in wrangler.toml", () => {
     copyFileSync(join(ROOT, "wrangler.toml"), join(work, "wrangler.toml"));
-    const lines = steps().map(code);
-    // Never run a step that reaches Cloudflare: every wrangler command but the config file's name is remote.
-    for (const l of lines) if (/wrangler(?!\.toml)/.test(l)) expect(REMOTE.test(l), l).toBe(true);
-    const local = lines.filter((l) => l !== "" && !REMOTE.test(l));
-    const script = [
-      "set -euo pipefail",
-      ...local,
-      'printf "%s\\n%s\\n%s\\n" "$ADMIN_TOKEN" "$FEED_SECRET" "$PUBLIC_URL"',
-    ].join("\n");
-    const out = execFileSync("bash", ["-c", script], { cwd: work, encoding: "utf8" }).split("\n");
-    const [adminToken, feedSecret, publicUrl] = out as [string, string, string];
+    const [adminToken, feedSecret, publicUrl] = runLocalSteps(work);
     const config = parseConfig({ ADMIN_TOKEN: adminToken, FEED_SECRET: feedSecret, PUBLIC_URL: publicUrl });
     expect(config.adminToken).toBe(adminToken);
     expect(config.feedSecret).toBe(feedSecret);
@@ -78,5 +87,25 @@ describe("docs/cloudflare.md › Steps", () => {
     const read = unstable_readConfig({ config: join(work, "wrangler.toml") });
     expect(read.vars.PUBLIC_URL).toBe(publicUrl);
     expect(unstable_readConfig({ config: join(ROOT, "wrangler.toml") }).vars.PUBLIC_URL).not.toBe(publicUrl);
+  });
+
+  it("keeps the secrets in a file only its owner reads, before setting them, and never replaces it", () => {
+    const dir = mkdtempSync(join(work, "again-"));
+    copyFileSync(join(ROOT, "wrangler.toml"), join(dir, "wrangler.toml"));
+    const [adminToken, feedSecret, , file] = runLocalSteps(dir);
+    const path = join(dir, file);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path, "utf8")).toBe(`ADMIN_TOKEN=${adminToken}\nFEED_SECRET=${feedSecret}\n`);
+    // Captured before being set: the file is written by a step before the first `wrangler secret put`.
+    const lines = steps().map(code);
+    const written = lines.findIndex((l) => l.includes('> "$SECRETS"'));
+    const put = lines.findIndex((l) => /wrangler secret put/.test(l));
+    expect(written).toBeGreaterThanOrEqual(0);
+    expect(written).toBeLessThan(put);
+    // The steps again (a second deploy, a new shell): the same secrets, read back from the same file.
+    expect(runLocalSteps(dir).slice(0, 2)).toEqual([adminToken, feedSecret]);
+    expect(readFileSync(path, "utf8")).toBe(`ADMIN_TOKEN=${adminToken}\nFEED_SECRET=${feedSecret}\n`);
+    // Never committed by mistake.
+    expect(execFileSync("git", ["check-ignore", file], { cwd: ROOT, encoding: "utf8" }).trim()).toBe(file);
   });
 });

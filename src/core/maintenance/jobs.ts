@@ -20,6 +20,11 @@ export interface Job {
   startedAt: string | null;
   finishedAt: string | null;
   errors: { scope: string; message: string }[];
+  /**
+   * Set on Workers while the job waits on failing background work (its organization's alarms fail and are tried
+   * again with growing waits): how many failed in a row, the last error, and when the next try is.
+   */
+  retry?: { failures: number; lastError: string; failedAt: string; nextAttemptAt: string };
 }
 
 /** How long a finished job stays visible, in milliseconds (1 hour). */

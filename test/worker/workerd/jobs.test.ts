@@ -3,7 +3,7 @@
 // tokens at the end, regenerations (one organization, or all of them) and the cron roll run as jobs.
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { rollEverywhere } from "../../../src/worker/index.ts";
+import { rollEverywhere } from "../../../src/worker/roll-everywhere.ts";
 import { listOrgs } from "../../../src/worker/org-registry.ts";
 import { makeSnapshot, T0, type SnapshotInput } from "../../support/fixture.ts";
 import { admin, call, feedPathOf, orgObject, publish, setClock, settle } from "./support.ts";
