@@ -47,6 +47,7 @@ import { feedTokensFor } from "./feed-tokens.ts";
 import { workerLogger } from "./logger.ts";
 import { alarmRetry, clearAlarmFailure, recordAlarmFailure } from "./alarm-retry.ts";
 import { registerOrg } from "./org-registry.ts";
+import { ZoneRulesWatch } from "./zone-rules-recheck.ts";
 
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read it). */
 const GARBAGE_GRACE_S = 10 * 60;
@@ -105,6 +106,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   clock: () => number = () => Date.now();
   #parts: Promise<Parts> | null = null;
   #stepping: Promise<void> | null = null;
+  readonly #zoneRules = new ZoneRulesWatch();
 
   /**
    * Admin requests, forwarded by the Worker once authenticated (the app checks the secret again). A change is
@@ -189,10 +191,20 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     return !parts.jobs.pending() && edgeBacklog(parts.sql) === 0;
   }
 
-  /** The daily roll of this organization's schedules (from the Cron Trigger), as a job; `null` when none is due. */
+  /**
+   * The daily roll of this organization's schedules (from the Cron Trigger), as a job; `null` when none is due.
+   * First, the schedules of zones whose rules the runtime's tz data moved are queued to render again
+   * (`zone-rules-recheck.ts`).
+   */
   async roll(): Promise<Job | null> {
     const parts = await this.#ready();
     collectGarbage(parts.sql, Math.floor(this.clock() / 1000) - GARBAGE_GRACE_S);
+    this.#zoneRules.recheck({
+      sql: parts.sql,
+      logger: workerLogger,
+      plan: (zones) => parts.maintenance.planZones(zones),
+      queue: (units) => parts.jobs.create(units[0]!.org, "roll", this.#steps(parts, units)),
+    });
     const units = parts.maintenance.planRoll();
     const job =
       units.length === 0 ? null : parts.jobs.create(units[0]!.org, "roll", this.#steps(parts, units), "roll");
