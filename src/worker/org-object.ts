@@ -124,6 +124,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     }
     const response = await parts.app.fetch(request);
     const read = request.method === "GET" || request.method === "HEAD";
+    if (!read) this.#noteZones(parts.sql);
     try {
       // A read changed nothing: it writes what waits once, and does not wait on R2 for a change not its own.
       await this.#settle(parts, false, !read);
@@ -261,6 +262,15 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     return telemetryMetrics((await this.#ready()).fetchLog);
   }
 
+  /** Records the rules of zones newly in use (`zone-rules-recheck.ts`); a failure leaves them to the next roll. */
+  #noteZones(sql: SqlPort): void {
+    try {
+      this.#zoneRules.noteRendered(sql);
+    } catch (error) {
+      workerLogger.warn("tz_rules_note_failed", { error: String(error) });
+    }
+  }
+
   #regenerate(parts: Parts, scope: RegenerateScope): Job {
     const units = parts.maintenance.plan(scope);
     const org = scope.org ?? units[0]?.org ?? "";
@@ -312,6 +322,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     ensureSchema(sql);
     const edge = new EdgeSync(sql, this.env.FEEDS);
     ensureEdgeOutbox(sql);
+    this.#noteZones(sql);
     const tokens = await feedTokensFor(settings.feedSecret);
     await checkSecret(sql, tokens, settings.feedSecret!);
     const clock = () => this.clock();
