@@ -79,9 +79,20 @@ export class ZoneRulesWatch {
   /**
    * Compares the recorded fingerprints with the runtime's rules when the rules in force or the zones in use changed
    * since the last comparison; `null` when nothing was compared or nothing moved. Logs `tz_rules_check` and
-   * `tz_rules_queued` when a zone moved (or was never recorded); writes the record only when it changes.
+   * `tz_rules_queued` when a zone moved (or was never recorded); writes the record only when it changes. Never
+   * throws: a failure is logged (`tz_rules_check_failed`) and compared again at the next roll.
    */
   recheck(deps: ZoneRecheckDeps): ZoneRecheck | null {
+    try {
+      return this.#compare(deps);
+    } catch (error) {
+      // The roll goes on; the next roll compares again (nothing was recorded as compared).
+      deps.logger.error("tz_rules_check_failed", { error: String(error) });
+      return null;
+    }
+  }
+
+  #compare(deps: ZoneRecheckDeps): ZoneRecheck | null {
     const { sql, logger } = deps;
     const key = `${zoneRulesGeneration()}|${liveZones(sql).join(",")}`;
     if (this.#checked === key) return null;
