@@ -47,6 +47,7 @@ import { feedTokensFor } from "./feed-tokens.ts";
 import { workerLogger } from "./logger.ts";
 import { alarmRetry, clearAlarmFailure, recordAlarmFailure } from "./alarm-retry.ts";
 import { registerOrg } from "./org-registry.ts";
+import { ZoneRulesWatch } from "./zone-rules-recheck.ts";
 
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read it). */
 const GARBAGE_GRACE_S = 10 * 60;
@@ -105,6 +106,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   clock: () => number = () => Date.now();
   #parts: Promise<Parts> | null = null;
   #stepping: Promise<void> | null = null;
+  readonly #zoneRules = new ZoneRulesWatch();
 
   /**
    * Admin requests, forwarded by the Worker once authenticated (the app checks the secret again). A change is
@@ -122,6 +124,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     }
     const response = await parts.app.fetch(request);
     const read = request.method === "GET" || request.method === "HEAD";
+    if (!read) this.#noteZones(parts.sql);
     try {
       // A read changed nothing: it writes what waits once, and does not wait on R2 for a change not its own.
       await this.#settle(parts, false, !read);
@@ -189,10 +192,20 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     return !parts.jobs.pending() && edgeBacklog(parts.sql) === 0;
   }
 
-  /** The daily roll of this organization's schedules (from the Cron Trigger), as a job; `null` when none is due. */
+  /**
+   * The daily roll of this organization's schedules (from the Cron Trigger), as a job; `null` when none is due.
+   * First, the schedules of zones whose rules the runtime's tz data moved are queued to render again
+   * (`zone-rules-recheck.ts`).
+   */
   async roll(): Promise<Job | null> {
     const parts = await this.#ready();
     collectGarbage(parts.sql, Math.floor(this.clock() / 1000) - GARBAGE_GRACE_S);
+    this.#zoneRules.recheck({
+      sql: parts.sql,
+      logger: workerLogger,
+      plan: (zones) => parts.maintenance.planZones(zones),
+      queue: (units) => parts.jobs.create(units[0]!.org, "roll", this.#steps(parts, units)),
+    });
     const units = parts.maintenance.planRoll();
     const job =
       units.length === 0 ? null : parts.jobs.create(units[0]!.org, "roll", this.#steps(parts, units), "roll");
@@ -249,6 +262,15 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     return telemetryMetrics((await this.#ready()).fetchLog);
   }
 
+  /** Records the rules of zones newly in use (`zone-rules-recheck.ts`); a failure leaves them to the next roll. */
+  #noteZones(sql: SqlPort): void {
+    try {
+      this.#zoneRules.noteRendered(sql);
+    } catch (error) {
+      workerLogger.warn("tz_rules_note_failed", { error: String(error) });
+    }
+  }
+
   #regenerate(parts: Parts, scope: RegenerateScope): Job {
     const units = parts.maintenance.plan(scope);
     const org = scope.org ?? units[0]?.org ?? "";
@@ -300,6 +322,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     ensureSchema(sql);
     const edge = new EdgeSync(sql, this.env.FEEDS);
     ensureEdgeOutbox(sql);
+    this.#noteZones(sql);
     const tokens = await feedTokensFor(settings.feedSecret);
     await checkSecret(sql, tokens, settings.feedSecret!);
     const clock = () => this.clock();

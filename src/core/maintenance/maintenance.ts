@@ -250,12 +250,20 @@ export class Maintenance {
    * @returns the number of feeds whose bytes changed.
    */
   async rerenderZones(zones: readonly string[]): Promise<number> {
+    return this.#runCounted(this.planZones(zones));
+  }
+
+  /**
+   * The units of {@link rerenderZones}: every live schedule in these zones, every event rendered again (for a
+   * runtime that runs them itself across invocations).
+   */
+  planZones(zones: readonly string[]): PlannedUnit[] {
     const units: PlannedUnit[] = [];
     for (const org of this.#service.orgIds()) {
       const affected = this.#service.schedules(org).filter((s) => zones.includes(s.timezone));
       units.push(...twoPasses(org, affected, true));
     }
-    return this.#runCounted(units);
+    return units;
   }
 
   /** Runs units pass after pass; throws an AggregateError naming every schedule that failed. */

@@ -39,6 +39,11 @@ export function readZoneRules(sql: SqlPort): ZoneRulesRecord | null {
   return text === null ? null : (JSON.parse(text) as ZoneRulesRecord);
 }
 
+/** Records the tz data version and fingerprints the feeds are now rendered with. */
+export function writeZoneRules(sql: SqlPort, record: ZoneRulesRecord): void {
+  sql.transaction(() => writeMeta(sql, META_KEY, JSON.stringify(record)));
+}
+
 /** Compares the record with the runtime's rules for the zones in use; `null` when there is nothing to check. */
 export function compareZoneRules(
   sql: SqlPort,
@@ -85,6 +90,6 @@ export async function checkZoneRules(deps: ZoneRulesCheckDeps): Promise<ZoneRule
     const feedsUpdated = await deps.maintenance.rerenderZones(again);
     deps.logger.info("tz_rules_rerendered", { zones: again, feedsUpdated });
   }
-  deps.sql.transaction(() => writeMeta(deps.sql, META_KEY, JSON.stringify(record)));
+  writeZoneRules(deps.sql, record);
   return change;
 }
