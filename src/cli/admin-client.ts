@@ -10,8 +10,9 @@ export interface Job {
   state: "queued" | "running" | "succeeded" | "failed";
   done: number;
   total: number;
-  updated?: number;
-  errors?: unknown[];
+  /** Feeds whose bytes changed. */
+  updated: number;
+  errors: { scope: string; message: string }[];
 }
 
 /** The `feed` part of a person or schedule lookup. */

@@ -67,8 +67,9 @@ function program(): Command {
     .argument("<file|dir>", "a snapshot file or a folder of them")
     .option("--concurrency <n>", "publishes in flight at once, for a folder", "4")
     .option("--retry-seconds <s>", "longest a file waits out the server's 503s in all", "120")
+    .option("--interval <ms>", "how often to poll the job of a publish answered 202", "500")
     .action((path: string, _o, command: Command) =>
-      publish(path, globals<{ concurrency: string; retrySeconds: string }>(command)),
+      publish(path, globals<{ concurrency: string; retrySeconds: string; interval: string }>(command)),
     );
   cli
     .command("link")

@@ -37,6 +37,10 @@ export interface PublishOptions {
   maxRetries?: number;
   /** Longest total wait of one file across its `503`s, in seconds (default: no bound beyond `maxRetries`). */
   maxRetrySeconds?: number;
+  /** Milliseconds between polls of the job of a publish answered `202` (default 250). */
+  jobIntervalMs?: number;
+  /** Called with each poll of the job of a publish answered `202`: the file and the job as last seen. */
+  onJobProgress?: (file: string, job: Job) => void;
 }
 
 /** What a publish run did. */
@@ -45,6 +49,11 @@ export interface PublishSummary {
   schedules: number;
   /** Of those, identical replays (`unchanged: true`). */
   unchanged: number;
+  /**
+   * Of those, answered `202` and followed until their job ended: their feeds updated are the job's count, and
+   * their people affected are not counted (a job counts feeds only).
+   */
+  byJob: number;
   /** Refused as not newer than the live revision (`409`). */
   stale: number;
   /** The files answered `409`, with the server's answer. */
@@ -147,14 +156,17 @@ export function snapshotFiles(dir: string): string[] {
     .sort();
 }
 
-/** Publishes one snapshot file's bytes; a `202` is followed until its job finishes. */
+/**
+ * Publishes one snapshot file's bytes; a `202` is followed until its job finishes, and a job that failed names
+ * the file as not published, with the job's errors.
+ */
 async function publishFile(
   admin: AdminClient,
   file: string,
   summary: PublishSummary,
-  limit: number | undefined,
-  onFileRetry?: PublishOptions["onFileRetry"],
+  options: PublishOptions,
 ): Promise<void> {
+  const { maxSnapshotBytes: limit, onFileRetry } = options;
   const read = await readSnapshotFile(file, limit);
   if (!read.ok) {
     summary.failures.push({ file, status: 0, body: read.problem });
@@ -195,14 +207,26 @@ async function publishFile(
   const published = JSON.parse(text) as PublishAnswer;
   summary.schedules++;
   if (published.unchanged) summary.unchanged++;
-  summary.peopleAffected += published.peopleAffected ?? 0;
   if (status === 202 && published.job !== undefined) {
+    summary.byJob++;
     const id = typeof published.job === "string" ? published.job : published.job.id;
-    const job = await admin.waitForJob(id);
-    summary.feedsUpdated += job.updated ?? published.feedsUpdated ?? 0;
-    if (job.state === "failed")
-      summary.failures.push({ file, status, body: JSON.stringify(job.errors ?? []) });
+    const job = await admin.waitForJob(id, (seen) => options.onJobProgress?.(file, seen), {
+      intervalMs: options.jobIntervalMs ?? 250,
+    });
+    summary.feedsUpdated += job.updated ?? 0;
+    if (job.state !== "succeeded") {
+      const errors = job.errors ?? [];
+      summary.failures.push({
+        file,
+        status: 0,
+        body:
+          `was staged, but job ${job.id} ${job.state === "failed" ? "failed" : `is still ${job.state}`}: ` +
+          `${job.done}/${job.total} feeds` +
+          errors.map((e) => `; ${String(e.scope)}: ${String(e.message)}`).join(""),
+      });
+    }
   } else {
+    summary.peopleAffected += published.peopleAffected ?? 0;
     summary.feedsUpdated += published.feedsUpdated ?? 0;
   }
 }
@@ -218,6 +242,7 @@ export async function publishDirectory(options: PublishOptions): Promise<Publish
   const summary: PublishSummary = {
     schedules: 0,
     unchanged: 0,
+    byJob: 0,
     stale: 0,
     staleFiles: [],
     peopleAffected: 0,
@@ -240,7 +265,7 @@ export async function publishDirectory(options: PublishOptions): Promise<Publish
   let done = 0;
   await mapLimit(files, options.concurrency ?? 4, async (name) => {
     const file = join(options.dir, name);
-    await publishFile(admin, file, summary, options.maxSnapshotBytes, options.onFileRetry);
+    await publishFile(admin, file, summary, options);
     summary.seconds = (performance.now() - started) / 1000;
     options.onProgress?.(summary, ++done, files.length);
   });
@@ -257,6 +282,7 @@ export function describeFailure(f: PublishSummary["failures"][number]): string {
 export function describePublish(s: PublishSummary): string {
   const extra = [
     s.unchanged ? `${s.unchanged} unchanged` : "",
+    s.byJob ? `${s.byJob} published by a job, their people not counted` : "",
     s.stale ? `${s.stale} stale (409)` : "",
     s.retries ? `${s.retries} retries after 503` : "",
     s.failures.length ? `${s.failures.length} not published` : "",

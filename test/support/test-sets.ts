@@ -38,6 +38,9 @@ export const SLOW_TESTS: readonly string[] = [
   // The Worker's fetch telemetry over a socket: polls wait out the edge's batch interval (10 s) before they show
   // in lastFetch and `shiftfeed stats` (19 s).
   "test/worker/socket/stats.test.ts",
+  // The CLI against the Worker as child processes: publishes answered 202 followed to their jobs' ends, one job
+  // made to fail behind a publish of 100 one-person batches, link, rotate and regenerate (15–28 s).
+  "test/worker/socket/cli.test.ts",
   // Threads under load: feeds served while hostile 9 MB and 32 MiB bodies are parsed (12 s), and while three
   // twelve-month partner ranges render at once (9–16 s).
   "test/integration/ingest-isolation.test.ts",

@@ -6,6 +6,7 @@
  * answered at all.
  */
 import { stat } from "node:fs/promises";
+import { basename } from "node:path";
 import {
   describePublish,
   publishDirectory,
@@ -24,6 +25,7 @@ import {
   UsageError,
   type GlobalOptions,
 } from "../context.ts";
+import { describeJob, followJob, jobErrorLines, pollInterval, type Job } from "../follow-job.ts";
 import { progressBar } from "../progress.ts";
 import { terminalLine as safe } from "../terminal-text.ts";
 import { snapshotLimit } from "./validate.ts";
@@ -33,6 +35,8 @@ interface PublishAnswer {
   peopleAffected: number;
   feedsUpdated: number;
   unchanged?: boolean;
+  /** Answered `202`: the job that brings the new revision's feeds live (its counts are the job's to tell). */
+  job?: string;
 }
 
 type Api = ReturnType<typeof adminApi>;
@@ -45,7 +49,7 @@ async function reachable(api: Api): Promise<void> {
   await api.call("GET", "/admin/search?q=");
 }
 
-type PublishCommandOptions = GlobalOptions & { concurrency: string; retrySeconds: string };
+type PublishCommandOptions = GlobalOptions & { concurrency: string; retrySeconds: string; interval: string };
 
 /** `--retry-seconds`: the longest a file waits out the server's `503`s in all, a whole number of seconds. */
 function retrySecondsOf(options: PublishCommandOptions): number {
@@ -96,12 +100,42 @@ export async function publish(path: string, options: PublishCommandOptions): Pro
         throw new CliFailure(`${safe(path)} was not published: no answer from the server: ${error.reason}`);
       throw new CliFailure(`${safe(path)} was refused: ${(error as Error).message}`);
     });
+  const what = `${safe(org)}/${safe(schedule)} revision ${answer.revision}`;
+  if (answer.job !== undefined)
+    return followPublish(path, what, { ...answer, job: answer.job }, api, options);
   output(options, { file: path, ...answer }, () =>
     answer.unchanged
-      ? `${safe(org)}/${safe(schedule)} revision ${answer.revision} is already live (identical replay)`
-      : `${safe(org)}/${safe(schedule)} revision ${answer.revision}: ${answer.peopleAffected} people affected, ` +
-        `${answer.feedsUpdated} feeds updated`,
+      ? `${what} is already live (identical replay)`
+      : `${what}: ${answer.peopleAffected} people affected, ${answer.feedsUpdated} feeds updated`,
   );
+}
+
+/**
+ * A publish answered `202`: its job is followed with a progress bar until the new revision's feeds are live, and
+ * what it did is the job's count of feeds changed (people affected are not counted by a job); exit 1 if it failed.
+ */
+async function followPublish(
+  path: string,
+  what: string,
+  answer: PublishAnswer & { job: string },
+  api: Api,
+  options: PublishCommandOptions,
+): Promise<void> {
+  const poll = (jobId: string) => api.call<Job>("GET", `/admin/jobs/${seg(jobId)}`);
+  const bar = progressBar("feeds", !!options.json);
+  const job = await followJob(await poll(answer.job), poll, bar, pollInterval(options.interval));
+  bar.stop();
+  // The staged answer's counts cover the state only: the feeds updated are the job's, people affected unknown.
+  const result = { file: path, revision: answer.revision, feedsUpdated: job.updated, job };
+  output(options, result, () =>
+    [
+      job.state === "succeeded"
+        ? `${what}: published; ${describeJob(job)}`
+        : `${what}: staged, but not every feed was brought up to date; ${describeJob(job)}`,
+      ...jobErrorLines(job),
+    ].join("\n"),
+  );
+  if (job.state === "failed") process.exitCode = 1;
 }
 
 /** The files of a run that were not published, one line each: the file and its problem. */
@@ -126,6 +160,8 @@ async function publishFolder(
 ) {
   const concurrency = Number(options.concurrency);
   const bar = progressBar("files", !!options.json);
+  const files = snapshotFiles(dir).length;
+  let filesDone = 0;
   const summary = await publishDirectory({
     url: api.url,
     token: api.token,
@@ -134,8 +170,15 @@ async function publishFolder(
     maxSnapshotBytes,
     maxRetries: 100,
     maxRetrySeconds,
+    jobIntervalMs: pollInterval(options.interval),
     onFileRetry: (file, seconds, body) => bar.note(retryLine(file, seconds, body, maxRetrySeconds)),
-    onProgress: (totals, done, total) => bar.update(done, total, describePublish(totals)),
+    onProgress: (totals, done, total) => {
+      filesDone = done;
+      bar.update(done, total, describePublish(totals));
+    },
+    // A file answered `202` shows its job's progress until the next file is done.
+    onJobProgress: (file, job) =>
+      bar.update(filesDone, files, `${basename(file)}: job ${job.state}, ${job.done}/${job.total} feeds`),
   }).catch((error: unknown) => {
     throw failure(error, api.url);
   });

@@ -2,19 +2,9 @@
  * `shiftfeed regenerate [--org --schedule --person] [--force]`: queues a regeneration and follows its job with a
  * progress bar and an ETA until it finishes (`--no-wait`: just queue it). Exit 1 if the job failed.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { adminApi, output, seg, type GlobalOptions } from "../context.ts";
+import { describeJob, followJob, jobErrorLines, pollInterval, type Job } from "../follow-job.ts";
 import { progressBar } from "../progress.ts";
-import { terminalLine as safe } from "../terminal-text.ts";
-
-interface Job {
-  id: string;
-  state: "queued" | "running" | "succeeded" | "failed";
-  done: number;
-  total: number;
-  updated: number;
-  errors: { scope: string; message: string }[];
-}
 
 export interface RegenerateOptions extends GlobalOptions {
   org?: string;
@@ -36,20 +26,14 @@ export async function regenerate(options: RegenerateOptions): Promise<void> {
   let { job } = await call<{ job: Job }>("POST", "/admin/regenerate", scope);
   if (options.wait) {
     const bar = progressBar("feeds", !!options.json);
-    const interval = Math.max(50, Number(options.interval) || 500);
-    for (;;) {
-      bar.update(job.done, job.total, job.state);
-      if (job.state === "succeeded" || job.state === "failed") break;
-      await sleep(interval);
-      job = await call<Job>("GET", `/admin/jobs/${seg(job.id)}`);
-    }
+    job = await followJob(
+      job,
+      (id) => call<Job>("GET", `/admin/jobs/${seg(id)}`),
+      bar,
+      pollInterval(options.interval),
+    );
     bar.stop();
   }
-  output(options, job, () =>
-    [
-      `job ${safe(job.id)}: ${safe(job.state)}, ${job.done}/${job.total} feeds, ${job.updated} changed`,
-      ...job.errors.map((e) => `  ${safe(String(e.scope))}: ${safe(String(e.message))}`),
-    ].join("\n"),
-  );
+  output(options, job, () => [describeJob(job), ...jobErrorLines(job)].join("\n"));
   if (job.state === "failed") process.exitCode = 1;
 }
