@@ -33,8 +33,11 @@ export const SLOW_TESTS: readonly string[] = [
   "test/worker/workerd/retire-edge.test.ts",
   // The edge's per-client limits in workerd: about 3,000 feed requests through the Rate Limiting bindings (24 s).
   "test/worker/workerd/edge-limits.test.ts",
-  // Every golden case in workerd again, three people per batch (11 s).
+  // Every golden case in workerd, as deployed and three people per batch: 13 zones fingerprinted as published,
+  // and writes to one R2 key a second apart (17 s, 17 s); R2 failing, its writes retried after 1 s and 2 s (10 s).
+  "test/worker/workerd/golden.test.ts",
   "test/worker/workerd/golden-fan-out.test.ts",
+  "test/worker/workerd/edge-failure.test.ts",
   // The Worker's fetch telemetry over a socket: polls wait out the edge's batch interval (10 s) before they show
   // in lastFetch and `shiftfeed stats` (19 s).
   "test/worker/socket/stats.test.ts",
@@ -49,8 +52,11 @@ export const SLOW_TESTS: readonly string[] = [
   // processes under four process time zones (5–8 s).
   "test/render/large-shift.test.ts",
   "test/render/process-zone.test.ts",
-  // The command-line tool and `main.ts` as child processes (28 s, 10 s, 22 s, 16 s, 14 s).
+  // The command-line tool and `main.ts` as child processes (28 s, 10 s, 22 s, 16 s, 14 s; start-up refusals
+  // 10–18 s, a folder publish 6–12 s).
   "test/cli/cli.test.ts",
+  "test/integration/startup.test.ts",
+  "test/cli/publish-folder.test.ts",
   "test/cli/terminal-text.test.ts",
   "test/cli/backup-restore.test.ts",
   "test/integration/feed-secret.test.ts",
