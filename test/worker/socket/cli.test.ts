@@ -5,44 +5,18 @@
  * made-up "0 people affected"), and exits 1 when the job fails; folder publishes do the same per file; `link`,
  * `rotate` and `regenerate` read the Worker's answers as they read Node's.
  */
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, makeSnapshot } from "../../support/fixture.ts";
-import { ROOT } from "../../support/render-cases.ts";
+import { runCli } from "../../support/cli-process.ts";
 import { raw } from "../../support/server.ts";
 import { startWorkerd, type WorkerdServer } from "./workerd.ts";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** The CLI against `url`, as a script runs it (no terminal), with exactly these settings. */
-function cli(url: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}src/cli/main.ts`, ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env["PATH"] ?? "",
-        HOME: process.env["HOME"] ?? "/tmp",
-        DATA_DIR: "/nonexistent",
-        SHIFTFEED_URL: url,
-        SHIFTFEED_ADMIN_TOKEN: ADMIN_TOKEN,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (url: string, args: string[]) =>
+  runCli(args, { SHIFTFEED_URL: url, SHIFTFEED_ADMIN_TOKEN: ADMIN_TOKEN });
 
 describe("the CLI against the Worker, where a publish of more people than one batch answers 202", () => {
   let server: WorkerdServer;

@@ -4,10 +4,9 @@
  * the answers, within `FETCH_BATCH_MS`), then show in the person lookup's `lastFetch` and in `shiftfeed stats`
  * run against the Worker's URL.
  */
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, makeSnapshot } from "../../support/fixture.ts";
-import { ROOT } from "../../support/render-cases.ts";
+import { runCli } from "../../support/cli-process.ts";
 import { raw } from "../../support/server.ts";
 import { startWorkerd, type WorkerdServer } from "./workerd.ts";
 
@@ -15,27 +14,7 @@ const GOOGLE = "Google-Calendar-Importer";
 const IOS = "iOS/18.1 (22B83) dataaccessd/1.0";
 
 /** `shiftfeed stats` as a child process against a URL. */
-function stats(url: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}src/cli/main.ts`, "stats"], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env["PATH"] ?? "",
-        HOME: process.env["HOME"] ?? "/tmp",
-        DATA_DIR: "/nonexistent",
-        SHIFTFEED_URL: url,
-        SHIFTFEED_ADMIN_TOKEN: ADMIN_TOKEN,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const stats = (url: string) => runCli(["stats"], { SHIFTFEED_URL: url, SHIFTFEED_ADMIN_TOKEN: ADMIN_TOKEN });
 
 describe("fetch telemetry of the Worker over a socket", () => {
   let server: WorkerdServer;
