@@ -53,8 +53,6 @@ export function feedDataPoint(
 
 interface Batch {
   notes: FetchNote[];
-  /** Ends the wait of the timed send early (the batch went out because it was full). */
-  stopWaiting: () => void;
 }
 
 /** One isolate's fetch telemetry: data points as requests are answered, notes sent in batches per organization. */
@@ -91,24 +89,17 @@ export class EdgeTelemetry {
     };
     let batch = this.#batches.get(entry.org);
     if (batch === undefined) {
-      let stopWaiting = () => {};
-      const waited = new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#batchMs);
-        stopWaiting = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      batch = { notes: [], stopWaiting };
+      // The timer belongs to this request: only this request's context may settle it (workerd refuses to resolve
+      // a promise of one request from another's handler). A batch that fills up first is sent by the request that
+      // filled it, and the timer then finds nothing left to send.
+      const waited = new Promise<void>((resolve) => setTimeout(resolve, this.#batchMs));
+      batch = { notes: [] };
       this.#batches.set(entry.org, batch);
       const timed = batch;
       waitUntil(waited.then(() => this.#send(entry.org, timed)));
     }
     batch.notes.push(note);
-    if (batch.notes.length >= this.#batchNotes) {
-      batch.stopWaiting();
-      waitUntil(this.#send(entry.org, batch));
-    }
+    if (batch.notes.length >= this.#batchNotes) waitUntil(this.#send(entry.org, batch));
   }
 
   /** Sends a batch if it is still the organization's open one (each batch goes once). */
