@@ -72,6 +72,19 @@ export async function edgeEntry(
 }
 
 /**
+ * Where a token stands by its edge object's metadata alone (one `head`, no body): what the subscribe page's
+ * limits read before the page looks the feed up.
+ */
+export function edgeStanding(bucket: R2Bucket, tokens: FeedTokens): TokenStanding {
+  return {
+    async state(token) {
+      const object = await bucket.head(edgeKey(await tokens.hash(token)));
+      return object === null ? "none" : deadOf(object) === null ? "live" : "dead";
+    },
+  };
+}
+
+/**
  * A feed source for one request: the token's object is read once (the one R2 read) and `state`, `lookup` and
  * `dead` all answer from it; `body` hands out its stream once.
  */

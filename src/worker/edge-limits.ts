@@ -90,16 +90,21 @@ export class EdgeLimits {
   }
 
   /**
-   * Checks a feed request against the budgets, in Node's order where the binding allows it: method (a `405` is
+   * Checks a feed request (or a subscribe page's, with `token` as its path names it) against the budgets of the
+   * feed, in Node's order where the binding allows it: method (a `405` is
    * no one's), path and checksum (a failure is a miss, with no R2 read), a link and address held since a refusal
    * (no read), then the one R2 read, then the link's budget for a live link, nothing for a dead one, the miss
    * budget for a token never issued.
    * @returns the refusal, or `null` to answer the request (a failed R2 read too: the feed answer reports it).
    */
-  async gate(request: Request, source: TokenStanding, tokens: FeedTokens): Promise<EdgeRefusal | null> {
+  async gate(
+    request: Request,
+    source: TokenStanding,
+    tokens: FeedTokens,
+    token: string | undefined = FEED_PATH.exec(rawPath(request.url))?.[1],
+  ): Promise<EdgeRefusal | null> {
     if (request.method !== "GET" && request.method !== "HEAD") return null;
     const client = edgeClient(request);
-    const token = FEED_PATH.exec(rawPath(request.url))?.[1];
     if (token === undefined || !(await tokens.isWellFormed(token))) return this.#miss(client);
     const tokenHash = await tokens.hash(token);
     const key = `${tokenHash}|${client ?? ""}`;

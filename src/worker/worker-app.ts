@@ -31,7 +31,7 @@ import { refuseDeclaredOverLimit } from "../http/read-body.ts";
 import { parseRegenerateScope } from "../http/regenerate-scope.ts";
 import { countFeedRequest, createHttpShell, type ServingEnv } from "../http/serving-app.ts";
 import type { FeedTokens } from "../core/tokens.ts";
-import { edgeEntry, serveEdgeFeed } from "./edge-feeds.ts";
+import { edgeEntry, edgeStanding, serveEdgeFeed } from "./edge-feeds.ts";
 import { EdgeTelemetry, type EdgeTelemetryDeps } from "./edge-telemetry.ts";
 import { EdgeLimits } from "./edge-limits.ts";
 import { workerSettings, type WorkerEnv, type WorkerSettings } from "./env.ts";
@@ -89,7 +89,12 @@ function lazyTokens(secret: string | null): FeedTokens {
  * The pages, as Node serves them: the admin page and its scripts, the OpenAPI document (made on its first request,
  * not at every isolate start), the stylesheet and the subscribe page.
  */
-function mountPages(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSettings): void {
+function mountPages(
+  app: Hono<ServingEnv>,
+  env: WorkerEnv,
+  settings: WorkerSettings,
+  limits: EdgeLimits,
+): void {
   const tokens = lazyTokens(settings.feedSecret);
   app.route("/", createStaticRoutes());
   app.route(
@@ -97,6 +102,9 @@ function mountPages(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
     createSubscribeRoutes({
       tokens,
       lookup: (token) => edgeEntry(env.FEEDS, tokens, token),
+      // The budgets of the feed the page belongs to, as the feed route's (`edge-limits.ts`); a live page then
+      // reads the feed's object once more for its organization.
+      edgeGate: (request, token) => limits.gate(request, edgeStanding(env.FEEDS, tokens), tokens, token),
       info: (entry) => stub(env, entry.org).subscribeInfo(entry),
       publicUrl: settings.publicUrl,
     }),
@@ -203,15 +211,15 @@ export function createWorker(
   const checkHealth = createHealthCheck(env.FEEDS, Date.now, () =>
     metrics.inc("shiftfeed_healthz_storage_checks_total", "R2 checks made to answer /healthz"),
   );
+  const limits = new EdgeLimits(env, settings.sharedFetcherRanges);
   const app = createHttpShell({ logger, metrics, newId }, (app) => {
     app.get("/healthz", async (c) => {
       const health = await checkHealth();
       return health.ok ? c.json(health) : c.json(health, 503, { "retry-after": "60" });
     });
-    mountPages(app, env, settings);
+    mountPages(app, env, settings, limits);
     mountAdmin(app, env, settings, metrics);
   });
-  const limits = new EdgeLimits(env, settings.sharedFetcherRanges);
   const telemetry = new EdgeTelemetry({
     analytics: env.FEED_ANALYTICS,
     deliver: (org, notes) => stub(env, org).recordFetches(notes),

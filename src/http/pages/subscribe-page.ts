@@ -15,7 +15,7 @@ import type { SubscribeInfo, UpcomingShift } from "../../core/serving/upcoming.t
 import type { FeedTokens } from "../../core/tokens.ts";
 import type { Protection } from "../../core/limits/protection.ts";
 import type { DeadLink } from "../../core/store/dead-links-table.ts";
-import { gateToken, requestClient } from "../token-gate.ts";
+import { gateToken, requestClient, type TokenGate } from "../token-gate.ts";
 import { rawPath } from "../feed-answer.ts";
 import { peerOf } from "../feed-route.ts";
 import { routeApp, type Route } from "../openapi-route.ts";
@@ -30,6 +30,12 @@ export interface SubscribeDeps {
   dead?: (token: string) => Promise<DeadLink | null>;
   /** The budgets of the feed the page belongs to (address, token, misses); none: unlimited. */
   protection?: Protection | undefined;
+  /**
+   * A runtime's own limits checked before anything else (the Worker's Rate Limiting bindings, which answer
+   * asynchronously): given the request and its token as the path names it (`undefined` when malformed), a refusal
+   * with its wait in seconds, or `null` to go on.
+   */
+  edgeGate?: (request: Request, token: string | undefined) => Promise<{ retryAfter: number } | null>;
   /** The request header a trusted proxy puts the client's address in; none: the peer. */
   clientIpHeader?: string | null | undefined;
   /** Told about every answer (the traffic view counts pages as requests that opened no feed). */
@@ -151,11 +157,15 @@ export const SUBSCRIBE_ROUTES: readonly Route<SubscribeDeps>[] = [
         peerOf(c.env),
         deps.clientIpHeader ? (c.req.header(deps.clientIpHeader) ?? null) : null,
       );
-      const gate = await gateToken(
-        { tokens: deps.tokens, protection: deps.protection, source: deps },
-        client,
-        SUBSCRIBE_PATH.exec(rawPath(c.req.url))?.[1],
-      );
+      const candidate = SUBSCRIBE_PATH.exec(rawPath(c.req.url))?.[1];
+      const refused = await deps.edgeGate?.(c.req.raw, candidate);
+      const gate: TokenGate = refused
+        ? { kind: "refused", retryAfter: refused.retryAfter }
+        : await gateToken(
+            { tokens: deps.tokens, protection: deps.protection, source: deps },
+            client,
+            candidate,
+          );
       const answer = async (): Promise<[string, 200 | 404 | 429, Record<string, string>]> => {
         if (gate.kind === "refused") return [BUSY, 429, { "retry-after": String(gate.retryAfter) }];
         if (gate.kind === "unavailable") throw gate.error;

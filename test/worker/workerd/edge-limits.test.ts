@@ -109,6 +109,28 @@ describe("per-client limits at the edge", () => {
     expect((await from("198.51.100.8", guess())).status).toBe(404);
   });
 
+  it("the subscribe page is under the budgets of its feed: a scan of pages is refused, the scanner's live page is not, a dead link's page counts against no one", async () => {
+    const scanner = "198.51.100.9";
+    const page = (path: string) => path.replace(/^\/feeds\/(.+)\.ics$/, "/subscribe/$1");
+    const { before, refused } = await untilRefused(scanner, () => page(guess()), 2 * MISSES + 1);
+    expect(refused, "the scan of subscribe pages was never refused").not.toBeNull();
+    expect(before.every((s) => s === 404)).toBe(true);
+    expect(refused!.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(Number(refused!.headers.get("retry-after"))).toBeGreaterThanOrEqual(EDGE_LIMIT_PERIOD_SECONDS);
+    // The same address's misses on feeds are refused too (one budget), its live page and feed are served.
+    expect((await from(scanner, guess())).status).toBe(429);
+    expect((await from(scanner, page(paths.live[0]!))).status).toBe(200);
+    expect((await from(scanner, paths.live[0]!)).status).toBe(200);
+    // A dead link's page, polled past both budgets from one address: always the plain 404.
+    const dead = await statuses(
+      Array.from(
+        { length: LINK + MISSES + 10 },
+        (_, i) => () => from("203.0.113.30", page(paths.dead[i % 2]!)),
+      ),
+    );
+    expect(dead.filter((s) => s !== 404)).toEqual([]);
+  });
+
   it("dead links answer the plain 404, are never counted, and cost the one R2 read", async () => {
     const poller = "203.0.113.20";
     const dead = await statuses(
