@@ -8,46 +8,33 @@
  * its storage: jobs and their steps (`durable-jobs.ts`), the queue of edge writes (`edge-sync.ts`). Work bigger
  * than one invocation runs one step per alarm, and an alarm never throws: a failure is recorded and the alarm set
  * again after a growing wait (`alarm-retry.ts`). An admin call answers only once its changes are on the edge (R2).
+ * What the object is made of (storage, service, jobs, edge outbox, app) is assembled by `org-parts.ts`.
  */
 import { DurableObject } from "cloudflare:workers";
-import { FetchLog, type FetchNote } from "../core/fetch-log.ts";
+import type { FetchNote } from "../core/fetch-log.ts";
 import { telemetryMetrics, trafficView, type Traffic } from "../core/traffic.ts";
-import { createEventBlockCache } from "../core/ical/render-events.ts";
-import { Metrics, type MetricFamily } from "../core/metrics.ts";
+import type { MetricFamily } from "../core/metrics.ts";
 import { webCodec } from "../core/compress.ts";
-import { FeedReader } from "../core/serving/feed-reader.ts";
 import type { FeedEntry } from "../core/serving/feed-entry.ts";
 import { subscribeInfo, type SubscribeInfo } from "../core/serving/upcoming.ts";
 import type { SearchHits } from "../core/publish/search.ts";
-import { FeedService } from "../core/publish/feed-service.ts";
 import type { Job } from "../core/maintenance/jobs.ts";
-import {
-  Maintenance,
-  regenerationKey,
-  type PlannedUnit,
-  type RegenerateScope,
-} from "../core/maintenance/maintenance.ts";
+import { regenerationKey, type PlannedUnit, type RegenerateScope } from "../core/maintenance/maintenance.ts";
 import { inPassOrder } from "../core/maintenance/unit-passes.ts";
-import type { UnitDeps } from "../core/publish/unit-deps.ts";
 import { collectGarbage } from "../core/store/blob-table.ts";
 import { piecesOfSchedule } from "../core/store/pieces-table.ts";
-import { checkFeedSecret, secretFingerprint } from "../core/store/feed-secret-check.ts";
-import { ensureSchema, readMeta, writeMeta } from "../core/store/schema.ts";
+import { readMeta, writeMeta } from "../core/store/schema.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
-import type { FeedTokens } from "../core/tokens.ts";
-import { createApp } from "../http/create-app.ts";
 import { errorResponse, toServiceError } from "../http/errors.ts";
 import { ServiceError } from "../core/errors.ts";
-import { durableObjectSql } from "./store/durable-object-sql.ts";
-import { batchUnit, DurableJobs } from "./durable-jobs.ts";
-import { EdgeSync, edgeBacklog, ensureEdgeOutbox } from "./edge-sync.ts";
-import { workerSettings, type OrgAuthority, type WorkerEnv } from "./env.ts";
-import { createFanOutRunner } from "./fan-out-runner.ts";
-import { feedTokensFor } from "./feed-tokens.ts";
+import { batchUnit } from "./durable-jobs.ts";
+import { edgeBacklog } from "./edge-sync.ts";
+import type { OrgAuthority, WorkerEnv } from "./env.ts";
 import { workerLogger } from "./logger.ts";
 import { alarmRetry, clearAlarmFailure, recordAlarmFailure } from "./alarm-retry.ts";
 import { registerOrg } from "./org-registry.ts";
 import { ZoneRulesWatch } from "./zone-rules-recheck.ts";
+import { buildOrgParts, type Parts } from "./org-parts.ts";
 
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read it). */
 const GARBAGE_GRACE_S = 10 * 60;
@@ -61,45 +48,6 @@ const EDGE_PENDING = new ServiceError(
   "unavailable",
   "The change is saved but not yet served everywhere; it is retried in the background. Try the call again shortly.",
 );
-
-/** Everything built once per instance (it needs the feed secret, read asynchronously). */
-interface Parts {
-  sql: SqlPort;
-  service: FeedService;
-  maintenance: Maintenance;
-  jobs: DurableJobs;
-  edge: EdgeSync;
-  app: { fetch(request: Request): Response | Promise<Response> };
-  batch: number;
-  /** The organization's fetch telemetry: the batches its Worker isolates send (`recordFetches`). */
-  fetchLog: FetchLog;
-}
-
-const SECRET_MISMATCH = new ServiceError(
-  "unavailable",
-  "`FEED_SECRET` is not the secret this organization's links were made with: every link would open nothing. " +
-    "Put the earlier FEED_SECRET back (`wrangler secret put FEED_SECRET`); nothing was changed.",
-);
-
-/**
- * Refuses to build on data whose links another feed secret made (`feed-secret-check.ts`), with a log line; the
- * instance is built again on the next call, so putting the secret back is enough.
- */
-async function checkSecret(sql: SqlPort, tokens: FeedTokens, secret: string): Promise<void> {
-  const fingerprint = await secretFingerprint(new TextEncoder().encode(secret));
-  if ((await checkFeedSecret(sql, tokens, fingerprint)) !== "mismatch") return;
-  workerLogger.error("feed_secret_mismatch", { message: SECRET_MISMATCH.message });
-  throw SECRET_MISMATCH;
-}
-
-/** A job id names its organization, so any isolate can route `GET /admin/jobs/{id}` (ids never hold `~`). */
-export const jobIdFor = (org: string) => `${org}~${crypto.randomUUID()}`;
-
-/** The organization a job id names, or `null`. */
-export function orgOfJob(id: string): string | null {
-  const cut = id.indexOf("~");
-  return cut > 0 ? id.slice(0, cut) : null;
-}
 
 export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority {
   /** Milliseconds since the epoch, for everything the service stamps; tests set it (`runInDurableObject`). */
@@ -308,71 +256,17 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   }
 
   #ready(): Promise<Parts> {
-    this.#parts ??= this.#build().catch((error: unknown) => {
+    this.#parts ??= buildOrgParts({
+      env: this.env,
+      storage: this.ctx.storage,
+      clock: () => this.clock(),
+      noteZones: (sql) => this.#noteZones(sql),
+      regenerate: (parts, scope) => this.#regenerate(parts, scope),
+      withRetry: (job) => this.#withRetry(job),
+    }).catch((error: unknown) => {
       this.#parts = null;
       throw error;
     });
     return this.#parts;
-  }
-
-  async #build(): Promise<Parts> {
-    const settings = workerSettings(this.env);
-    const logger = workerLogger;
-    const sql = durableObjectSql(this.ctx.storage);
-    ensureSchema(sql);
-    const edge = new EdgeSync(sql, this.env.FEEDS);
-    ensureEdgeOutbox(sql);
-    this.#noteZones(sql);
-    const tokens = await feedTokensFor(settings.feedSecret);
-    await checkSecret(sql, tokens, settings.feedSecret!);
-    const clock = () => this.clock();
-    // Commits move the generation that the Durable Object's own reader (admin views) caches validators under.
-    let generation = 0;
-    const onCommit = () => void generation++;
-    const jobs = new DurableJobs(sql, clock, jobIdFor, () => undefined);
-    const deps: UnitDeps = {
-      sql,
-      tokens,
-      settings: settings.service,
-      blocks: createEventBlockCache(settings.service.eventCacheChars),
-      codec: webCodec,
-      clock,
-      onCommit,
-    };
-    const runner = createFanOutRunner(deps, jobs, settings.fanOutBatch);
-    const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger });
-    const maintenance = new Maintenance(service, crypto.randomUUID.bind(crypto));
-    const fetchLog = new FetchLog({ sql, clock });
-    const parts: Omit<Parts, "app"> = {
-      sql,
-      service,
-      maintenance,
-      jobs,
-      edge,
-      batch: settings.fanOutBatch,
-      fetchLog,
-    };
-    const app = createApp({
-      service,
-      reader: new FeedReader({
-        sql,
-        tokens,
-        cacheBytes: settings.service.cacheBytes,
-        generation: () => generation,
-      }),
-      maintenance: {
-        regenerate: (scope) => this.#regenerate(parts as Parts, scope),
-        job: (id) => this.#withRetry(jobs.job(id)),
-      },
-      tokens,
-      fetchLog,
-      adminToken: settings.adminToken,
-      publicUrl: settings.publicUrl,
-      maxSnapshotBytes: settings.maxSnapshotBytes,
-      logger,
-      metrics: new Metrics(),
-      newId: crypto.randomUUID.bind(crypto),
-    });
-    return { ...parts, app };
   }
 }

@@ -7,37 +7,17 @@
  */
 import { mergeHits, searchWords, type SearchHits } from "../core/publish/search.ts";
 import type { WorkerEnv } from "./env.ts";
+import { mapInParallel } from "./in-parallel.ts";
 import { listOrgs } from "./org-registry.ts";
 
 /** Most organizations asked at once (a Worker invocation keeps at most six connections open). */
 export const SEARCH_FAN_OUT = 6;
 
-/**
- * `items` mapped through `task`, at most `limit` running at once, results in the order of `items`.
- * @example await inBounded(orgs, 6, (org) => ask(org))
- */
-export async function inBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
-}
-
 /** People and schedules of every organization matching every word of `query`, at most `limit` of each. */
 export async function searchEverywhere(env: WorkerEnv, query: string, limit: number): Promise<SearchHits> {
   if (searchWords(query).length === 0) return { people: [], schedules: [] };
   const orgs = await listOrgs(env.FEEDS);
-  const parts = await inBounded(orgs, SEARCH_FAN_OUT, (org) =>
+  const parts = await mapInParallel(orgs, SEARCH_FAN_OUT, (org) =>
     env.ORGS.get(env.ORGS.idFromName(org)).search(query, limit),
   );
   return mergeHits(parts, limit);

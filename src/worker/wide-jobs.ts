@@ -8,7 +8,7 @@ import type { Job, JobState } from "../core/maintenance/jobs.ts";
 import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
 import type { WorkerEnv } from "./env.ts";
 import { mapInParallel, ORG_PARALLEL } from "./in-parallel.ts";
-import { orgOfJob } from "./org-object.ts";
+import { orgOfJob } from "./org-parts.ts";
 import { listOrgs } from "./org-registry.ts";
 
 /** Whether a job id names a wide job (an organization's job id starts with the organization). */

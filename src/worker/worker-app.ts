@@ -38,9 +38,10 @@ import { workerSettings, type WorkerEnv, type WorkerSettings } from "./env.ts";
 import { feedTokensFor } from "./feed-tokens.ts";
 import { createHealthCheck } from "./health.ts";
 import { workerLogger } from "./logger.ts";
-import { orgOfJob } from "./org-object.ts";
+import { orgOfJob } from "./org-parts.ts";
 import { searchEverywhere } from "./org-search.ts";
 import { listOrgs } from "./org-registry.ts";
+import { mapInParallel, ORG_PARALLEL } from "./in-parallel.ts";
 import { isWideJob, regenerateEverywhere, wideJob } from "./wide-jobs.ts";
 
 /**
@@ -49,20 +50,11 @@ import { isWideJob, regenerateEverywhere, wideJob } from "./wide-jobs.ts";
  */
 export type WorkerFetch = (request: Request, ctx?: Pick<ExecutionContext, "waitUntil">) => Promise<Response>;
 
-/** Organizations asked at once by {@link everyOrg}. */
-const ORGS_PARALLEL = 8;
-
 const stub = (env: WorkerEnv, org: string) => env.ORGS.get(env.ORGS.idFromName(org));
 
-/** Asks every registered organization's object, {@link ORGS_PARALLEL} at a time; the answers in order. */
+/** Asks every registered organization's object, {@link ORG_PARALLEL} at a time; the answers in order. */
 async function everyOrg<T>(env: WorkerEnv, ask: (org: ReturnType<typeof stub>) => Promise<T>): Promise<T[]> {
-  const orgs = await listOrgs(env.FEEDS);
-  const answers: T[] = [];
-  for (let i = 0; i < orgs.length; i += ORGS_PARALLEL) {
-    const some = orgs.slice(i, i + ORGS_PARALLEL);
-    answers.push(...(await Promise.all(some.map((org) => ask(stub(env, org))))));
-  }
-  return answers;
+  return mapInParallel(await listOrgs(env.FEEDS), ORG_PARALLEL, (org) => ask(stub(env, org)));
 }
 
 function organization(org: string | undefined | null): string {

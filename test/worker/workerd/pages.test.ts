@@ -4,7 +4,8 @@
 // and a search across organizations, merged as one search over one database answers.
 import { describe, expect, it } from "vitest";
 import { createFeedTokens } from "../../../src/core/tokens.ts";
-import { inBounded, SEARCH_FAN_OUT } from "../../../src/worker/org-search.ts";
+import { mapInParallel } from "../../../src/worker/in-parallel.ts";
+import { SEARCH_FAN_OUT } from "../../../src/worker/org-search.ts";
 import { FEED_SECRET, makeSnapshot, T0 } from "../../support/fixture.ts";
 import { admin, call, publish, setClock } from "./support.ts";
 
@@ -145,7 +146,7 @@ describe("search on Workers", () => {
     let open = 0;
     let most = 0;
     const orgs = Array.from({ length: 20 }, (_, i) => `org${i}`);
-    const answers = await inBounded(orgs, SEARCH_FAN_OUT, async (org) => {
+    const answers = await mapInParallel(orgs, SEARCH_FAN_OUT, async (org) => {
       most = Math.max(most, ++open);
       await scheduler.wait(orgs.indexOf(org) % 3);
       open--;
