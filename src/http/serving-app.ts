@@ -211,7 +211,7 @@ export function createServingApp(
         publicUrl: deps.publicUrl,
         protection: deps.protection,
         clientIpHeader: deps.clientIpHeader,
-        record: (status, userAgent) => deps.recordFetch(null, classifyClient(userAgent), userAgent, status),
+        record: ({ status, userAgent }) => deps.recordFetch(null, classifyClient(userAgent), userAgent, status),
       }),
     );
     mount(app);

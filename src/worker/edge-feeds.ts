@@ -55,31 +55,46 @@ function deadOf(object: R2Object | null): DeadLink | null {
   return dead === "rotated" || dead === "retired" ? dead : null;
 }
 
-/**
- * The live entry of a token from its edge object's metadata alone (`head`: one R2 read, no body), or `null` when
- * the token opens nothing: what the subscribe page needs to find the feed's organization.
- */
-export async function edgeEntry(
-  bucket: R2Bucket,
-  tokens: FeedTokens,
-  token: string,
-): Promise<FeedEntry | null> {
-  const object = await bucket.head(edgeKey(await tokens.hash(token)));
+/** The live entry of an edge object's metadata, or `null` when it opens nothing (none, or a dead marker). */
+function liveEntryOf(object: R2Object | null): FeedEntry | null {
   if (object === null || deadOf(object) !== null) return null;
   const entry = entryOf(object.customMetadata ?? {});
   if (entry === null) throw new Error("the edge object of a feed has no validators");
   return entry;
 }
 
+/** Pending `head` reads shared by a page's limits and its lookup; bounded, each taken once. */
+const PAGE_READS_MAX = 1_000;
+
 /**
- * Where a token stands by its edge object's metadata alone (one `head`, no body): what the subscribe page's
- * limits read before the page looks the feed up.
+ * The subscribe page's reads of a token's edge object, by its metadata alone (`head`, no body): where the token
+ * stands (for the page's limits) and then its live entry (to find the organization) from **one** read per page
+ * request. The read the limits start is kept until the page's lookup takes it, or dropped when the limits refuse
+ * (`drop`); a read nothing takes is dropped with the rest when more than {@link PAGE_READS_MAX} are pending.
  */
-export function edgeStanding(bucket: R2Bucket, tokens: FeedTokens): TokenStanding {
-  return {
+export function createPageReads(bucket: R2Bucket, tokens: FeedTokens) {
+  const pending = new Map<string, Promise<R2Object | null>>();
+  const read = async (token: string) => bucket.head(edgeKey(await tokens.hash(token)));
+  const standing: TokenStanding = {
     async state(token) {
-      const object = await bucket.head(edgeKey(await tokens.hash(token)));
-      return object === null ? "none" : deadOf(object) === null ? "live" : "dead";
+      if (pending.size >= PAGE_READS_MAX) pending.clear();
+      const object = read(token);
+      pending.set(token, object);
+      const found = await object;
+      return found === null ? "none" : deadOf(found) === null ? "live" : "dead";
+    },
+  };
+  return {
+    standing,
+    /** The token's live entry: from the read its limits made, or a read of its own. */
+    async lookup(token: string): Promise<FeedEntry | null> {
+      const object = pending.get(token) ?? read(token);
+      pending.delete(token);
+      return liveEntryOf(await object);
+    },
+    /** Forgets a token's read (the page was refused before its lookup). */
+    drop(token: string): void {
+      pending.delete(token);
     },
   };
 }

@@ -10,6 +10,8 @@
  *   same fetch log as Node (`recordFetches`, one transaction per batch), so the person lookup's `lastFetch`, the
  *   traffic counts and their totals are those of every isolate, and last.
  *
+ * A subscribe page is counted as Node counts it, as a request that opened no feed: a live page in its
+ * organization's batch (its traffic counts, no `lastFetch`), any page in the data points (feed kind `page`).
  * A request that opened no feed (an unknown token, a refusal before the lookup) names no organization: it is in
  * the data points only. A batch whose delivery fails is logged and dropped: telemetry never holds a request up and
  * never grows without bound.
@@ -37,16 +39,20 @@ export interface EdgeTelemetryDeps {
   batchNotes?: number;
 }
 
-/** The one Analytics Engine data point of an answered feed request: what and who, never which link. */
+/**
+ * The one Analytics Engine data point of an answered feed request or page: what and who, never which link.
+ * @param kind the feed's kind (`person`, `schedule`), `page` for a subscribe page, `""` for a feed request that
+ * opened no feed.
+ */
 export function feedDataPoint(
-  entry: FeedEntry | null,
+  org: string | null,
+  kind: string,
   info: { client: CalendarClient; status: number },
 ): AnalyticsEngineDataPoint {
-  const org = entry?.org ?? "";
   return {
     // Sampling, when the platform samples, keeps each organization's share.
-    indexes: [org],
-    blobs: [org, entry?.kind ?? "", info.client, String(info.status)],
+    indexes: [org ?? ""],
+    blobs: [org ?? "", kind, info.client, String(info.status)],
     doubles: [info.status],
   };
 }
@@ -74,32 +80,51 @@ export class EdgeTelemetry {
    * data point only.
    */
   record(entry: FeedEntry | null, info: FetchInfo, waitUntil?: (work: Promise<unknown>) => void): void {
+    const feed = entry && `${entry.org}/${entry.kind}/${entry.id}`;
+    this.#note(entry?.org ?? null, entry?.kind ?? "", feed, info, waitUntil);
+  }
+
+  /**
+   * Notes an answered subscribe page: in the data points, and in its organization's batch as a request that opened
+   * no feed when the page is a live one (`org`). Never throws, never waits.
+   */
+  recordPage(org: string | null, info: FetchInfo, waitUntil?: (work: Promise<unknown>) => void): void {
+    this.#note(org, "page", null, info, waitUntil);
+  }
+
+  #note(
+    org: string | null,
+    kind: string,
+    feed: string | null,
+    info: FetchInfo,
+    waitUntil: ((work: Promise<unknown>) => void) | undefined,
+  ): void {
     try {
-      this.#deps.analytics?.writeDataPoint(feedDataPoint(entry, info));
+      this.#deps.analytics?.writeDataPoint(feedDataPoint(org, kind, info));
     } catch {
       // A data point is best effort: the answer goes out regardless.
     }
-    if (entry === null || waitUntil === undefined) return;
+    if (org === null || waitUntil === undefined) return;
     const note: FetchNote = {
-      feed: `${entry.org}/${entry.kind}/${entry.id}`,
+      feed,
       client: info.client,
       userAgent: info.userAgent,
       status: info.status,
       at: this.#deps.clock(),
     };
-    let batch = this.#batches.get(entry.org);
+    let batch = this.#batches.get(org);
     if (batch === undefined) {
       // The timer belongs to this request: only this request's context may settle it (workerd refuses to resolve
       // a promise of one request from another's handler). A batch that fills up first is sent by the request that
       // filled it, and the timer then finds nothing left to send.
       const waited = new Promise<void>((resolve) => setTimeout(resolve, this.#batchMs));
       batch = { notes: [] };
-      this.#batches.set(entry.org, batch);
+      this.#batches.set(org, batch);
       const timed = batch;
-      waitUntil(waited.then(() => this.#send(entry.org, timed)));
+      waitUntil(waited.then(() => this.#send(org, timed)));
     }
     batch.notes.push(note);
-    if (batch.notes.length >= this.#batchNotes) waitUntil(this.#send(entry.org, batch));
+    if (batch.notes.length >= this.#batchNotes) waitUntil(this.#send(org, batch));
   }
 
   /** Sends a batch if it is still the organization's open one (each batch goes once). */

@@ -13,6 +13,7 @@
  * without a valid `ADMIN_TOKEN` every admin route answers 503 (`requireAdmin`).
  */
 import type { Hono } from "hono";
+import { classifyClient } from "../core/clients.ts";
 import { ServiceError } from "../core/errors.ts";
 import { Metrics, type MetricFamily } from "../core/metrics.ts";
 import { ID } from "../core/snapshot/field-checks.ts";
@@ -31,7 +32,7 @@ import { refuseDeclaredOverLimit } from "../http/read-body.ts";
 import { parseRegenerateScope } from "../http/regenerate-scope.ts";
 import { countFeedRequest, createHttpShell, type ServingEnv } from "../http/serving-app.ts";
 import type { FeedTokens } from "../core/tokens.ts";
-import { edgeEntry, edgeStanding, serveEdgeFeed } from "./edge-feeds.ts";
+import { createPageReads, serveEdgeFeed } from "./edge-feeds.ts";
 import { EdgeTelemetry, type EdgeTelemetryDeps } from "./edge-telemetry.ts";
 import { EdgeLimits } from "./edge-limits.ts";
 import { workerSettings, type WorkerEnv, type WorkerSettings } from "./env.ts";
@@ -85,19 +86,32 @@ function mountPages(
   app: Hono<ServingEnv>,
   env: WorkerEnv,
   settings: WorkerSettings,
-  limits: EdgeLimits,
+  edge: { limits: EdgeLimits; telemetry: EdgeTelemetry },
 ): void {
+  const { limits, telemetry } = edge;
   const tokens = lazyTokens(settings.feedSecret);
+  const reads = createPageReads(env.FEEDS, tokens);
   app.route("/", createStaticRoutes());
   app.route(
     "/",
     createSubscribeRoutes({
       tokens,
-      lookup: (token) => edgeEntry(env.FEEDS, tokens, token),
-      // The budgets of the feed the page belongs to, as the feed route's (`edge-limits.ts`); a live page then
-      // reads the feed's object once more for its organization.
-      edgeGate: (request, token) => limits.gate(request, edgeStanding(env.FEEDS, tokens), tokens, token),
+      lookup: (token) => reads.lookup(token),
+      // The budgets of the feed the page belongs to, as the feed route's (`edge-limits.ts`), from the same one
+      // `head` the lookup then reads the organization from.
+      edgeGate: async (request, token) => {
+        const refused = await limits.gate(request, reads.standing, tokens, token);
+        if (refused !== null && token !== undefined) reads.drop(token);
+        return refused;
+      },
       info: (entry) => stub(env, entry.org).subscribeInfo(entry),
+      // Counted as Node counts a page: a request that opened no feed, in its organization's traffic when live.
+      record: ({ status, userAgent, entry, waitUntil }) =>
+        telemetry.recordPage(
+          entry?.org ?? null,
+          { status, userAgent, client: classifyClient(userAgent) },
+          waitUntil,
+        ),
       publicUrl: settings.publicUrl,
     }),
   );
@@ -204,14 +218,6 @@ export function createWorker(
     metrics.inc("shiftfeed_healthz_storage_checks_total", "R2 checks made to answer /healthz"),
   );
   const limits = new EdgeLimits(env, settings.sharedFetcherRanges);
-  const app = createHttpShell({ logger, metrics, newId }, (app) => {
-    app.get("/healthz", async (c) => {
-      const health = await checkHealth();
-      return health.ok ? c.json(health) : c.json(health, 503, { "retry-after": "60" });
-    });
-    mountPages(app, env, settings, limits);
-    mountAdmin(app, env, settings, metrics);
-  });
   const telemetry = new EdgeTelemetry({
     analytics: env.FEED_ANALYTICS,
     deliver: (org, notes) => stub(env, org).recordFetches(notes),
@@ -219,13 +225,22 @@ export function createWorker(
     lost: (org, notes, error) => logger.warn("fetch_notes_lost", { org, notes, error: String(error) }),
     ...telemetryOptions,
   });
+  const app = createHttpShell({ logger, metrics, newId }, (app) => {
+    app.get("/healthz", async (c) => {
+      const health = await checkHealth();
+      return health.ok ? c.json(health) : c.json(health, 503, { "retry-after": "60" });
+    });
+    mountPages(app, env, settings, { limits, telemetry });
+    mountAdmin(app, env, settings, metrics);
+  });
   const unconfigured = new ServiceError(
     "unavailable",
     "The service is not configured: `FEED_SECRET` is not set.",
   );
   const fetch: WorkerFetch = async (request, ctx) => {
     // Only the exact `/feeds/` prefix is a feed path (odd spellings get the app's 404), as on Node.
-    if (!rawPath(request.url).startsWith("/feeds/")) return app.fetch(request);
+    if (!rawPath(request.url).startsWith("/feeds/"))
+      return app.fetch(request, undefined, ctx as ExecutionContext);
     if (settings.feedSecret === null) return errorResponse(unconfigured, { "retry-after": "60" });
     const tokens = await feedTokensFor(settings.feedSecret);
     return serveEdgeFeed(request, env.FEEDS, {

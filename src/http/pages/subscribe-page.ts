@@ -7,7 +7,7 @@
  * Every name, summary and location is isolated (`<bdi>`, FSI … PDI in the title) so that its bidi formatting cannot
  * reorder the page's own sentences.
  */
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { isolateBidi } from "../../core/ical/bidi.ts";
 import { feedLinks, outlookUrl, SUBSCRIBE_PREFIX } from "../../core/links.ts";
 import type { FeedEntry } from "../../core/serving/feed-entry.ts";
@@ -39,11 +39,21 @@ export interface SubscribeDeps {
   /** The request header a trusted proxy puts the client's address in; none: the peer. */
   clientIpHeader?: string | null | undefined;
   /** Told about every answer (the traffic view counts pages as requests that opened no feed). */
-  record?: (status: number, userAgent: string | null) => void;
+  record?: (answer: PageAnswer) => void;
   /** The page's facts for an entry (names, next shifts), or `null` when it has none. */
   info: (entry: FeedEntry) => Promise<SubscribeInfo | null>;
   /** The base URL links are built on (`PUBLIC_URL`). */
   publicUrl: string;
+}
+
+/** An answered page, as the traffic telemetry is told it. */
+export interface PageAnswer {
+  status: number;
+  userAgent: string | null;
+  /** The live feed the page belongs to, or `null` (an unknown, dead or refused token). */
+  entry: FeedEntry | null;
+  /** The request's `waitUntil`, where the runtime gives one (Workers): work that may outlive the answer. */
+  waitUntil?: ((work: Promise<unknown>) => void) | undefined;
 }
 
 /** Scripts none, styles from this origin, the QR code inline SVG. */
@@ -174,11 +184,27 @@ export const SUBSCRIBE_ROUTES: readonly Route<SubscribeDeps>[] = [
         return [await subscribePageHtml(info, gate.token, deps.publicUrl), 200, {}];
       };
       const [html, status, extra] = await answer();
-      deps.record?.(status, userAgent);
+      deps.record?.({
+        status,
+        userAgent,
+        entry: gate.kind === "live" && status === 200 ? gate.entry : null,
+        waitUntil: waitUntilOf(c),
+      });
       return c.html(html, status, { ...headers, ...extra });
     },
   },
 ];
+
+/** The request's `waitUntil`, or `undefined` where the runtime has no execution context (Node). */
+function waitUntilOf(c: Context): ((work: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (work) => ctx.waitUntil(work);
+  } catch {
+    // Hono throws when the request came without an execution context.
+    return undefined;
+  }
+}
 
 /** The subscribe route, to mount on the serving app. */
 export function createSubscribeRoutes(deps: SubscribeDeps): Hono {

@@ -11,6 +11,7 @@ import {
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { FetchNote } from "../../../src/core/fetch-log.ts";
+import type { FeedEntry } from "../../../src/core/serving/feed-entry.ts";
 import type { Traffic } from "../../../src/core/traffic.ts";
 import type { WorkerEnv } from "../../../src/worker/env.ts";
 import { createWorkerFetch } from "../../../src/worker/worker-app.ts";
@@ -37,6 +38,7 @@ function watched() {
           batches.push(notes.length);
           return stub.recordFetches(notes);
         },
+        subscribeInfo: (entry: FeedEntry) => stub.subscribeInfo(entry),
       };
     },
   } as unknown as WorkerEnv["ORGS"];
@@ -171,5 +173,28 @@ describe("fetch telemetry on Workers", () => {
         expect(text).not.toContain(secret);
       }
     }
+  });
+
+  it("counts a live subscribe page in its organization's traffic as a request that opened no feed, and every page in the data points", async () => {
+    const page = (await setUp("tele-page")).replace(/^\/feeds\/(.*)\.ics$/, "/subscribe/$1");
+    const seen = watched();
+    const fetch = createWorkerFetch(seen.env, { batchMs: 1_000 });
+    const live = await poll(fetch, page, { "user-agent": IOS });
+    expect(live.status).toBe(200);
+    const unknown = await poll(fetch, "/subscribe/AAAAAAAAAAAAAAAAAAAAAAAA", { "user-agent": IOS });
+    expect(unknown.status).toBe(404);
+    await Promise.all([live.ctx, unknown.ctx].map((ctx) => waitOnExecutionContext(ctx)));
+    // The live page went to its organization in one batch; the unknown one names no organization.
+    expect(seen.batches).toEqual([1]);
+    expect(await runDurableObjectAlarm(orgObject("tele-page"))).toBe(true);
+    const traffic = (await admin("GET", "/admin/traffic")).json as Traffic;
+    const hour = traffic.windows.find((w) => w.minutes === 60)!;
+    expect(hour.top).toContainEqual({ org: null, feed: null, client: "apple", userAgent: IOS, requests: 1 });
+    // A page opens no feed: no lastFetch for the person.
+    expect(await lastFetch("tele-page")).toEqual([]);
+    expect(seen.points.map((point) => point.blobs)).toEqual([
+      ["tele-page", "page", "apple", "200"],
+      ["", "page", "apple", "404"],
+    ]);
   });
 });

@@ -2,9 +2,12 @@
 // document without a token (every other admin path behind it); the subscribe page found from the feed's R2
 // object and filled by the organization's Durable Object, dead on rotation with the same 404 as an unknown link;
 // and a search across organizations, merged as one search over one database answers.
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createFeedTokens } from "../../../src/core/tokens.ts";
+import type { WorkerEnv } from "../../../src/worker/env.ts";
 import { mapInParallel } from "../../../src/worker/in-parallel.ts";
+import { createWorkerFetch } from "../../../src/worker/worker-app.ts";
 import { SEARCH_FAN_OUT } from "../../../src/worker/org-search.ts";
 import { FEED_SECRET, makeSnapshot, T0 } from "../../support/fixture.ts";
 import { admin, call, publish, setClock } from "./support.ts";
@@ -64,6 +67,42 @@ describe("the subscribe page on Workers", () => {
     const items = [...page.text.matchAll(/<li><strong>([^<]+)<\/strong> <bdi>([^<]+)/g)].map((m) => m[2]);
     expect(items).toEqual(["ICU Day", "Vacation"]);
     expect(page.text).toMatch(/<figure id="qr"[^>]*><svg /);
+  });
+
+  it("costs one R2 read (a head, no body) per page: its limits and its lookup share it", async () => {
+    await setClock("reads", T0);
+    expect((await publish(makeSnapshot({ organization: { id: "reads", name: "Reads" } }))).status).toBe(200);
+    const path = await subscribePathOf("reads", "pA");
+    const reads: string[] = [];
+    const counted = (name: "head" | "get" | "list" | "put") =>
+      ((...args: unknown[]) => {
+        reads.push(name);
+        return (env.FEEDS[name] as (...a: unknown[]) => unknown).apply(env.FEEDS, args);
+      }) as never;
+    const bucket = {
+      head: counted("head"),
+      get: counted("get"),
+      list: counted("list"),
+      put: counted("put"),
+    } as unknown as R2Bucket;
+    const fetch = createWorkerFetch({ ...(env as WorkerEnv), FEEDS: bucket });
+    const page = await fetch(new Request(`https://feeds.example.org${path}`));
+    expect(page.status).toBe(200);
+    await page.arrayBuffer();
+    expect(reads).toEqual(["head"]);
+    // A never-issued token: the one head says it opens nothing; a token failing its checksum costs no read.
+    const tokens = await createFeedTokens(new TextEncoder().encode(FEED_SECRET));
+    const never = await tokens.derive({ kind: "person", org: "reads", id: "nobody", version: 0 });
+    for (const [token, expected] of [
+      [never, ["head"]],
+      ["AAAAAAAAAAAAAAAAAAAAAAAA", []],
+    ] as const) {
+      reads.length = 0;
+      const unknown = await fetch(new Request(`https://feeds.example.org/subscribe/${token}`));
+      expect(unknown.status).toBe(404);
+      await unknown.arrayBuffer();
+      expect(reads).toEqual(expected);
+    }
   });
 
   it("shows a schedule feed's department page", async () => {
