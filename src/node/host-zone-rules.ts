@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { Logger } from "../core/logger.ts";
 import type { Metrics } from "../core/metrics.ts";
 import { parseTzif, tzifSpan, type TzifZone } from "../core/time/tzif.ts";
-import { setZoneRulesSource } from "../core/time/zone-offsets.ts";
+import { exposeZoneRulesMetric, setZoneRulesSource } from "../core/time/zone-offsets.ts";
 import { intlZoneRules, type ZoneRulesSource } from "../core/time/zone-source.ts";
 
 /** The compiled zoneinfo read when `TZDIR` is not set. */
@@ -127,12 +127,7 @@ export function exposeZoneRules(
       error: "no tzdata.zi or +VERSION naming a tz release there: the runtime's own tz data is used",
     });
   }
-  metrics.family(
-    "shiftfeed_tz_data",
-    "The tz data release feeds are rendered with (1), by source",
-    "gauge",
-    () => [[{ source: choice.source, version: choice.version, runtime: choice.runtime }, 1]],
-  );
+  exposeZoneRulesMetric(metrics, { source: choice.source, version: choice.version, runtime: choice.runtime });
 }
 
 /** The tz data label the database records and compares (`system:2026f`, `icu:2026c`). */

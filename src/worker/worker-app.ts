@@ -17,6 +17,7 @@ import { classifyClient } from "../core/clients.ts";
 import { ServiceError } from "../core/errors.ts";
 import { Metrics, type MetricFamily } from "../core/metrics.ts";
 import { ID } from "../core/snapshot/field-checks.ts";
+import { exposeZoneRulesMetric, zoneRulesInUse } from "../core/time/zone-offsets.ts";
 import { ADMIN_ROUTES, MAX_QUERY, SEARCH_LIMIT } from "../http/admin-routes.ts";
 import { mergeTelemetryMetrics, mergeTraffic } from "../core/traffic.ts";
 import { requireAdmin } from "../http/auth.ts";
@@ -212,6 +213,7 @@ export function createWorker(
 ): { app: Hono<ServingEnv>; fetch: WorkerFetch } {
   const settings = workerSettings(env);
   const metrics = new Metrics();
+  exposeZoneRulesMetric(metrics);
   const logger = workerLogger;
   const newId = crypto.randomUUID.bind(crypto);
   const checkHealth = createHealthCheck(env.FEEDS, Date.now, () =>
@@ -228,7 +230,9 @@ export function createWorker(
   const app = createHttpShell({ logger, metrics, newId }, (app) => {
     app.get("/healthz", async (c) => {
       const health = await checkHealth();
-      return health.ok ? c.json(health) : c.json(health, 503, { "retry-after": "60" });
+      // The tz data as Node's `/healthz` shows it (workerd names no release: see `zone-rules-recheck.ts`).
+      const answer = { ...health, tz: zoneRulesInUse() };
+      return health.ok ? c.json(answer) : c.json(answer, 503, { "retry-after": "60" });
     });
     mountPages(app, env, settings, { limits, telemetry });
     mountAdmin(app, env, settings, metrics);

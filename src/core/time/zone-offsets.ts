@@ -3,6 +3,7 @@
  * tz data through `Intl`), cached per zone and year: offset lookups are a binary search in a small transition
  * table instead of a ~3 µs `Intl` format call or a file read. Pure: no clock, no randomness, no process time zone.
  */
+import type { Metrics } from "../metrics.ts";
 import {
   intlZoneRules,
   scanSpan,
@@ -64,6 +65,20 @@ export function setZoneRulesSource(next: ZoneRulesSource, runtimeRules: ZoneRule
 /** The source in use and the runtime's own release: `/healthz`, the metrics and the start-up check show them. */
 export function zoneRulesInUse(): { source: string; version: string; runtime: string } {
   return { source: source.name, version: source.version, runtime: runtime.version };
+}
+
+/** The tz data in use as `/metrics` shows it: `shiftfeed_tz_data{source,version,runtime} 1` (Node and Workers). */
+export function exposeZoneRulesMetric(
+  metrics: Pick<Metrics, "family">,
+  rules: { source: string; version: string; runtime: string } = zoneRulesInUse(),
+): void {
+  const { source, version, runtime } = rules;
+  metrics.family(
+    "shiftfeed_tz_data",
+    "The tz data release feeds are rendered with (1), by source",
+    "gauge",
+    () => [[{ source, version, runtime }, 1]],
+  );
 }
 
 /** Moves whenever the rules in force change (see {@link setZoneRulesOverride}). */

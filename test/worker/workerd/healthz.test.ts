@@ -9,6 +9,7 @@ interface Health {
   ok: boolean;
   orgs: number;
   checkedAt: string;
+  tz: { source: string; version: string; runtime: string };
 }
 
 async function checks(): Promise<number> {
@@ -28,6 +29,11 @@ describe("/healthz on Workers", () => {
     const health = first.json as Health;
     expect(health).toMatchObject({ ok: true, orgs: 1 });
     expect(Date.parse(health.checkedAt)).not.toBeNaN();
+    // The tz data in use, as Node shows it: the runtime's own (`Intl`), which names no release in workerd.
+    expect(health.tz).toEqual({ source: "icu", version: "unknown", runtime: "unknown" });
+    expect((await admin("GET", "/metrics")).text).toContain(
+      'shiftfeed_tz_data{source="icu",version="unknown",runtime="unknown"} 1\n',
+    );
     const burst = await Promise.all(Array.from({ length: 20 }, () => call("GET", "/healthz")));
     const more = [];
     for (let i = 0; i < 39; i++) more.push(await call("GET", "/healthz"));
