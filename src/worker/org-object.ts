@@ -153,6 +153,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
       logger: workerLogger,
       plan: (zones) => parts.maintenance.planZones(zones),
       queue: (units) => parts.jobs.create(units[0]!.org, "roll", this.#steps(parts, units)),
+      jobState: (id) => parts.jobs.job(id)?.state ?? null,
     });
     const units = parts.maintenance.planRoll();
     const job =

@@ -7,13 +7,16 @@
  * and compares them on the cron's roll: the zones whose fingerprint moved — and zones never recorded (schedules
  * published before any record), whose rendering data is unknown — have their schedules rendered again as a job
  * (every event, one step per alarm: the feeds whose bytes change get new validators, the others keep theirs), and
- * the new fingerprints are recorded with the job, which survives eviction and retries its steps.
+ * the new fingerprints are recorded with the job, which survives eviction and retries its steps. The job is noted
+ * as owed (`meta.zone_rules_pending`) until a roll finds it finished: one that failed (a step given up after its
+ * attempts) or is gone has its zones marked moved again, so the next roll queues them again, as a failed
+ * re-rendering on Node leaves its record for the next start.
  *
  * A runtime's tz data cannot change while an instance lives, so the comparison runs once per instance (its
  * first roll: about 0.1 s per zone in use, mostly the zone's tables every render reads anyway) and again only when
  * the zones in use change or the rules in force do (`zoneRulesGeneration`); other rolls read one list of zones.
  */
-import type { Job } from "../core/maintenance/jobs.ts";
+import type { Job, JobState } from "../core/maintenance/jobs.ts";
 import type { PlannedUnit } from "../core/maintenance/maintenance.ts";
 import {
   compareZoneRules,
@@ -23,6 +26,7 @@ import {
 } from "../core/maintenance/zone-rules-check.ts";
 import type { Logger } from "../core/logger.ts";
 import { liveZones } from "../core/store/schedules-table.ts";
+import { readMeta, writeMeta } from "../core/store/schema.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
 import { zoneRulesGeneration, zoneRulesInUse } from "../core/time/zone-offsets.ts";
 import { zoneRulesDigest } from "../core/time/zone-rules.ts";
@@ -41,7 +45,20 @@ export interface ZoneRecheckDeps {
   plan: (zones: readonly string[]) => PlannedUnit[];
   /** Queues units as one job (the Durable Object cuts them into steps). */
   queue: (units: readonly PlannedUnit[]) => Job;
+  /** A job's state, or `null` when the organization no longer has it. */
+  jobState: (id: string) => JobState | null;
 }
+
+/** The re-rendering a recheck queued and has not yet seen finish. */
+interface OwedRendering {
+  job: string;
+  zones: string[];
+}
+
+const OWED_KEY = "zone_rules_pending";
+
+/** A fingerprint no zone's rules have: the zone's feeds are owed a rendering under the rules in force. */
+const OWED = "";
 
 /** The tz data label recorded with the fingerprints: `icu:unknown` on Workers (the runtime names no release). */
 function label(): string {
@@ -92,8 +109,34 @@ export class ZoneRulesWatch {
     }
   }
 
+  /**
+   * Settles the re-rendering last queued: `true` while it still runs (nothing is compared meanwhile). Once it
+   * failed, or is gone, its zones' fingerprints are marked owed so the comparison finds them moved again.
+   */
+  #settleOwed(deps: ZoneRecheckDeps): boolean {
+    const { sql, logger } = deps;
+    const text = readMeta(sql, OWED_KEY);
+    if (text === null || text === "") return false;
+    const owed = JSON.parse(text) as OwedRendering;
+    const state = deps.jobState(owed.job);
+    if (state === "queued" || state === "running") return true;
+    // Each write alone is safe to repeat: an eviction between them settles the same job again at the next roll.
+    if (state !== "succeeded") {
+      const record = readZoneRules(sql);
+      if (record !== null) {
+        for (const zone of owed.zones) if (record.zones[zone] !== undefined) record.zones[zone] = OWED;
+        writeZoneRules(sql, record);
+      }
+      logger.warn("tz_rules_retry", { zones: owed.zones, job: owed.job, state: state ?? "gone" });
+      this.#checked = null;
+    }
+    writeMeta(sql, OWED_KEY, "");
+    return false;
+  }
+
   #compare(deps: ZoneRecheckDeps): ZoneRecheck | null {
     const { sql, logger } = deps;
+    if (this.#settleOwed(deps)) return null;
     const key = `${zoneRulesGeneration()}|${liveZones(sql).join(",")}`;
     if (this.#checked === key) return null;
     const version = label();
@@ -110,6 +153,8 @@ export class ZoneRulesWatch {
       result = { change, job };
     }
     if (again.length > 0 || change.from !== version) {
+      // The job first: an eviction before the record is written leaves a comparison that queues the zones again.
+      if (result?.job) writeMeta(sql, OWED_KEY, JSON.stringify({ job: result.job.id, zones: again }));
       writeZoneRules(sql, record);
     }
     this.#checked = key;

@@ -58,14 +58,17 @@ const rewriteRecord = (record: ZoneRulesRecord) =>
 
 /** The tz log lines (`tz_rules_*`) written while `run` runs. */
 async function tzLines(run: () => Promise<void>): Promise<Record<string, unknown>[]> {
-  const spy = vi.spyOn(console, "log");
+  const lines: Record<string, unknown>[] = [];
+  const spies = (["log", "warn", "error"] as const).map((level) =>
+    vi.spyOn(console, level).mockImplementation((text: unknown) => {
+      lines.push(JSON.parse(String(text)) as Record<string, unknown>);
+    }),
+  );
   try {
     await run();
-    return spy.mock.calls
-      .map((args) => JSON.parse(String(args[0])) as Record<string, unknown>)
-      .filter((line) => String(line["event"]).startsWith("tz_rules"));
+    return lines.filter((line) => String(line["event"]).startsWith("tz_rules"));
   } finally {
-    spy.mockRestore();
+    for (const spy of spies) spy.mockRestore();
   }
 }
 
@@ -181,5 +184,31 @@ describe("time-zone data updates on Workers", () => {
       "Asia/Tokyo",
       "Europe/Berlin",
     ]);
+  });
+
+  it("a re-rendering given up after its attempts is queued again by the next roll", async () => {
+    const before = await fetchAll();
+    setZoneRulesOverride(newYorkMoves);
+    const queued = await tzLines(async () => void (await orgObject(ORG).roll()));
+    expect(queued[1]).toMatchObject({ event: "tz_rules_queued", zones: ["America/New_York"] });
+    const job = String(queued[1]!["job"]);
+    // Every step of the job has used its attempts (each invocation killed by a limit, say): it is given up.
+    await runInDurableObject(orgObject(ORG), (object: OrgObject, state) => {
+      void object;
+      durableObjectSql(state.storage).run("UPDATE job_steps SET attempts = 3 WHERE job = ?", job);
+    });
+    await settle(ORG);
+    expect(await orgObject(ORG).job(job)).toMatchObject({ state: "failed" });
+    expect(await fetchAll()).toEqual(before);
+
+    const lines = await tzLines(roll);
+    expect(lines.map((l) => l["event"])).toEqual(["tz_rules_retry", "tz_rules_check", "tz_rules_queued"]);
+    expect(lines[0]).toMatchObject({ zones: ["America/New_York"], job, state: "failed" });
+    expect(lines[1]).toMatchObject({ moved: ["America/New_York"], unrecorded: [] });
+    const after = await fetchAll();
+    for (const person of ["pA", "pB"]) expect(after[person]!.etag).not.toBe(before[person]!.etag);
+    for (const person of ["pC", "pD"]) expect(after[person]).toEqual(before[person]);
+    // Done: the next roll finds the job succeeded and compares nothing more.
+    expect(await tzLines(roll)).toEqual([]);
   });
 });
