@@ -15,7 +15,7 @@ import type { Job } from "../core/maintenance/jobs.ts";
 import { Maintenance, type RegenerateScope } from "../core/maintenance/maintenance.ts";
 import type { UnitDeps } from "../core/publish/unit-deps.ts";
 import { checkFeedSecret, secretFingerprint } from "../core/store/feed-secret-check.ts";
-import { ensureSchema } from "../core/store/schema.ts";
+import { ensureSchema, SchemaVersionError } from "../core/store/schema.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
 import type { FeedTokens } from "../core/tokens.ts";
 import { createApp } from "../http/create-app.ts";
@@ -72,6 +72,23 @@ async function checkSecret(sql: SqlPort, tokens: FeedTokens, secret: string): Pr
   throw SECRET_MISMATCH;
 }
 
+/**
+ * Brings the organization's storage to this Worker's schema. Storage a newer version wrote (after a rollback of the
+ * Worker) is left untouched and refused with one log line and a `503` naming both versions; its feeds keep
+ * serving from R2, and deploying the newer version again is enough.
+ */
+function openSchema(sql: SqlPort): void {
+  try {
+    ensureSchema(sql);
+  } catch (error) {
+    if (!(error instanceof SchemaVersionError)) throw error;
+    const found = error.message.replace(/^the database /, "");
+    const message = `This organization's storage ${found}: deploy the shiftfeed that wrote it (or a newer one). Its feeds keep serving meanwhile.`;
+    workerLogger.error("schema_unreadable", { message });
+    throw new ServiceError("unavailable", message, [], {}, { "retry-after": "60" });
+  }
+}
+
 /** A job id names its organization, so any isolate can route `GET /admin/jobs/{id}` (ids never hold `~`). */
 export const jobIdFor = (org: string) => `${org}~${crypto.randomUUID()}`;
 
@@ -86,7 +103,7 @@ export async function buildOrgParts(host: OrgHost): Promise<Parts> {
   const settings = workerSettings(host.env);
   const logger = workerLogger;
   const sql = durableObjectSql(host.storage);
-  ensureSchema(sql);
+  openSchema(sql);
   const edge = new EdgeSync(sql, host.env.FEEDS);
   ensureEdgeOutbox(sql);
   host.noteZones(sql);

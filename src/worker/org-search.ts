@@ -7,8 +7,7 @@
  */
 import { mergeHits, searchWords, type SearchHits } from "../core/publish/search.ts";
 import type { WorkerEnv } from "./env.ts";
-import { mapInParallel } from "./in-parallel.ts";
-import { listOrgs } from "./org-registry.ts";
+import { askEveryOrg } from "./org-calls.ts";
 
 /** Most organizations asked at once (a Worker invocation keeps at most six connections open). */
 export const SEARCH_FAN_OUT = 6;
@@ -16,9 +15,6 @@ export const SEARCH_FAN_OUT = 6;
 /** People and schedules of every organization matching every word of `query`, at most `limit` of each. */
 export async function searchEverywhere(env: WorkerEnv, query: string, limit: number): Promise<SearchHits> {
   if (searchWords(query).length === 0) return { people: [], schedules: [] };
-  const orgs = await listOrgs(env.FEEDS);
-  const parts = await mapInParallel(orgs, SEARCH_FAN_OUT, (org) =>
-    env.ORGS.get(env.ORGS.idFromName(org)).search(query, limit),
-  );
+  const parts = await askEveryOrg(env, SEARCH_FAN_OUT, (org) => org.search(query, limit));
   return mergeHits(parts, limit);
 }

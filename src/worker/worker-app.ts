@@ -42,8 +42,8 @@ import { createHealthCheck } from "./health.ts";
 import { workerLogger } from "./logger.ts";
 import { orgOfJob } from "./org-parts.ts";
 import { searchEverywhere } from "./org-search.ts";
-import { listOrgs } from "./org-registry.ts";
-import { mapInParallel, ORG_PARALLEL } from "./in-parallel.ts";
+import { ORG_PARALLEL } from "./in-parallel.ts";
+import { askEveryOrg, askOrg, orgStub } from "./org-calls.ts";
 import { isWideJob, regenerateEverywhere, wideJob } from "./wide-jobs.ts";
 
 /**
@@ -52,12 +52,9 @@ import { isWideJob, regenerateEverywhere, wideJob } from "./wide-jobs.ts";
  */
 export type WorkerFetch = (request: Request, ctx?: Pick<ExecutionContext, "waitUntil">) => Promise<Response>;
 
-const stub = (env: WorkerEnv, org: string) => env.ORGS.get(env.ORGS.idFromName(org));
-
 /** Asks every registered organization's object, {@link ORG_PARALLEL} at a time; the answers in order. */
-async function everyOrg<T>(env: WorkerEnv, ask: (org: ReturnType<typeof stub>) => Promise<T>): Promise<T[]> {
-  return mapInParallel(await listOrgs(env.FEEDS), ORG_PARALLEL, (org) => ask(stub(env, org)));
-}
+const everyOrg = <T>(env: WorkerEnv, ask: (org: ReturnType<typeof orgStub>) => Promise<T>): Promise<T[]> =>
+  askEveryOrg(env, ORG_PARALLEL, ask);
 
 function organization(org: string | undefined | null): string {
   if (!org || !ID.test(org)) throw new ServiceError("not_found", "No such resource.");
@@ -105,7 +102,7 @@ function mountPages(
         if (refused !== null && token !== undefined) reads.drop(token);
         return refused;
       },
-      info: (entry) => stub(env, entry.org).subscribeInfo(entry),
+      info: (entry) => askOrg(env, entry.org, (org) => org.subscribeInfo(entry), false),
       // Counted as Node counts a page: a request that opened no feed, in its organization's traffic when live.
       record: ({ status, userAgent, entry, waitUntil }) =>
         telemetry.recordPage(
@@ -142,7 +139,7 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
       const org = organization(c.req.param("org"));
       // A body declared over the limit is refused here, unread (see `forwardBody`).
       refuseDeclaredOverLimit(c.req.raw, settings.maxSnapshotBytes);
-      return stub(env, org).fetch(c.req.raw);
+      return askOrg(env, org, (object) => object.fetch(c.req.raw));
     });
   }
 
@@ -163,7 +160,7 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
         headers,
         body: body.length > 0 ? body : null,
       });
-      return stub(env, organization(scope.org)).fetch(forwarded);
+      return askOrg(env, organization(scope.org), (object) => object.fetch(forwarded));
     }
     if (scope.schedule !== undefined || scope.person !== undefined) {
       throw new ServiceError("bad_request", "`org` is required with `schedule` or `person`", [
@@ -186,7 +183,7 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
       if (job === null) throw new ServiceError("not_found", "No such job.");
       return c.json(job);
     }
-    return stub(env, organization(orgOfJob(id))).fetch(c.req.raw);
+    return askOrg(env, organization(orgOfJob(id)), (object) => object.fetch(c.req.raw));
   });
 }
 
@@ -222,7 +219,7 @@ export function createWorker(
   const limits = new EdgeLimits(env, settings.sharedFetcherRanges);
   const telemetry = new EdgeTelemetry({
     analytics: env.FEED_ANALYTICS,
-    deliver: (org, notes) => stub(env, org).recordFetches(notes),
+    deliver: (org, notes) => orgStub(env, org).recordFetches(notes),
     clock: Date.now,
     lost: (org, notes, error) => logger.warn("fetch_notes_lost", { org, notes, error: String(error) }),
     ...telemetryOptions,

@@ -94,10 +94,18 @@ const MIGRATIONS: readonly { to: number; statements: readonly string[] }[] = [
   { to: 4, statements: DEAD_LINK_TABLES },
 ];
 
+/** A database written by a schema version this build does not read (a newer build's, or an unknown one). */
+export class SchemaVersionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SchemaVersionError";
+  }
+}
+
 /**
  * Creates the schema when missing, migrates an older one forward, and checks its version: one transaction, so a
  * migration lands whole or not at all.
- * @throws Error naming both versions when the database was written by a newer (or unknown) schema version.
+ * @throws SchemaVersionError naming both versions when the database was written by a newer (or unknown) schema version.
  */
 export function ensureSchema(sql: SqlPort): void {
   sql.transaction(() => {
@@ -105,7 +113,7 @@ export function ensureSchema(sql: SqlPort): void {
     const row = sql.all("SELECT value FROM meta WHERE key = 'schema'")[0];
     const found = row === undefined ? 1 : Number(row["value"]);
     if (!Number.isInteger(found) || found < 1 || found > SCHEMA_VERSION) {
-      throw new Error(
+      throw new SchemaVersionError(
         `the database has schema version ${String(row?.["value"])}; this shiftfeed reads version ${SCHEMA_VERSION}`,
       );
     }
