@@ -7,15 +7,30 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { toBase64Url } from "../core/digest.ts";
 import { ServiceError } from "../core/errors.ts";
-import type { FeedService } from "../core/publish/feed-service.ts";
 import { ID } from "../core/snapshot/field-checks.ts";
 import type { PartnerKeyRow } from "../core/store/partner-keys-table.ts";
 import { decodeJsonText, parseJsonText } from "../core/snapshot/parse-body.ts";
 import { readJsonRequest } from "./json-request.ts";
 import { json, NOT_FOUND, problem, routeApp, type Route } from "./openapi-route.ts";
 
+/**
+ * Where partner keys are kept: the service's store (`FeedService` on Node), or a runtime's own with the same three
+ * calls (on Workers, each key in its organization's Durable Object).
+ */
+export interface PartnerKeyStore {
+  /** @throws ServiceError `not_found` for an organization that has published nothing. */
+  createPartnerKey(
+    input: Omit<PartnerKeyRow, "keyHash" | "createdAt" | "revokedAt">,
+    key: string,
+  ): Promise<PartnerKeyRow>;
+  /** Every key (of one organization, when given), oldest first. */
+  partnerKeys(org?: string): PartnerKeyRow[] | Promise<PartnerKeyRow[]>;
+  /** Revokes a key, refused from the very next request; `null` for an unknown id. */
+  revokePartnerKey(id: string): PartnerKeyRow | null | Promise<PartnerKeyRow | null>;
+}
+
 export interface PartnerAdminDeps {
-  service: FeedService;
+  service: PartnerKeyStore;
   /** A new key's quota unless the request names one (`PARTNER_BURST`, `PARTNER_PER_HOUR`). */
   partnerDefaults: { burst: number; perHour: number };
   /** Random bytes (24 for a key, 9 for an id). */
@@ -98,7 +113,8 @@ export const PARTNER_ADMIN_ROUTES: readonly Route<PartnerAdminDeps>[] = [
     access: "admin",
     query: { org: "only this organization's keys" },
     answers: { 200: json("the keys", "partnerKeyList") },
-    handle: (c, { service }) => c.json({ partners: service.partnerKeys(c.req.query("org")).map(view) }),
+    handle: async (c, { service }) =>
+      c.json({ partners: (await service.partnerKeys(c.req.query("org"))).map(view) }),
   },
   {
     method: "delete",
@@ -106,8 +122,8 @@ export const PARTNER_ADMIN_ROUTES: readonly Route<PartnerAdminDeps>[] = [
     summary: "Revoke a partner key: refused from the very next request",
     access: "admin",
     answers: { 200: json("the key, with revokedAt", "partnerKey"), 404: NOT_FOUND },
-    handle(c, { service }) {
-      const row = service.revokePartnerKey(c.req.param("id") ?? "");
+    async handle(c, { service }) {
+      const row = await service.revokePartnerKey(c.req.param("id") ?? "");
       if (row === null) throw new ServiceError("not_found", "No such partner key.");
       return c.json(view(row));
     },

@@ -40,6 +40,28 @@ const BEARER = /^Bearer +(\S+) *$/;
 const FILE = /^(.+)\.(ics|json)$/;
 const CHALLENGE = { "www-authenticate": 'Bearer realm="shiftfeed-partner"' };
 
+/** The bearer value of an `Authorization` header, or `null` (the key's form is checked by its reader). */
+export function partnerBearer(header: string | null | undefined): string | null {
+  return BEARER.exec(header ?? "")?.[1] ?? null;
+}
+
+/** The schedule and format a range path names (`{schedule}.ics|.json` of an organization), or `null`. */
+export function rangeTarget(org: string, file: string): { schedule: string; format: "ics" | "json" } | null {
+  const named = FILE.exec(file);
+  const schedule = named?.[1];
+  if (named === null || schedule === undefined || !ID.test(org) || !ID.test(schedule)) return null;
+  return { schedule, format: named[2] as "ics" | "json" };
+}
+
+/** The answer to a request without a valid partner key: `401` with the partner realm's challenge. */
+export function unauthorized(): Response {
+  return errorResponse(new ServiceError("unauthorized", "A valid partner key is required."), CHALLENGE);
+}
+
+/** The `404` of a schedule a key cannot read (another organization's, or none). */
+export const NO_SUCH_SCHEDULE = (): ServiceError =>
+  new ServiceError("not_found", "No such schedule for this key.");
+
 /** The partner range route (docs/api.md › Partner API). */
 export const PARTNER_ROUTES: readonly Route<PartnerRouteDeps>[] = [
   {
@@ -77,23 +99,19 @@ async function answerRange(c: Context, deps: PartnerRouteDeps): Promise<Response
   // budget keeps a scan of keys away from storage) and given back once the key opens its organization.
   const refused = guard && (guard.address(client) ?? guard.miss(client));
   if (refused) return limited(refused.retryAfter);
-  const bearer = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
-  const key = bearer === undefined ? null : await partners.key(bearer);
-  if (key === null)
-    return errorResponse(new ServiceError("unauthorized", "A valid partner key is required."), CHALLENGE);
+  const bearer = partnerBearer(c.req.header("authorization"));
+  const key = bearer === null ? null : await partners.key(bearer);
+  if (key === null) return unauthorized();
   const org = c.req.param("org") ?? "";
-  const file = c.req.param("file") ?? "";
-  const named = FILE.exec(file);
-  const schedule = named?.[1];
-  if (named === null || schedule === undefined || !ID.test(org) || !ID.test(schedule) || key.org !== org)
-    throw new ServiceError("not_found", "No such schedule for this key.");
+  const target = rangeTarget(org, c.req.param("file") ?? "");
+  if (target === null || key.org !== org) throw NO_SUCH_SCHEDULE();
+  const { schedule, format } = target;
   guard?.found(client); // a valid key for its own organization: not a scan
   const overQuota = guard?.partner(key.id, perHour(key.burst, key.perHour));
   if (overQuota) return limited(overQuota.retryAfter);
-  const format = named[2] as "ics" | "json";
   const range = snapRange(c.req.query("from"), c.req.query("to"));
   const found = partners.schedule(org, schedule);
-  if (found === null) throw new ServiceError("not_found", "No such schedule for this key.");
+  if (found === null) throw NO_SUCH_SCHEDULE();
 
   const etag = await rangeEtag(
     { format, stateKey: found.row.stateKey, orgName: found.orgName, range, renderVersion: RENDER_VERSION },
@@ -166,7 +184,8 @@ function streamOf(parts: readonly Uint8Array[]): ReadableStream<Uint8Array> {
   });
 }
 
-function limited(retryAfter: number): Response {
+/** The answer of a spent quota: `429` with `Retry-After`. */
+export function limited(retryAfter: number): Response {
   return errorResponse(
     new ServiceError("rate_limited", "Too many requests. Please retry after the time in Retry-After."),
     { "retry-after": String(retryAfter) },

@@ -129,6 +129,15 @@ export class EdgeLimits {
     return { limit: "token", retryAfter: this.#retryAfter(), tokenHash };
   }
 
+  /**
+   * Counts a miss of a request that is not a feed's (a partner key that opens nothing) against its address's miss
+   * budget, the one scans of feed tokens count on.
+   * @returns the refusal when the budget is spent, or `null`.
+   */
+  miss(request: Request): Promise<EdgeRefusal | null> {
+    return this.#miss(edgeClient(request));
+  }
+
   async #miss(client: string | null): Promise<EdgeRefusal | null> {
     if (client === null) return null;
     const binding = this.#sharedFetcher(client)

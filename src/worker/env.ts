@@ -14,6 +14,8 @@ import type { EdgeLimitBindings } from "./edge-limits.ts";
 import type { SearchHits } from "../core/publish/search.ts";
 import type { FeedEntry } from "../core/serving/feed-entry.ts";
 import type { SubscribeInfo } from "../core/serving/upcoming.ts";
+import type { PartnerKeyRow } from "../core/store/partner-keys-table.ts";
+import type { MadeKey } from "./partner-index.ts";
 
 /**
  * What the Worker and its Cron Trigger call on an organization's Durable Object. `OrgObject` (`org-object.ts`)
@@ -40,7 +42,16 @@ export interface OrgAuthority extends Rpc.DurableObjectBranded {
   traffic(): Promise<Traffic>;
   /** The organization's lasting fetch counts and newest fetch per client family (`/metrics` adds every one). */
   telemetryMetrics(): Promise<MetricFamily[]>;
+  /** Stores a new partner key of the organization, with its index entries (`partner-index.ts`). */
+  createPartnerKey(input: NewPartnerKey, key: string): Promise<MadeKey>;
+  /** The organization's partner keys, oldest first. */
+  partnerKeys(org?: string): Promise<PartnerKeyRow[]>;
+  /** Revokes one of the organization's partner keys; `null` for an unknown id. */
+  revokePartnerKey(id: string): Promise<PartnerKeyRow | null>;
 }
+
+/** A partner key to store: everything but what the store sets. */
+export type NewPartnerKey = Omit<PartnerKeyRow, "keyHash" | "createdAt" | "revokedAt">;
 
 /** What wrangler.toml binds, plus the secrets. */
 export interface WorkerEnv extends EdgeLimitBindings {
@@ -59,6 +70,9 @@ export interface WorkerEnv extends EdgeLimitBindings {
   MAX_SNAPSHOT_BYTES?: string;
   /** People rendered per Durable Object invocation when a publish fans out (see `fan-out-runner.ts`). */
   FAN_OUT_BATCH?: string;
+  /** A new partner key's quota unless its request names one, as on Node. */
+  PARTNER_BURST?: string;
+  PARTNER_PER_HOUR?: string;
 }
 
 /** The Worker's settings. */
@@ -74,6 +88,8 @@ export interface WorkerSettings {
   service: ServiceSettings;
   /** The shared fetchers' address ranges: the built-in list and `SHARED_FETCHER_RANGES`, as on Node. */
   sharedFetcherRanges: readonly string[];
+  /** A new partner key's quota unless its request names one (`PARTNER_BURST`, `PARTNER_PER_HOUR`). */
+  partnerDefaults: { burst: number; perHour: number };
 }
 
 /**
@@ -116,6 +132,8 @@ export function workerSettings(env: WorkerEnv): WorkerSettings {
     MAX_SNAPSHOT_BYTES: env.MAX_SNAPSHOT_BYTES || String(WORKER_MAX_SNAPSHOT_BYTES),
     SHARED_FETCHER_RANGES: env.SHARED_FETCHER_RANGES,
     SHARED_FETCHER_BUILTIN: env.SHARED_FETCHER_BUILTIN,
+    PARTNER_BURST: env.PARTNER_BURST,
+    PARTNER_PER_HOUR: env.PARTNER_PER_HOUR,
   });
   const batch = Number(env.FAN_OUT_BATCH || DEFAULT_FAN_OUT_BATCH);
   if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) {
@@ -137,6 +155,8 @@ export function workerSettings(env: WorkerEnv): WorkerSettings {
       bigFeedBytes: BIG_FEED_BYTES,
     },
     sharedFetcherRanges: config.limits.sharedFetcherRanges,
+    // As Node computes it from the same settings.
+    partnerDefaults: { burst: config.limits.partner.burst, perHour: config.limits.partner.perSecond * 3600 },
   };
   cached = { env, settings };
   return settings;

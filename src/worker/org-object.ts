@@ -29,7 +29,9 @@ import { errorResponse, toServiceError } from "../http/errors.ts";
 import { ServiceError } from "../core/errors.ts";
 import { batchUnit } from "./durable-jobs.ts";
 import { edgeBacklog } from "./edge-sync.ts";
-import type { OrgAuthority, WorkerEnv } from "./env.ts";
+import type { NewPartnerKey, OrgAuthority, WorkerEnv } from "./env.ts";
+import { revokeStoredKey, storePartnerKey, type MadeKey } from "./partner-index.ts";
+import type { PartnerKeyRow } from "../core/store/partner-keys-table.ts";
 import { workerLogger } from "./logger.ts";
 import { alarmRetry, clearAlarmFailure, recordAlarmFailure } from "./alarm-retry.ts";
 import { registerOrg } from "./org-registry.ts";
@@ -209,6 +211,21 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   /** This organization's lasting fetch counts (the Worker adds every organization's into `/metrics`). */
   async telemetryMetrics(): Promise<MetricFamily[]> {
     return telemetryMetrics((await this.#ready()).fetchLog);
+  }
+
+  /** Stores a new partner key of this organization, with its index entries (`partner-index.ts`). */
+  async createPartnerKey(input: NewPartnerKey, key: string): Promise<MadeKey> {
+    return storePartnerKey((await this.#ready()).service, this.env.FEEDS, input, key);
+  }
+
+  /** This organization's partner keys (`GET /admin/partners`), oldest first. */
+  async partnerKeys(org?: string): Promise<PartnerKeyRow[]> {
+    return (await this.#ready()).service.partnerKeys(org);
+  }
+
+  /** Revokes a partner key of this organization: its next request is refused here. */
+  async revokePartnerKey(id: string): Promise<PartnerKeyRow | null> {
+    return revokeStoredKey((await this.#ready()).service, this.env.FEEDS, id);
   }
 
   /** Records the rules of zones newly in use (`zone-rules-recheck.ts`); a failure leaves them to the next roll. */

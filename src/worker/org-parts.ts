@@ -26,6 +26,7 @@ import { EdgeSync, ensureEdgeOutbox } from "./edge-sync.ts";
 import { workerSettings, type WorkerEnv } from "./env.ts";
 import { createFanOutRunner } from "./fan-out-runner.ts";
 import { feedTokensFor } from "./feed-tokens.ts";
+import { objectPartners } from "./object-partners.ts";
 import { workerLogger } from "./logger.ts";
 
 /** What the object lends the parts it is made of: its environment, storage and clock, and three of its calls. */
@@ -156,6 +157,9 @@ export async function buildOrgParts(host: OrgHost): Promise<Parts> {
     logger,
     metrics: new Metrics(),
     newId: crypto.randomUUID.bind(crypto),
+    // The partner range route, reached through the Worker once it has found the key's organization.
+    ...objectPartners({ sql, codec: webCodec, clock, generation: () => generation }),
+    refreshSeconds: settings.service.refreshSeconds,
   });
   return { ...parts, app };
 }

@@ -7,7 +7,7 @@
  * token is looked up in the feed's R2 object (one `head`: the metadata names the organization), and the
  * organization's Durable Object says what the page shows. The admin API is authenticated here and answered by
  * the organization's Durable Object (the organization comes from the path, or from a job id, which names it); a
- * search, the traffic view and `/metrics` ask every organization.
+ * search, the traffic view and `/metrics` ask every organization. Partner keys and ranges: `partner-edge.ts`.
  *
  * Fails closed: without a valid `FEED_SECRET` every feed request answers 503 (never 404: the feed may exist);
  * without a valid `ADMIN_TOKEN` every admin route answers 503 (`requireAdmin`).
@@ -41,6 +41,7 @@ import { feedTokensFor } from "./feed-tokens.ts";
 import { createHealthCheck } from "./health.ts";
 import { workerLogger } from "./logger.ts";
 import { orgOfJob } from "./org-parts.ts";
+import { createPartnerEdgeRoutes } from "./partner-edge.ts";
 import { searchEverywhere } from "./org-search.ts";
 import { ORG_PARALLEL } from "./in-parallel.ts";
 import { askEveryOrg, askOrg, orgStub } from "./org-calls.ts";
@@ -233,6 +234,16 @@ export function createWorker(
     });
     mountPages(app, env, settings, { limits, telemetry });
     mountAdmin(app, env, settings, metrics);
+    // Partner keys (behind the admin check above) and ranges (`partner-edge.ts`).
+    const partners = createPartnerEdgeRoutes({
+      org: (org) => stub(env, org),
+      everyOrg: (ask) => everyOrg(env, ask),
+      bucket: env.FEEDS,
+      limits,
+      partnerDefaults: settings.partnerDefaults,
+    });
+    app.route("/", partners.admin);
+    app.route("/", partners.ranges);
   });
   const unconfigured = new ServiceError(
     "unavailable",

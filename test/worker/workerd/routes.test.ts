@@ -50,7 +50,7 @@ describe("the routes of Node and of the Worker", () => {
     for (const [route, reason] of listed) expect(reason.length, route).toBeGreaterThan(10);
   });
 
-  it("include the pages, the subscribe page, search and every organization's admin route on the Worker", () => {
+  it("include the pages, the subscribe page, search, partner keys and ranges and every organization's admin route on the Worker", () => {
     const worker = workerRoutes();
     for (const route of [
       "GET /admin",
@@ -62,6 +62,10 @@ describe("the routes of Node and of the Worker", () => {
       "GET /feeds/{token}.ics",
       "PUT /admin/orgs/{org}/schedules/{schedule}",
       "GET /admin/orgs/{org}/people/{person}/qr.svg",
+      "POST /admin/partners",
+      "GET /admin/partners",
+      "DELETE /admin/partners/{id}",
+      "GET /partner/orgs/{org}/schedules/{file}",
     ]) {
       expect(worker, route).toContain(route);
     }
