@@ -60,3 +60,17 @@ export function objectPartners(deps: ObjectPartnersDeps): {
   });
   return { partners, protection };
 }
+
+/**
+ * A range answer as the runtime sends it: Node's route streams the pieces with the `Content-Length` it sets, which
+ * workerd drops from a stream of unknown length (it would go out chunked); through a `FixedLengthStream` of that
+ * length it goes out with it. Answers that set no `Content-Length` are left as they are.
+ */
+export function withKnownLength(response: Response): Response {
+  const header = response.headers.get("content-length");
+  const length = Number(header);
+  if (response.body === null || header === null || !Number.isSafeInteger(length)) {
+    return response;
+  }
+  return new Response(response.body.pipeThrough(new FixedLengthStream(length)), response);
+}

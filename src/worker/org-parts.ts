@@ -26,7 +26,7 @@ import { EdgeSync, ensureEdgeOutbox } from "./edge-sync.ts";
 import { workerSettings, type WorkerEnv } from "./env.ts";
 import { createFanOutRunner } from "./fan-out-runner.ts";
 import { feedTokensFor } from "./feed-tokens.ts";
-import { objectPartners } from "./object-partners.ts";
+import { objectPartners, withKnownLength } from "./object-partners.ts";
 import { workerLogger } from "./logger.ts";
 
 /** What the object lends the parts it is made of: its environment, storage and clock, and three of its calls. */
@@ -161,5 +161,6 @@ export async function buildOrgParts(host: OrgHost): Promise<Parts> {
     ...objectPartners({ sql, codec: webCodec, clock, generation: () => generation }),
     refreshSeconds: settings.service.refreshSeconds,
   });
-  return { ...parts, app };
+  // Partner ranges go out with their length (`withKnownLength`).
+  return { ...parts, app: { fetch: async (request) => withKnownLength(await app.fetch(request)) } };
 }

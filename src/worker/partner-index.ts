@@ -65,10 +65,11 @@ export async function revokeStoredKey(
 ): Promise<PartnerKeyRow | null> {
   const row = service.revokePartnerKey(id);
   // The entry only routes: a revoked key is refused by the object whether or not it is gone.
-  if (row !== null)
+  if (row !== null) {
     await unindexKeyHash(bucket, row.keyHash).catch((error: unknown) => {
       workerLogger.warn("partner_index_delete_failed", { id, error: String(error) });
     });
+  }
   return row;
 }
 

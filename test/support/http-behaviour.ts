@@ -2,8 +2,8 @@
  * The HTTP behaviour of the service as a client sees it, over a real socket, as one suite that every runtime
  * passes: the Node server (`test/http/behaviour-node.test.ts`) and the Worker in workerd
  * (`test/worker/socket/behaviour.test.ts`). Conditional GET, HEAD, 404/405, the publish errors
- * (400/401/409/413/415/422), the pages and search, and rotation, with the same status codes, header sets and error
- * bodies on both.
+ * (400/401/409/413/415/422), the pages and search, rotation, and partner keys and ranges, with the same status
+ * codes, header sets and error bodies on both.
  * Items refer to docs/test-checklist.md.
  */
 import type { IncomingHttpHeaders } from "node:http";
@@ -256,6 +256,99 @@ export function describeHttpBehaviour(name: string, start: () => Promise<HttpTar
       expect(renewed.status).toBe(200);
       expect(renewed.body.equals(before.body)).toBe(true);
       expect((await send("GET", fresh)).status).toBe(200);
+    });
+
+    it("partner keys and ranges: iCalendar and JSON, 304 and HEAD, refusals, the key's quota, revocation on the very next request", async () => {
+      const created = await admin("POST", "/admin/partners", { org: "acme", name: "Roster sync" });
+      expect(created.status, created.text).toBe(201);
+      const key = created.json as { id: string; key: string; org: string; revokedAt: string | null };
+      expect(created.headers.location).toBe(`/admin/partners/${key.id}`);
+      expect(key).toMatchObject({ org: "acme", burst: 500, perHour: 3600, revokedAt: null });
+      expect((await admin("POST", "/admin/partners", { org: "nowhere", name: "x" })).status).toBe(404);
+      const listed = await admin("GET", "/admin/partners?org=acme");
+      expect((listed.json as { partners: { id: string }[] }).partners.map((p) => p.id)).toEqual([key.id]);
+      expect(listed.text).not.toContain(key.key);
+
+      const range = (file: string, bearer: string, headers: Record<string, string> = {}, method = "GET") =>
+        send(method, `/partner/orgs/acme/schedules/${file}?from=2026-11-24&to=2026-12-02`, {
+          headers: { authorization: `Bearer ${bearer}`, ...headers },
+        });
+      const RANGE_200 = [
+        "cache-control",
+        "content-location",
+        "content-type",
+        "etag",
+        "last-modified",
+        "x-range",
+      ];
+      const ics = await range("icu.ics", key.key);
+      expect(ics.status, ics.text).toBe(200);
+      expect(names(ics.headers)).toEqual(RANGE_200);
+      expect(ics.headers["content-type"]).toBe("text/calendar; charset=utf-8");
+      expect(ics.headers["content-location"]).toBe(
+        "/partner/orgs/acme/schedules/icu.ics?from=2026-11-01&to=2026-12-31",
+      );
+      expect(ics.headers["x-range"]).toBe("2026-11-01/2026-12-31");
+      expect(Number(ics.headers["content-length"])).toBe(ics.body.length);
+      expect(ics.text).toMatch(/^BEGIN:VCALENDAR\r\n[\s\S]*END:VCALENDAR\r\n$/);
+      expect(ics.text.match(/BEGIN:VEVENT/g)).toHaveLength(3);
+      const json = await range("icu.json", key.key);
+      expect(json.status).toBe(200);
+      expect(json.headers["content-type"]).toBe("application/json; charset=utf-8");
+      const events = (json.json as { events: { uid: string; person: { id: string }; start: string }[] })
+        .events;
+      expect(events.map((e) => [e.person.id, e.start])).toEqual([
+        ["pA", "2026-11-25T12:00:00.000Z"],
+        ["pB", "2026-11-27T00:00:00.000Z"],
+        ["pA", "2026-12-24"],
+      ]);
+      const etag = String(ics.headers.etag);
+      const notModified = await range("icu.ics", key.key, { "if-none-match": etag });
+      expect(notModified.status).toBe(304);
+      expect(notModified.body.length).toBe(0);
+      expect(names(notModified.headers)).toEqual(RANGE_200.filter((h) => h !== "content-type"));
+      const head = await range("icu.ics", key.key, {}, "HEAD");
+      expect(head.status).toBe(200);
+      expect(head.body.length).toBe(0);
+      expect(head.headers["content-length"]).toBe(ics.headers["content-length"]);
+
+      // Refusals: another organization or schedule 404; a malformed, unknown or missing key 401 with the challenge.
+      const other = await send("GET", "/partner/orgs/other/schedules/icu.ics?from=2026-11-01&to=2026-11-02", {
+        headers: { authorization: `Bearer ${key.key}` },
+      });
+      expect(other.status).toBe(404);
+      expect(errorCode(other)).toBe("not_found");
+      expect((await range("nope.ics", key.key)).status).toBe(404);
+      const unauthorized = [
+        await range("icu.ics", "not-a-key"),
+        await range("icu.ics", `sfp_${"A".repeat(32)}`),
+        await send("GET", "/partner/orgs/acme/schedules/icu.ics?from=2026-11-01&to=2026-11-02"),
+      ];
+      for (const reply of unauthorized) {
+        expect(reply.status).toBe(401);
+        expect(reply.headers["www-authenticate"]).toBe('Bearer realm="shiftfeed-partner"');
+        expect(reply.text).toBe(unauthorized[0]!.text);
+      }
+      expect((await range("icu.ics", key.key, {}, "POST")).status).toBe(404);
+
+      // A key's own quota: past its burst, 429 with Retry-After; the other key is not affected.
+      const tiny = (
+        await admin("POST", "/admin/partners", { org: "acme", name: "Tiny", burst: 2, perHour: 60 })
+      ).json as { key: string };
+      const seen = [];
+      for (let i = 0; i < 3; i++) seen.push(await range("icu.json", tiny.key));
+      expect(seen.map((r) => r.status)).toEqual([200, 200, 429]);
+      expect(errorCode(seen[2]!)).toBe("rate_limited");
+      expect(Number(seen[2]!.headers["retry-after"])).toBeGreaterThanOrEqual(30);
+      expect((await range("icu.json", key.key)).status).toBe(200);
+
+      // Revocation: refused on the very next request.
+      const revoked = await admin("DELETE", `/admin/partners/${key.id}`);
+      expect(revoked.status).toBe(200);
+      expect((revoked.json as { revokedAt: string | null }).revokedAt).not.toBeNull();
+      expect((await range("icu.ics", key.key)).status).toBe(401);
+      expect((await range("icu.ics", key.key, { "if-none-match": etag })).status).toBe(401);
+      expect((await admin("DELETE", "/admin/partners/pk_unknown")).status).toBe(404);
     });
   });
 }

@@ -6,6 +6,7 @@
 // The same requests against Node and the Worker over sockets: test/support/http-behaviour.ts.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { sha256Hex } from "../../../src/core/digest.ts";
 import { DEFAULT_LIMITS } from "../../../src/core/limits/settings.ts";
 import { createWorkerFetch } from "../../../src/worker/worker-app.ts";
 import type { OrgObject } from "../../../src/worker/org-object.ts";
@@ -118,7 +119,8 @@ describe("partner keys on Workers", () => {
     const next = await worker.send("GET", path, { authorization: `Bearer ${key.key}` });
     expect(next.status).toBe(401);
     expect(next.headers.get("www-authenticate")).toMatch(/^Bearer/);
-    // Another isolate finds no entry for it: refused at the edge.
+    // Its hash entry is gone: another isolate refuses it at the edge, as an unknown key.
+    expect(await env.FEEDS.head(`partner-keys/hash/${await sha256Hex(key.key)}`)).toBeNull();
     expect((await range("pk-three", key.key)).status).toBe(401);
     expect((await env.FEEDS.head(`partner-keys/id/${key.id}`))?.customMetadata).toEqual({ org: "pk-three" });
     // A second revocation shows the same key; an unknown id is a 404 with no object asked.
