@@ -7,7 +7,9 @@
  * Order of work, cheapest first: per-address and miss budgets → key (hash, cached) → the key's organization →
  * the key's quota → the range → the schedule (cached) → validators → the range's pieces (cached, or rendered
  * where the range source renders: on Node off the serving threads, admitted as expensive work) → the answer,
- * written piece by piece as the pieces are (never one string of the whole range).
+ * written piece by piece as the pieces are (never one string of the whole range). On Workers the Worker makes the
+ * cheap checks (`src/worker/partner-edge.ts`, with the helpers exported here) and the organization's Durable
+ * Object answers with this route.
  */
 import type { Context, Hono } from "hono";
 import { sha256 } from "../core/digest.ts";
