@@ -43,6 +43,23 @@ export interface PartnerEdgeDeps {
   partnerDefaults: { burst: number; perHour: number };
 }
 
+/** A read of the index; R2 failing is a passing fault (`503` with `Retry-After`), never an unknown key. */
+async function indexRead<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch {
+    throw new ServiceError(
+      "unavailable",
+      "Partner keys are temporarily unavailable.",
+      [],
+      {},
+      {
+        "retry-after": "10",
+      },
+    );
+  }
+}
+
 /** Partner keys kept by their organizations' objects, found through the index. */
 function objectKeys(deps: PartnerEdgeDeps, index: PartnerKeyIndex): PartnerKeyStore {
   return {
@@ -58,7 +75,7 @@ function objectKeys(deps: PartnerEdgeDeps, index: PartnerKeyIndex): PartnerKeySt
       return all.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
     async revokePartnerKey(id) {
-      const org = await index.orgOfId(id);
+      const org = await indexRead(() => index.orgOfId(id));
       return org === null ? null : deps.org(org).revokePartnerKey(id);
     },
   };
@@ -90,20 +107,7 @@ async function edgeRange(c: Context, deps: PartnerEdgeDeps, index: PartnerKeyInd
     return refused === null ? answer() : limited(refused.retryAfter);
   };
   const bearer = partnerBearer(c.req.header("authorization"));
-  let place;
-  try {
-    place = bearer === null ? null : await index.place(bearer);
-  } catch {
-    throw new ServiceError(
-      "unavailable",
-      "Partner keys are temporarily unavailable.",
-      [],
-      {},
-      {
-        "retry-after": "10",
-      },
-    );
-  }
+  const place = bearer === null ? null : await indexRead(() => index.place(bearer));
   if (place === null) return miss(unauthorized);
   const org = c.req.param("org") ?? "";
   if (rangeTarget(org, c.req.param("file") ?? "") === null || place.org !== org) {

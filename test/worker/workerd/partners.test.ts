@@ -2,7 +2,8 @@
 // organization's Durable Object and found through the R2 index (a revocation is one R2 `head` however many
 // organizations there are; an unknown key reaches no object), ranges answered by the object with Node's route
 // (validators, 304, HEAD, each key's quota counted in the object), refused the very next request after a
-// revocation, and a scan of keys refused by the address's miss budget while a key that exists is served.
+// revocation, a scan of keys refused by the address's miss budget while a key that exists is served, a revoked key
+// counted as a miss, and R2 failing under the index answered 503 (never as an unknown key).
 // The same requests against Node and the Worker over sockets: test/support/http-behaviour.ts.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -47,8 +48,11 @@ async function publishOrg(org: string) {
   expect(reply.status, reply.text).toBe(200);
 }
 
-/** The Worker with its R2 bucket's calls recorded (the objects' own calls are not: they have their own env). */
-function countingWorker() {
+/**
+ * The Worker (an isolate of its own) with its R2 bucket's calls recorded, and failing while `failing.on` (the
+ * objects' own calls are neither: they have their own env).
+ */
+function countingWorker(failing = { on: false }) {
   const calls: string[] = [];
   const bucket = new Proxy(env.FEEDS, {
     get(target, name) {
@@ -56,6 +60,7 @@ function countingWorker() {
       if (typeof value !== "function") return value;
       return (...args: unknown[]) => {
         calls.push(`${String(name)} ${String(args[0])}`);
+        if (failing.on) return Promise.reject(new Error("injected R2 failure"));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
@@ -213,5 +218,43 @@ describe("partner ranges on Workers", () => {
     expect((await range("pk-one", key.key, "icu.ics", { "cf-connecting-ip": "203.0.113.56" })).status).toBe(
       404,
     );
+  });
+
+  it("a revoked key an isolate has seen is refused by the object and counted as a miss there", async () => {
+    await publishOrg("pk-four");
+    const key = await createKey("pk-four");
+    const worker = countingWorker();
+    const from = { authorization: `Bearer ${key.key}`, "cf-connecting-ip": "203.0.113.77" };
+    const path = "/partner/orgs/pk-four/schedules/icu.json?from=2026-11-01&to=2026-11-30";
+    expect((await worker.send("GET", path, from)).status).toBe(200);
+    expect((await admin("DELETE", `/admin/partners/${key.id}`)).status).toBe(200);
+    const seen: number[] = [];
+    for (let i = 0; i < 2 * MISSES + 1 && !seen.includes(429); i++) {
+      const reply = await worker.send("GET", path, from);
+      await reply.arrayBuffer();
+      seen.push(reply.status);
+    }
+    expect(seen.at(-1), "the revoked key was never counted").toBe(429);
+    expect(seen.slice(0, -1).every((s) => s === 401)).toBe(true);
+    expect(seen.length).toBeGreaterThan(MISSES);
+  });
+
+  it("R2 failing under the index: 503 with Retry-After, never an unknown key's 401 or 404", async () => {
+    const key = await createKey("pk-one");
+    const failing = { on: true };
+    const worker = countingWorker(failing);
+    const ask = () =>
+      worker.send("GET", "/partner/orgs/pk-one/schedules/icu.ics?from=2026-11-01&to=2026-11-30", {
+        authorization: `Bearer ${key.key}`,
+      });
+    const refused = await ask();
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("10");
+    const revoke = await worker.send("DELETE", `/admin/partners/${key.id}`, {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+    });
+    expect(revoke.status).toBe(503);
+    failing.on = false;
+    expect((await ask()).status).toBe(200);
   });
 });
