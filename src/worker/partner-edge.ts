@@ -29,16 +29,15 @@ import {
   unauthorized,
 } from "../http/partner-route.ts";
 import type { EdgeLimits } from "./edge-limits.ts";
-import type { OrgAuthority } from "./env.ts";
-import { PartnerKeyIndex } from "./partner-index.ts";
+import type { WorkerEnv } from "./env.ts";
+import { ORG_PARALLEL } from "./in-parallel.ts";
+import { askEveryOrg, askOrg } from "./org-calls.ts";
+import { PartnerKeyIndex, type MadeKey } from "./partner-index.ts";
 
 /** What the partner routes need of the Worker. */
 export interface PartnerEdgeDeps {
-  /** The organization's Durable Object. */
-  org: (org: string) => DurableObjectStub<OrgAuthority>;
-  /** Asks every registered organization's object, a few at a time; the answers in order. */
-  everyOrg: <T>(ask: (org: DurableObjectStub<OrgAuthority>) => Promise<T>) => Promise<T[]>;
-  bucket: R2Bucket;
+  /** The bindings: `ORGS` (asked through `org-calls.ts`: an object failing is a `503`) and `FEEDS` (the index). */
+  env: WorkerEnv;
   limits: EdgeLimits;
   partnerDefaults: { burst: number; perHour: number };
 }
@@ -64,19 +63,19 @@ async function indexRead<T>(read: () => Promise<T>): Promise<T> {
 function objectKeys(deps: PartnerEdgeDeps, index: PartnerKeyIndex): PartnerKeyStore {
   return {
     async createPartnerKey(input, key) {
-      const made = await deps.org(input.org).createPartnerKey(input, key);
+      const made = await askOrg<MadeKey>(deps.env, input.org, async (o) => o.createPartnerKey(input, key));
       if ("notFound" in made) throw new ServiceError("not_found", made.notFound);
       return made.row;
     },
     async partnerKeys(org) {
-      if (org !== undefined) return ID.test(org) ? deps.org(org).partnerKeys(org) : [];
-      const all = (await deps.everyOrg((o) => o.partnerKeys())).flat();
+      if (org !== undefined) return ID.test(org) ? askOrg(deps.env, org, (o) => o.partnerKeys(org)) : [];
+      const all = (await askEveryOrg(deps.env, ORG_PARALLEL, (o) => o.partnerKeys())).flat();
       // Oldest first, as one table's `ORDER BY created_at, id`.
       return all.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
     async revokePartnerKey(id) {
       const org = await indexRead(() => index.orgOfId(id));
-      return org === null ? null : deps.org(org).revokePartnerKey(id);
+      return org === null ? null : askOrg(deps.env, org, (o) => o.revokePartnerKey(id));
     },
   };
 }
@@ -86,7 +85,7 @@ function objectKeys(deps: PartnerEdgeDeps, index: PartnerKeyIndex): PartnerKeySt
  * @returns the two apps to mount.
  */
 export function createPartnerEdgeRoutes(deps: PartnerEdgeDeps): { admin: Hono; ranges: Hono } {
-  const index = new PartnerKeyIndex(deps.bucket);
+  const index = new PartnerKeyIndex(deps.env.FEEDS);
   const admin = createPartnerAdminRoutes({
     service: objectKeys(deps, index),
     partnerDefaults: deps.partnerDefaults,
@@ -113,7 +112,8 @@ async function edgeRange(c: Context, deps: PartnerEdgeDeps, index: PartnerKeyInd
   if (rangeTarget(org, c.req.param("file") ?? "") === null || place.org !== org) {
     return miss(() => errorResponse(NO_SUCH_SCHEDULE()));
   }
-  const answer = await deps.org(place.org).fetch(request);
+  // A failing object is a 503 that names neither the organization nor the error: a partner is no admin.
+  const answer = await askOrg(deps.env, place.org, (o) => o.fetch(request), false);
   if (answer.status !== 401) return answer;
   await answer.body?.cancel();
   return miss(unauthorized);

@@ -235,13 +235,7 @@ export function createWorker(
     mountPages(app, env, settings, { limits, telemetry });
     mountAdmin(app, env, settings, metrics);
     // Partner keys (behind the admin check above) and ranges (`partner-edge.ts`).
-    const partners = createPartnerEdgeRoutes({
-      org: (org) => stub(env, org),
-      everyOrg: (ask) => everyOrg(env, ask),
-      bucket: env.FEEDS,
-      limits,
-      partnerDefaults: settings.partnerDefaults,
-    });
+    const partners = createPartnerEdgeRoutes({ env, limits, partnerDefaults: settings.partnerDefaults });
     app.route("/", partners.admin);
     app.route("/", partners.ranges);
   });
