@@ -27,6 +27,7 @@ Servers
   --baseline-schedules N   schedules the render-per-request baseline loads (default 10)
   --no-nginx               skip nginx
   --no-baseline            skip render-per-request
+  --no-node-constant       skip Node's constant-304 server (the 304 rows' Node ceiling)
   --skip-regenerate        skip the full regeneration
   --regenerate-timeout S   stop waiting for the regeneration after S seconds (default 600)
 Output
@@ -49,6 +50,7 @@ export interface BenchOptions {
   baselineSchedules: number;
   nginx: boolean;
   baseline: boolean;
+  nodeConstant: boolean;
   regenerate: boolean;
   /** Longest wait for the full regeneration, in seconds. */
   regenerateTimeout: number;
@@ -79,6 +81,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       "baseline-schedules": str,
       "no-nginx": flag,
       "no-baseline": flag,
+      "no-node-constant": flag,
       "skip-regenerate": flag,
       "regenerate-timeout": str,
       results: str,
@@ -104,6 +107,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     baselineSchedules: numberOption(v["baseline-schedules"], "baseline-schedules", 10, { min: 1 }),
     nginx: !v["no-nginx"],
     baseline: !v["no-baseline"],
+    nodeConstant: !v["no-node-constant"],
     regenerate: !v["skip-regenerate"],
     regenerateTimeout: numberOption(v["regenerate-timeout"], "regenerate-timeout", 600, { min: 1 }),
     resultsFile: v.results ?? fileURLToPath(new URL("../docs/benchmarks/results.md", import.meta.url)),

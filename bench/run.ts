@@ -1,15 +1,16 @@
 /**
- * `npm run bench`: shiftfeed measured from outside, beside nginx serving the same bytes and a render-per-request
- * baseline, in one run on one machine; prints the table and writes docs/benchmarks/results.md. See docs/benchmarks.md.
+ * `npm run bench`: shiftfeed measured from outside, beside nginx serving the same bytes, a render-per-request
+ * baseline and (for `304`s) a constant-`304` Node server, in one run on one machine; prints the table and writes docs/benchmarks/results.md. See docs/benchmarks.md.
  *
  * 1. Generate (or reuse) a deterministic data set of `--people` in `--layout`.
  * 2. Start shiftfeed on an empty data dir, publish the data set over HTTP, restart it on the filled data dir.
- * 3. Look every person's feed up; mirror the feeds' bytes for nginx; start the baseline on a few schedules.
+ * 3. Look every person's feed up; mirror the feeds' bytes for nginx; start the baseline on a few schedules and
+ *    the constant-`304` Node server.
  * 4. For each request kind, load each server with wrk (or autocannon) for a fixed duration.
  * 5. Regenerate every feed, then publish one moved shift; measure disk use and memory throughout.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { snapshotFileName } from "../src/cli/fixtures/generate.ts";
 import { planFixtures, schedulesOf } from "../src/cli/fixtures/plan.ts";
@@ -34,7 +35,7 @@ import {
   type Section,
 } from "./lib/report.ts";
 import { measureServing } from "./lib/serving.ts";
-import { servedTargets, startBaseline, startNginxMirror } from "./steps/comparisons.ts";
+import { servedTargets, startBaseline, startNginxMirror, startNodeConstant } from "./steps/comparisons.ts";
 import type { BenchContext } from "./steps/context.ts";
 import { prepareDataSet } from "./steps/data-set.ts";
 import { setUpShiftfeed } from "./steps/shiftfeed-setup.ts";
@@ -55,6 +56,9 @@ async function bench(ctx: BenchContext, data: ReturnType<typeof prepareDataSet>)
     ctx.notes.push("nginx is not installed (apt-get install nginx): no nginx column.");
   const nginx = nginxVersionLine ? await startNginxMirror(ctx, sf.server.url, targets) : null;
   const baseline = o.baseline ? await startBaseline(ctx) : null;
+  // Node's own ceiling for a `304`, on as many threads as shiftfeed serves with.
+  const serveThreads = Number(process.env["SERVE_THREADS"]) || availableParallelism();
+  const constant = o.nodeConstant ? await startNodeConstant(ctx, serveThreads, targets) : null;
 
   const generator = await chooseLoadGenerator(ctx.workDir, o.load);
   if (generator.note) ctx.notes.push(generator.note);
@@ -68,6 +72,7 @@ async function bench(ctx: BenchContext, data: ReturnType<typeof prepareDataSet>)
       shiftfeed: servedTargets(ctx, "shiftfeed", sf.server.url, targets),
       nginx: nginx?.served ?? null,
       baseline: baseline?.served ?? null,
+      constant: constant?.served ?? null,
     },
     o,
     ctx.log,

@@ -69,7 +69,7 @@ export function startChild(
 export async function waitUntilServing(
   url: string,
   child: Child,
-  { since = performance.now(), timeoutSeconds = 600, intervalMs = 20 } = {},
+  { since = performance.now(), timeoutSeconds = 600, intervalMs = 20, status = 200 } = {},
 ): Promise<number> {
   let exitedWith: number | string | null = null;
   void child.exited.then((code) => (exitedWith = code));
@@ -80,12 +80,12 @@ export async function waitUntilServing(
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
       await res.arrayBuffer();
-      if (res.status === 200) return (performance.now() - since) / 1000;
+      if (res.status === status) return (performance.now() - since) / 1000;
     } catch {
       // not listening yet
     }
     if ((performance.now() - since) / 1000 > timeoutSeconds) {
-      throw new Error(`${url} did not answer 200 within ${timeoutSeconds} s\n${child.logTail()}`);
+      throw new Error(`${url} did not answer ${status} within ${timeoutSeconds} s\n${child.logTail()}`);
     }
     await sleep(intervalMs);
   }

@@ -19,6 +19,8 @@ export interface ServingRow {
   shiftfeed: Measured;
   nginx: Measured | null;
   baseline: Measured | null;
+  /** Node's constant-`304` server (`304` rows only). */
+  constant: Measured | null;
 }
 
 /** A titled list of `label: value` figures. */
@@ -71,7 +73,9 @@ export function servingCells(rows: readonly ServingRow[]): string[][] {
     "p50 / p99 ms",
     "render/req req/s",
     "p50 / p99 ms",
+    "Node 304 req/s",
     "shiftfeed ÷ nginx",
+    "shiftfeed ÷ Node 304",
     "shiftfeed ÷ render",
     "B/answer",
     "sanity",
@@ -83,6 +87,7 @@ export function servingCells(rows: readonly ServingRow[]): string[][] {
         ...r.shiftfeed.problems.map((p) => `shiftfeed: ${p}`),
         ...(r.nginx?.problems ?? []).map((p) => `nginx: ${p}`),
         ...(r.baseline?.problems ?? []).map((p) => `render: ${p}`),
+        ...(r.constant?.problems ?? []).map((p) => `Node 304: ${p}`),
       ];
       return [
         r.kind.label,
@@ -92,7 +97,9 @@ export function servingCells(rows: readonly ServingRow[]): string[][] {
         lat(r.nginx),
         cell(r.baseline),
         lat(r.baseline),
+        cell(r.constant),
         ratio(rate(r.shiftfeed), rate(r.nginx)),
+        ratio(rate(r.shiftfeed), rate(r.constant)),
         ratio(rate(r.shiftfeed), rate(r.baseline)),
         r.shiftfeed.result ? count(r.shiftfeed.result.bytesPerResponse) : "–",
         problems.length ? problems.join("; ") : "ok",

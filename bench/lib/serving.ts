@@ -1,7 +1,8 @@
 /**
  * The serving measurements: for each request kind, each server in turn (shiftfeed, nginx with the same bytes,
- * render-per-request) gets a pre-check of a sample, a warm-up, then a fixed-duration run with fixed connections.
- * Kinds are the outer loop so the three servers of one row are measured minutes apart, not a whole run apart.
+ * render-per-request, and for the `304` kinds Node's constant-`304` server) gets a pre-check of a sample, a
+ * warm-up, then a fixed-duration run with fixed connections. Kinds are the outer loop so the servers of one row
+ * are measured minutes apart, not a whole run apart.
  */
 import type { LoadGenerator } from "./load-generator.ts";
 import { precheck } from "./load.ts";
@@ -56,7 +57,13 @@ async function measureOne(
  */
 export async function measureServing(
   generator: LoadGenerator,
-  servers: { shiftfeed: ServedTargets; nginx: ServedTargets | null; baseline: ServedTargets | null },
+  servers: {
+    shiftfeed: ServedTargets;
+    nginx: ServedTargets | null;
+    baseline: ServedTargets | null;
+    /** Node's constant `304`: measured on the `304` kinds only (it answers nothing else). */
+    constant: ServedTargets | null;
+  },
   settings: ServingSettings,
   log: (line: string) => void,
 ): Promise<ServingRow[]> {
@@ -80,7 +87,8 @@ export async function measureServing(
     const shiftfeed = (await measure("shiftfeed", servers.shiftfeed))!;
     const nginx = await measure("nginx", servers.nginx);
     const baseline = await measure("render-per-request", servers.baseline);
-    rows.push({ kind, shiftfeed, nginx, baseline });
+    const constant = kind.status === 304 ? await measure("node constant 304", servers.constant) : null;
+    rows.push({ kind, shiftfeed, nginx, baseline, constant });
   }
   return rows;
 }

@@ -1,6 +1,7 @@
 /**
- * Step 3: the two servers shiftfeed is compared with — nginx serving a mirror of shiftfeed's own feed bytes,
- * and the render-per-request baseline on the data set's first schedules — each with the targets it validates.
+ * Step 3: the servers shiftfeed is compared with — nginx serving a mirror of shiftfeed's own feed bytes, the
+ * render-per-request baseline on the data set's first schedules, each with the targets it validates, and Node's own
+ * ceiling for a `304` (`baselines/node-constant.ts`: `node:http` answering a constant `304`, for the `304` rows).
  */
 import { join } from "node:path";
 import { snapshotFileName } from "../../src/cli/fixtures/generate.ts";
@@ -82,4 +83,28 @@ export async function startBaseline(ctx: BenchContext): Promise<Compared & { sch
     pid: child.pid,
     schedules: schedules.length,
   };
+}
+
+/**
+ * Starts the constant-`304` Node server on as many threads as shiftfeed serves with; it answers shiftfeed's own
+ * paths (any path gets the same `304`).
+ */
+export async function startNodeConstant(
+  ctx: BenchContext,
+  threads: number,
+  targets: readonly FeedTarget[],
+): Promise<Compared> {
+  const port = await freePort();
+  const child = startChild(
+    process.execPath,
+    ["bench/baselines/node-constant.ts", String(port), String(threads)],
+    {
+      cwd: REPO_ROOT,
+      logFile: join(ctx.workDir, "node-constant.log"),
+    },
+  );
+  ctx.stops.push(() => stopChild(child));
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilServing(`${url}/healthz`, child, { status: 304 });
+  return { served: servedTargets(ctx, "node-constant", url, targets), pid: child.pid };
 }

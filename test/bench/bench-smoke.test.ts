@@ -22,10 +22,23 @@ describe("bench smoke", () => {
     args.push("--data", join(work, "data"), "--results", results);
     const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, maxBuffer: 1 << 24 });
     const md = readFileSync(results, "utf8");
+    const cells = (line: string) => line.split(" | ").map((c) => c.replace(/^\| |\s*\|$/g, "").trim());
+    const header = cells(md.split("\n").find((l) => l.startsWith("| request"))!);
+    const nodeColumn = header.indexOf("Node 304 req/s");
+    const nodeRatio = header.indexOf("shiftfeed ÷ Node 304");
+    expect(nodeColumn).toBeGreaterThan(0);
     for (const kind of ["304 If-None-Match", "304 If-Modified-Since", "200 gzip", "200 identity"]) {
       const row = md.split("\n").find((l) => l.startsWith(`| ${kind}`));
       expect(row, kind).toBeDefined();
       expect(row!.trimEnd().endsWith("| ok |"), row).toBe(true);
+      // Node's constant-304 ceiling beside each 304 row, measured in the same run; none for a 200.
+      const rowCells = cells(row!);
+      if (kind.startsWith("304")) {
+        expect(rowCells[nodeColumn], row).toMatch(/^[\d,]+$/);
+        expect(rowCells[nodeRatio], row).toMatch(/^\d+\.\d\d×$/);
+      } else {
+        expect(rowCells[nodeColumn], row).toBe("–");
+      }
     }
     for (const section of ["## Machine", "## Publishing over HTTP", "## Start-up and memory", "## Storage"]) {
       expect(md).toContain(section);
