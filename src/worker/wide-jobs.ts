@@ -15,6 +15,8 @@ import { listOrgs } from "./org-registry.ts";
 export const isWideJob = (id: string) => id.startsWith("~");
 
 const key = (id: string) => `jobs/${id}`;
+/** The ids `regenerateEverywhere` makes; any other asks no storage (a long one is no valid R2 key). */
+const WIDE_JOB_ID = /^~[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const stub = (env: WorkerEnv, org: string) => env.ORGS.get(env.ORGS.idFromName(org));
 
 /** One job from the members' jobs: summed progress, the earliest start, the last finish once all finished. */
@@ -70,6 +72,7 @@ export async function regenerateEverywhere(env: WorkerEnv, scope: RegenerateScop
 
 /** A wide job's progress, or `null` when unknown (or a member expired). */
 export async function wideJob(env: WorkerEnv, id: string): Promise<Job | null> {
+  if (!WIDE_JOB_ID.test(id)) return null;
   const object = await env.FEEDS.get(key(id));
   if (object === null) return null;
   const { createdAt, members } = (await object.json()) as { createdAt: string; members: string[] };

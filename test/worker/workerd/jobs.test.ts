@@ -99,6 +99,21 @@ describe("jobs in the Durable Object", () => {
     expect((await admin("GET", "/admin/jobs/~x")).status).toBe(404);
   });
 
+  it("a job id the Worker never makes answers 404, however long or odd (never a storage error)", async () => {
+    for (const id of [
+      `~${"a".repeat(2000)}`,
+      `~${crypto.randomUUID()}x`,
+      "~%2F..%2Ffeeds",
+      "~%00",
+      `${"a".repeat(2000)}~${crypto.randomUUID()}`,
+      `all~${"a".repeat(5000)}`,
+    ]) {
+      const reply = await admin("GET", `/admin/jobs/${id}`);
+      expect(reply.status, id.slice(0, 40)).toBe(404);
+      expect((reply.json as { error: { code: string } }).error.code).toBe("not_found");
+    }
+  });
+
   it("the cron roll moves the window once the date has turned", async () => {
     await setClock("rolling", T0);
     expect((await publish(crowd("rolling", 3))).status).toBe(200);
