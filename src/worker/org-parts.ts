@@ -2,7 +2,8 @@
  * What an organization's Durable Object is made of, built once per instance (it needs the feed secret, read
  * asynchronously): its SQLite storage with the schema and the edge outbox, the feed service with its fan-out
  * runner, the durable jobs, the fetch log and the admin app of `createApp` — refused, with one log line, when
- * `FEED_SECRET` is not the secret the organization's links were made with. `org-object.ts` holds the object's
+ * `FEED_SECRET` is not the secret the organization's links were made with (and else recorded for the edge:
+ * `secret-marker.ts`). `org-object.ts` holds the object's
  * calls, alarm and settling; this module only assembles. Job ids, which name their organization, are made here.
  */
 import { FetchLog } from "../core/fetch-log.ts";
@@ -28,6 +29,7 @@ import { createFanOutRunner } from "./fan-out-runner.ts";
 import { feedTokensFor } from "./feed-tokens.ts";
 import { objectPartners, withKnownLength } from "./object-partners.ts";
 import { workerLogger } from "./logger.ts";
+import { recordSecretMarker } from "./secret-marker.ts";
 
 /** What the object lends the parts it is made of: its environment, storage and clock, and three of its calls. */
 export interface OrgHost {
@@ -66,11 +68,21 @@ const SECRET_MISMATCH = new ServiceError(
  * Refuses to build on data whose links another feed secret made (`feed-secret-check.ts`), with a log line; the
  * instance is built again on the next call, so putting the secret back is enough.
  */
-async function checkSecret(sql: SqlPort, tokens: FeedTokens, secret: string): Promise<void> {
+async function checkSecret(
+  sql: SqlPort,
+  tokens: FeedTokens,
+  secret: string,
+  bucket: R2Bucket,
+): Promise<void> {
   const fingerprint = await secretFingerprint(new TextEncoder().encode(secret));
-  if ((await checkFeedSecret(sql, tokens, fingerprint)) !== "mismatch") return;
-  workerLogger.error("feed_secret_mismatch", { message: SECRET_MISMATCH.message });
-  throw SECRET_MISMATCH;
+  if ((await checkFeedSecret(sql, tokens, fingerprint)) === "mismatch") {
+    workerLogger.error("feed_secret_mismatch", { message: SECRET_MISMATCH.message });
+    throw SECRET_MISMATCH;
+  }
+  // The edge's record of the secret the links are made with (`secret-marker.ts`); the next instance tries again.
+  await recordSecretMarker(bucket, fingerprint).catch((error: unknown) =>
+    workerLogger.warn("feed_secret_marker_failed", { error: String(error) }),
+  );
 }
 
 /**
@@ -109,7 +121,7 @@ export async function buildOrgParts(host: OrgHost): Promise<Parts> {
   ensureEdgeOutbox(sql);
   host.noteZones(sql);
   const tokens = await feedTokensFor(settings.feedSecret);
-  await checkSecret(sql, tokens, settings.feedSecret!);
+  await checkSecret(sql, tokens, settings.feedSecret!, host.env.FEEDS);
   const { clock } = host;
   // Commits move the generation that the Durable Object's own reader (admin views) caches validators under.
   let generation = 0;

@@ -10,7 +10,8 @@
  * search, the traffic view and `/metrics` ask every organization. Partner keys and ranges: `partner-edge.ts`.
  *
  * Fails closed: without a valid `FEED_SECRET` every feed request answers 503 (never 404: the feed may exist);
- * without a valid `ADMIN_TOKEN` every admin route answers 503 (`requireAdmin`).
+ * without a valid `ADMIN_TOKEN` every admin route answers 503 (`requireAdmin`); under another `FEED_SECRET` than
+ * the links were made with, their feeds and pages answer 503 too (`secret-marker.ts`).
  */
 import type { Hono } from "hono";
 import { classifyClient } from "../core/clients.ts";
@@ -37,9 +38,9 @@ import { createPageReads, serveEdgeFeed } from "./edge-feeds.ts";
 import { EdgeTelemetry, type EdgeTelemetryDeps } from "./edge-telemetry.ts";
 import { EdgeLimits } from "./edge-limits.ts";
 import { workerSettings, type WorkerEnv, type WorkerSettings } from "./env.ts";
-import { feedTokensFor } from "./feed-tokens.ts";
 import { createHealthCheck } from "./health.ts";
 import { workerLogger } from "./logger.ts";
+import { checkedTokens, SECRET_CHANGED } from "./secret-marker.ts";
 import { orgOfJob } from "./org-parts.ts";
 import { createPartnerEdgeRoutes } from "./partner-edge.ts";
 import { searchEverywhere } from "./org-search.ts";
@@ -66,18 +67,6 @@ function organization(org: string | undefined | null): string {
 export const ORG_ADMIN_ROUTES = ADMIN_ROUTES.filter((route) => route.path.startsWith("/admin/orgs/{org}/"));
 
 /**
- * Feed tokens for routes mounted before the secret is read: each call waits for the tokens of `FEED_SECRET`, and
- * fails `unavailable` (503) when it is not set, as the feed route does.
- */
-function lazyTokens(secret: string | null): FeedTokens {
-  return {
-    derive: async (subject) => (await feedTokensFor(secret)).derive(subject),
-    isWellFormed: async (token) => (await feedTokensFor(secret)).isWellFormed(token),
-    hash: async (token) => (await feedTokensFor(secret)).hash(token),
-  };
-}
-
-/**
  * The pages, as Node serves them: the admin page and its scripts, the OpenAPI document (made on its first request,
  * not at every isolate start), the stylesheet and the subscribe page.
  */
@@ -85,10 +74,9 @@ function mountPages(
   app: Hono<ServingEnv>,
   env: WorkerEnv,
   settings: WorkerSettings,
-  edge: { limits: EdgeLimits; telemetry: EdgeTelemetry },
+  edge: { limits: EdgeLimits; telemetry: EdgeTelemetry; tokens: FeedTokens },
 ): void {
-  const { limits, telemetry } = edge;
-  const tokens = lazyTokens(settings.feedSecret);
+  const { limits, telemetry, tokens } = edge;
   const reads = createPageReads(env.FEEDS, tokens);
   app.route("/", createStaticRoutes());
   app.route(
@@ -218,6 +206,8 @@ export function createWorker(
     metrics.inc("shiftfeed_healthz_storage_checks_total", "R2 checks made to answer /healthz"),
   );
   const limits = new EdgeLimits(env, settings.sharedFetcherRanges);
+  // Feed tokens for the feeds and the pages: a link made under another secret is a 503, not a guess.
+  const tokens = checkedTokens(settings.feedSecret, env.FEEDS, logger);
   const telemetry = new EdgeTelemetry({
     analytics: env.FEED_ANALYTICS,
     deliver: (org, notes) => orgStub(env, org).recordFetches(notes),
@@ -232,7 +222,7 @@ export function createWorker(
       const answer = { ...health, tz: zoneRulesInUse() };
       return health.ok ? c.json(answer) : c.json(answer, 503, { "retry-after": "60" });
     });
-    mountPages(app, env, settings, { limits, telemetry });
+    mountPages(app, env, settings, { limits, telemetry, tokens });
     mountAdmin(app, env, settings, metrics);
     // Partner keys (behind the admin check above) and ranges (`partner-edge.ts`).
     const partners = createPartnerEdgeRoutes({ env, limits, partnerDefaults: settings.partnerDefaults });
@@ -248,8 +238,7 @@ export function createWorker(
     if (!rawPath(request.url).startsWith("/feeds/"))
       return app.fetch(request, undefined, ctx as ExecutionContext);
     if (settings.feedSecret === null) return errorResponse(unconfigured, { "retry-after": "60" });
-    const tokens = await feedTokensFor(settings.feedSecret);
-    return serveEdgeFeed(request, env.FEEDS, {
+    const answer = serveEdgeFeed(request, env.FEEDS, {
       tokens,
       limits,
       clock: Date.now,
@@ -258,6 +247,11 @@ export function createWorker(
         countFeedRequest(metrics, info);
         telemetry.record(entry, info, ctx && ((work) => ctx.waitUntil(work)));
       },
+    });
+    // A link made under another secret (`secret-marker.ts`): unavailable, never the 404 of a guess.
+    return answer.catch((error: unknown) => {
+      if (error !== SECRET_CHANGED) throw error;
+      return errorResponse(SECRET_CHANGED);
     });
   };
   return { app, fetch };

@@ -5,8 +5,9 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { secretFingerprint } from "../../../src/core/store/feed-secret-check.ts";
 import type { OrgObject } from "../../../src/worker/org-object.ts";
+import { createWorkerFetch } from "../../../src/worker/worker-app.ts";
 import { FEED_SECRET, makeSnapshot, T0 } from "../../support/fixture.ts";
-import { admin, orgObject, publish, setClock } from "./support.ts";
+import { admin, feedPathOf, orgObject, publish, setClock } from "./support.ts";
 
 /** Runs SQL inside an organization's Durable Object storage. */
 const inStorage = <T>(org: string, work: (sql: SqlStorage) => T): Promise<T> =>
@@ -60,5 +61,42 @@ describe("a Durable Object whose data another FEED_SECRET made", () => {
     expect(await fingerprintOf(org)).toEqual([
       await secretFingerprint(new TextEncoder().encode(env.FEED_SECRET!)),
     ]);
+  });
+});
+
+describe("the edge under another FEED_SECRET than its links were made with", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("answers their feeds and subscribe pages 503 naming FEED_SECRET with one log line, never a silent 404", async () => {
+    const org = "edge-rekeyed";
+    await setClock(org, T0);
+    expect((await publish(makeSnapshot({ organization: { id: org, name: "Edge" } }))).status).toBe(200);
+    const feed = await feedPathOf(org, "pA");
+    const page = feed.replace("/feeds/", "/subscribe/").replace(/\.ics$/, "");
+    const errors = vi.spyOn(console, "error");
+    // The next deploy, with another valid secret.
+    const rekeyed = createWorkerFetch({ ...env, FEED_SECRET: "a-later-feed-secret-0123456789abcdef0123" });
+    for (const [method, path] of [
+      ["GET", feed],
+      ["HEAD", feed],
+      ["GET", page],
+      ["GET", feed],
+    ] as const) {
+      const reply = await rekeyed(new Request(`https://feeds.example.org${path}`, { method }));
+      expect(reply.status, `${method} ${path}`).toBe(503);
+      expect(Number(reply.headers.get("retry-after")), `${method} ${path}`).toBeGreaterThan(0);
+      const body = await reply.text();
+      if (method === "GET") expect(body).toMatch(/FEED_SECRET/);
+      expect(body).not.toContain(FEED_SECRET);
+    }
+    const lines = errors.mock.calls.map((c) => String(c[0]));
+    expect(lines.filter((l) => l.includes('"event":"feed_secret_mismatch"'))).toHaveLength(1);
+    expect(lines.join("\n")).not.toContain(feed.slice("/feeds/".length, -".ics".length));
+
+    // Under the secret the links were made with, the feed serves and a guess is the plain 404.
+    const right = createWorkerFetch(env);
+    expect((await right(new Request(`https://feeds.example.org${feed}`))).status).toBe(200);
+    const guess = `/feeds/${"A".repeat(24)}.ics`;
+    expect((await right(new Request(`https://feeds.example.org${guess}`))).status).toBe(404);
   });
 });

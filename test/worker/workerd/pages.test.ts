@@ -90,12 +90,14 @@ describe("the subscribe page on Workers", () => {
     expect(page.status).toBe(200);
     await page.arrayBuffer();
     expect(reads).toEqual(["head"]);
-    // A never-issued token: the one head says it opens nothing; a token failing its checksum costs no read.
+    // A never-issued token: the one head says it opens nothing; a token failing its checksum costs no read — but
+    // the first of the isolate, which reads the feed secret's marker once (`secret-marker.ts`).
     const tokens = await createFeedTokens(new TextEncoder().encode(FEED_SECRET));
     const never = await tokens.derive({ kind: "person", org: "reads", id: "nobody", version: 0 });
     for (const [token, expected] of [
       [never, ["head"]],
-      ["AAAAAAAAAAAAAAAAAAAAAAAA", []],
+      ["AAAAAAAAAAAAAAAAAAAAAAAA", ["head"]],
+      ["BBBBBBBBBBBBBBBBBBBBBBBB", []],
     ] as const) {
       reads.length = 0;
       const unknown = await fetch(new Request(`https://feeds.example.org/subscribe/${token}`));
