@@ -137,8 +137,9 @@ export function createHttpShell(deps: ShellDeps, routes: (app: Hono<ServingEnv>)
         path: loggablePath(raw),
         status: c.res.status,
         ms: Math.round(performance.now() - started),
-        // What an expected failure was (a 408 says whether the body stalled or the client left).
-        ...(c.error instanceof ServiceError && { error: c.error.message }),
+        // What an expected failure was (a 408 says whether the body stalled or the client left); it may name what
+        // the request sent, a pasted token among them.
+        ...(c.error instanceof ServiceError && { error: redactTokens(c.error.message) }),
       });
     }
   });
@@ -211,7 +212,8 @@ export function createServingApp(
         publicUrl: deps.publicUrl,
         protection: deps.protection,
         clientIpHeader: deps.clientIpHeader,
-        record: ({ status, userAgent }) => deps.recordFetch(null, classifyClient(userAgent), userAgent, status),
+        record: ({ status, userAgent }) =>
+          deps.recordFetch(null, classifyClient(userAgent), userAgent, status),
       }),
     );
     mount(app);

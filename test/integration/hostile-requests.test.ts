@@ -46,6 +46,11 @@ describe("feed tokens never reach a log line (issue: //feeds/<token>.ics and /FE
       const posted = await h.admin("POST", path, {});
       expect(posted.status, path).toBeLessThan(500);
     }
+    // A careless operator's paste: a token where an id goes, named back in the error (to the caller, not the log).
+    for (const scope of [{ person: token }, { schedule: token }]) {
+      const reply = await h.admin("POST", "/admin/regenerate", { org: "acme", ...scope });
+      expect(reply.status, JSON.stringify(scope)).toBe(404);
+    }
     await h.settle();
     const lines = h.logs.slice(before);
     expect(lines.length).toBeGreaterThan(paths.length); // the requests were logged …
