@@ -2,12 +2,14 @@
  * Regenerations without an `org`: one job in every organization's Durable Object, gathered under one id
  * (`~<uuid>`: no organization's job starts with `~`, since ids never hold it) whose member list is kept in R2, so that `GET /admin/jobs/{id}` answers from any isolate. Its
  * progress is the sum of its members', and it shows the `retry` of the member whose alarms failed most in a row.
- * The organizations are asked {@link ORG_PARALLEL} at a time (`in-parallel.ts`).
+ * The organizations are asked {@link ORG_PARALLEL} at a time (`in-parallel.ts`), through `org-calls.ts` (an object
+ * that cannot answer is a 503).
  */
 import type { Job, JobState } from "../core/maintenance/jobs.ts";
 import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
 import type { WorkerEnv } from "./env.ts";
 import { mapInParallel, ORG_PARALLEL } from "./in-parallel.ts";
+import { askOrg } from "./org-calls.ts";
 import { orgOfJob } from "./org-parts.ts";
 import { listOrgs } from "./org-registry.ts";
 
@@ -17,7 +19,6 @@ export const isWideJob = (id: string) => id.startsWith("~");
 const key = (id: string) => `jobs/${id}`;
 /** The ids `regenerateEverywhere` makes; any other asks no storage (a long one is no valid R2 key). */
 const WIDE_JOB_ID = /^~[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const stub = (env: WorkerEnv, org: string) => env.ORGS.get(env.ORGS.idFromName(org));
 
 /** One job from the members' jobs: summed progress, the earliest start, the last finish once all finished. */
 export function combineJobs(id: string, createdAt: string, members: readonly Job[]): Job {
@@ -64,7 +65,7 @@ export async function regenerateEverywhere(env: WorkerEnv, scope: RegenerateScop
   const createdAt = new Date().toISOString();
   const orgs = await listOrgs(env.FEEDS);
   const members = await mapInParallel(orgs, ORG_PARALLEL, (org) =>
-    stub(env, org).regenerate({ ...scope, org }),
+    askOrg(env, org, (object) => object.regenerate({ ...scope, org })),
   );
   await env.FEEDS.put(key(id), JSON.stringify({ createdAt, members: members.map((m) => m.id) }));
   return combineJobs(id, createdAt, members);
@@ -77,7 +78,7 @@ export async function wideJob(env: WorkerEnv, id: string): Promise<Job | null> {
   if (object === null) return null;
   const { createdAt, members } = (await object.json()) as { createdAt: string; members: string[] };
   const jobs = await mapInParallel(members, ORG_PARALLEL, (member) =>
-    stub(env, orgOfJob(member)!).job(member),
+    askOrg(env, orgOfJob(member)!, (object) => object.job(member)),
   );
   if (jobs.some((job) => job === null)) {
     await env.FEEDS.delete(key(id)); // a member expired: so does the wide job

@@ -5,6 +5,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { secretFingerprint } from "../../../src/core/store/feed-secret-check.ts";
 import type { OrgObject } from "../../../src/worker/org-object.ts";
+import { registerOrg } from "../../../src/worker/org-registry.ts";
 import { createWorkerFetch } from "../../../src/worker/worker-app.ts";
 import { FEED_SECRET, makeSnapshot, T0 } from "../../support/fixture.ts";
 import { admin, feedPathOf, orgObject, publish, setClock } from "./support.ts";
@@ -47,6 +48,20 @@ describe("a Durable Object whose data another FEED_SECRET made", () => {
     }
     expect(errors.mock.calls.map((c) => String(c[0])).join("\n")).toMatch(/"event":"feed_secret_mismatch"/);
     expect(await fingerprintOf(org)).toEqual([other]); // nothing written
+
+    // The calls that ask every organization's object (over RPC) say the same, not an internal error.
+    await registerOrg(env.FEEDS, org);
+    for (const [method, path, body] of [
+      ["GET", "/admin/search?q=ada"],
+      ["GET", "/admin/traffic"],
+      ["GET", "/metrics"],
+      ["POST", "/admin/regenerate", {}],
+      ["GET", `/admin/jobs/${org}~${crypto.randomUUID()}`],
+    ] as const) {
+      const reply = await admin(method, path, body);
+      expect(reply.status, `${method} ${path}`).toBe(503);
+      expect((reply.json as { error: { message: string } }).error.message, path).toMatch(/`FEED_SECRET`/);
+    }
 
     // The data's secret back (here: its fingerprint forgotten, as before fingerprints): it serves again.
     await inStorage(org, (sql) => sql.exec("DELETE FROM meta WHERE key = 'feed_secret_fingerprint'"));
