@@ -39,6 +39,7 @@ import { EdgeTelemetry, type EdgeTelemetryDeps } from "./edge-telemetry.ts";
 import { EdgeLimits } from "./edge-limits.ts";
 import { workerSettings, type WorkerEnv, type WorkerSettings } from "./env.ts";
 import { createHealthCheck } from "./health.ts";
+import { UNCONFIGURED } from "./feed-tokens.ts";
 import { workerLogger } from "./logger.ts";
 import { checkedTokens, SECRET_CHANGED } from "./secret-marker.ts";
 import { orgOfJob } from "./org-parts.ts";
@@ -229,15 +230,11 @@ export function createWorker(
     app.route("/", partners.admin);
     app.route("/", partners.ranges);
   });
-  const unconfigured = new ServiceError(
-    "unavailable",
-    "The service is not configured: `FEED_SECRET` is not set.",
-  );
   const fetch: WorkerFetch = async (request, ctx) => {
     // Only the exact `/feeds/` prefix is a feed path (odd spellings get the app's 404), as on Node.
     if (!rawPath(request.url).startsWith("/feeds/"))
       return app.fetch(request, undefined, ctx as ExecutionContext);
-    if (settings.feedSecret === null) return errorResponse(unconfigured, { "retry-after": "60" });
+    if (settings.feedSecret === null) return errorResponse(UNCONFIGURED);
     const answer = serveEdgeFeed(request, env.FEEDS, {
       tokens,
       limits,

@@ -46,6 +46,10 @@ describe("the Worker without its secrets", () => {
       expect(body).not.toContain(ADMIN_TOKEN);
       expect(body).not.toContain(FEED_SECRET);
     }
+    // The subscribe page says when to try again, as its feed does.
+    const page = await at(feed.replace("/feeds/", "/subscribe/").replace(/\.ics$/, ""));
+    expect(page.status).toBe(503);
+    expect(Number(page.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await at("/healthz")).status).toBe(200);
     // With the secrets, the same feed is there.
     expect((await createWorkerFetch(env)(new Request(`https://feeds.example.org${feed}`))).status).toBe(200);
