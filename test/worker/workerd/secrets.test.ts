@@ -1,8 +1,10 @@
 // The Worker fails closed (docs/test-checklist.md §B 18): without `FEED_SECRET` (unset, or too short to be valid) every feed
 // request and subscribe page answers 503 — never a 404, the feed may exist; without `ADMIN_TOKEN` every admin route
-// and `/metrics` answer 503, whatever the Authorization header says. `/healthz` still answers.
-import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+// and `/metrics` answer 503, whatever the Authorization header says. `/healthz` still answers. With a setting it
+// cannot read, every request answers 503 and one log line names the setting.
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import worker from "../../../src/worker/index.ts";
 import type { WorkerEnv } from "../../../src/worker/env.ts";
 import { createWorkerFetch } from "../../../src/worker/worker-app.ts";
 import { ADMIN_TOKEN, FEED_SECRET } from "../../support/fixture.ts";
@@ -53,5 +55,32 @@ describe("the Worker without its secrets", () => {
     expect((await at("/healthz")).status).toBe(200);
     // With the secrets, the same feed is there.
     expect((await createWorkerFetch(env)(new Request(`https://feeds.example.org${feed}`))).status).toBe(200);
+  });
+});
+
+describe("the Worker with a setting it cannot read", () => {
+  it.each([
+    ["FAN_OUT_BATCH", "abc"],
+    ["PUBLIC_URL", "not a url"],
+    ["SHARED_FETCHER_RANGES", "10.0.0.0/33"],
+  ])("answers every request 503 with Retry-After and logs which (%s)", async (name, value) => {
+    const errors = vi.spyOn(console, "error");
+    const bad = { ...env, [name]: value } as WorkerEnv;
+    const ctx = createExecutionContext();
+    for (const path of ["/feeds/AAAAAAAAAAAAAAAAAAAAAAAA.ics", "/healthz", "/admin/orgs/acme/people/pA"]) {
+      const reply = await worker.fetch(new Request(`https://feeds.example.org${path}`), bad, ctx);
+      expect(reply.status, path).toBe(503);
+      expect(Number(reply.headers.get("retry-after")), path).toBeGreaterThan(0);
+      const body = await reply.text();
+      expect(body, path).not.toMatch(/ at |\.ts:|FEED_SECRET|test-/);
+      expect((JSON.parse(body) as { error: { code: string } }).error.code).toBe("unavailable");
+    }
+    await waitOnExecutionContext(ctx);
+    const lines = errors.mock.calls
+      .map((c) => String(c[0]))
+      .filter((l) => l.includes('"event":"config_invalid"'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`\`${name}\``);
+    errors.mockRestore();
   });
 });
