@@ -1,8 +1,10 @@
 /**
  * What Cloudflare records of each request, as wrangler.toml configures it (read by wrangler itself). A feed URL
- * is its subscriber's bearer secret, so nothing the platform stores per request may hold a URL: invocation logs
- * (one record per request, with its URL) and traces (spans with the URL) must be off whenever observability is
- * on; the Worker's own log lines (`src/worker/logger.ts`) are what Workers Logs keep.
+ * is its subscriber's bearer secret, so nothing the platform stores or hands on per request may hold a URL:
+ * invocation logs (one record per request, with its URL) and traces (spans with the URL) must be off whenever
+ * observability is on, and neither Logpush of trace events (`logpush`) nor Tail Workers (`tail_consumers`), which
+ * both receive each request with its URL, may be configured; the Worker's own log lines (`src/worker/logger.ts`)
+ * are what Workers Logs keep.
  */
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -26,10 +28,21 @@ function recordsUrls(o: ReturnType<typeof unstable_readConfig>["observability"])
   return found;
 }
 
+type Config = ReturnType<typeof unstable_readConfig>;
+
+/** Where else than in observability a deployment would hand each request's URL on. */
+function handsOnUrls(config: Pick<Config, "logpush" | "tail_consumers">): string[] {
+  const found: string[] = [];
+  if (config.logpush === true) found.push("logpush");
+  if ((config.tail_consumers ?? []).length > 0) found.push("tail consumers");
+  return found;
+}
+
 describe("wrangler.toml observability", () => {
   it("stores no request URL (no invocation logs, no traces), while the Worker's own log lines are kept", () => {
     const config = unstable_readConfig({ config: CONFIG });
     expect(recordsUrls(config.observability)).toEqual([]);
+    expect(handsOnUrls(config)).toEqual([]);
     expect(config.observability?.enabled).toBe(true);
     expect(config.observability?.logs?.enabled).toBe(true);
   });
@@ -40,5 +53,10 @@ describe("wrangler.toml observability", () => {
       recordsUrls({ enabled: true, logs: { invocation_logs: false }, traces: { enabled: true } }),
     ).toEqual(["traces"]);
     expect(recordsUrls({ enabled: false })).toEqual([]);
+    expect(handsOnUrls({ logpush: true, tail_consumers: [{ service: "tail" }] })).toEqual([
+      "logpush",
+      "tail consumers",
+    ]);
+    expect(handsOnUrls({ logpush: undefined, tail_consumers: undefined })).toEqual([]);
   });
 });
