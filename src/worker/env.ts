@@ -110,7 +110,8 @@ let cached: { env: WorkerEnv; settings: WorkerSettings } | null = null;
 
 /**
  * Reads the settings from the Worker's environment (parsed once per isolate).
- * @throws Error naming each bad variable (not secrets: a bad secret counts as unset, and is logged as such).
+ * @throws Error naming each bad variable (not secrets: a bad secret counts as unset, and is logged as such); on
+ * Workers `PUBLIC_URL` is an origin only.
  */
 export function workerSettings(env: WorkerEnv): WorkerSettings {
   if (cached?.env === env) return cached.settings;
@@ -135,6 +136,13 @@ export function workerSettings(env: WorkerEnv): WorkerSettings {
     PARTNER_BURST: env.PARTNER_BURST,
     PARTNER_PER_HOUR: env.PARTNER_PER_HOUR,
   });
+  // The Worker answers at the root of its route (a route `host/prefix/*` still sends the prefix): links built on a
+  // path would all be dead, where Node may sit behind a proxy that strips one.
+  if (new URL(config.publicUrl).pathname !== "/") {
+    throw new Error(
+      `\`PUBLIC_URL\` must be an origin such as https://feeds.example.org on Workers (no path), got "${config.publicUrl}"`,
+    );
+  }
   const batch = Number(env.FAN_OUT_BATCH || DEFAULT_FAN_OUT_BATCH);
   if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) {
     throw new Error(`\`FAN_OUT_BATCH\` must be a whole number from 1 to 10000, got "${env.FAN_OUT_BATCH}"`);

@@ -62,6 +62,8 @@ describe("the Worker with a setting it cannot read", () => {
   it.each([
     ["FAN_OUT_BATCH", "abc"],
     ["PUBLIC_URL", "not a url"],
+    // A path the Worker would never be asked for: every link handed out would be dead.
+    ["PUBLIC_URL", "https://hospital.example.org/calendar"],
     ["SHARED_FETCHER_RANGES", "10.0.0.0/33"],
   ])("answers every request 503 with Retry-After and logs which (%s)", async (name, value) => {
     const errors = vi.spyOn(console, "error");
