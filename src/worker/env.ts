@@ -16,6 +16,7 @@ import type { FeedEntry } from "../core/serving/feed-entry.ts";
 import type { SubscribeInfo } from "../core/serving/upcoming.ts";
 import type { PartnerKeyRow } from "../core/store/partner-keys-table.ts";
 import type { MadeKey } from "./partner-index.ts";
+import { workerLogger } from "./logger.ts";
 
 /**
  * What the Worker and its Cron Trigger call on an organization's Durable Object. `OrgObject` (`org-object.ts`)
@@ -110,7 +111,7 @@ let cached: { env: WorkerEnv; settings: WorkerSettings } | null = null;
 
 /**
  * Reads the settings from the Worker's environment (parsed once per isolate).
- * @throws Error naming each bad variable (not secrets: a bad secret counts as unset, and is logged as such); on
+ * @throws Error naming each bad variable (not secrets: a bad secret counts as unset, and is logged, `secret_invalid`); on
  * Workers `PUBLIC_URL` is an origin only.
  */
 export function workerSettings(env: WorkerEnv): WorkerSettings {
@@ -121,7 +122,10 @@ export function workerSettings(env: WorkerEnv): WorkerSettings {
     try {
       parseConfig({ [name]: value });
       return value;
-    } catch {
+    } catch (error) {
+      // Said once per isolate, without the value: the 503s alone would read as if it were not set.
+      const reason = error instanceof Error ? error.message.replace(/ \(unset it[^)]*\)/, "") : String(error);
+      workerLogger.error("secret_invalid", { name, reason });
       return null;
     }
   };

@@ -10,7 +10,7 @@ let made: { secret: string; tokens: Promise<FeedTokens> } | null = null;
 /** The answer while `FEED_SECRET` is not set (or not valid): every route that needs it, a feed's or a page's. */
 export const UNCONFIGURED = new ServiceError(
   "unavailable",
-  "The service is not configured: `FEED_SECRET` is not set.",
+  "The service is not configured: `FEED_SECRET` is not set, or not valid.",
   [],
   {},
   { "retry-after": "60" },

@@ -22,7 +22,15 @@ describe("the Worker without its secrets", () => {
     );
     const feed = await feedPathOf("closed", "pA");
     const bare: WorkerEnv = { ...env, ADMIN_TOKEN: value, FEED_SECRET: value };
+    const errors = vi.spyOn(console, "error");
     const fetch = createWorkerFetch(bare);
+    // A secret set but not valid is named in one line each (an unset one is what the 503s say).
+    const invalid = errors.mock.calls.map((c) => String(c[0])).filter((l) => l.includes("secret_invalid"));
+    expect(invalid.map((l) => (JSON.parse(l) as { name: string }).name)).toEqual(
+      value === undefined ? [] : ["ADMIN_TOKEN", "FEED_SECRET"],
+    );
+    for (const line of invalid) expect(line).not.toContain(value);
+    errors.mockRestore();
     const at = (path: string, init: RequestInit = {}) =>
       fetch(new Request(`https://feeds.example.org${path}`, init));
     const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
