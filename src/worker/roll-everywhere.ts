@@ -21,7 +21,11 @@ export interface RollSummary {
 
 /** Asks every organization's Durable Object to roll its window (each queues a job only when a date moved). */
 export async function rollEverywhere(env: WorkerEnv, parallel = ROLL_PARALLEL): Promise<RollSummary> {
-  const orgs = await listOrgs(env.FEEDS);
+  // Logged here, since with invocation logs off a failed cron leaves no other line (and the next cron tries again).
+  const orgs = await listOrgs(env.FEEDS).catch((error: unknown) => {
+    workerLogger.error("roll_failed", { error: String(error) });
+    throw error;
+  });
   const failed = await settleInParallel(orgs, parallel, (org) =>
     env.ORGS.get(env.ORGS.idFromName(org))
       .roll()

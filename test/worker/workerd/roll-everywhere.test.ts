@@ -2,7 +2,7 @@
 // eight at a time, never more, every one of them, and one organization's failure stops none of the others; a
 // regeneration without `org` and its progress ask them eight at a time too.
 import { env, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { OrgObject } from "../../../src/worker/org-object.ts";
 import { ORG_PARALLEL } from "../../../src/worker/in-parallel.ts";
 import { listOrgs, registerOrg } from "../../../src/worker/org-registry.ts";
@@ -95,5 +95,23 @@ describe("the cron's roll", () => {
     expect(seen.asked.filter((org) => org.startsWith("fan-")).sort()).toEqual(orgs);
     expect(ROLL_PARALLEL).toBe(8);
     expect(seen.most).toBe(ROLL_PARALLEL);
+  });
+
+  it("a registry it cannot list is a roll_failed line, not only a failed invocation", async () => {
+    // With invocation logs off (wrangler.toml), an exception the Worker does not log itself leaves no trace.
+    const errors = vi.spyOn(console, "error");
+    const failing = new Proxy(env.FEEDS, {
+      get: (target, name) =>
+        name === "list"
+          ? () => Promise.reject(new Error("injected R2 failure"))
+          : (Reflect.get(target, name) as unknown),
+    });
+    await expect(rollEverywhere({ ...env, FEEDS: failing })).rejects.toThrow("injected R2 failure");
+    const lines = errors.mock.calls
+      .map((c) => String(c[0]))
+      .filter((l) => l.includes('"event":"roll_failed"'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("injected R2 failure");
+    errors.mockRestore();
   });
 });
