@@ -7,7 +7,8 @@ import { equalBytes, sha256 } from "../core/digest.ts";
 import { ServiceError } from "../core/errors.ts";
 import { errorResponse } from "./errors.ts";
 
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/;
+/** The scheme's name in any case (RFC 9110 §11.1), the credential as sent. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
  * Middleware that lets a request through only with `Authorization: Bearer <adminToken>`.

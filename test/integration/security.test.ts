@@ -134,6 +134,13 @@ describe("admin auth (docs/test-checklist.md §B 18)", () => {
     expect401(await call({ authorization: ADMIN_TOKEN }));
   });
 
+  it("the scheme in any case passes, as RFC 9110 §11.1 has it; the secret's case counts", async () => {
+    for (const scheme of ["bearer", "BEARER", "bEaReR"]) {
+      expect((await call({ authorization: `${scheme} ${ADMIN_TOKEN}` })).status, scheme).toBe(404);
+    }
+    expect401(await call({ authorization: `Bearer ${ADMIN_TOKEN.toUpperCase()}` }));
+  });
+
   it("two Authorization headers → 400 or 401, whichever comes first", async () => {
     for (const pair of [
       [`Bearer ${ADMIN_TOKEN}`, "Bearer wrong"],
