@@ -8,7 +8,8 @@ import { ORG_PARALLEL } from "../../../src/worker/in-parallel.ts";
 import { listOrgs, registerOrg } from "../../../src/worker/org-registry.ts";
 import { ROLL_PARALLEL, rollEverywhere } from "../../../src/worker/roll-everywhere.ts";
 import { regenerateEverywhere, wideJob } from "../../../src/worker/wide-jobs.ts";
-import { makeSnapshot, T0 } from "../../support/fixture.ts";
+import { createWorkerFetch } from "../../../src/worker/worker-app.ts";
+import { ADMIN_TOKEN, makeSnapshot, T0 } from "../../support/fixture.ts";
 import { orgObject, publish, setClock } from "./support.ts";
 
 /** What the roll asked: calls in flight at once (most), and the organizations asked. */
@@ -97,7 +98,34 @@ describe("the cron's roll", () => {
     expect(seen.most).toBe(ROLL_PARALLEL);
   });
 
-  it("a registry it cannot list is a roll_failed line, not only a failed invocation", async () => {
+  it("the admin calls over every organization answer 503 with Retry-After while R2 cannot list them", async () => {
+    const failing = new Proxy(env.FEEDS, {
+      get: (target, name) =>
+        name === "list"
+          ? () => Promise.reject(new Error("injected R2 failure"))
+          : (Reflect.get(target, name) as unknown),
+    });
+    const fetch = createWorkerFetch({ ...env, FEEDS: failing });
+    for (const [method, path, body] of [
+      ["GET", "/admin/search?q=ada"],
+      ["GET", "/admin/traffic"],
+      ["GET", "/metrics"],
+      ["POST", "/admin/regenerate", "{}"],
+    ] as const) {
+      const reply = await fetch(
+        new Request(`https://feeds.example.org${path}`, {
+          method,
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+          ...(body !== undefined && { body }),
+        }),
+      );
+      expect(reply.status, path).toBe(503);
+      expect(Number(reply.headers.get("retry-after")), path).toBeGreaterThan(0);
+      expect(await reply.text(), path).not.toContain("injected");
+    }
+  });
+
+  it("a registry it cannot list is a logged roll_failed, not only a failed invocation", async () => {
     // With invocation logs off (wrangler.toml), an exception the Worker does not log itself leaves no trace.
     const errors = vi.spyOn(console, "error");
     const failing = new Proxy(env.FEEDS, {
@@ -106,12 +134,11 @@ describe("the cron's roll", () => {
           ? () => Promise.reject(new Error("injected R2 failure"))
           : (Reflect.get(target, name) as unknown),
     });
-    await expect(rollEverywhere({ ...env, FEEDS: failing })).rejects.toThrow("injected R2 failure");
-    const lines = errors.mock.calls
-      .map((c) => String(c[0]))
-      .filter((l) => l.includes('"event":"roll_failed"'));
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain("injected R2 failure");
+    await expect(rollEverywhere({ ...env, FEEDS: failing })).rejects.toThrow(/organizations cannot be read/);
+    const lines = errors.mock.calls.map((c) => String(c[0]));
+    expect(lines.filter((l) => l.includes('"event":"roll_failed"'))).toHaveLength(1);
+    // R2's own words are in the registry's line.
+    expect(lines.find((l) => l.includes('"event":"registry_unavailable"'))).toContain("injected R2 failure");
     errors.mockRestore();
   });
 });
