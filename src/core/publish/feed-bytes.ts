@@ -25,12 +25,17 @@ export interface FeedBytes {
 }
 
 /**
- * Encodes, hashes and compresses a rendered feed.
+ * Encodes, hashes and compresses a rendered feed: its text, or the strings it is made of (`feedParts`), made
+ * twice — once to count their bytes, once to write them — so a big feed is never held as text beside its bytes.
  * @param bigFeedBytes identity bodies at least this long are kept (and stored), so clients that ask for no
  *   compression are served without decompressing the feed on every request.
  */
-export async function feedBytes(text: string, bigFeedBytes: number, codec: Codec): Promise<FeedBytes> {
-  const bytes = encoder.encode(text);
+export async function feedBytes(
+  text: string | (() => Iterable<string>),
+  bigFeedBytes: number,
+  codec: Codec,
+): Promise<FeedBytes> {
+  const bytes = typeof text === "string" ? encoder.encode(text) : encodeParts(text);
   const digest = await codec.sha256(bytes);
   return {
     etag: entityTag(digest),
@@ -96,4 +101,37 @@ export function servedLastModified(
     return { lastModified: feed.lastModified + 1, lastModifiedShared: false };
   }
   return { lastModified: feed.lastModified, lastModifiedShared: feed.lastModifiedShared === true };
+}
+
+/**
+ * UTF-8 bytes of strings one after the other, as of their concatenation (no part may end in the first half of a
+ * surrogate pair the next completes: feed parts are whole lines). `parts` is called twice and must give the same
+ * strings both times.
+ */
+function encodeParts(parts: () => Iterable<string>): Uint8Array {
+  let size = 0;
+  for (const part of parts()) size += utf8Length(part);
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts()) offset += encoder.encodeInto(part, out.subarray(offset)).written;
+  if (offset !== size) throw new Error(`feed parts changed between two passes (${offset} ≠ ${size} bytes)`);
+  return out;
+}
+
+/** How many bytes UTF-8 takes for a string (a lone surrogate as U+FFFD, as `TextEncoder` writes it). */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 2; // a pair: 4 bytes for 2 units
+        i++;
+      } else n += 2;
+    } else n += 2;
+  }
+  return n;
 }
