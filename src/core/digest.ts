@@ -1,5 +1,6 @@
 /**
- * Hashing and encoding helpers on Web Crypto, available alike in Node 24 and workerd.
+ * Hashing and encoding helpers on Web Crypto, available alike in Node 24 and workerd; and UTF-8 of text made in
+ * pieces, for bodies too big to hold once more as one string (a whole schedule's feed, a big schedule's state).
  */
 
 const encoder = new TextEncoder();
@@ -8,6 +9,39 @@ const encoder = new TextEncoder();
 export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+}
+
+/**
+ * UTF-8 bytes of strings one after the other, as of their concatenation (no part may end in the first half of a
+ * surrogate pair the next completes: feed blocks and JSON records are whole strings). `parts` is called twice and must give the same
+ * strings both times.
+ */
+export function utf8OfParts(parts: () => Iterable<string>): Uint8Array {
+  let size = 0;
+  for (const part of parts()) size += utf8Length(part);
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts()) offset += encoder.encodeInto(part, out.subarray(offset)).written;
+  if (offset !== size) throw new Error(`feed parts changed between two passes (${offset} ≠ ${size} bytes)`);
+  return out;
+}
+
+/** How many bytes UTF-8 takes for a string (a lone surrogate as U+FFFD, as `TextEncoder` writes it). */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 2; // a pair: 4 bytes for 2 units
+        i++;
+      } else n += 2;
+    } else n += 2;
+  }
+  return n;
 }
 
 /** Lower-case hexadecimal of bytes. */

@@ -2,7 +2,7 @@
  * A rendered feed's stored form: identity bytes, their entity tag and digest, the gzip body, and the rule that
  * moves `Last-Modified` when bytes change.
  */
-import { toBase64Url, toHex } from "../digest.ts";
+import { toBase64Url, toHex, utf8OfParts } from "../digest.ts";
 import type { FeedRow } from "../store/feeds-table.ts";
 import type { Codec } from "../compress.ts";
 
@@ -35,7 +35,7 @@ export async function feedBytes(
   bigFeedBytes: number,
   codec: Codec,
 ): Promise<FeedBytes> {
-  const bytes = typeof text === "string" ? encoder.encode(text) : encodeParts(text);
+  const bytes = typeof text === "string" ? encoder.encode(text) : utf8OfParts(text);
   const digest = await codec.sha256(bytes);
   return {
     etag: entityTag(digest),
@@ -101,37 +101,4 @@ export function servedLastModified(
     return { lastModified: feed.lastModified + 1, lastModifiedShared: false };
   }
   return { lastModified: feed.lastModified, lastModifiedShared: feed.lastModifiedShared === true };
-}
-
-/**
- * UTF-8 bytes of strings one after the other, as of their concatenation (no part may end in the first half of a
- * surrogate pair the next completes: feed parts are whole lines). `parts` is called twice and must give the same
- * strings both times.
- */
-function encodeParts(parts: () => Iterable<string>): Uint8Array {
-  let size = 0;
-  for (const part of parts()) size += utf8Length(part);
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts()) offset += encoder.encodeInto(part, out.subarray(offset)).written;
-  if (offset !== size) throw new Error(`feed parts changed between two passes (${offset} ≠ ${size} bytes)`);
-  return out;
-}
-
-/** How many bytes UTF-8 takes for a string (a lone surrogate as U+FFFD, as `TextEncoder` writes it). */
-function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 2; // a pair: 4 bytes for 2 units
-        i++;
-      } else n += 2;
-    } else n += 2;
-  }
-  return n;
 }
