@@ -93,13 +93,15 @@ export async function publishUnit(
   }
   const nowMs = deps.clock();
   const nowSeconds = Math.floor(nowMs / 1000);
-  const previous = current ? await readState(deps.sql, current.stateKey, deps.codec) : null;
+  // Only the previous revision's history is kept: its snapshot (as big as the new one) is garbage at once.
+  const previous = current ? (await readState(deps.sql, current.stateKey, deps.codec)).history : new Map();
   // The history needs every event's fingerprint, the plan only the events its scope reads: a staged publish
   // (`RefreshScope.stateOnly()`) keeps none of a big snapshot's events, only their fingerprints in the history.
   const only = eventsOf(scope);
-  const events = only === undefined ? expandSnapshot(snapshot) : expandSnapshot(snapshot, only);
+  const events =
+    only === undefined ? expandSnapshot(snapshot) : only.size === 0 ? [] : expandSnapshot(snapshot, only);
   const all = only === undefined ? events : eachEvent(snapshot);
-  const history = advanceHistory(previous?.history ?? new Map(), all, nowSeconds);
+  const history = advanceHistory(previous, all, nowSeconds);
   const zone = snapshot.schedule.timezone;
   const row: ScheduleRow = {
     org,
