@@ -4,7 +4,7 @@
  * one is not an error here: the Worker then fails closed (503) on the routes that need it.
  */
 import { parseConfig } from "../core/config.ts";
-import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
+import type { ServiceSettings } from "../core/publish/unit-deps.ts";
 import type { FetchNote } from "../core/fetch-log.ts";
 import type { Job } from "../core/maintenance/jobs.ts";
 import type { MetricFamily } from "../core/metrics.ts";
@@ -83,6 +83,8 @@ export interface WorkerSettings {
  * 16 MiB one does not fit yet: its publish call dies at 128 MB.
  */
 export const WORKER_MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024;
+/** Schedule feeds at least this long are hashed and gzipped as they are encoded (`feedBytes`). */
+const STREAM_FEED_BYTES = 1024 * 1024;
 /** Default people per fan-out batch. */
 export const DEFAULT_FAN_OUT_BATCH = 250;
 /**
@@ -135,7 +137,10 @@ export function workerSettings(env: WorkerEnv): WorkerSettings {
       // The Durable Object's own reader (admin views) keeps little: feeds are served from R2.
       cacheBytes: 1024 * 1024,
       eventCacheChars: EVENT_CACHE_CHARS,
-      bigFeedBytes: BIG_FEED_BYTES,
+      // R2 serves every feed gzipped (an identity request decompresses it as it streams): no identity body is
+      // kept, and a big schedule feed is hashed and gzipped as it is encoded, never held whole.
+      bigFeedBytes: Number.POSITIVE_INFINITY,
+      streamFeedBytes: STREAM_FEED_BYTES,
     },
     sharedFetcherRanges: config.limits.sharedFetcherRanges,
   };

@@ -133,7 +133,7 @@ export async function planSchedule(deps: UnitDeps, input: PlanInput, options: Un
         feed,
         spec,
         events: inWindow.length,
-        bytes: await feedBytes(text, settings.bigFeedBytes, deps.codec),
+        bytes: await feedBytes(text, settings.bigFeedBytes, deps.codec, settings.streamFeedBytes),
         newToken: await newToken(deps, org, feed, existing !== null),
       });
     }

@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalHash, canonicalParts, Sha256 } from "../../../src/core/snapshot/canonical-hash.ts";
+import { canonicalHash, canonicalParts } from "../../../src/core/snapshot/canonical-hash.ts";
+import { Sha256 } from "../../../src/core/digest.ts";
 import { ingestSnapshot } from "../../../src/core/snapshot/ingest.ts";
 import type { Snapshot } from "../../../src/core/snapshot/types.ts";
 import { makeSnapshot } from "../../support/fixture.ts";
