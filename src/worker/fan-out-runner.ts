@@ -53,7 +53,7 @@ export function createFanOutRunner(deps: UnitDeps, jobs: DurableJobs, batch: num
   return {
     ...inner,
     // Ingest and staging hold a whole snapshot: one at a time in the isolate (`isolate-gate.ts`).
-    publish: (bytes, target, options) => bigWork(() => publish(bytes, target, options)),
+    publish: (bytes, target, options) => bigWork(target.org, () => publish(bytes, target, options)),
   };
 
   async function publish(

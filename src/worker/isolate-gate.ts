@@ -6,7 +6,9 @@
  *
  * A waiter polls rather than waits on a promise the holder settles: settling a promise made by another object's
  * request is not something workerd lets one rely on. A holder that never returns (its invocation cancelled
- * mid-way) cannot stall the isolate: past {@link GATE_MAX_WAIT_MS} a waiter goes ahead anyway.
+ * mid-way) cannot stall the isolate: past {@link GATE_MAX_WAIT_MS} a waiter goes ahead anyway. Each piece of
+ * work logs one `big_work` line: which organization, in which isolate, how long it waited, whether it ran beside
+ * another.
  */
 
 import { workerLogger } from "./logger.ts";
@@ -17,19 +19,20 @@ const POLL_MS = 20;
 export const GATE_MAX_WAIT_MS = 120_000;
 
 let holder: object | null = null;
+/** This isolate's name in the log (made on first use: nothing random runs at module load). */
+let isolate: string | null = null;
 
 /**
- * Runs `task` once no other big task of the isolate is running (or the wait passed {@link GATE_MAX_WAIT_MS}).
- * Not re-entrant: a task must not call it again.
+ * Runs `task` for `org` once no other big task of the isolate is running (or the wait passed
+ * {@link GATE_MAX_WAIT_MS}). Not re-entrant: a task must not call it again.
  */
-export async function bigWork<T>(task: () => Promise<T>): Promise<T> {
-  if (holder !== null) {
-    const start = Date.now();
-    while (holder !== null && Date.now() - start < GATE_MAX_WAIT_MS) {
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-    workerLogger.info("big_work_waited", { ms: Date.now() - start, ranBeside: holder !== null });
+export async function bigWork<T>(org: string, task: () => Promise<T>): Promise<T> {
+  isolate ??= crypto.randomUUID();
+  const start = Date.now();
+  while (holder !== null && Date.now() - start < GATE_MAX_WAIT_MS) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+  workerLogger.info("big_work", { org, isolate, waitedMs: Date.now() - start, ranBeside: holder !== null });
   const mine = {};
   holder = mine;
   try {

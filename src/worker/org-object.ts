@@ -116,7 +116,9 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
       if (!more) {
         more = await parts.jobs.runNext(async (step) => {
           // One batch at a time in the isolate, whichever object it belongs to (`isolate-gate.ts`).
-          const result = await bigWork(() => parts.service.refresh(step.org, step.schedule, step.scope));
+          const result = await bigWork(step.org, () =>
+            parts.service.refresh(step.org, step.schedule, step.scope),
+          );
           return result.feedsUpdated;
         });
       }

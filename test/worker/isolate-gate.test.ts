@@ -19,18 +19,22 @@ describe("one big piece of work at a time per isolate", () => {
       running--;
       return name;
     };
-    const results = await Promise.all([bigWork(task("a")), bigWork(task("b")), bigWork(task("c"))]);
+    const results = await Promise.all([
+      bigWork("org", task("a")),
+      bigWork("org", task("b")),
+      bigWork("org", task("c")),
+    ]);
     expect(results).toEqual(["a", "b", "c"]);
     expect(most).toBe(1);
     for (let i = 0; i < order.length; i += 2) expect(order[i + 1]).toBe(order[i]!.replace("start", "end"));
   });
 
   it("opens for the next task when one throws", async () => {
-    const failing = bigWork(async () => {
+    const failing = bigWork("org", async () => {
       await tick(10);
       throw new Error("out of luck");
     });
-    const next = bigWork(async () => "ran");
+    const next = bigWork("org", async () => "ran");
     await expect(failing).rejects.toThrow("out of luck");
     await expect(next).resolves.toBe("ran");
   });
