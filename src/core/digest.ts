@@ -1,6 +1,7 @@
 /**
- * Hashing and encoding helpers on Web Crypto, available alike in Node 24 and workerd; and UTF-8 of text made in
- * pieces, for bodies too big to hold once more as one string (a whole schedule's feed, a big schedule's state).
+ * Hashing and encoding helpers on Web Crypto, available alike in Node 24 and workerd; and, for what is too big to
+ * hold once more whole (a whole schedule's feed, a big schedule's state and canonical JSON), UTF-8 of text made in
+ * pieces and an incremental SHA-256.
  */
 
 const encoder = new TextEncoder();
