@@ -9,7 +9,8 @@
 // (`src/worker/isolate-gate.ts`), which logs each piece of work with its isolate, so the test sees that they did.
 //
 // `BIG_PUBLISH_HEAP_MB` caps the heap elsewhere, and `BIG_PUBLISH_PEOPLE` / `BIG_PUBLISH_DAYS` size the single
-// publish, to find the lowest cap a size passes under (docs/cloudflare.md › Memory has the figures).
+// publish (with `BIG_PUBLISH_MAX_BYTES` over the default limit), to find the lowest cap a size passes under
+// (docs/cloudflare.md › Memory has the figures).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bigSchedule } from "../../../bench/fixtures/big-schedule.ts";
 import { ADMIN_TOKEN } from "../../support/fixture.ts";
@@ -121,7 +122,8 @@ describe(`hospital-wide publishes in workerd under a ${HEAP_MB} MB heap`, () => 
     // Only the processes this server starts: one an earlier test file of this fork stopped may still be exiting.
     const earlier = new Set(workerdPids());
     try {
-      server = await startWorkerd();
+      const limit = process.env["BIG_PUBLISH_MAX_BYTES"];
+      server = await startWorkerd({}, limit ? { MAX_SNAPSHOT_BYTES: limit } : {});
     } finally {
       if (before === undefined) delete process.env["MINIFLARE_WORKERD_V8_FLAGS"];
       else process.env["MINIFLARE_WORKERD_V8_FLAGS"] = before;
