@@ -4,7 +4,7 @@
  * one is not an error here: the Worker then fails closed (503) on the routes that need it.
  */
 import { parseConfig } from "../core/config.ts";
-import { BIG_FEED_BYTES, type ServiceSettings } from "../core/publish/unit-deps.ts";
+import type { ServiceSettings } from "../core/publish/unit-deps.ts";
 import type { FetchNote } from "../core/fetch-log.ts";
 import type { Job } from "../core/maintenance/jobs.ts";
 import type { MetricFamily } from "../core/metrics.ts";
@@ -94,11 +94,14 @@ export interface WorkerSettings {
 }
 
 /**
- * Default largest snapshot body on Workers (4 MiB): a publish parses, validates and expands the whole snapshot in
- * one invocation, and a 4 MiB one (5,000 people, four weeks) peaks between 96 and 128 MB of V8 heap
- * (`test/worker/socket/big-publish.test.ts` passes with the heap capped at 128 MB; at 96 MB it dies).
+ * Default largest snapshot body on Workers (8 MiB): the largest whose publish is tested to fit a 128 MB isolate
+ * twice over — two 8 MiB publishes of two organizations at once in one isolate complete with the V8 heap capped at
+ * 128 MB, and one alone at 96 MB (`test/worker/socket/big-publish.test.ts`; docs/cloudflare.md › Memory). A
+ * 16 MiB one does not fit yet: its publish call dies at 128 MB.
  */
-export const WORKER_MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024;
+export const WORKER_MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024;
+/** Schedule feeds at least this long are hashed and gzipped as they are encoded (`feedBytes`). */
+const STREAM_FEED_BYTES = 1024 * 1024;
 /** Default people per fan-out batch. */
 export const DEFAULT_FAN_OUT_BATCH = 250;
 /**
@@ -164,7 +167,10 @@ export function workerSettings(env: WorkerEnv): WorkerSettings {
       // The Durable Object's own reader (admin views) keeps little: feeds are served from R2.
       cacheBytes: 1024 * 1024,
       eventCacheChars: EVENT_CACHE_CHARS,
-      bigFeedBytes: BIG_FEED_BYTES,
+      // R2 serves every feed gzipped (an identity request decompresses it as it streams): no identity body is
+      // kept, and a big schedule feed is hashed and gzipped as it is encoded, never held whole.
+      bigFeedBytes: Number.POSITIVE_INFINITY,
+      streamFeedBytes: STREAM_FEED_BYTES,
     },
     sharedFetcherRanges: config.limits.sharedFetcherRanges,
     // As Node computes it from the same settings.

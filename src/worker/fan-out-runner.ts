@@ -14,9 +14,10 @@ import { ServiceError } from "../core/errors.ts";
 import type { PlannedUnit } from "../core/maintenance/maintenance.ts";
 import { RefreshScope } from "../core/publish/refresh-scope.ts";
 import { publishUnit, type UnitResult } from "../core/publish/schedule-unit.ts";
-import type { UnitDeps } from "../core/publish/unit-deps.ts";
+import type { UnitDeps, UnitOptions } from "../core/publish/unit-deps.ts";
 import { createInProcessRunner, type UnitRunner } from "../core/publish/unit-runner.ts";
-import { ingestSnapshot } from "../core/snapshot/ingest.ts";
+import { ingestSnapshot, type IngestTarget } from "../core/snapshot/ingest.ts";
+import { bigWork } from "./isolate-gate.ts";
 import { piecesOfSchedule } from "../core/store/pieces-table.ts";
 import { liveSchedules } from "../core/store/schedules-table.ts";
 import { batchUnit, type DurableJobs, type JobStep } from "./durable-jobs.ts";
@@ -51,27 +52,34 @@ export function createFanOutRunner(deps: UnitDeps, jobs: DurableJobs, batch: num
   };
   return {
     ...inner,
-    async publish(bytes, target, options) {
-      const ingested = await ingestSnapshot(bytes, target);
-      if (!ingested.ok) {
-        const { code, message, details } = ingested.error;
-        throw new ServiceError(code, message, details);
-      }
-      const { snapshot, hash } = ingested;
-      if (snapshot.people.length <= batch)
-        return settle(await publishUnit(deps, snapshot, hash, options), target.org, target.schedule);
-      const staged = await publishUnit(deps, snapshot, hash, options, RefreshScope.stateOnly());
-      if (staged.unchanged) return staged;
-      const unit: PlannedUnit = {
-        pass: 1,
-        org: target.org,
-        schedule: target.schedule,
-        scope: RefreshScope.whole(),
-        feeds: snapshot.people.length + 1,
-      };
-      const people = snapshot.people.map((p) => p.id);
-      const job = jobs.create(target.org, "publish", batchUnit(unit, people, batch));
-      return { ...settle(staged, target.org, target.schedule), job: job.id };
-    },
+    // Ingest and staging hold a whole snapshot: one at a time in the isolate (`isolate-gate.ts`).
+    publish: (bytes, target, options) => bigWork(target.org, () => publish(bytes, target, options)),
   };
+
+  async function publish(
+    bytes: Uint8Array,
+    target: IngestTarget,
+    options?: UnitOptions,
+  ): Promise<UnitResult> {
+    const ingested = await ingestSnapshot(bytes, target);
+    if (!ingested.ok) {
+      const { code, message, details } = ingested.error;
+      throw new ServiceError(code, message, details);
+    }
+    const { snapshot, hash } = ingested;
+    if (snapshot.people.length <= batch)
+      return settle(await publishUnit(deps, snapshot, hash, options), target.org, target.schedule);
+    const staged = await publishUnit(deps, snapshot, hash, options, RefreshScope.stateOnly());
+    if (staged.unchanged) return staged;
+    const unit: PlannedUnit = {
+      pass: 1,
+      org: target.org,
+      schedule: target.schedule,
+      scope: RefreshScope.whole(),
+      feeds: snapshot.people.length + 1,
+    };
+    const people = snapshot.people.map((p) => p.id);
+    const job = jobs.create(target.org, "publish", batchUnit(unit, people, batch));
+    return { ...settle(staged, target.org, target.schedule), job: job.id };
+  }
 }

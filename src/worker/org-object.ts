@@ -37,6 +37,7 @@ import { alarmRetry, clearAlarmFailure, recordAlarmFailure } from "./alarm-retry
 import { registerOrg } from "./org-registry.ts";
 import { ZoneRulesWatch } from "./zone-rules-recheck.ts";
 import { buildOrgParts, type Parts } from "./org-parts.ts";
+import { bigWork } from "./isolate-gate.ts";
 
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read it). */
 const GARBAGE_GRACE_S = 10 * 60;
@@ -116,7 +117,10 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
       let more = backlog > 0;
       if (!more) {
         more = await parts.jobs.runNext(async (step) => {
-          const result = await parts.service.refresh(step.org, step.schedule, step.scope);
+          // One batch at a time in the isolate, whichever object it belongs to (`isolate-gate.ts`).
+          const result = await bigWork(step.org, () =>
+            parts.service.refresh(step.org, step.schedule, step.scope),
+          );
           return result.feedsUpdated;
         });
       }

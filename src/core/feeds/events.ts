@@ -17,10 +17,19 @@ export function eventUid(org: string, schedule: string, assignmentId: string): s
 }
 
 /**
- * Every assignment of a snapshot as an expanded event, in snapshot order.
+ * Every assignment of a snapshot as an expanded event, in snapshot order; with `people`, only the assignments of
+ * those people (their colleagues still come from the whole snapshot).
  * @example expandSnapshot(snapshot).filter((e) => e.facts.personId === "p1001")
  */
-export function expandSnapshot(snapshot: Snapshot): ExpandedEvent[] {
+export function expandSnapshot(snapshot: Snapshot, people?: ReadonlySet<string>): ExpandedEvent[] {
+  return [...eachEvent(snapshot, people)];
+}
+
+/**
+ * {@link expandSnapshot} one event at a time, for a caller that keeps only part of each (the history keeps the
+ * fingerprint): a big snapshot's events are never all held at once.
+ */
+export function* eachEvent(snapshot: Snapshot, only?: ReadonlySet<string>): Generator<ExpandedEvent> {
   const zone = snapshot.schedule.timezone;
   const scheduleName = displayText(snapshot.schedule.name);
   const people = new Map(snapshot.people.map((p) => [p.id, p]));
@@ -37,8 +46,8 @@ export function expandSnapshot(snapshot: Snapshot): ExpandedEvent[] {
   const colleaguesOf = createCrews(snapshot, people);
   const resolve = createTimeResolver(zone);
 
-  const out: ExpandedEvent[] = [];
   for (const a of snapshot.assignments) {
+    if (only !== undefined && !only.has(a.personId)) continue;
     const person = people.get(a.personId);
     const shift = shifts.get(a.shiftId);
     if (!person || !shift) throw new Error(`assignment \`${a.id}\` references an unknown person or shift`);
@@ -61,7 +70,6 @@ export function expandSnapshot(snapshot: Snapshot): ExpandedEvent[] {
       colleagues: colleagues.names,
       otherColleagues: colleagues.others,
     };
-    out.push({ facts, fp: eventFingerprint(facts) });
+    yield { facts, fp: eventFingerprint(facts) };
   }
-  return out;
 }

@@ -32,7 +32,7 @@ export const TOMBSTONE_SECONDS = 400 * 86_400;
  */
 export function advanceHistory(
   prev: ReadonlyMap<string, HistoryEntry>,
-  events: readonly ExpandedEvent[],
+  events: Iterable<ExpandedEvent>,
   nowSeconds: number,
 ): History {
   const at = Math.max(nowSeconds, newestStamp(prev));

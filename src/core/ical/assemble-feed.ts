@@ -29,13 +29,26 @@ export interface FeedHead {
  * @param events sorted by `sortKey` (as `renderEvents` and `mergeRendered` return them).
  */
 export function assembleFeed(head: FeedHead, events: readonly RenderedEvent[]): string {
-  const parts = [feedOpening(head, zoneSpans(events))];
-  for (const e of events) parts.push(e.block);
-  parts.push(FEED_END);
-  return parts.join("");
+  return [...feedParts(head, events, (e) => e.block)].join("");
 }
 
-/** What a feed's VTIMEZONEs cover: per zone, the local years its timed events span, and whether one uses `TZID`. */
+/**
+ * {@link assembleFeed} as the strings it joins, in order, each event's block asked of `block` only when its turn
+ * comes: a caller that encodes them one by one (`feedBytes`) never holds a big feed's text, nor all its blocks.
+ */
+export function* feedParts<E extends Placed>(
+  head: FeedHead,
+  events: readonly E[],
+  block: (event: E) => string,
+): Generator<string> {
+  yield feedOpening(head, zoneSpans(events));
+  for (const e of events) yield block(e);
+  yield FEED_END;
+}
+
+/** What placing an event in a feed needs of it (see `RenderedEvent`). */
+export type Placed = Pick<RenderedEvent, "zone" | "fromYear" | "toYear" | "tzid">;
+
 export interface ZoneSpan {
   zone: string;
   from: number;
@@ -51,7 +64,7 @@ export const FEED_END = "END:VCALENDAR\r\n";
  * the years their timed events span (UTC-written ones included). Spans of consecutive runs of events merge with
  * {@link mergeZoneSpans} into the spans of all of them.
  */
-export function zoneSpans(events: readonly RenderedEvent[]): ZoneSpan[] {
+export function zoneSpans(events: readonly Placed[]): ZoneSpan[] {
   const spans = new SpanSet();
   for (const e of events) if (e.zone !== "") spans.add(e.zone, e.fromYear, e.toYear, e.tzid);
   return spans.list();

@@ -106,7 +106,7 @@ function sortKey(facts: EventFacts): string {
   return `${start} ${facts.uid}`;
 }
 
-const byKey = (a: RenderedEvent, b: RenderedEvent) =>
+const byKey = (a: { sortKey: string }, b: { sortKey: string }) =>
   a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;
 
 /**
@@ -118,20 +118,40 @@ export function renderEvents(
   view: FeedView,
   cache: EventBlockCache | null = null,
 ): RenderedEvent[] {
-  const out = events.map((event): RenderedEvent => {
-    const { facts } = event;
-    const timing = facts.timing;
-    const timed = !timing.allDay;
-    return {
-      sortKey: sortKey(facts),
-      zone: timed ? facts.zone : "",
-      tzid: timed && !writtenInUtc(timing),
-      fromYear: timed ? Number(timing.start.local.slice(0, 4)) : 0,
-      toYear: timed ? Number(timing.end.local.slice(0, 4)) : 0,
-      block: eventBlock(event, view, cache),
-    };
-  });
-  return out.sort(byKey);
+  return events
+    .map((event): RenderedEvent => ({ ...placing(event), block: eventBlock(event, view, cache) }))
+    .sort(byKey);
+}
+
+/** An event placed in a feed's order, its block not rendered yet (`blockOf`). */
+export interface PlacedEvent extends Omit<RenderedEvent, "block"> {
+  event: FeedEvent;
+}
+
+/**
+ * {@link renderEvents} without the blocks: the events in the same order with what a feed's opening needs, for a
+ * feed so big that its blocks are rendered one at a time as they are encoded (a whole schedule's feed).
+ */
+export function placeEvents(events: readonly FeedEvent[]): PlacedEvent[] {
+  return events.map((event): PlacedEvent => ({ ...placing(event), event })).sort(byKey);
+}
+
+/** The block of a placed event (as {@link renderEvents} renders it). */
+export function blockOf(placed: PlacedEvent, view: FeedView, cache: EventBlockCache | null = null): string {
+  return eventBlock(placed.event, view, cache);
+}
+
+/** Where an event goes in a feed and the VTIMEZONE span it needs. */
+function placing({ facts }: FeedEvent): Omit<RenderedEvent, "block"> {
+  const timing = facts.timing;
+  const timed = !timing.allDay;
+  return {
+    sortKey: sortKey(facts),
+    zone: timed ? facts.zone : "",
+    tzid: timed && !writtenInUtc(timing),
+    fromYear: timed ? Number(timing.start.local.slice(0, 4)) : 0,
+    toYear: timed ? Number(timing.end.local.slice(0, 4)) : 0,
+  };
 }
 
 /** Merges lists each sorted by `sortKey` into one sorted list. */

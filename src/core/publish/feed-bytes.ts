@@ -2,7 +2,7 @@
  * A rendered feed's stored form: identity bytes, their entity tag and digest, the gzip body, and the rule that
  * moves `Last-Modified` when bytes change.
  */
-import { toBase64Url, toHex } from "../digest.ts";
+import { Sha256, toBase64Url, toHex, utf8OfParts, utf8Size } from "../digest.ts";
 import type { FeedRow } from "../store/feeds-table.ts";
 import type { Codec } from "../compress.ts";
 
@@ -25,12 +25,27 @@ export interface FeedBytes {
 }
 
 /**
- * Encodes, hashes and compresses a rendered feed.
+ * Encodes, hashes and compresses a rendered feed: its text, or the strings it is made of (`feedParts`), made
+ * twice — once to count their bytes, once to write them — so a big feed is never held as text beside its bytes.
  * @param bigFeedBytes identity bodies at least this long are kept (and stored), so clients that ask for no
  *   compression are served without decompressing the feed on every request.
+ * @param streamFeedBytes parts adding up to at least this many bytes (and under `bigFeedBytes`: no identity kept)
+ *   are hashed and gzipped as they are encoded, so not even the feed's bytes are ever held whole: a whole
+ *   hospital's schedule feed on Workers. Their gzip is the web platform's (`CompressionStream`), whatever `codec`.
  */
-export async function feedBytes(text: string, bigFeedBytes: number, codec: Codec): Promise<FeedBytes> {
-  const bytes = encoder.encode(text);
+export async function feedBytes(
+  text: string | (() => Iterable<string>),
+  bigFeedBytes: number,
+  codec: Codec,
+  streamFeedBytes = Number.POSITIVE_INFINITY,
+): Promise<FeedBytes> {
+  let bytes: Uint8Array;
+  if (typeof text === "string") bytes = encoder.encode(text);
+  else {
+    const size = utf8Size(text());
+    if (size >= streamFeedBytes && size < bigFeedBytes) return streamedFeedBytes(text(), size);
+    bytes = utf8OfParts(text, size);
+  }
   const digest = await codec.sha256(bytes);
   return {
     etag: entityTag(digest),
@@ -38,6 +53,47 @@ export async function feedBytes(text: string, bigFeedBytes: number, codec: Codec
     size: bytes.length,
     gzip: await codec.gzip(bytes),
     identity: bytes.length >= bigFeedBytes ? bytes : null,
+  };
+}
+
+/** Bytes written to the hash and the compressor at a time. */
+const STREAM_CHUNK = 64 * 1024;
+
+/** {@link feedBytes} of parts, hashed and gzipped a chunk at a time as they are encoded. */
+async function streamedFeedBytes(parts: Iterable<string>, size: number): Promise<FeedBytes> {
+  const hash = new Sha256();
+  const compressor = new CompressionStream("gzip");
+  const gzipped = new Response(compressor.readable).arrayBuffer();
+  const writer = compressor.writable.getWriter();
+  const chunk = new Uint8Array(STREAM_CHUNK);
+  let filled = 0;
+  let written = 0;
+  const send = async (bytes: Uint8Array<ArrayBuffer>) => {
+    hash.updateBytes(bytes);
+    written += bytes.length;
+    await writer.write(bytes);
+  };
+  for (const part of parts) {
+    if (part.length * 3 > STREAM_CHUNK - filled) {
+      if (filled > 0) await send(chunk.slice(0, filled));
+      filled = 0;
+      if (part.length * 3 > STREAM_CHUNK) {
+        await send(encoder.encode(part) as Uint8Array<ArrayBuffer>);
+        continue;
+      }
+    }
+    filled += encoder.encodeInto(part, chunk.subarray(filled)).written;
+  }
+  if (filled > 0) await send(chunk.slice(0, filled));
+  await writer.close();
+  if (written !== size) throw new Error(`feed parts changed between two passes (${written} ≠ ${size} bytes)`);
+  const digest = hash.digest();
+  return {
+    etag: entityTag(digest),
+    hex: toHex(digest),
+    size,
+    gzip: new Uint8Array(await gzipped),
+    identity: null,
   };
 }
 

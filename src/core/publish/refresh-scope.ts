@@ -103,6 +103,13 @@ export const peopleOf = (scope: RefreshScope): ReadonlySet<string> | null =>
 export const rendersEveryone = (scope: RefreshScope): boolean =>
   scope.people === undefined && rendersPieces(scope);
 
+/**
+ * Whose events the unit's plan reads: everyone's when it covers the schedule feed or everyone, else only the
+ * people it is limited to (a batch: a few hundred people's events, not a whole hospital's; a staged publish: none).
+ */
+export const eventsOf = (scope: RefreshScope): ReadonlySet<string> | undefined =>
+  coversScheduleFeed(scope) ? undefined : (peopleOf(scope) ?? undefined);
+
 /** Whether the unit only assembles people's feeds from stored pieces: nothing is expanded or rendered. */
 export const assemblesOnly = (scope: RefreshScope): boolean =>
   !rendersPieces(scope) && !coversScheduleFeed(scope);

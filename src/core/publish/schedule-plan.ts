@@ -5,8 +5,8 @@
  */
 import type { ExpandedEvent } from "../feeds/event-facts.ts";
 import { type History } from "../feeds/history.ts";
-import { assembleFeed } from "../ical/assemble-feed.ts";
-import { renderEvents } from "../ical/render-events.ts";
+import { feedParts } from "../ical/assemble-feed.ts";
+import { blockOf, placeEvents, renderEvents } from "../ical/render-events.ts";
 import type { Snapshot } from "../snapshot/types.ts";
 import { feedByKey } from "../store/feeds-table.ts";
 import { piecesOfSchedule, type PersonPiece, type PieceRow } from "../store/pieces-table.ts";
@@ -125,13 +125,15 @@ export async function planSchedule(deps: UnitDeps, input: PlanInput, options: Un
     const feed = scheduleFeedKey(sid);
     const existing = feedByKey(sql, org, feed);
     if (scope.force || existing?.inputHash !== spec.inputHash || !bodiesPresent(sql, existing)) {
-      const text = assembleFeed(spec.head, renderEvents(inWindow, "schedule", deps.blocks));
+      // Blocks rendered as they are encoded: a whole schedule's feed is never held as text or blocks.
+      const placed = placeEvents(inWindow);
+      const text = () => feedParts(spec.head, placed, (e) => blockOf(e, "schedule", deps.blocks));
       plan.feeds.push({
         org,
         feed,
         spec,
         events: inWindow.length,
-        bytes: await feedBytes(text, settings.bigFeedBytes, deps.codec),
+        bytes: await feedBytes(text, settings.bigFeedBytes, deps.codec, settings.streamFeedBytes),
         newToken: await newToken(deps, org, feed, existing !== null),
       });
     }

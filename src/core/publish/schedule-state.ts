@@ -2,7 +2,9 @@
  * A schedule revision's stored state: the validated snapshot and the per-assignment change history, as gzip JSON
  * in the `blobs` table. Read when the schedule is published again, rolled or regenerated — never to serve.
  */
-import { readStoredHistory, encodeHistory } from "../feeds/history-codec.ts";
+import { readStoredHistory } from "../feeds/history-codec.ts";
+import { canonicalParts } from "../snapshot/canonical-hash.ts";
+import { utf8OfParts } from "../digest.ts";
 import type { History } from "../feeds/history.ts";
 import type { Snapshot } from "../snapshot/types.ts";
 import { readBlob } from "../store/blob-table.ts";
@@ -17,13 +19,31 @@ export interface ScheduleState {
   receivedAt: number;
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The stored bytes of a state (its history as `[id, entry]` pairs). */
+/**
+ * The stored bytes of a state (its history as `[id, entry]` pairs): the gzip of
+ * `JSON.stringify({ format: 2, snapshot, history, receivedAt })`, written a record at a time, so a big schedule's
+ * state is never one string.
+ */
 export async function encodeState(state: ScheduleState, codec: Codec = webCodec): Promise<Uint8Array> {
-  const stored = { format: 2, ...state, history: encodeHistory(state.history) };
-  return codec.gzip(encoder.encode(JSON.stringify(stored)), true);
+  return codec.gzip(
+    utf8OfParts(() => stateParts(state)),
+    true,
+  );
+}
+
+/** {@link encodeState}'s JSON as consecutive strings. */
+function* stateParts(state: ScheduleState): Generator<string> {
+  yield '{"format":2,"snapshot":';
+  yield* canonicalParts(state.snapshot);
+  yield ',"history":[';
+  let first = true;
+  for (const pair of state.history) {
+    yield (first ? "" : ",") + JSON.stringify(pair);
+    first = false;
+  }
+  yield `],"receivedAt":${JSON.stringify(state.receivedAt)}}`;
 }
 
 /** A state from its stored bytes (either history form, see `history-codec.ts`). */

@@ -13,7 +13,7 @@
  * `schedule-plan.ts`, step 4 in `unit-commit.ts`.
  */
 import { ServiceError } from "../errors.ts";
-import { expandSnapshot } from "../feeds/events.ts";
+import { eachEvent, expandSnapshot } from "../feeds/events.ts";
 import { advanceHistory } from "../feeds/history.ts";
 import type { Snapshot } from "../snapshot/types.ts";
 import { feedByKey } from "../store/feeds-table.ts";
@@ -23,7 +23,14 @@ import { localDateOf } from "../time/local-time.ts";
 import { type PreparedFeed } from "./feed-writes.ts";
 import { personFeedKey, scheduleFeedKey, stateBlobKey } from "../store/keys.ts";
 import { preparePersonFeed, type PieceOverlay } from "./person-feeds.ts";
-import { assemblesOnly, peopleOf, personFeedsOf, RefreshScope, rendersEveryone } from "./refresh-scope.ts";
+import {
+  assemblesOnly,
+  eventsOf,
+  peopleOf,
+  personFeedsOf,
+  RefreshScope,
+  rendersEveryone,
+} from "./refresh-scope.ts";
 import { encodeState, readState } from "./schedule-state.ts";
 import { planSchedule, type Plan } from "./schedule-plan.ts";
 import { commit, type CommitCounts } from "./unit-commit.ts";
@@ -86,9 +93,15 @@ export async function publishUnit(
   }
   const nowMs = deps.clock();
   const nowSeconds = Math.floor(nowMs / 1000);
-  const previous = current ? await readState(deps.sql, current.stateKey, deps.codec) : null;
-  const events = expandSnapshot(snapshot);
-  const history = advanceHistory(previous?.history ?? new Map(), events, nowSeconds);
+  // Only the previous revision's history is kept: its snapshot (as big as the new one) is garbage at once.
+  const previous = current ? (await readState(deps.sql, current.stateKey, deps.codec)).history : new Map();
+  // The history needs every event's fingerprint, the plan only the events its scope reads: a staged publish
+  // (`RefreshScope.stateOnly()`) keeps none of a big snapshot's events, only their fingerprints in the history.
+  const only = eventsOf(scope);
+  const events =
+    only === undefined ? expandSnapshot(snapshot) : only.size === 0 ? [] : expandSnapshot(snapshot, only);
+  const all = only === undefined ? events : eachEvent(snapshot);
+  const history = advanceHistory(previous, all, nowSeconds);
   const zone = snapshot.schedule.timezone;
   const row: ScheduleRow = {
     org,
@@ -130,7 +143,7 @@ export async function refreshUnit(
     throw new ServiceError("not_found", `no live schedule \`${sid}\` in \`${org}\``);
   if (assemblesOnly(scope)) return assembleUnit(deps, current, scope, options);
   const state = await readState(deps.sql, current.stateKey, deps.codec);
-  const events = expandSnapshot(state.snapshot);
+  const events = expandSnapshot(state.snapshot, eventsOf(scope));
   // Only a unit that renders every listed person's piece moves the window's date: after one that rendered some
   // people (a batch, a person's regeneration) the others still show the earlier window, and the roll must see it.
   const row = {

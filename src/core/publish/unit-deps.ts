@@ -17,6 +17,11 @@ export interface ServiceSettings extends WindowSettings {
   eventCacheChars: number;
   /** Feeds whose identity body is at least this long also store it, to be streamed as is. Default 8 MiB. */
   bigFeedBytes: number;
+  /**
+   * A schedule feed at least this long (and under `bigFeedBytes`) is hashed and gzipped as it is encoded, never
+   * held whole (see `feedBytes`). Default: never (Node); Workers, whose isolate has 128 MB, set it.
+   */
+  streamFeedBytes?: number;
 }
 
 /** The default for {@link ServiceSettings.bigFeedBytes}. */

@@ -3,12 +3,12 @@
  * was refused) out. Pure and self-contained, so a runtime can run it wherever parsing a hostile 32 MiB body does
  * not stall feed serving: a worker thread on Node (`src/node/ingest-pool.ts`), in process elsewhere.
  */
-import { sha256Hex } from "../digest.ts";
+import { canonicalHash } from "./canonical-hash.ts";
 import type { ErrorDetail } from "../errors.ts";
 import { SNAPSHOT_LIMITS } from "./limits.ts";
 import { findDuplicateKeys } from "./json-text.ts";
-import { decodeJsonText, parseJsonText } from "./parse-body.ts";
-import { createReport } from "./problem-report.ts";
+import { decodeJsonText, parseJsonText, type BodyResult } from "./parse-body.ts";
+import { createReport, type Report } from "./problem-report.ts";
 import { showKey } from "./show.ts";
 import type { Snapshot } from "./types.ts";
 import { checkSnapshot } from "./validate.ts";
@@ -46,18 +46,10 @@ export type Ingest = (bytes: Uint8Array, target: IngestTarget) => Promise<Ingest
  * if (result.ok) await service.publish(result.snapshot, result.hash);
  */
 export async function ingestSnapshot(bytes: Uint8Array, target: IngestTarget): Promise<IngestResult> {
-  const decoded = decodeJsonText(bytes);
-  if (!decoded.ok) return invalidJson(decoded.message);
-  const parsed = parseJsonText(decoded.text);
-  if (!parsed.ok) return invalidJson(parsed.message);
-
   const report = createReport(SNAPSHOT_LIMITS.maxDetails);
-  findDuplicateKeys(decoded.text, (path, key) => {
-    report.add(
-      path,
-      `${showKey(key)} appears more than once in this object; JSON parsers disagree on which value counts`,
-    );
-  });
+  const parsed = parseStrict(bytes, report);
+  if (!parsed.ok) return invalidJson(parsed.message);
+  // The text is gone from here on: validation holds the parsed value and what zod makes of it, no more.
   const snapshot = checkSnapshot(parsed.value, report, target);
   if (snapshot === undefined) {
     const details = report.details();
@@ -67,7 +59,25 @@ export async function ingestSnapshot(bytes: Uint8Array, target: IngestTarget): P
     const message = `The snapshot has ${n} problem${n === 1 ? "" : "s"}${listed}.`;
     return { ok: false, error: { code: "invalid_snapshot", message, details } };
   }
-  return { ok: true, snapshot, hash: await sha256Hex(JSON.stringify(snapshot)) };
+  return { ok: true, snapshot, hash: canonicalHash(snapshot) };
+}
+
+/**
+ * The body as a JSON value, its duplicate keys reported: the decoded text lives only in here, so it is garbage
+ * before validation copies the value (a 16 MiB body's text is 16 MiB of heap).
+ */
+function parseStrict(bytes: Uint8Array, report: Report): BodyResult {
+  const decoded = decodeJsonText(bytes);
+  if (!decoded.ok) return decoded;
+  const parsed = parseJsonText(decoded.text);
+  if (!parsed.ok) return parsed;
+  findDuplicateKeys(decoded.text, (path, key) => {
+    report.add(
+      path,
+      `${showKey(key)} appears more than once in this object; JSON parsers disagree on which value counts`,
+    );
+  });
+  return parsed;
 }
 
 function invalidJson(message: string): IngestResult {
