@@ -69,6 +69,13 @@ export const SLOW_TESTS: readonly string[] = [
   "test/limits/slow-clients.test.ts",
   "test/limits/shedding.test.ts",
   "test/integration/thread-pool.test.ts",
+  // Real storage faults under the server as `npm start` runs it (writes and fsyncs failing, a full disk), and
+  // races of concurrent publishes on two serving and two render threads (9–11 s each).
+  "test/faults/file-faults.test.ts",
+  "test/faults/disk-full.test.ts",
+  "test/integration/races.test.ts",
+  // The per-client limits over real sockets, from many distinct loopback addresses (11 s).
+  "test/limits/client-limits.test.ts",
   // The property test of change detection (15 s).
   "test/render/fingerprint-property.test.ts",
   // The bench on 60 people, and the backup bench (19 s, 7 s).
