@@ -2,7 +2,8 @@
 // (simulated by miniflare: a fixed 60 s window per key). The client is `CF-Connecting-IP`. A scan is refused while
 // the scanning address's live links are served; dead links are counted against no one and cost the one R2 read a
 // request makes anyway; a shared fetcher and a shared link are never refused; one client hammering a link is held.
-// Windows are aligned to the clock, so a loop that must meet a refusal runs up to two windows' worth of requests.
+// Windows are aligned to the clock, so a loop that must meet a refusal runs up to two windows' worth of requests,
+// and checks that follow a refusal are made again, once, when a window ended while they ran (`inOneWindow`).
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../../../src/core/limits/settings.ts";
@@ -11,7 +12,7 @@ import { EDGE_LIMIT_PERIOD_SECONDS, EdgeLimits, HELD_SECONDS } from "../../../sr
 import { edgeKey } from "../../../src/worker/edge-sync.ts";
 import { feedTokensFor } from "../../../src/worker/feed-tokens.ts";
 import { FEED_SECRET, makeSnapshot, T0 } from "../../support/fixture.ts";
-import { admin, call, feedPathOf, publish, setClock } from "./support.ts";
+import { admin, call, feedPathOf, publish, setClock, watchedBucket } from "./support.ts";
 
 const ORG = "limits";
 /** Requests per window for one live link from one address, and misses from one address (wrangler.toml). */
@@ -41,6 +42,21 @@ async function untilRefused(address: string, path: () => string, max: number) {
   return { before, refused: null };
 }
 
+/**
+ * Runs `checks`, and once more if they failed while a window of the bindings ended under them (a refusal met in
+ * one window is not owed in the next): counts that must hold within one window are then checked within one.
+ */
+async function inOneWindow(checks: () => Promise<void>): Promise<void> {
+  const windowOf = () => Math.floor(Date.now() / (EDGE_LIMIT_PERIOD_SECONDS * 1000));
+  const started = windowOf();
+  try {
+    await checks();
+  } catch (error) {
+    if (windowOf() === started) throw error;
+    await checks();
+  }
+}
+
 /** Statuses of many requests, 25 at a time. */
 async function statuses(requests: (() => Promise<{ status: number }>)[]): Promise<number[]> {
   const out: number[] = [];
@@ -54,16 +70,7 @@ async function statuses(requests: (() => Promise<{ status: number }>)[]): Promis
 function reader(limits: EdgeLimits, address: string) {
   return async (path: string) => {
     const calls: string[] = [];
-    const bucket = new Proxy(env.FEEDS, {
-      get(target, name) {
-        const value = Reflect.get(target, name) as unknown;
-        if (typeof value !== "function") return value;
-        return (...args: unknown[]) => {
-          calls.push(String(name));
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
+    const bucket = watchedBucket((method) => calls.push(method));
     const request = new Request(`https://feeds.example.org${path}`, {
       headers: { "cf-connecting-ip": address },
     });
@@ -92,35 +99,39 @@ beforeAll(async () => {
 
 describe("per-client limits at the edge", () => {
   it("a scan of random tokens from one address is refused with Retry-After, while its live feed still serves", async () => {
-    const scanner = "198.51.100.7";
-    const { before, refused } = await untilRefused(scanner, guess, 2 * MISSES + 1);
-    expect(refused, "the scan was never refused").not.toBeNull();
-    expect(before.every((s) => s === 404)).toBe(true);
-    expect(before.length).toBeGreaterThanOrEqual(MISSES); // a fresh key's window lets a whole budget through
-    expect((refused!.json as { error: { code: string } }).error.code).toBe("rate_limited");
-    const retryAfter = Number(refused!.headers.get("retry-after"));
-    expect(retryAfter).toBeGreaterThanOrEqual(EDGE_LIMIT_PERIOD_SECONDS);
-    expect(retryAfter).toBeLessThanOrEqual(EDGE_LIMIT_PERIOD_SECONDS * 1.5);
-    // A well-formed token never issued is a miss too (refused now); a dead link is none; live links serve.
-    expect((await from(scanner, paths.neverIssued)).status).toBe(429);
-    expect((await from(scanner, paths.dead[0]!)).status).toBe(404);
-    for (const path of paths.live) expect((await from(scanner, path)).status).toBe(200);
+    await inOneWindow(async () => {
+      const scanner = "198.51.100.7";
+      const { before, refused } = await untilRefused(scanner, guess, 2 * MISSES + 1);
+      expect(refused, "the scan was never refused").not.toBeNull();
+      expect(before.every((s) => s === 404)).toBe(true);
+      expect(before.length).toBeGreaterThanOrEqual(MISSES); // a fresh key's window lets a whole budget through
+      expect((refused!.json as { error: { code: string } }).error.code).toBe("rate_limited");
+      const retryAfter = Number(refused!.headers.get("retry-after"));
+      expect(retryAfter).toBeGreaterThanOrEqual(EDGE_LIMIT_PERIOD_SECONDS);
+      expect(retryAfter).toBeLessThanOrEqual(EDGE_LIMIT_PERIOD_SECONDS * 1.5);
+      // A well-formed token never issued is a miss too (refused now); a dead link is none; live links serve.
+      expect((await from(scanner, paths.neverIssued)).status).toBe(429);
+      expect((await from(scanner, paths.dead[0]!)).status).toBe(404);
+      for (const path of paths.live) expect((await from(scanner, path)).status).toBe(200);
+    });
     // Another address is not held by this one's scan.
     expect((await from("198.51.100.8", guess())).status).toBe(404);
   });
 
   it("the subscribe page is under the budgets of its feed: a scan of pages is refused, the scanner's live page is not, a dead link's page counts against no one", async () => {
-    const scanner = "198.51.100.9";
     const page = (path: string) => path.replace(/^\/feeds\/(.+)\.ics$/, "/subscribe/$1");
-    const { before, refused } = await untilRefused(scanner, () => page(guess()), 2 * MISSES + 1);
-    expect(refused, "the scan of subscribe pages was never refused").not.toBeNull();
-    expect(before.every((s) => s === 404)).toBe(true);
-    expect(refused!.headers.get("content-type")).toMatch(/^text\/html/);
-    expect(Number(refused!.headers.get("retry-after"))).toBeGreaterThanOrEqual(EDGE_LIMIT_PERIOD_SECONDS);
-    // The same address's misses on feeds are refused too (one budget), its live page and feed are served.
-    expect((await from(scanner, guess())).status).toBe(429);
-    expect((await from(scanner, page(paths.live[0]!))).status).toBe(200);
-    expect((await from(scanner, paths.live[0]!)).status).toBe(200);
+    await inOneWindow(async () => {
+      const scanner = "198.51.100.9";
+      const { before, refused } = await untilRefused(scanner, () => page(guess()), 2 * MISSES + 1);
+      expect(refused, "the scan of subscribe pages was never refused").not.toBeNull();
+      expect(before.every((s) => s === 404)).toBe(true);
+      expect(refused!.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(Number(refused!.headers.get("retry-after"))).toBeGreaterThanOrEqual(EDGE_LIMIT_PERIOD_SECONDS);
+      // The same address's misses on feeds are refused too (one budget), its live page and feed are served.
+      expect((await from(scanner, guess())).status).toBe(429);
+      expect((await from(scanner, page(paths.live[0]!))).status).toBe(200);
+      expect((await from(scanner, paths.live[0]!)).status).toBe(200);
+    });
     // A dead link's page, polled past both budgets from one address: always the plain 404.
     const dead = await statuses(
       Array.from(

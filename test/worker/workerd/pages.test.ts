@@ -10,7 +10,7 @@ import { mapInParallel } from "../../../src/worker/in-parallel.ts";
 import { createWorkerFetch } from "../../../src/worker/worker-app.ts";
 import { SEARCH_FAN_OUT } from "../../../src/worker/org-search.ts";
 import { FEED_SECRET, makeSnapshot, T0 } from "../../support/fixture.ts";
-import { admin, call, publish, setClock } from "./support.ts";
+import { admin, call, publish, setClock, watchedBucket } from "./support.ts";
 
 interface Lookup {
   feed: { url: string; subscribeUrl: string };
@@ -74,17 +74,7 @@ describe("the subscribe page on Workers", () => {
     expect((await publish(makeSnapshot({ organization: { id: "reads", name: "Reads" } }))).status).toBe(200);
     const path = await subscribePathOf("reads", "pA");
     const reads: string[] = [];
-    const counted = (name: "head" | "get" | "list" | "put") =>
-      ((...args: unknown[]) => {
-        reads.push(name);
-        return (env.FEEDS[name] as (...a: unknown[]) => unknown).apply(env.FEEDS, args);
-      }) as never;
-    const bucket = {
-      head: counted("head"),
-      get: counted("get"),
-      list: counted("list"),
-      put: counted("put"),
-    } as unknown as R2Bucket;
+    const bucket = watchedBucket((method) => reads.push(method));
     const fetch = createWorkerFetch({ ...(env as WorkerEnv), FEEDS: bucket });
     const page = await fetch(new Request(`https://feeds.example.org${path}`));
     expect(page.status).toBe(200);

@@ -12,7 +12,7 @@ import { DEFAULT_LIMITS } from "../../../src/core/limits/settings.ts";
 import { createWorkerFetch } from "../../../src/worker/worker-app.ts";
 import type { OrgObject } from "../../../src/worker/org-object.ts";
 import { ADMIN_TOKEN, makeSnapshot, T0 } from "../../support/fixture.ts";
-import { admin, call, orgObject, publish, setClock } from "./support.ts";
+import { admin, call, orgObject, publish, setClock, watchedBucket } from "./support.ts";
 
 interface Created {
   id: string;
@@ -54,17 +54,7 @@ async function publishOrg(org: string) {
  */
 function countingWorker(failing = { on: false }) {
   const calls: string[] = [];
-  const bucket = new Proxy(env.FEEDS, {
-    get(target, name) {
-      const value = Reflect.get(target, name) as unknown;
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        calls.push(`${String(name)} ${String(args[0])}`);
-        if (failing.on) return Promise.reject(new Error("injected R2 failure"));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
+  const bucket = watchedBucket((method, args) => calls.push(`${method} ${String(args[0])}`), failing);
   const fetch = createWorkerFetch({ ...env, FEEDS: bucket });
   const send = (method: string, path: string, headers: Record<string, string> = {}) =>
     fetch(new Request(`https://feeds.example.org${path}`, { method, headers }));

@@ -4,11 +4,11 @@
 // (a page without any detail), one log line says why; its feeds keep serving from R2, byte for byte; and once the
 // storage is readable again (the newer version deployed), everything answers as before.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SCHEMA_VERSION } from "../../../src/core/store/schema.ts";
 import { durableObjectSql } from "../../../src/worker/store/durable-object-sql.ts";
 import { makeSnapshot, T0 } from "../../support/fixture.ts";
-import { admin, call, feedPathOf, orgObject, publish, setClock } from "./support.ts";
+import { admin, call, feedPathOf, logLines, orgObject, publish, setClock } from "./support.ts";
 
 const ORG = "rolledback";
 
@@ -18,22 +18,6 @@ async function schemaVersion(version: string): Promise<void> {
     durableObjectSql(state.storage).run("UPDATE meta SET value = ? WHERE key = 'schema'", version);
   });
   await evictDurableObject(orgObject(ORG));
-}
-
-/** The JSON log lines written while `run` runs. */
-async function logLines(run: () => Promise<void>): Promise<Record<string, unknown>[]> {
-  const lines: Record<string, unknown>[] = [];
-  const spies = (["log", "warn", "error"] as const).map((level) =>
-    vi.spyOn(console, level).mockImplementation((text: unknown) => {
-      lines.push(JSON.parse(String(text)) as Record<string, unknown>);
-    }),
-  );
-  try {
-    await run();
-    return lines;
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
 }
 
 describe("storage of a newer schema (a rolled-back Worker)", () => {

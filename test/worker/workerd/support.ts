@@ -4,6 +4,7 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
+import { vi } from "vitest";
 import type { OrgObject } from "../../../src/worker/org-object.ts";
 import { ADMIN_TOKEN, type SnapshotInput } from "../../support/fixture.ts";
 
@@ -73,5 +74,42 @@ export async function settle(org: string): Promise<void> {
   for (let rounds = 0; !(await stub.idle()); rounds++) {
     if (rounds > 10_000) throw new Error(`${org} never became idle`);
     if (!(await runDurableObjectAlarm(stub))) await scheduler.wait(5);
+  }
+}
+
+/**
+ * The test's R2 bucket with every call told to `seen` (its method name and arguments) before it is made; while
+ * `failing.on`, each call fails instead (an R2 fault).
+ */
+export function watchedBucket(
+  seen: (method: string, args: unknown[]) => void,
+  failing: { on: boolean } = { on: false },
+): R2Bucket {
+  return new Proxy(env.FEEDS, {
+    get(target, name) {
+      const value = Reflect.get(target, name) as unknown;
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        seen(String(name), args);
+        if (failing.on) return Promise.reject(new Error("injected R2 failure"));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+/** The JSON log lines (`workerLogger`'s, at every level) written while `run` runs. */
+export async function logLines(run: () => Promise<void>): Promise<Record<string, unknown>[]> {
+  const lines: Record<string, unknown>[] = [];
+  const spies = (["log", "warn", "error"] as const).map((level) =>
+    vi.spyOn(console, level).mockImplementation((text: unknown) => {
+      lines.push(JSON.parse(String(text)) as Record<string, unknown>);
+    }),
+  );
+  try {
+    await run();
+    return lines;
+  } finally {
+    for (const spy of spies) spy.mockRestore();
   }
 }

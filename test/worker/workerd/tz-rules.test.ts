@@ -3,7 +3,7 @@
 // schedules of the zones that moved; the other feeds keep their bytes, ETag and Last-Modified. A rule change is
 // simulated by overriding one zone's offsets (`setZoneRulesOverride`) in the isolate the Durable Object runs in.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   readZoneRules,
   writeZoneRules,
@@ -13,7 +13,7 @@ import { setZoneRulesOverride } from "../../../src/core/time/zone-offsets.ts";
 import type { OrgObject } from "../../../src/worker/org-object.ts";
 import { durableObjectSql } from "../../../src/worker/store/durable-object-sql.ts";
 import { makeSnapshot, T0 } from "../../support/fixture.ts";
-import { call, feedPathOf, orgObject, publish, setClock, settle } from "./support.ts";
+import { call, feedPathOf, logLines, orgObject, publish, setClock, settle } from "./support.ts";
 
 const ORG = "tzorg";
 /** New York an hour ahead from 2026-11-22 on: the kind of change Mexico's end of DST or Morocco's +00 made. */
@@ -58,18 +58,7 @@ const rewriteRecord = (record: ZoneRulesRecord) =>
 
 /** The tz log lines (`tz_rules_*`) written while `run` runs. */
 async function tzLines(run: () => Promise<void>): Promise<Record<string, unknown>[]> {
-  const lines: Record<string, unknown>[] = [];
-  const spies = (["log", "warn", "error"] as const).map((level) =>
-    vi.spyOn(console, level).mockImplementation((text: unknown) => {
-      lines.push(JSON.parse(String(text)) as Record<string, unknown>);
-    }),
-  );
-  try {
-    await run();
-    return lines.filter((line) => String(line["event"]).startsWith("tz_rules"));
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
+  return (await logLines(run)).filter((line) => String(line["event"]).startsWith("tz_rules"));
 }
 
 /** Runs the cron's roll for the organization, then its queued work. */
