@@ -13,8 +13,11 @@
  *   not read yet, is never mistaken for a flood;
  * - at a bound on open connections, a new connection takes the place of this thread's oldest pre-request
  *   connection counted against that bound instead of being refused: while connections are merely waiting, a real
- *   client and `/healthz` still get in, and a connection that sends its request at once is never the oldest. A new
- *   connection is refused only when every connection the bound counts (on this thread) is in use.
+ *   client and `/healthz` still get in, and a connection that sends its request at once is never the oldest. A
+ *   thread holding no pre-request connection of its own (a flood accepted by the other threads) still lets the new
+ *   connection in while other threads hold some, and owes the room: within {@link ROOM_MS} a thread holding one at
+ *   least {@link PAY_MIN_AGE_MS} old closes it, so the bound is exceeded by at most those connections, for a moment.
+ *   A new connection is refused only when every connection the bound counts, on every thread, is in use.
  *
  * Counters live in a `SharedArrayBuffer`; addresses hash into fixed arrays of counters (two addresses sharing a
  * counter only makes the bound stricter for both). The pre-request connections themselves are per thread (the
@@ -33,11 +36,20 @@ const PRE_REQUEST = 1;
 const CLOSED_FIRST_BYTE = 2;
 const CLOSED_FOR_NEW = 3;
 const CLOSED_IDLE_PER_ADDRESS = 4;
-const FIXED = 5;
+/** Room owed at the bound: connections let in by a thread with no pre-request connection of its own to close. */
+const ROOM_OWED = 5;
+const FIXED = 6;
 const OPEN_BASE = FIXED;
 const IDLE_BASE = FIXED + ADDRESS_COUNTERS;
 /** How often pre-request connections are checked (ms). */
 const CHECK_MS = 500;
+/** How often a thread looks for room owed by another (ms). */
+export const ROOM_MS = 25;
+/**
+ * Youngest pre-request connection that pays room owed (ms): the connection let in over the bound is never closed
+ * for it before its request could arrive.
+ */
+export const PAY_MIN_AGE_MS = 100;
 /**
  * A connection still without a whole request this long after it was accepted is idle (ms): a real client's request
  * arrives within a round trip.
@@ -132,9 +144,14 @@ export function guardConnections(server: Server, options: ConnectionGuardOptions
       return;
     }
     if (!overAddress && total >= maxConnections && !makeRoom(waiting.keys())) {
-      options.refused("connections_total");
-      socket.destroy();
-      return;
+      // None of this thread's own: another thread's pre-request connection (not already owed) makes room.
+      if (Atomics.load(counts, PRE_REQUEST) - 1 > Atomics.load(counts, ROOM_OWED)) {
+        Atomics.add(counts, ROOM_OWED, 1);
+      } else {
+        options.refused("connections_total");
+        socket.destroy();
+        return;
+      }
     }
     waiting.set(socket, { at: performance.now(), done, idle: countIdle, counted: false });
     if (slot >= 0) {
@@ -162,7 +179,33 @@ export function guardConnections(server: Server, options: ConnectionGuardOptions
     }
   }, CHECK_MS);
   check.unref();
-  server.once("close", () => clearInterval(check));
+
+  // Room another thread let a connection in on: paid with this thread's oldest pre-request connections, one each.
+  const pay = setInterval(() => {
+    if (Atomics.load(counts, ROOM_OWED) <= 0) return;
+    if (Atomics.load(counts, TOTAL) <= maxConnections) {
+      // Connections went meanwhile: nothing is owed any more.
+      Atomics.store(counts, ROOM_OWED, 0);
+      return;
+    }
+    const now = performance.now();
+    for (const [socket, w] of waiting) {
+      if (now - w.at < PAY_MIN_AGE_MS) break; // the rest are younger
+      let owed = Atomics.load(counts, ROOM_OWED);
+      while (owed > 0) {
+        const seen = Atomics.compareExchange(counts, ROOM_OWED, owed, owed - 1);
+        if (seen === owed) break;
+        owed = seen;
+      }
+      if (owed <= 0) return;
+      closeFor(counts, CLOSED_FOR_NEW, socket, w);
+    }
+  }, ROOM_MS);
+  pay.unref();
+  server.once("close", () => {
+    clearInterval(check);
+    clearInterval(pay);
+  });
 }
 
 /** Open connections now, in all. */
