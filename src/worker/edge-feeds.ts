@@ -63,38 +63,32 @@ function liveEntryOf(object: R2Object | null): FeedEntry | null {
   return entry;
 }
 
-/** Pending `head` reads shared by a page's limits and its lookup; bounded, each taken once. */
-const PAGE_READS_MAX = 1_000;
-
 /**
  * The subscribe page's reads of a token's edge object, by its metadata alone (`head`, no body): where the token
  * stands (for the page's limits) and then its live entry (to find the organization) from **one** read per page
- * request. The read the limits start is kept until the page's lookup takes it, or dropped when the limits refuse
- * (`drop`); a read nothing takes is dropped with the rest when more than {@link PAGE_READS_MAX} are pending.
+ * request. The read the limits make is kept for that request only (a `WeakMap` keyed by the request: workerd
+ * refuses to let one request await I/O another request started), and goes with it.
  */
 export function createPageReads(bucket: R2Bucket, tokens: FeedTokens) {
-  const pending = new Map<string, Promise<R2Object | null>>();
+  const made = new WeakMap<Request, { token: string; object: Promise<R2Object | null> }>();
   const read = async (token: string) => bucket.head(edgeKey(await tokens.hash(token)));
-  const standing: TokenStanding = {
-    async state(token) {
-      if (pending.size >= PAGE_READS_MAX) pending.clear();
-      const object = read(token);
-      pending.set(token, object);
-      const found = await object;
-      return found === null ? "none" : deadOf(found) === null ? "live" : "dead";
-    },
-  };
   return {
-    standing,
-    /** The token's live entry: from the read its limits made, or a read of its own. */
-    async lookup(token: string): Promise<FeedEntry | null> {
-      const object = pending.get(token) ?? read(token);
-      pending.delete(token);
-      return liveEntryOf(await object);
+    /** Where a token stands, for this request's limits; the read is kept for its lookup. */
+    standing(request: Request): TokenStanding {
+      return {
+        async state(token) {
+          const object = read(token);
+          made.set(request, { token, object });
+          const found = await object;
+          return found === null ? "none" : deadOf(found) === null ? "live" : "dead";
+        },
+      };
     },
-    /** Forgets a token's read (the page was refused before its lookup). */
-    drop(token: string): void {
-      pending.delete(token);
+    /** The token's live entry: from the read this request's limits made, or a read of its own. */
+    async lookup(token: string, request: Request): Promise<FeedEntry | null> {
+      const earlier = made.get(request);
+      made.delete(request);
+      return liveEntryOf(await (earlier?.token === token ? earlier.object : read(token)));
     },
   };
 }

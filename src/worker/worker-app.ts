@@ -84,14 +84,10 @@ function mountPages(
     "/",
     createSubscribeRoutes({
       tokens,
-      lookup: (token) => reads.lookup(token),
+      lookup: (token, request) => reads.lookup(token, request),
       // The budgets of the feed the page belongs to, as the feed route's (`edge-limits.ts`), from the same one
       // `head` the lookup then reads the organization from.
-      edgeGate: async (request, token) => {
-        const refused = await limits.gate(request, reads.standing, tokens, token);
-        if (refused !== null && token !== undefined) reads.drop(token);
-        return refused;
-      },
+      edgeGate: (request, token) => limits.gate(request, reads.standing(request), tokens, token),
       info: (entry) => askOrg(env, entry.org, (org) => org.subscribeInfo(entry), false),
       // Counted as Node counts a page: a request that opened no feed, in its organization's traffic when live.
       record: ({ status, userAgent, entry, waitUntil }) =>

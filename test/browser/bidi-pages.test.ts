@@ -142,7 +142,8 @@ describe.skipIf(skipWithout("the browser tests of bidi isolation in the pages", 
       );
 
       await page.goto(`${base}/admin#/schedules/acme/icu`);
-      await page.getByRole("heading", { level: 1 }).waitFor();
+      // The schedule's own heading: the search view's stays on the page until the new view replaces it.
+      await page.getByRole("heading", { level: 1, name: /Intensive/ }).waitFor();
       await readsLeftToRight(page.locator("li", { hasText: "pA" }), ["·", "pA"], "Ada");
 
       await page.goto(`${base}/admin#/people/acme/pA`);

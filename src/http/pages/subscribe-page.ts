@@ -24,8 +24,11 @@ import { bdi, escapeHtml, htmlDocument, pageHeaders } from "./static-routes.ts";
 
 export interface SubscribeDeps {
   tokens: FeedTokens;
-  /** The live entry a well-formed token opens, or `null`. */
-  lookup: (token: string) => Promise<FeedEntry | null>;
+  /**
+   * The live entry a well-formed token opens, or `null`; given the request, so a runtime can reuse what its own
+   * limits read for that very request (`edgeGate`), never another request's read.
+   */
+  lookup: (token: string, request: Request) => Promise<FeedEntry | null>;
   /** Whether a token that opens nothing is a known dead link (see `FeedSource.dead`). */
   dead?: (token: string) => Promise<DeadLink | null>;
   /** The budgets of the feed the page belongs to (address, token, misses); none: unlimited. */
@@ -172,7 +175,14 @@ export const SUBSCRIBE_ROUTES: readonly Route<SubscribeDeps>[] = [
       const gate: TokenGate = refused
         ? { kind: "refused", retryAfter: refused.retryAfter }
         : await gateToken(
-            { tokens: deps.tokens, protection: deps.protection, source: deps },
+            {
+              tokens: deps.tokens,
+              protection: deps.protection,
+              source: {
+                lookup: (token) => deps.lookup(token, c.req.raw),
+                ...(deps.dead && { dead: deps.dead }),
+              },
+            },
             client,
             candidate,
           );

@@ -80,6 +80,20 @@ describe("the subscribe page on Workers", () => {
     expect(page.status).toBe(200);
     await page.arrayBuffer();
     expect(reads).toEqual(["head"]);
+    // Many requests for one page at once: each its own one read (a read is never shared across requests, which
+    // workerd would refuse), each answered.
+    reads.length = 0;
+    const pages = await Promise.all(
+      Array.from({ length: 25 }, () => fetch(new Request(`https://feeds.example.org${path}`))),
+    );
+    for (const each of pages) {
+      expect(each.status).toBe(200);
+      await each.arrayBuffer();
+    }
+    expect(reads).toEqual(Array.from({ length: 25 }, () => "head"));
+    // And through the Worker's own entry, each request in its own context.
+    const answers = await Promise.all(Array.from({ length: 25 }, () => call("GET", path)));
+    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 25 }, () => 200));
     // A never-issued token: the one head says it opens nothing; a token failing its checksum costs no read — but
     // the first of the isolate, which reads the feed secret's marker once (`secret-marker.ts`).
     const tokens = await createFeedTokens(new TextEncoder().encode(FEED_SECRET));
