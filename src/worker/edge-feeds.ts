@@ -114,10 +114,8 @@ export function createEdgeSource(bucket: R2Bucket, tokens: FeedTokens): EdgeSour
     },
     async lookup(token) {
       const found = await objectOf(token);
-      if (found === null || deadOf(found) !== null) return null;
-      object = found;
-      const entry = entryOf(found.customMetadata ?? {});
-      if (entry === null) throw new Error("the edge object of a feed has no validators");
+      const entry = liveEntryOf(found);
+      if (entry !== null) object = found;
       return entry;
     },
     async dead(token) {
