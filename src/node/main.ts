@@ -4,6 +4,7 @@
  */
 import { parseConfig, type Config } from "../core/config.ts";
 import { feedLinks } from "../core/links.ts";
+import { enableThreadCompileCache } from "./compile-cache.ts";
 import { scheduleFeedKey } from "../core/store/keys.ts";
 import { jsonLogger } from "./logger.ts";
 import { startServer, type RunningServer } from "./server.ts";
@@ -22,6 +23,8 @@ try {
   for (const line of (error as Error).message.split("\n")) process.stderr.write(`shiftfeed: ${line}\n`);
   process.exit(2);
 }
+
+enableThreadCompileCache();
 
 let running: RunningServer;
 try {
