@@ -31,11 +31,12 @@ export type RenderTask = { nowMs: number } & (
 );
 
 /**
- * How long the last render thread stays after its last unit: publishes come in bursts (a planner's edits, a
- * partner's sync), and one a few minutes after the last finds the thread with its code compiled — 0.3–0.45 s
- * instead of 0.6–1 s for a thread that must start and compile first (a 60-person schedule).
+ * How long the last render thread stays after its last unit: for good. One render thread starts with the service
+ * and rehearses a publish (`render-rehearsal.ts`), so that a publish — the first after a restart too — finds its
+ * code loaded and compiled: a thread that must start and compile first makes a 60-person schedule's publish take
+ * about twice as long. Idle, it gives back its garbage (the pool's `trim`).
  */
-const LAST_THREAD_IDLE_MS = 10 * 60_000;
+const LAST_THREAD_IDLE_MS = Infinity;
 
 const RENDER_THREAD = threadModule("render-thread", import.meta.url);
 
@@ -47,11 +48,11 @@ export interface RenderPoolOptions {
   logger?: Logger;
   /** A thread idle this long ends, in ms. Default 30 s. */
   idleMs?: number;
-  /** The last thread idle this long ends, in ms. Default 10 minutes. */
+  /** The last thread idle this long ends, in ms. Default: never. */
   lastIdleMs?: number;
 }
 
-/** Creates the pool; threads start on the first unit. */
+/** Creates the pool, with one thread started at once; more start on demand. */
 export function createRenderPool(options: RenderPoolOptions): UnitRunner {
   const pool = createThreadPool<RenderTask, UnitResult>({
     module: RENDER_THREAD,
@@ -59,6 +60,7 @@ export function createRenderPool(options: RenderPoolOptions): UnitRunner {
     workerData: options.data,
     name: "render",
     lastIdleMs: options.lastIdleMs ?? LAST_THREAD_IDLE_MS,
+    warm: true,
     ...(options.idleMs !== undefined && { idleMs: options.idleMs }),
     ...(options.logger && { logger: options.logger }),
   });

@@ -1,6 +1,8 @@
 /**
  * A render thread (`render-pool.ts`): opens its own connection to the database and runs the core's units on it —
  * ingest and publish, retire, refresh — committing each in one transaction and bumping the shared generation.
+ * It first rehearses a publish on a throwaway database (`render-rehearsal.ts`), so that its first real one runs
+ * compiled code.
  */
 import { setPriority } from "node:os";
 import { workerData } from "node:worker_threads";
@@ -13,6 +15,7 @@ import { openNodeSqlite } from "./store/node-sqlite.ts";
 import type { RenderTask, RenderThreadData } from "./render-pool.ts";
 import { installZoneRules } from "./host-zone-rules.ts";
 import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
+import { rehearse } from "./render-rehearsal.ts";
 import { serveTasks } from "./thread-tasks.ts";
 
 /** The nice value of render threads (0 normal, 19 lowest). */
@@ -42,6 +45,9 @@ const deps: UnitDeps = {
   clock: () => now,
   onCommit: () => void Atomics.add(generation, 0, 1),
 };
+
+// Tasks sent meanwhile wait in the thread's message queue: the rehearsal takes a fraction of a second.
+await rehearse({ tokens, settings: data.settings, codec: nodeCodec, nowMs: Date.now() });
 
 serveTasks(async (task: RenderTask, { onProgress, signal }) => {
   now = task.nowMs;

@@ -39,6 +39,11 @@ export interface ThreadPoolOptions {
   idleMs?: number;
   /** The last thread alive ends after this long idle instead (ms), when longer than `idleMs`. Default `idleMs`. */
   lastIdleMs?: number;
+  /**
+   * Start one thread with the pool, so that the first task finds its code loaded and compiled instead of waiting
+   * for a thread to start. Default false: threads start on the first task.
+   */
+  warm?: boolean;
   /** Where a thread's death is reported. */
   logger?: Logger;
   /** Name for messages (`render`). */
@@ -177,6 +182,8 @@ export function createThreadPool<T, R>(options: ThreadPoolOptions): ThreadPool<T
       thread.postMessage({ type: "task", task: pending.task } satisfies ToThread<T>, pending.transfer);
     }
   }
+
+  if (options.warm) rest(spawn());
 
   return {
     run(task, runOptions = {}) {

@@ -1,6 +1,6 @@
 /**
- * The thread pool behind publishing (`src/node/thread-pool.ts`): threads start on demand, idle ones end, and the
- * last one lingers longer so that the next burst of work finds it running.
+ * The thread pool behind publishing (`src/node/thread-pool.ts`): threads start on demand (or one with the pool, when
+ * warm), idle ones end, and the last one lingers longer so that the next burst of work finds it running.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createThreadPool, type ThreadPool } from "../../src/node/thread-pool.ts";
@@ -47,6 +47,30 @@ describe("thread pool: idle threads", () => {
     const rested = await p.run({ waitMs: 0, heap: true });
     expect(p.threads).toBe(1);
     expect(rested).toBeLessThan(busy / 2);
+  }, 15_000);
+
+  it("a warm pool starts one thread with itself, which runs the first task and, with lastIdleMs Infinity, never ends", async () => {
+    pool = createThreadPool({
+      module: ECHO,
+      size: 2,
+      name: "echo",
+      idleMs: 200,
+      lastIdleMs: Infinity,
+      warm: true,
+    });
+    const p = pool;
+    expect(p.threads).toBe(1); // started with the pool, before any task
+    await sleep(1_000); // well past idleMs: the warm thread stays
+    expect(p.threads).toBe(1);
+    const first = await p.run({ waitMs: 0 });
+    expect(p.threads).toBe(1); // the first task ran on the warm thread, starting none
+    const [a, b] = await Promise.all([p.run({ waitMs: 300 }), p.run({ waitMs: 300 })]);
+    expect(a).toBe(first); // the thread that ran the first task, still there
+    expect(b).not.toBe(a); // two at once started a second thread
+    // Whichever is idle first ends after idleMs; the last stays for good.
+    expect(await until(() => p.threads === 1, 2_000)).toBe(true);
+    await sleep(1_000);
+    expect(p.threads).toBe(1);
   }, 15_000);
 
   it("without lastIdleMs, the last thread ends after idleMs like the others", async () => {
