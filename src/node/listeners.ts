@@ -18,6 +18,8 @@ import { startServeThreads, type MainAnswers } from "./serve-threads.ts";
 export interface LoadedService extends MainAnswers {
   /** The secrets serving threads check links and admin requests with. */
   secrets: ServeOpenData;
+  /** Registers who is told when the validator index is replaced by a larger one. */
+  onIndexReplace?: (listener: (buffer: SharedArrayBuffer) => void) => void;
 }
 
 export interface Listeners {
@@ -78,6 +80,7 @@ export function startServingThreads(options: {
     open: async (loaded) => {
       const threads = await up;
       // Every thread opens its connection, then all of them answer for real at once.
+      loaded.onIndexReplace?.((buffer) => threads.replaceIndex(buffer));
       await threads.open(loaded.secrets, loaded);
       opened = true;
     },

@@ -26,6 +26,8 @@ import { createServingReads } from "./serving-reads.ts";
 import type { ThreadBase } from "./thread-base.ts";
 import { startTelemetryWriter } from "./telemetry-writer.ts";
 import { startUpkeep } from "./upkeep.ts";
+import { keepValidatorIndex } from "./validator-index-fill.ts";
+import { ValidatorIndexReader } from "./validator-index.ts";
 
 /** What the service is opened with: settled by start-up before the database opens, the same for every thread. */
 export interface ServiceStart {
@@ -117,9 +119,15 @@ async function open(start: ServiceStart, opened: (() => Promise<void> | void)[])
     logger,
   });
   opened.push(() => partnerRanges.close());
+  // Every live feed's validators and every dead link, in memory every serving thread shares.
+  const index = keepValidatorIndex(sql, generation, logger);
+  opened.push(() => index.stop());
+  const mainIndex = new ValidatorIndexReader(index.buffer);
+  index.onReplace((buffer) => mainIndex.replace(buffer));
   const { reader, partners } = createServingReads({
     sql,
     tokens,
+    index: mainIndex,
     cacheBytes: settings.cacheBytes,
     inlineDecompressBytes: config.inlineDecompressBytes,
     generation,
@@ -167,7 +175,8 @@ async function open(start: ServiceStart, opened: (() => Promise<void> | void)[])
     fetch: app.fetch,
     fetchLog,
     ranges: partnerRanges.source,
-    secrets: { feedSecret: feedSecret.value, adminToken: adminSecret.value },
+    secrets: { feedSecret: feedSecret.value, adminToken: adminSecret.value, validatorIndex: index.buffer },
+    onIndexReplace: index.onReplace,
   };
   return { service, maintenance, adminSecret, demoLoaded, loaded };
 }

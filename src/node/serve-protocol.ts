@@ -51,6 +51,8 @@ export interface ServeOpenData {
   feedSecret: string;
   /** The admin secret: checked here, so an unauthenticated request is refused before its body is read. */
   adminToken: string | null;
+  /** The shared validator index (`validator-index.ts`), filled by the main thread. */
+  validatorIndex: SharedArrayBuffer;
 }
 
 /** A feed request answered by a serving thread, for who-polls-what (the fetch log's own note). */
@@ -84,6 +86,8 @@ export type ToMain =
 export type ToServer =
   | { type: "response"; id: number; status: number; headers: [string, string][]; body: Uint8Array | null }
   | ({ type: "open" } & ServeOpenData)
+  /** The main thread made a larger validator index: read that one from now on. */
+  | { type: "validator-index"; buffer: SharedArrayBuffer }
   | { type: "flush"; id: number }
   /** Start sending the forwarded request's body (its route reads it), or stop (the route stopped reading). */
   | { type: "body-read" | "body-cancel"; id: number }

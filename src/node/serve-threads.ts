@@ -48,6 +48,8 @@ export interface ServeThreads {
   flush(): Promise<void>;
   /** Stops every thread (each closes its listener and connections). */
   close(): Promise<void>;
+  /** Tells every thread to read another (larger) validator index. */
+  replaceIndex(buffer: SharedArrayBuffer): void;
 }
 
 /** Passes a piece of a forwarded body from its thread to the request reading it. */
@@ -222,5 +224,8 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
   for (const w of threads) w.removeAllListeners("error");
   for (const w of threads)
     w.on("error", (error) => logger.error("serving_thread_failed", { error: String(error) }));
-  return { open, flush, close };
+  const replaceIndex = (buffer: SharedArrayBuffer) => {
+    for (const thread of threads) thread.postMessage({ type: "validator-index", buffer } satisfies ToServer);
+  };
+  return { open, flush, close, replaceIndex };
 }

@@ -9,6 +9,7 @@ import type { RangeSource } from "../core/partners/range-cache.ts";
 import { FeedReader } from "../core/serving/feed-reader.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
 import type { FeedTokens } from "../core/tokens.ts";
+import type { TokenIndex } from "../core/serving/feed-reader.ts";
 import { gunzipNow, nodeCodec, nodeServingCodec } from "./node-codec.ts";
 
 export interface ServingReadsDeps {
@@ -23,6 +24,8 @@ export interface ServingReadsDeps {
   metrics: Metrics;
   /** Where partner range pieces come from (the process's cache). */
   ranges: RangeSource;
+  /** The shared validator index, asked before the reader's caches and storage. */
+  index?: TokenIndex;
 }
 
 /** A thread's feed reader and partner reader. */
@@ -35,6 +38,7 @@ export function createServingReads(deps: ServingReadsDeps): { reader: FeedReader
     codec: nodeServingCodec,
     inline: { gunzip: gunzipNow, maxBytes: deps.inlineDecompressBytes },
     generation,
+    ...(deps.index && { index: deps.index }),
     onStoreRead: (kind) =>
       deps.metrics.inc("shiftfeed_feed_store_reads_total", "Serving reads that went to storage", { kind }),
   });

@@ -32,6 +32,7 @@ import { rangesFromMain } from "./partner-ranges.ts";
 import { installZoneRules } from "./host-zone-rules.ts";
 import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import { SharedClock } from "./shared-clock.ts";
+import { ValidatorIndexReader } from "./validator-index.ts";
 
 const port = parentPort;
 if (port === null) throw new Error("serving-thread.ts runs only as a worker thread");
@@ -118,18 +119,27 @@ function cancelBody(id: number): void {
 
 /** This thread's database connection, once opened. */
 let sql: NodeSqlite | null = null;
+/** The shared validator index, once opened. */
+let index: ValidatorIndexReader | null = null;
 
 /** Opens this thread's connection and caches and builds its listener: feeds from `node:http`, the rest by the app. */
 async function open(secrets: ServeOpenData): Promise<RequestListener> {
   const db = openNodeSqlite({ path: data.databasePath, cacheKiB: 4096 });
   sql = db;
-  const tokens = await createFeedTokens(new TextEncoder().encode(secrets.feedSecret), nodeTokenCrypto);
+  index = new ValidatorIndexReader(secrets.validatorIndex);
+  const shared = index;
+  const tokens = await createFeedTokens(
+    new TextEncoder().encode(secrets.feedSecret),
+    nodeTokenCrypto,
+    (hash) => shared.knows(hash),
+  );
   const { reader, partners } = createServingReads({
     sql: db,
     tokens,
     cacheBytes: data.cacheBytes,
     inlineDecompressBytes: data.inlineDecompressBytes,
     generation: new Int32Array(data.generation),
+    index: shared,
     metrics,
     ranges: ranges.source,
   });
@@ -203,6 +213,7 @@ port.on("message", (message: ToServer) => {
   } else if (message.type === "body-read") void sendBody(message.id);
   else if (message.type === "body-cancel") cancelBody(message.id);
   else if (message.type === "partner-range") ranges.receive(message);
+  else if (message.type === "validator-index") index?.replace(message.buffer);
   else if (message.type === "flush") send(stats(message.id));
   else if (message.type === "open") {
     open(message).then(

@@ -4,7 +4,8 @@
  * to, sees it. Each check opens many fresh connections so that every thread answers some of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeSnapshot, raw, startHarness, type Harness } from "../support/server.ts";
+import { createFeedTokens } from "../../src/core/tokens.ts";
+import { FEED_SECRET, makeSnapshot, raw, startHarness, type Harness } from "../support/server.ts";
 
 /** GETs `path` over `n` fresh connections, all at once; resolves to each answer's status and ETag. */
 async function burst(h: Harness, path: string, n = 60) {
@@ -68,5 +69,30 @@ describe("serving threads", () => {
       lastFetch: { client: string; status: number }[];
     };
     expect(person.lastFetch.map((f) => f.client)).toContain("apple");
+  });
+
+  it("once the shared index has caught up with the commits, live feeds, dead links and unknown tokens read no storage", async () => {
+    const storeLookups = async () => {
+      const text = (await h.admin("GET", "/metrics")).text;
+      const line = /^shiftfeed_feed_store_reads_total\{kind="lookup"\} (\d+)$/m.exec(text);
+      return Number(line?.[1] ?? 0);
+    };
+    const rotated = await h.feedPathOf("acme", "pB");
+    expect((await h.admin("POST", "/admin/orgs/acme/people/pB/rotate")).status).toBe(200);
+    const tokens = await createFeedTokens(new TextEncoder().encode(FEED_SECRET));
+    const unknown = async (n: number) =>
+      `/feeds/${await tokens.derive({ kind: "person", org: "acme", id: `nobody${n}`, version: 1 })}.ics`;
+    const readsFor = async (paths: string[], expected: number[]) => {
+      const before = await storeLookups();
+      for (const [i, path] of paths.entries())
+        for (const r of await burst(h, path, 10)) expect(r.status).toBe(expected[i]);
+      return (await storeLookups()) - before;
+    };
+    // Right after the commit the threads read storage; wait (with tokens no thread has seen) until the index has
+    // caught up — on a thread's own caches alone, a token it has not seen since the commit is always a read.
+    for (let n = 0; n < 40 && (await readsFor([await unknown(n)], [404])) > 0; n++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    const live = [await h.feedPathOf("acme", "pA"), await h.feedPathOf("acme", "pB")];
+    expect(await readsFor([...live, rotated, await unknown(99)], [200, 200, 404, 404])).toBe(0);
   });
 });

@@ -12,6 +12,9 @@
  * - bodies by blob key (gzip, and decompressed identity), bounded in bytes — blob keys name their content, so
  *   these never go stale.
  *
+ * Where the runtime shares one index of every token's validators across readers (`index`: Node's serving threads),
+ * it is asked first, and the validator cache only holds what it could not tell (the moments after a commit).
+ *
  * A cold body is one indexed read; an identity body is also a decompression. Small ones are decompressed inline
  * when the runtime has a synchronous gunzip (`inline`): on these sizes that costs about what answering the request
  * costs, so it is not expensive work and is never shed — shedding it would only bring the client back sooner.
@@ -31,6 +34,18 @@ import { webCodec, type Codec } from "../compress.ts";
 import type { FeedBody, FeedEntry } from "./feed-entry.ts";
 import { parseFeedKey } from "../store/keys.ts";
 
+/** What a shared index says a token hash is: its live feed, a dead link, or never issued (`null`). */
+export type IndexedToken = FeedEntry | DeadLink | null;
+
+/**
+ * Every token's validators in one table readers share (Node: `src/node/validator-index.ts`), checked before the
+ * reader's own caches and storage.
+ */
+export interface TokenIndex {
+  /** What a token hash is at commit generation `generation`, or `undefined` when the index cannot tell. */
+  find(hash: string, generation: number): IndexedToken | undefined;
+}
+
 export interface FeedReaderDeps {
   sql: SqlPort;
   tokens: FeedTokens;
@@ -49,6 +64,8 @@ export interface FeedReaderDeps {
    * `codec`. None: every decompression goes through `codec`.
    */
   inline?: { gunzip: (bytes: Uint8Array) => Uint8Array; maxBytes: number };
+  /** A shared index asked first; what it cannot tell comes from the caches and storage. Default: none. */
+  index?: TokenIndex;
 }
 
 const IDENTITY = "#identity";
@@ -77,6 +94,8 @@ export class FeedReader {
   async lookup(token: string): Promise<FeedEntry | null> {
     const generation = this.#fresh();
     const hash = await this.#deps.tokens.hash(token);
+    const indexed = this.#deps.index?.find(hash, generation);
+    if (indexed !== undefined) return typeof indexed === "object" ? indexed : null;
     const cached = this.#entries.get(hash);
     if (cached !== undefined) return cached || null;
     this.#deps.onStoreRead?.("lookup");
@@ -109,6 +128,8 @@ export class FeedReader {
   async dead(token: string): Promise<DeadLink | null> {
     const generation = this.#fresh();
     const hash = await this.#deps.tokens.hash(token);
+    const indexed = this.#deps.index?.find(hash, generation);
+    if (indexed !== undefined) return typeof indexed === "string" ? indexed : null;
     const cached = this.#dead.get(hash);
     if (cached !== undefined) return cached === "none" ? null : cached;
     this.#deps.onStoreRead?.("lookup");

@@ -1,0 +1,286 @@
+/**
+ * The validators of every live feed and every dead link, in one table in shared memory that every serving thread
+ * reads: a `304` for any feed — not only a thread's hot few — reads nothing but memory, and a token that opens
+ * nothing (rotated, retired, never issued) is told apart without storage too.
+ *
+ * The table is keyed by the first 128 bits of SHA-256(token), the form tokens are stored in: no token is held in
+ * clear. It has two halves. One writer (the main thread, `validator-index-fill.ts`) fills the half readers are not
+ * reading from the store in bulk, stamps it with the commit generation it was read at, and then makes it the
+ * active half. A reader trusts the active half only while its stamp is the commit generation now: a commit
+ * anywhere (a publish, a rotation, a retire, on any thread) bumps the generation, so the very next request no
+ * longer answers from the table — it takes the thread's own read path (caches, one indexed read) until the writer
+ * has filled the table again. A sequence counter, bumped when a fill starts and when it is made active, lets a
+ * reader discard what it read while a fill reused its half.
+ *
+ * A slot is 12 `Int32`s: the key (4), kind and flags, Last-Modified (seconds, unsigned), size, events, where the
+ * entry's strings start in the half's string area, and their five lengths (`org`, `id`, body key, identity key,
+ * ETag; `0xffff`: no identity key). Dead links have no strings. Open addressing, linear probing, at most half full;
+ * an empty slot in a current half means "never issued". A fill that does not fit (more feeds, longer strings)
+ * makes a new, larger table, handed to the readers (`onReplace`).
+ */
+import type { FeedEntry } from "../core/serving/feed-entry.ts";
+import type { DeadLink } from "../core/store/dead-links-table.ts";
+import type { IndexedToken } from "../core/serving/feed-reader.ts";
+
+const SEQ = 0;
+const ACTIVE = 1;
+/** Stamp of half 0 at `STAMP`, half 1 at `STAMP + 1`: the generation it was filled at, -1 while unfilled. */
+const STAMP = 2;
+const CAPACITY = 4;
+const HEAP_BYTES = 5;
+const HEADER_INTS = 8;
+const SLOT_INTS = 12;
+const NO_IDENTITY = 0xffff;
+const MAX_STRING = 0xfffe;
+
+const EMPTY = 0;
+const KIND_CODES = { person: 1, schedule: 2 } as const;
+const ROTATED = 3;
+const RETIRED = 4;
+const SHARED_FLAG = 0x100;
+
+/** One row the table is filled from: a live feed, or a dead link. */
+export type IndexRow = { tokenHash: string; entry: FeedEntry } | { tokenHash: string; dead: DeadLink };
+
+/** How big a table is: slots (a power of two) and bytes of strings per half. */
+export interface IndexSize {
+  slots: number;
+  heapBytes: number;
+}
+
+const halfInts = (size: IndexSize) => size.slots * SLOT_INTS;
+const halfBytes = (size: IndexSize) => halfInts(size) * 4 + size.heapBytes;
+
+/** A new, empty table of `size` (no half current: every read falls through until the first fill). */
+export function createIndexBuffer(size: IndexSize): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer(HEADER_INTS * 4 + 2 * halfBytes(size));
+  const header = new Int32Array(buffer, 0, HEADER_INTS);
+  header[CAPACITY] = size.slots;
+  header[HEAP_BYTES] = size.heapBytes;
+  header[STAMP] = -1;
+  header[STAMP + 1] = -1;
+  return buffer;
+}
+
+/** The size that holds `rows` entries with `stringBytes` of strings, and a quarter more of either. */
+export function sizeFor(rows: number, stringBytes: number): IndexSize {
+  let slots = 1024;
+  while (slots < Math.ceil(rows * 2.5)) slots *= 2;
+  return { slots, heapBytes: Math.max(1 << 16, Math.ceil(stringBytes * 1.25)) };
+}
+
+/** The 4 key words of a lower-case hex SHA-256, or null when it is not one. Allocates nothing. */
+function keyWord(hash: string, word: number): number {
+  let value = 0;
+  for (let i = word * 8; i < word * 8 + 8; i++) {
+    const c = hash.charCodeAt(i);
+    const nibble = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (nibble < 0) return NaN;
+    value = (value << 4) | nibble;
+  }
+  return value;
+}
+
+/** Views of one buffer. */
+class Views {
+  readonly header: Int32Array;
+  readonly ints: Int32Array;
+  readonly bytes: Buffer;
+  readonly size: IndexSize;
+  readonly buffer: SharedArrayBuffer;
+  constructor(buffer: SharedArrayBuffer) {
+    this.buffer = buffer;
+    this.header = new Int32Array(buffer, 0, HEADER_INTS);
+    this.size = { slots: this.header[CAPACITY]!, heapBytes: this.header[HEAP_BYTES]! };
+    this.ints = new Int32Array(buffer, HEADER_INTS * 4, 2 * halfInts(this.size));
+    this.bytes = Buffer.from(buffer);
+  }
+  /** First int of a half's slots, and first byte of its strings. */
+  slotBase(half: number): number {
+    return half * halfInts(this.size);
+  }
+  heapBase(half: number): number {
+    return HEADER_INTS * 4 + 2 * halfInts(this.size) * 4 + half * this.size.heapBytes;
+  }
+}
+
+/** A serving thread's view of the table. */
+export class ValidatorIndexReader {
+  #views: Views;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.#views = new Views(buffer);
+  }
+
+  /** Reads from another table from now on (the writer made a larger one). */
+  replace(buffer: SharedArrayBuffer): void {
+    this.#views = new Views(buffer);
+  }
+
+  /**
+   * What a token hash is at commit generation `generation`: its live feed, a dead link, `null` (never issued), or
+   * `undefined` when the table cannot tell (not filled at this generation yet, or refilled while read).
+   */
+  find(hash: string, generation: number): IndexedToken | undefined {
+    const v = this.#views;
+    const seq = Atomics.load(v.header, SEQ);
+    const half = Atomics.load(v.header, ACTIVE);
+    if (Atomics.load(v.header, STAMP + half) !== generation) return undefined;
+    const slot = this.#probe(v, half, hash);
+    if (slot === -2) return undefined;
+    const found = slot < 0 ? null : this.#decode(v, half, slot);
+    // Two steps on: a fill started after this one was made active, and may have rewritten what was read.
+    return Atomics.load(v.header, SEQ) - seq > 1 ? undefined : found;
+  }
+
+  /** Whether a token hash is one the table holds (live or dead, at any generation): a token that was issued. */
+  knows(hash: string): boolean {
+    const v = this.#views;
+    const half = Atomics.load(v.header, ACTIVE);
+    return Atomics.load(v.header, STAMP + half) >= 0 && this.#probe(v, half, hash) >= 0;
+  }
+
+  /** The slot holding `hash` in a half, -1 when none does, -2 when `hash` is no SHA-256 in hex. */
+  #probe(v: Views, half: number, hash: string): number {
+    if (hash.length !== 64) return -2;
+    const k0 = keyWord(hash, 0);
+    const k1 = keyWord(hash, 1);
+    const k2 = keyWord(hash, 2);
+    const k3 = keyWord(hash, 3);
+    if (Number.isNaN(k0 + k1 + k2 + k3)) return -2;
+    const ints = v.ints;
+    const mask = v.size.slots - 1;
+    const base = v.slotBase(half);
+    for (let n = 0, slot = k0 & mask; n <= mask; n++, slot = (slot + 1) & mask) {
+      const at = base + slot * SLOT_INTS;
+      if ((ints[at + 4]! & 0xff) === EMPTY) return -1;
+      if (ints[at] === k0 && ints[at + 1] === k1 && ints[at + 2] === k2 && ints[at + 3] === k3) return slot;
+    }
+    return -1;
+  }
+
+  #decode(v: Views, half: number, slot: number): IndexedToken {
+    const ints = v.ints;
+    const at = v.slotBase(half) + slot * SLOT_INTS;
+    const code = ints[at + 4]!;
+    const kind = code & 0xff;
+    if (kind === ROTATED) return "rotated";
+    if (kind === RETIRED) return "retired";
+    let start = v.heapBase(half) + ints[at + 8]!;
+    const text = (length: number): string => {
+      const value = v.bytes.toString("utf8", start, start + length);
+      start += length;
+      return value;
+    };
+    const lengths0 = ints[at + 9]!;
+    const lengths1 = ints[at + 10]!;
+    const org = text(lengths0 & 0xffff);
+    const id = text(lengths0 >>> 16);
+    const bodyKey = text(lengths1 & 0xffff);
+    const identityLength = lengths1 >>> 16;
+    const identityKey = identityLength === NO_IDENTITY ? null : text(identityLength);
+    const etag = text(ints[at + 11]!);
+    const entry: FeedEntry = {
+      kind: kind === KIND_CODES.person ? "person" : "schedule",
+      org,
+      id,
+      bodyKey,
+      identityKey,
+      etag,
+      lastModified: ints[at + 5]! >>> 0,
+      size: ints[at + 6]!,
+      events: ints[at + 7]!,
+    };
+    if (code & SHARED_FLAG) entry.lastModifiedShared = true;
+    return entry;
+  }
+}
+
+/** The one writer: fills the half nobody reads and makes it active. */
+export class ValidatorIndexWriter {
+  #views: Views;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.#views = new Views(buffer);
+  }
+
+  /** The table readers should read. */
+  get buffer(): SharedArrayBuffer {
+    return this.#views.buffer;
+  }
+
+  /**
+   * Fills the table with `rows` as read at commit generation `generation` (read before the rows were), making a
+   * larger table first when they do not fit. Returns the new table when it made one.
+   */
+  fill(rows: readonly IndexRow[], generation: number): SharedArrayBuffer | null {
+    let replaced: SharedArrayBuffer | null = null;
+    if (!this.#fits(rows)) {
+      this.#views = new Views(createIndexBuffer(sizeFor(rows.length, stringBytes(rows))));
+      replaced = this.#views.buffer;
+    }
+    const v = this.#views;
+    const half = 1 - Atomics.load(v.header, ACTIVE);
+    Atomics.store(v.header, STAMP + half, -1);
+    Atomics.add(v.header, SEQ, 1);
+    const base = v.slotBase(half);
+    v.ints.fill(0, base, base + halfInts(v.size));
+    const heapBase = v.heapBase(half);
+    let heap = 0;
+    const put = (text: string): number => {
+      const length = v.bytes.write(text, heapBase + heap, "utf8");
+      heap += length;
+      return length;
+    };
+    const mask = v.size.slots - 1;
+    for (const row of rows) {
+      const k0 = keyWord(row.tokenHash, 0);
+      let slot = k0 & mask;
+      while ((v.ints[base + slot * SLOT_INTS + 4]! & 0xff) !== EMPTY) slot = (slot + 1) & mask;
+      const at = base + slot * SLOT_INTS;
+      v.ints[at] = k0;
+      v.ints[at + 1] = keyWord(row.tokenHash, 1);
+      v.ints[at + 2] = keyWord(row.tokenHash, 2);
+      v.ints[at + 3] = keyWord(row.tokenHash, 3);
+      if ("dead" in row) {
+        v.ints[at + 4] = row.dead === "rotated" ? ROTATED : RETIRED;
+        continue;
+      }
+      const e = row.entry;
+      v.ints[at + 4] = KIND_CODES[e.kind] | (e.lastModifiedShared ? SHARED_FLAG : 0);
+      v.ints[at + 5] = e.lastModified | 0;
+      v.ints[at + 6] = e.size;
+      v.ints[at + 7] = e.events;
+      v.ints[at + 8] = heap;
+      v.ints[at + 9] = put(e.org) | (put(e.id) << 16);
+      const body = put(e.bodyKey);
+      v.ints[at + 10] = body | ((e.identityKey === null ? NO_IDENTITY : put(e.identityKey)) << 16);
+      v.ints[at + 11] = put(e.etag);
+    }
+    Atomics.store(v.header, STAMP + half, generation);
+    Atomics.store(v.header, ACTIVE, half);
+    Atomics.add(v.header, SEQ, 1);
+    return replaced;
+  }
+
+  /** Whether `rows` fit this table: at most half its slots, strings within a half's area, each under 64 KiB. */
+  #fits(rows: readonly IndexRow[]): boolean {
+    return rows.length * 2 <= this.#views.size.slots && stringBytes(rows) <= this.#views.size.heapBytes;
+  }
+}
+
+/** Bytes of strings `rows` take (UTF-8). @throws RangeError when one string is too long for a slot. */
+export function stringBytes(rows: readonly IndexRow[]): number {
+  let total = 0;
+  for (const row of rows) {
+    if ("dead" in row) continue;
+    const e = row.entry;
+    for (const text of [e.org, e.id, e.bodyKey, e.identityKey ?? "", e.etag]) {
+      const length = Buffer.byteLength(text, "utf8");
+      if (length > MAX_STRING)
+        throw new RangeError("a feed's key or ETag is too long for the validator index");
+      total += length;
+    }
+  }
+  return total;
+}
