@@ -87,13 +87,26 @@ export function feedRouteDeps(deps: ServingDeps): FeedRouteDeps {
   };
 }
 
+/** Per registry, client family and status: the counter of feed requests, made once (see `Metrics.counter`). */
+const feedCounters = new WeakMap<Metrics, Map<CalendarClient, Map<number, () => void>>>();
+
 /** Counts an answered feed request by client family and status (`/metrics`). */
 export function countFeedRequest(metrics: Metrics, info: { client: CalendarClient; status: number }): void {
-  metrics.inc("shiftfeed_feed_requests_total", "Feed requests by client and status", {
-    client: info.client,
-    status: info.status,
-  });
+  let byClient = feedCounters.get(metrics);
+  if (byClient === undefined) feedCounters.set(metrics, (byClient = new Map()));
+  let byStatus = byClient.get(info.client);
+  if (byStatus === undefined) byClient.set(info.client, (byStatus = new Map()));
+  let count = byStatus.get(info.status);
+  if (count === undefined) {
+    const labels = { client: info.client, status: info.status };
+    byStatus.set(
+      info.status,
+      (count = metrics.counter("shiftfeed_feed_requests_total", FEED_REQUESTS_HELP, labels)),
+    );
+  }
+  count();
 }
+const FEED_REQUESTS_HELP = "Feed requests by client and status";
 
 /** What every HTTP surface logs and counts with. */
 export type ShellDeps = Pick<ServingDeps, "logger" | "metrics" | "newId">;

@@ -4,6 +4,7 @@
  * building a web `Request` and `Response` per request. Every other request goes to `fallback` (the Hono app).
  * Only the exact `/feeds/` prefix comes here; odd spellings (`//feeds/…`, `/FEEDS/…`) take the app's 404.
  */
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { Readable, pipeline } from "node:stream";
 import type { Metrics } from "../core/metrics.ts";
@@ -28,6 +29,28 @@ export function feedListener(
   deps: FeedListenerDeps,
   fallback: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
 ): RequestListener {
+  // Per status, the request counter, made once; per connection, its client key (the peer does not change).
+  const answered = new Map<number, () => void>();
+  const count = (status: number) => {
+    let inc = answered.get(status);
+    if (inc === undefined) {
+      const labels = { route: "feed", status };
+      answered.set(
+        status,
+        (inc = deps.metrics.counter("shiftfeed_http_requests_total", "HTTP requests answered", labels)),
+      );
+    }
+    inc();
+  };
+  const peers = new WeakMap<object, string | null>();
+  const clientOf = (req: IncomingMessage): string | null => {
+    const proxied = deps.clientIpHeader;
+    if (proxied) return requestClient(deps.protection, req.socket.remoteAddress, header(req, proxied));
+    let key = peers.get(req.socket);
+    if (key === undefined)
+      peers.set(req.socket, (key = requestClient(deps.protection, req.socket.remoteAddress, null)));
+    return key;
+  };
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "/";
     if (!url.startsWith("/feeds/")) {
@@ -42,18 +65,13 @@ export function feedListener(
       ifModifiedSince: header(req, "if-modified-since"),
       acceptEncoding: header(req, "accept-encoding"),
       userAgent: header(req, "user-agent"),
-      client: requestClient(
-        deps.protection,
-        req.socket.remoteAddress,
-        deps.clientIpHeader ? header(req, deps.clientIpHeader) : null,
-      ),
+      client: clientOf(req),
     }).then(
       (answer) => {
-        deps.metrics.inc("shiftfeed_http_requests_total", "HTTP requests answered", {
-          route: "feed",
-          status: answer.status,
-        });
-        res.writeHead(answer.status, { ...answer.headers, "x-request-id": deps.newId() });
+        count(answer.status);
+        const headers = answer.headers; // the answer's own object: no copy
+        headers["x-request-id"] = deps.newId();
+        res.writeHead(answer.status, headers);
         sendBody(res, answer.body, deps.onError);
       },
       (error: unknown) => {
@@ -63,6 +81,17 @@ export function feedListener(
       },
     );
   };
+}
+
+/**
+ * Request ids in the form of a UUID without a random draw per request: one random UUID per listener, whose last 12
+ * hex digits count the requests it answered. Unique within a run (a thread answers far fewer than 2^48 requests),
+ * and as opaque to clients as a random one — a feed answer's id is never logged (the path holds a token).
+ */
+export function countingIds(): () => string {
+  const base = randomUUID().slice(0, 24);
+  let next = 0;
+  return () => base + (next++).toString(16).padStart(12, "0");
 }
 
 /**

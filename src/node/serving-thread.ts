@@ -24,6 +24,7 @@ import { redactTokens } from "../core/logger.ts";
 import type { Context } from "hono";
 import { openNodeSqlite, type NodeSqlite } from "./store/node-sqlite.ts";
 import { createHttpServer, listen, requestListener } from "./http-server.ts";
+import { countingIds } from "./feed-listener.ts";
 import { starting } from "./listening.ts";
 import type { FetchNote, ServeOpenData, ServingThreadData, ToMain, ToServer } from "./serve-protocol.ts";
 import { protectionOver } from "./protection-setup.ts";
@@ -184,7 +185,7 @@ async function open(secrets: ServeOpenData): Promise<RequestListener> {
   return requestListener(app.fetch, {
     ...feedRouteDeps(servingDeps),
     metrics,
-    newId: randomUUID,
+    newId: countingIds(),
     onError: (error) => logger.error("unhandled", { error: redactTokens(String(error)) }),
   });
 }
