@@ -56,6 +56,8 @@ export interface NodeService {
   demoLoaded: number;
   /** What the listeners answer with. */
   loaded: LoadedService;
+  /** Starts filling the shared validator index (once the listeners answer: a start does not wait for it). */
+  startIndex(): void;
   /** Closes what was opened, the last opened first. */
   close(): Promise<void>;
 }
@@ -178,5 +180,5 @@ async function open(start: ServiceStart, opened: (() => Promise<void> | void)[])
     secrets: { feedSecret: feedSecret.value, adminToken: adminSecret.value, validatorIndex: index.buffer },
     onIndexReplace: index.onReplace,
   };
-  return { service, maintenance, adminSecret, demoLoaded, loaded };
+  return { service, maintenance, adminSecret, demoLoaded, loaded, startIndex: () => index.start() };
 }

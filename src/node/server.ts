@@ -97,6 +97,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     });
     exposeProtection(startup.metrics, startup.protection, startup.limits);
     await listeners.open(opened.loaded);
+    opened.startIndex();
     return {
       url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${startup.port}`,
       port: startup.port,

@@ -55,14 +55,16 @@ export interface IndexKeeper {
   readonly buffer: SharedArrayBuffer;
   /** Told when a fill made a larger table: readers move to it. */
   onReplace(listener: (buffer: SharedArrayBuffer) => void): void;
+  /** Starts watching the generation: the first fill comes moments later. */
+  start(): void;
   /** Milliseconds the last fill took. */
   readonly lastFillMs: number;
   stop(): void;
 }
 
 /**
- * Makes the index (empty, sized by a count) and keeps it filled from `sql` as `generation` moves, the first fill
- * moments after this returns.
+ * Makes the index (empty, sized by a count) that keeps itself filled from `sql` as `generation` moves, once
+ * started.
  * @param generation the shared commit generation.
  */
 export function keepValidatorIndex(sql: SqlPort, generation: Int32Array, logger?: Logger): IndexKeeper {
@@ -96,7 +98,8 @@ export function keepValidatorIndex(sql: SqlPort, generation: Int32Array, logger?
     lastFillEnd = performance.now();
     lastFillMs = lastFillEnd - started;
   };
-  const watch = setInterval(() => {
+  let watch: ReturnType<typeof setInterval> | undefined;
+  const look = () => {
     const now = performance.now();
     const current = Atomics.load(generation, 0);
     if (current === filledAt) return;
@@ -114,8 +117,7 @@ export function keepValidatorIndex(sql: SqlPort, generation: Int32Array, logger?
       logger?.warn("validator_index_fill_failed", { error: String(error) });
       lastFillEnd = now;
     }
-  }, WATCH_MS);
-  watch.unref();
+  };
 
   return {
     get buffer() {
@@ -124,6 +126,11 @@ export function keepValidatorIndex(sql: SqlPort, generation: Int32Array, logger?
     onReplace: (listener) => void listeners.push(listener),
     get lastFillMs() {
       return lastFillMs;
+    },
+    start: () => {
+      seenSince = performance.now();
+      watch ??= setInterval(look, WATCH_MS);
+      watch.unref();
     },
     stop: () => clearInterval(watch),
   };
