@@ -3,8 +3,8 @@
  * their own read path until then, so a start does not wait for it), and again after commits — on the main thread, from its own connection, in one statement (one snapshot of the
  * feeds and the dead links together). Commits land on any thread and only bump the shared generation, so this
  * watches the generation: it refills once commits have paused for a moment, and at the latest after a wait that
- * grows with what a fill costs, so a long publish (a commit every few milliseconds) spends a few percent of a core
- * on it, not one fill per commit. Until a fill is done, readers take their own read path, so nothing stale is ever
+ * grows with what a fill costs; fills are spaced by ten times what the last one took, so a long publish spends at
+ * most a tenth of the main thread on them, never one fill per commit. Until a fill is done, readers take their own read path, so nothing stale is ever
  * answered.
  */
 import type { Logger } from "../core/logger.ts";
@@ -15,7 +15,11 @@ import { createIndexBuffer, sizeFor, ValidatorIndexWriter, type IndexRow } from 
 /** How often the generation is looked at, and how long commits must pause before a refill, in milliseconds. */
 const WATCH_MS = 50;
 const QUIET_MS = 100;
-/** A refill waits at most this many times what the last one took (and at least a second) while commits go on. */
+/**
+ * Between two fills at least this many times what the last one took passes (the main thread spends at most a tenth
+ * of its time filling), and at most `BACKLOG_FACTOR` times that (at least a second) while commits go on.
+ */
+const SPACING_FACTOR = 10;
 const BACKLOG_FACTOR = 20;
 
 /** Bytes of strings an index entry of a live feed takes, about (keys, ids and the ETag). */
@@ -107,9 +111,10 @@ export function keepValidatorIndex(sql: SqlPort, generation: Int32Array, logger?
       seen = current;
       seenSince = now;
     }
+    const since = now - lastFillEnd;
+    if (since < lastFillMs * SPACING_FACTOR) return;
     const quiet = now - seenSince >= QUIET_MS;
-    const overdue = now - lastFillEnd >= Math.max(1000, lastFillMs * BACKLOG_FACTOR);
-    if (!quiet && !overdue) return;
+    if (!quiet && since < Math.max(1000, lastFillMs * BACKLOG_FACTOR)) return;
     try {
       fill();
     } catch (error) {
