@@ -10,7 +10,14 @@
 import type { Logger } from "../core/logger.ts";
 import { parseFeedKey, type FeedKey } from "../core/store/keys.ts";
 import { num, text, type SqlPort } from "../core/store/sql-port.ts";
-import { createIndexBuffer, sizeFor, ValidatorIndexWriter, type IndexRow } from "./validator-index.ts";
+import type { FeedEntry } from "../core/serving/feed-entry.ts";
+import {
+  createIndexBuffer,
+  sizeFor,
+  ValidatorIndexWriter,
+  type IndexRow,
+  type IndexTotals,
+} from "./validator-index.ts";
 
 /** How often the generation is looked at, and how long commits must pause before a refill, in milliseconds. */
 const WATCH_MS = 50;
@@ -24,21 +31,29 @@ const BACKLOG_FACTOR = 20;
 
 /** Bytes of strings an index entry of a live feed takes, about (keys, ids and the ETag). */
 const TYPICAL_STRING_BYTES = 160;
+/** Rows read at a time: a fill holds one chunk in memory, never the whole table as objects. */
+const CHUNK = 2048;
 const COUNT = "SELECT (SELECT count(*) FROM feeds) + (SELECT count(*) FROM dead_links) AS n";
-const ROWS = `SELECT token_hash, org, feed, etag, last_modified, lm_shared, size, events, body_key, identity_key,
-  NULL AS rotated FROM feeds
-  UNION ALL SELECT token_hash, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, rotated FROM dead_links`;
+const TOTALS = `SELECT (SELECT count(*) FROM feeds) + (SELECT count(*) FROM dead_links) AS n,
+  (SELECT coalesce(sum(length(CAST(org AS BLOB)) + length(CAST(feed AS BLOB)) + length(CAST(etag AS BLOB))
+    + length(CAST(body_key AS BLOB)) + coalesce(length(CAST(identity_key AS BLOB)), 0)), 0) FROM feeds) AS bytes`;
+const FEEDS = `SELECT rowid AS r, token_hash, org, feed, etag, last_modified, lm_shared, size, events, body_key,
+  identity_key FROM feeds WHERE rowid > ? ORDER BY rowid LIMIT ${CHUNK}`;
+const DEAD = `SELECT token_hash, rotated FROM dead_links WHERE token_hash > ? ORDER BY token_hash LIMIT ${CHUNK}`;
 
-/** Every live feed and dead link, as the index holds them. */
-export function readIndexRows(sql: SqlPort): IndexRow[] {
-  return sql.all(ROWS).map((row): IndexRow => {
-    const tokenHash = text(row, "token_hash");
-    if (row["feed"] === null) return { tokenHash, dead: num(row, "rotated") === 1 ? "rotated" : "retired" };
-    const { kind, id } = parseFeedKey(text(row, "feed") as FeedKey);
-    const identity = row["identity_key"];
-    return {
-      tokenHash,
-      entry: {
+/** How many rows the index is filled with, and an upper bound of their strings' bytes. */
+export function indexTotals(sql: SqlPort): IndexTotals {
+  const row = sql.all(TOTALS)[0]!;
+  return { rows: num(row, "n"), stringBytes: num(row, "bytes") };
+}
+
+/** Every live feed and dead link, as the index holds them, read a chunk at a time. */
+export function* indexRows(sql: SqlPort): Generator<IndexRow> {
+  for (let after = 0, rows = sql.all(FEEDS, after); rows.length > 0; rows = sql.all(FEEDS, after)) {
+    for (const row of rows) {
+      const { kind, id } = parseFeedKey(text(row, "feed") as FeedKey);
+      const identity = row["identity_key"];
+      const entry: FeedEntry = {
         kind,
         org: text(row, "org"),
         id,
@@ -46,12 +61,37 @@ export function readIndexRows(sql: SqlPort): IndexRow[] {
         identityKey: typeof identity === "string" ? identity : null,
         etag: text(row, "etag"),
         lastModified: num(row, "last_modified"),
-        ...(num(row, "lm_shared") !== 0 && { lastModifiedShared: true }),
         size: num(row, "size"),
         events: num(row, "events"),
-      },
-    };
-  });
+      };
+      if (num(row, "lm_shared") !== 0) entry.lastModifiedShared = true;
+      yield { tokenHash: text(row, "token_hash"), entry };
+    }
+    after = num(rows[rows.length - 1]!, "r");
+  }
+  for (let after = "", rows = sql.all(DEAD, after); rows.length > 0; rows = sql.all(DEAD, after)) {
+    for (const row of rows) {
+      yield { tokenHash: text(row, "token_hash"), dead: num(row, "rotated") === 1 ? "rotated" : "retired" };
+    }
+    after = text(rows[rows.length - 1]!, "token_hash");
+  }
+}
+
+/**
+ * Fills `writer` from `sql` in one read transaction (one snapshot: the totals and every chunk agree, and a commit
+ * on another thread meanwhile is not half seen). Returns the new table when the writer made one.
+ */
+export function fillFrom(
+  sql: SqlPort,
+  writer: ValidatorIndexWriter,
+  generation: number,
+): SharedArrayBuffer | null {
+  sql.run("BEGIN");
+  try {
+    return writer.fill(indexRows(sql), indexTotals(sql), generation);
+  } finally {
+    sql.run("COMMIT");
+  }
 }
 
 export interface IndexKeeper {
@@ -87,15 +127,13 @@ export function keepValidatorIndex(sql: SqlPort, generation: Int32Array, logger?
   const fill = () => {
     const started = performance.now();
     const at = Atomics.load(generation, 0); // before the read: what is read is at least this new
-    const rows = readIndexRows(sql);
-    const replaced = writer.fill(rows, at);
+    const replaced = fillFrom(sql, writer, at);
     if (replaced !== null) {
-      logger?.info("validator_index_grown", { entries: rows.length });
+      logger?.info("validator_index_grown", { bytes: replaced.byteLength });
       for (const listener of listeners) listener(replaced);
     }
     if (filledAt === -1)
       logger?.info("validator_index_filled", {
-        entries: rows.length,
         ms: Math.round(performance.now() - started),
       });
     filledAt = at;

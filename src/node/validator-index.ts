@@ -211,12 +211,16 @@ export class ValidatorIndexWriter {
 
   /**
    * Fills the table with `rows` as read at commit generation `generation` (read before the rows were), making a
-   * larger table first when they do not fit. Returns the new table when it made one.
+   * larger table first when `totals` do not fit. Returns the new table when it made one. The rows may be read as
+   * they are written (one chunk at a time): `totals` size the table, and rows beyond them fail the fill — the
+   * half being written is then never made active.
+   * @throws RangeError when the rows exceed `totals`, or one string is too long for a slot.
    */
-  fill(rows: readonly IndexRow[], generation: number): SharedArrayBuffer | null {
+  fill(rows: Iterable<IndexRow>, totals: IndexTotals, generation: number): SharedArrayBuffer | null {
     let replaced: SharedArrayBuffer | null = null;
-    if (!this.#fits(rows)) {
-      this.#views = new Views(createIndexBuffer(sizeFor(rows.length, stringBytes(rows))));
+    const size = this.#views.size;
+    if (totals.rows * 2 > size.slots || totals.stringBytes > size.heapBytes) {
+      this.#views = new Views(createIndexBuffer(sizeFor(totals.rows, totals.stringBytes)));
       replaced = this.#views.buffer;
     }
     const v = this.#views;
@@ -228,12 +232,20 @@ export class ValidatorIndexWriter {
     const heapBase = v.heapBase(half);
     let heap = 0;
     const put = (text: string): number => {
-      const length = v.bytes.write(text, heapBase + heap, "utf8");
+      const length = Buffer.byteLength(text, "utf8");
+      if (length > MAX_STRING)
+        throw new RangeError("a feed's key or ETag is too long for the validator index");
+      if (heap + length > v.size.heapBytes)
+        throw new RangeError("more strings than the validator index was sized for");
+      v.bytes.write(text, heapBase + heap, length, "utf8");
       heap += length;
       return length;
     };
     const mask = v.size.slots - 1;
+    let count = 0;
     for (const row of rows) {
+      if (++count * 2 > v.size.slots)
+        throw new RangeError("more rows than the validator index was sized for");
       const k0 = keyWord(row.tokenHash, 0);
       let slot = k0 & mask;
       while ((v.ints[base + slot * SLOT_INTS + 4]! & 0xff) !== EMPTY) slot = (slot + 1) & mask;
@@ -247,7 +259,6 @@ export class ValidatorIndexWriter {
         continue;
       }
       const e = row.entry;
-      v.ints[at + 4] = KIND_CODES[e.kind] | (e.lastModifiedShared ? SHARED_FLAG : 0);
       v.ints[at + 5] = e.lastModified | 0;
       v.ints[at + 6] = e.size;
       v.ints[at + 7] = e.events;
@@ -256,17 +267,24 @@ export class ValidatorIndexWriter {
       const body = put(e.bodyKey);
       v.ints[at + 10] = body | ((e.identityKey === null ? NO_IDENTITY : put(e.identityKey)) << 16);
       v.ints[at + 11] = put(e.etag);
+      v.ints[at + 4] = KIND_CODES[e.kind] | (e.lastModifiedShared ? SHARED_FLAG : 0);
     }
     Atomics.store(v.header, STAMP + half, generation);
     Atomics.store(v.header, ACTIVE, half);
     Atomics.add(v.header, SEQ, 1);
     return replaced;
   }
+}
 
-  /** Whether `rows` fit this table: at most half its slots, strings within a half's area, each under 64 KiB. */
-  #fits(rows: readonly IndexRow[]): boolean {
-    return rows.length * 2 <= this.#views.size.slots && stringBytes(rows) <= this.#views.size.heapBytes;
-  }
+/** How many rows a fill brings and how many bytes of strings (an upper bound is enough). */
+export interface IndexTotals {
+  rows: number;
+  stringBytes: number;
+}
+
+/** The totals of rows in hand. @throws RangeError when one string is too long for a slot. */
+export function totalsOf(rows: readonly IndexRow[]): IndexTotals {
+  return { rows: rows.length, stringBytes: stringBytes(rows) };
 }
 
 /** Bytes of strings `rows` take (UTF-8). @throws RangeError when one string is too long for a slot. */

@@ -12,6 +12,7 @@ import {
   sizeFor,
   ValidatorIndexReader,
   ValidatorIndexWriter,
+  totalsOf,
   type IndexRow,
 } from "../../src/node/validator-index.ts";
 
@@ -50,7 +51,7 @@ describe("validator index", () => {
     ];
     const buffer = createIndexBuffer(sizeFor(rows.length, 64 * 1024));
     const writer = new ValidatorIndexWriter(buffer);
-    expect(writer.fill(rows, 7)).toBeNull();
+    expect(writer.fill(rows, totalsOf(rows), 7)).toBeNull();
     const reader = new ValidatorIndexReader(buffer);
     for (const row of rows) {
       expect(reader.find(row.tokenHash, 7)).toEqual("entry" in row ? row.entry : row.dead);
@@ -69,7 +70,7 @@ describe("validator index", () => {
     const rows = Array.from({ length: 50 }, (_, n) => live(n));
     const buffer = createIndexBuffer(sizeFor(rows.length, 16 * 1024));
     const writer = new ValidatorIndexWriter(buffer);
-    writer.fill(rows, 0);
+    writer.fill(rows, totalsOf(rows), 0);
     const worker = new Worker(new URL("../support/index-reader-thread.ts", import.meta.url), {
       workerData: { buffer, generation },
     });
@@ -89,7 +90,7 @@ describe("validator index", () => {
       { tokenHash: rotated, dead: "rotated" },
       live(1003),
     ];
-    writer.fill(after, Atomics.load(commits, 0));
+    writer.fill(after, totalsOf(after), Atomics.load(commits, 0));
     expect(await ask(rotated)).toBe("rotated");
     expect(await ask(hashOf("token1003"))).toEqual(entry(1003));
   });
@@ -98,10 +99,10 @@ describe("validator index", () => {
     const small = createIndexBuffer({ slots: 1024, heapBytes: 1 << 16 });
     const writer = new ValidatorIndexWriter(small);
     const reader = new ValidatorIndexReader(small);
-    writer.fill([live(0)], 1);
+    writer.fill([live(0)], totalsOf([live(0)]), 1);
     expect(reader.find(hashOf("token0"), 1)).toEqual(entry(0));
     const rows = Array.from({ length: 600 }, (_, n) => live(n)); // more than half the slots
-    const bigger = writer.fill(rows, 2);
+    const bigger = writer.fill(rows, totalsOf(rows), 2);
     expect(bigger).not.toBeNull();
     expect(writer.buffer).toBe(bigger);
     // The full table was not filled at generation 2: it answers nothing there, not "never issued".
@@ -111,9 +112,14 @@ describe("validator index", () => {
       expect(reader.find(row.tokenHash, 2)).toEqual((row as { entry: FeedEntry }).entry);
     // Strings alone can overflow a table too.
     const long = Array.from({ length: 40 }, (_, n) => live(n, { bodyKey: "b".repeat(8000) }));
-    const again = writer.fill(long, 3);
+    const again = writer.fill(long, totalsOf(long), 3);
     expect(again).not.toBeNull();
     reader.replace(again!);
     expect(reader.find(long[39]!.tokenHash, 3)).toEqual(entry(39, { bodyKey: "b".repeat(8000) }));
+    // Rows beyond what the table was sized for (the store grew while it was read) fail the fill, and the half it
+    // was writing is never made active: what was filled at generation 3 still answers there.
+    expect(() => writer.fill(rows, { rows: 10, stringBytes: 1000 }, 4)).toThrow(RangeError);
+    expect(reader.find(long[39]!.tokenHash, 3)).toEqual(entry(39, { bodyKey: "b".repeat(8000) }));
+    expect(reader.find(long[0]!.tokenHash, 4)).toBeUndefined();
   });
 });
