@@ -7,6 +7,9 @@ import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FeedEntry } from "../../src/core/serving/feed-entry.ts";
+import { ensureSchema } from "../../src/core/store/schema.ts";
+import { openNodeSqlite } from "../../src/node/store/node-sqlite.ts";
+import { fillFrom } from "../../src/node/validator-index-fill.ts";
 import {
   createIndexBuffer,
   sizeFor,
@@ -121,5 +124,49 @@ describe("validator index", () => {
     expect(() => writer.fill(rows, { rows: 10, stringBytes: 1000 }, 4)).toThrow(RangeError);
     expect(reader.find(long[39]!.tokenHash, 3)).toEqual(entry(39, { bodyKey: "b".repeat(8000) }));
     expect(reader.find(long[0]!.tokenHash, 4)).toBeUndefined();
+  });
+
+  it("is filled from the store a chunk at a time: every feed and dead link of several chunks, nothing else", () => {
+    const sql = openNodeSqlite({ path: ":memory:" });
+    ensureSchema(sql);
+    const feeds = 5000;
+    const dead = 4500;
+    sql.transaction(() => {
+      for (let n = 0; n < feeds; n++) {
+        const e = entry(n, n % 7 === 0 ? { identityKey: `i/${n}`, lastModifiedShared: true } : {});
+        sql.run(
+          `INSERT INTO feeds (org, feed, token_hash, etag, last_modified, lm_shared, size, events, input_hash,
+            body_key, identity_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'x', ?, ?)`,
+          e.org,
+          `person/${e.id}`,
+          hashOf(`token${n}`),
+          e.etag,
+          e.lastModified,
+          e.lastModifiedShared ? 1 : 0,
+          e.size,
+          e.events,
+          e.bodyKey,
+          e.identityKey,
+        );
+      }
+      for (let n = 0; n < dead; n++)
+        sql.run(
+          "INSERT INTO dead_links (token_hash, org, feed, rotated) VALUES (?, 'acme', 'person/x', ?)",
+          hashOf(`dead${n}`),
+          n % 2,
+        );
+    });
+    const writer = new ValidatorIndexWriter(createIndexBuffer({ slots: 1024, heapBytes: 1 << 16 }));
+    const grown = fillFrom(sql, writer, 5);
+    expect(grown).not.toBeNull();
+    const reader = new ValidatorIndexReader(grown!);
+    for (let n = 0; n < feeds; n++) {
+      const extra = n % 7 === 0 ? { identityKey: `i/${n}`, lastModifiedShared: true } : {};
+      expect(reader.find(hashOf(`token${n}`), 5)).toEqual(entry(n, extra));
+    }
+    for (let n = 0; n < dead; n++)
+      expect(reader.find(hashOf(`dead${n}`), 5)).toBe(n % 2 === 1 ? "rotated" : "retired");
+    expect(reader.find(hashOf("token5000"), 5)).toBeNull();
+    sql.close();
   });
 });
