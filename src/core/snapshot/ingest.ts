@@ -50,7 +50,7 @@ export async function ingestSnapshot(bytes: Uint8Array, target: IngestTarget): P
   const parsed = parseStrict(bytes, report);
   if (!parsed.ok) return invalidJson(parsed.message);
   // The text is gone from here on: validation holds the parsed value and what zod makes of it, no more.
-  const snapshot = checkSnapshot(parsed.value, report, target);
+  const snapshot = checkSnapshot(parsed.value, report, target, { consume: true });
   if (snapshot === undefined) {
     const details = report.details();
     const n = report.count;

@@ -12,7 +12,7 @@ import { issueDetails } from "./issue-details.ts";
 import { isRecord, type Json } from "./json-value.ts";
 import { SNAPSHOT_LIMITS } from "./limits.ts";
 import { createReport, type Report } from "./problem-report.ts";
-import { snapshotSchema, type SnapshotInput } from "./schema.ts";
+import { assignmentSchema, personSchema, shiftSchema, snapshotSchema, type SnapshotInput } from "./schema.ts";
 import type { Assignment, Person, Shift, Snapshot } from "./types.ts";
 
 export { SNAPSHOT_LIMITS };
@@ -46,15 +46,25 @@ export function validateSnapshot(
 /**
  * {@link validateSnapshot} into a caller's report, for callers that add problems of their own (ingest adds the
  * duplicate keys only the JSON text shows): the typed snapshot, or `undefined` when any problem was reported.
+ * With `consume`, a caller that owns `value` (and never reads it again) lets its records be replaced by their
+ * checked copies one at a time: the same result, about a third less memory at the peak.
  */
 export function checkSnapshot(
   value: unknown,
   report: Report,
   expected?: { org: string; schedule: string },
+  options: { consume?: boolean } = {},
 ): Snapshot | undefined {
   if (!isRecord(value)) {
     report.add([], `the snapshot must be a JSON object, got ${show(value)}`);
     return undefined;
+  }
+  if (options.consume && report.count === 0) {
+    const data = checkByRecord(value);
+    if (data !== undefined) {
+      checkRelations(value, new Set(), report, expected);
+      return report.count > 0 ? undefined : toSnapshot(data);
+    }
   }
 
   // Refuse oversized arrays before touching their elements, so validation time stays bounded. (The value is
@@ -80,6 +90,42 @@ export function checkSnapshot(
 
   if (report.count > 0 || !parsed.success) return undefined;
   return toSnapshot(parsed.data);
+}
+
+const RECORD_SCHEMAS = [
+  ["people", personSchema],
+  ["shifts", shiftSchema],
+  ["assignments", assignmentSchema],
+] as const;
+
+/**
+ * A valid snapshot checked a record at a time, each record replaced in `value` by zod's copy of it as soon as it
+ * is checked: zod's copy of the whole value is never held beside it (at 16 MiB: the parsed value is 35 MiB, a
+ * copy 13 MiB more, and copying makes 48 MiB of garbage). `undefined` at the first problem of any kind, or an
+ * oversized list: the caller then checks the value whole, as before, for every problem in order (records already
+ * replaced are valid, and zod's copy of a valid record says the same).
+ */
+function checkByRecord(value: Json): SnapshotInput | undefined {
+  for (const [key, max] of ARRAY_LIMITS) {
+    const list = value[key];
+    if (!Array.isArray(list) || list.length > max) return undefined;
+  }
+  for (const [key, schema] of RECORD_SCHEMAS) {
+    const list = value[key] as unknown[];
+    for (let i = 0; i < list.length; i++) {
+      const checked = schema.safeParse(list[i]);
+      if (!checked.success) return undefined;
+      list[i] = checked.data;
+    }
+  }
+  const rest = snapshotSchema.safeParse({ ...value, people: [], shifts: [], assignments: [] });
+  if (!rest.success) return undefined;
+  return {
+    ...rest.data,
+    people: value["people"] as SnapshotInput["people"],
+    shifts: value["shifts"] as SnapshotInput["shifts"],
+    assignments: value["assignments"] as SnapshotInput["assignments"],
+  };
 }
 
 function toSnapshot(data: SnapshotInput): Snapshot {

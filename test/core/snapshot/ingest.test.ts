@@ -53,4 +53,48 @@ describe("ingestSnapshot", () => {
       },
     });
   });
+
+  it("checked a record at a time, gives what validating the whole value gives: the same snapshot, every problem", async () => {
+    const base = makeSnapshot();
+    // Records whose keys are out of the schema's order, and problems in the first, a middle and the last record
+    // of each list, beside relations broken by valid records and a problem at the top.
+    const shuffled = (r: object) => Object.fromEntries(Object.entries(r).reverse());
+    const valid = {
+      ...base,
+      people: base.people.map(shuffled),
+      shifts: base.shifts.map(shuffled),
+      assignments: base.assignments.map(shuffled),
+    };
+    const broken = [
+      valid,
+      { ...valid, people: [{ id: "pA", name: "" }, ...valid.people] },
+      {
+        ...valid,
+        shifts: [...valid.shifts, { id: "x", name: "X", start: "25:00", end: "07:00", colour: 1 }],
+      },
+      {
+        ...valid,
+        assignments: [
+          ...valid.assignments,
+          { id: "a9", personId: "nobody", shiftId: "day", date: "2026-11-30" },
+        ],
+      },
+      {
+        ...valid,
+        assignments: [...valid.assignments, { id: "a1", personId: "pA", shiftId: "day", date: "2026-02-30" }],
+      },
+      { ...valid, publishedAt: "yesterday", extra: true },
+    ];
+    for (const value of broken) {
+      const result = await ingestSnapshot(utf8(JSON.stringify(value)), target);
+      const whole = validateSnapshot(JSON.parse(JSON.stringify(value)), target);
+      if (whole.ok) {
+        expect(result.ok && result.snapshot).toEqual(whole.snapshot);
+        expect(result.ok && result.hash).toBe(await sha256Hex(JSON.stringify(whole.snapshot)));
+      } else {
+        expect(result.ok ? [] : result.error.details).toEqual(whole.details);
+        expect(whole.details.length).toBeGreaterThan(0);
+      }
+    }
+  });
 });
