@@ -10,6 +10,7 @@ import type { Snapshot } from "../snapshot/types.ts";
 import { readBlob } from "../store/blob-table.ts";
 import type { SqlPort } from "../store/sql-port.ts";
 import { webCodec, type Codec } from "../compress.ts";
+import { parseJsonBytes } from "../json-slices.ts";
 
 /** What is stored per schedule revision. */
 export interface ScheduleState {
@@ -18,8 +19,6 @@ export interface ScheduleState {
   /** When this revision was accepted, seconds since the epoch. */
   receivedAt: number;
 }
-
-const decoder = new TextDecoder();
 
 /**
  * The stored bytes of a state (its history as `[id, entry]` pairs): the gzip of
@@ -48,7 +47,8 @@ function* stateParts(state: ScheduleState): Generator<string> {
 
 /** A state from its stored bytes (either history form, see `history-codec.ts`). */
 export async function decodeState(bytes: Uint8Array, codec: Codec = webCodec): Promise<ScheduleState> {
-  const stored = JSON.parse(decoder.decode(await codec.gunzip(bytes))) as {
+  // Its text is never held whole: a big schedule's state as text beside its value would double it.
+  const stored = parseJsonBytes(await codec.gunzip(bytes), 2) as {
     snapshot: Snapshot;
     history: unknown;
     receivedAt: number;

@@ -1,0 +1,109 @@
+/**
+ * `JSON.parse` of UTF-8 bytes without their text: objects near the top are taken apart in the bytes, and the
+ * items of arrays there are decoded and parsed a run of about 64 KiB at a time. A big schedule's stored state (its snapshot and
+ * history, about 30 MiB of JSON at a 16 MiB snapshot) is thus never one string beside the value parsed from it —
+ * what a Worker's 128 MB cannot hold both of. For JSON this service wrote itself (`JSON.stringify`'s output):
+ * structural bytes are ASCII and never inside a string, and a UTF-8 sequence's bytes are all above 0x7F.
+ */
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+/**
+ * The value of the JSON `bytes`, as `JSON.parse` of their text gives it. Objects nested at most `splitDepth` deep
+ * (the top one is 0) are taken apart, and the items of an array in one of them are parsed a run at a time; every
+ * other value is parsed from its own slice of text.
+ * @throws SyntaxError where the bytes are not JSON of the kind this service writes (no whitespace between tokens).
+ */
+export function parseJsonBytes(bytes: Uint8Array, splitDepth: number): unknown {
+  const [value, end] = valueAt(bytes, 0, splitDepth);
+  if (end !== bytes.length) throw new SyntaxError(`unexpected byte at ${end} of stored JSON`);
+  return value;
+}
+
+function valueAt(bytes: Uint8Array, at: number, depth: number): [unknown, number] {
+  const first = bytes[at];
+  if (depth >= 0 && first === OPEN_ARRAY) {
+    const i = at + 1;
+    return bytes[i] === CLOSE_ARRAY ? [[], i + 1] : chunked(bytes, i, []);
+  }
+  if (depth >= 0 && first === OPEN_OBJECT) {
+    // Keys as `JSON.parse` defines them: a later duplicate wins, `__proto__` is an own property.
+    const object: Record<string, unknown> = {};
+    let i = at + 1;
+    if (bytes[i] === CLOSE_OBJECT) return [object, i + 1];
+    for (;;) {
+      const keyEnd = endOf(bytes, i);
+      const key = JSON.parse(decoder.decode(bytes.subarray(i, keyEnd))) as string;
+      const [item, end] = valueAt(bytes, expect(bytes, keyEnd, COLON), depth - 1);
+      Object.defineProperty(object, key, {
+        value: item,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+      if (bytes[end] === CLOSE_OBJECT) return [object, end + 1];
+      i = expect(bytes, end, COMMA);
+    }
+  }
+  const end = endOf(bytes, at);
+  return [JSON.parse(decoder.decode(bytes.subarray(at, end))), end];
+}
+
+/** Bytes of an array's items parsed at a time: small beside a big array, few calls to `JSON.parse`. */
+const CHUNK_BYTES = 64 * 1024;
+
+/** The items of an array from `at` (its first item) on, parsed a run of whole items at a time, into `list`. */
+function chunked(bytes: Uint8Array, at: number, list: unknown[]): [unknown[], number] {
+  let start = at;
+  let i = at;
+  for (;;) {
+    const end = endOf(bytes, i);
+    const last = bytes[end] === CLOSE_ARRAY;
+    if (last || end - start >= CHUNK_BYTES) {
+      const items = JSON.parse(`[${decoder.decode(bytes.subarray(start, end))}]`) as unknown[];
+      for (const item of items) list.push(item);
+      if (last) return [list, end + 1];
+      start = expect(bytes, end, COMMA);
+    }
+    i = expect(bytes, end, COMMA);
+  }
+}
+
+/** The index after `byte` at `at`. */
+function expect(bytes: Uint8Array, at: number, byte: number): number {
+  if (bytes[at] !== byte)
+    throw new SyntaxError(`expected \`${String.fromCharCode(byte)}\` at ${at} of stored JSON`);
+  return at + 1;
+}
+
+/** The index just past the value starting at `at`: a string, an object or array (whole), or a literal. */
+function endOf(bytes: Uint8Array, at: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = at; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) {
+        inString = false;
+        if (depth === 0) return i + 1;
+      }
+    } else if (b === QUOTE) inString = true;
+    else if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++;
+    else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
+      if (depth === 0) return i;
+      if (--depth === 0) return i + 1;
+    } else if (b === COMMA && depth === 0) return i;
+  }
+  if (depth > 0 || inString) throw new SyntaxError("stored JSON ends inside a value");
+  return bytes.length;
+}
