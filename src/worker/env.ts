@@ -171,6 +171,8 @@ export function workerSettings(env: WorkerEnv): WorkerSettings {
       // kept, and a big schedule feed is hashed and gzipped as it is encoded, never held whole.
       bigFeedBytes: Number.POSITIVE_INFINITY,
       streamFeedBytes: STREAM_FEED_BYTES,
+      // A whole schedule's events are expanded a batch of people at a time, never all at once.
+      eventSlice: batch,
     },
     sharedFetcherRanges: config.limits.sharedFetcherRanges,
     // As Node computes it from the same settings.

@@ -31,17 +31,38 @@ export function encodeFields(values: readonly Field[]): string {
 
 /** 14 lower-case hex characters identifying `text`. */
 export function fingerprint(text: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
+  return new Fingerprinter().update(text).digest();
+}
+
+/**
+ * {@link fingerprint} of strings one after the other, as of their concatenation, without building it (a big
+ * schedule's list of event fingerprints).
+ */
+export class Fingerprinter {
+  #h1 = 0xdeadbeef;
+  #h2 = 0x41c6ce57;
+
+  update(text: string): this {
+    let h1 = this.#h1;
+    let h2 = this.#h2;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+    this.#h1 = h1;
+    this.#h2 = h2;
+    return this;
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  const value = 4294967296 * (2097151 & h2) + (h1 >>> 0);
-  return value.toString(16).padStart(14, "0");
+
+  digest(): string {
+    let h1 = this.#h1;
+    let h2 = this.#h2;
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+    h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+    h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    const value = 4294967296 * (2097151 & h2) + (h1 >>> 0);
+    return value.toString(16).padStart(14, "0");
+  }
 }

@@ -64,7 +64,7 @@ export const FEED_END = "END:VCALENDAR\r\n";
  * the years their timed events span (UTC-written ones included). Spans of consecutive runs of events merge with
  * {@link mergeZoneSpans} into the spans of all of them.
  */
-export function zoneSpans(events: readonly Placed[]): ZoneSpan[] {
+export function zoneSpans(events: Iterable<Placed>): ZoneSpan[] {
   const spans = new SpanSet();
   for (const e of events) if (e.zone !== "") spans.add(e.zone, e.fromYear, e.toYear, e.tzid);
   return spans.list();

@@ -88,7 +88,7 @@ export function veventFields({ facts, meta }: FeedEvent, view: FeedView): Vevent
 }
 
 /** One folded `BEGIN:VEVENT … END:VEVENT` block, ending in CRLF. */
-function eventBlock(event: FeedEvent, view: FeedView, cache: EventBlockCache | null): string {
+export function eventBlock(event: FeedEvent, view: FeedView, cache: EventBlockCache | null): string {
   const { facts, fp, meta } = event;
   const key = `${view}\u0000${facts.uid}\u0000${fp}\u0000${meta.seq}\u0000${meta.created}\u0000${meta.modified}`;
   const hit = cache?.get(key);

@@ -32,16 +32,22 @@ export interface FeedBytes {
  * @param streamFeedBytes parts adding up to at least this many bytes (and under `bigFeedBytes`: no identity kept)
  *   are hashed and gzipped as they are encoded, so not even the feed's bytes are ever held whole: a whole
  *   hospital's schedule feed on Workers. Their gzip is the web platform's (`CompressionStream`), whatever `codec`.
+ * @param atLeast a lower bound of the parts' size known without making them: when it alone says they are
+ *   streamed (no identity body kept at any size), they are made once.
  */
 export async function feedBytes(
   text: string | (() => Iterable<string>),
   bigFeedBytes: number,
   codec: Codec,
   streamFeedBytes = Number.POSITIVE_INFINITY,
+  atLeast = 0,
 ): Promise<FeedBytes> {
   let bytes: Uint8Array;
   if (typeof text === "string") bytes = encoder.encode(text);
-  else {
+  else if (atLeast >= streamFeedBytes && bigFeedBytes === Number.POSITIVE_INFINITY) {
+    // Streamed whatever its size: the parts are made once, not counted first.
+    return streamedFeedBytes(text(), null);
+  } else {
     const size = utf8Size(text());
     if (size >= streamFeedBytes && size < bigFeedBytes) return streamedFeedBytes(text(), size);
     bytes = utf8OfParts(text, size);
@@ -60,7 +66,7 @@ export async function feedBytes(
 const STREAM_CHUNK = 64 * 1024;
 
 /** {@link feedBytes} of parts, hashed and gzipped a chunk at a time as they are encoded. */
-async function streamedFeedBytes(parts: Iterable<string>, size: number): Promise<FeedBytes> {
+async function streamedFeedBytes(parts: Iterable<string>, size: number | null): Promise<FeedBytes> {
   const hash = new Sha256();
   const compressor = new CompressionStream("gzip");
   const gzipped = new Response(compressor.readable).arrayBuffer();
@@ -86,12 +92,13 @@ async function streamedFeedBytes(parts: Iterable<string>, size: number): Promise
   }
   if (filled > 0) await send(chunk.slice(0, filled));
   await writer.close();
-  if (written !== size) throw new Error(`feed parts changed between two passes (${written} ≠ ${size} bytes)`);
+  if (size !== null && written !== size)
+    throw new Error(`feed parts changed between two passes (${written} ≠ ${size} bytes)`);
   const digest = hash.digest();
   return {
     etag: entityTag(digest),
     hex: toHex(digest),
-    size,
+    size: written,
     gzip: new Uint8Array(await gzipped),
     identity: null,
   };

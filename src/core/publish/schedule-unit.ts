@@ -98,9 +98,8 @@ export async function publishUnit(
   // The history needs every event's fingerprint, the plan only the events its scope reads: a staged publish
   // (`RefreshScope.stateOnly()`) keeps none of a big snapshot's events, only their fingerprints in the history.
   const only = eventsOf(scope);
-  const events =
-    only === undefined ? expandSnapshot(snapshot) : only.size === 0 ? [] : expandSnapshot(snapshot, only);
-  const all = only === undefined ? events : eachEvent(snapshot);
+  const events = expanded(deps, snapshot, only);
+  const all = only === undefined && events !== null ? events : eachEvent(snapshot);
   const history = advanceHistory(previous, all, nowSeconds);
   const zone = snapshot.schedule.timezone;
   const row: ScheduleRow = {
@@ -130,6 +129,15 @@ export async function publishUnit(
   };
 }
 
+/**
+ * The events a plan reads (`only` those people's, or everyone's), or `null` where they are everyone's and the
+ * settings expand them a slice at a time (`eventSlice`).
+ */
+function expanded(deps: UnitDeps, snapshot: Snapshot, only: ReadonlySet<string> | undefined) {
+  if (only === undefined) return deps.settings.eventSlice === undefined ? expandSnapshot(snapshot) : null;
+  return only.size === 0 ? [] : expandSnapshot(snapshot, only);
+}
+
 /** Renders a live schedule's feeds again: the window roll (`force` off) or a regeneration (`force` on). */
 export async function refreshUnit(
   deps: UnitDeps,
@@ -143,7 +151,7 @@ export async function refreshUnit(
     throw new ServiceError("not_found", `no live schedule \`${sid}\` in \`${org}\``);
   if (assemblesOnly(scope)) return assembleUnit(deps, current, scope, options);
   const state = await readState(deps.sql, current.stateKey, deps.codec);
-  const events = expandSnapshot(state.snapshot, eventsOf(scope));
+  const events = expanded(deps, state.snapshot, eventsOf(scope));
   // Only a unit that renders every listed person's piece moves the window's date: after one that rendered some
   // people (a batch, a person's regeneration) the others still show the earlier window, and the roll must see it.
   const row = {

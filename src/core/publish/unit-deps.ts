@@ -22,6 +22,12 @@ export interface ServiceSettings extends WindowSettings {
    * held whole (see `feedBytes`). Default: never (Node); Workers, whose isolate has 128 MB, set it.
    */
   streamFeedBytes?: number;
+  /**
+   * A unit over a whole schedule expands its events this many people at a time, and keeps its schedule feed's
+   * events compactly (`schedule-window.ts`): the same bytes, never every event of a big schedule at once. Default:
+   * all at once (Node); Workers set it.
+   */
+  eventSlice?: number;
 }
 
 /** The default for {@link ServiceSettings.bigFeedBytes}. */
