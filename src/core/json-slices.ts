@@ -2,8 +2,8 @@
  * `JSON.parse` of UTF-8 bytes without their text: objects near the top are taken apart in the bytes, and the
  * items of arrays there are decoded and parsed a run of about 64 KiB at a time. A big schedule's stored state (its snapshot and
  * history, about 30 MiB of JSON at a 16 MiB snapshot) is thus never one string beside the value parsed from it —
- * what a Worker's 128 MB cannot hold both of. For JSON this service wrote itself (`JSON.stringify`'s output):
- * structural bytes are ASCII and never inside a string, and a UTF-8 sequence's bytes are all above 0x7F.
+ * what a Worker's 128 MB cannot hold both of. Structural bytes are ASCII and never inside a string, and every byte
+ * of a multi-byte UTF-8 sequence is above 0x7F, so the bytes can be taken apart before they are decoded.
  */
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -21,29 +21,31 @@ const COLON = 0x3a;
  * The value of the JSON `bytes`, as `JSON.parse` of their text gives it. Objects nested at most `splitDepth` deep
  * (the top one is 0) are taken apart, and the items of an array in one of them are parsed a run at a time; every
  * other value is parsed from its own slice of text.
- * @throws SyntaxError where the bytes are not JSON of the kind this service writes (no whitespace between tokens).
+ * @throws SyntaxError where the bytes are not JSON.
  */
 export function parseJsonBytes(bytes: Uint8Array, splitDepth: number): unknown {
   const [value, end] = valueAt(bytes, 0, splitDepth);
-  if (end !== bytes.length) throw new SyntaxError(`unexpected byte at ${end} of stored JSON`);
+  if (space(bytes, end) !== bytes.length) throw new SyntaxError(`unexpected byte at ${end} of stored JSON`);
   return value;
 }
 
-function valueAt(bytes: Uint8Array, at: number, depth: number): [unknown, number] {
+function valueAt(bytes: Uint8Array, from: number, depth: number): [unknown, number] {
+  const at = space(bytes, from);
   const first = bytes[at];
   if (depth >= 0 && first === OPEN_ARRAY) {
-    const i = at + 1;
+    const i = space(bytes, at + 1);
     return bytes[i] === CLOSE_ARRAY ? [[], i + 1] : chunked(bytes, i, []);
   }
   if (depth >= 0 && first === OPEN_OBJECT) {
     // Keys as `JSON.parse` defines them: a later duplicate wins, `__proto__` is an own property.
     const object: Record<string, unknown> = {};
-    let i = at + 1;
+    let i = space(bytes, at + 1);
     if (bytes[i] === CLOSE_OBJECT) return [object, i + 1];
     for (;;) {
       const keyEnd = endOf(bytes, i);
       const key = JSON.parse(decoder.decode(bytes.subarray(i, keyEnd))) as string;
-      const [item, end] = valueAt(bytes, expect(bytes, keyEnd, COLON), depth - 1);
+      const [item, valueEnd] = valueAt(bytes, expect(bytes, keyEnd, COLON), depth - 1);
+      const end = space(bytes, valueEnd);
       Object.defineProperty(object, key, {
         value: item,
         writable: true,
@@ -66,7 +68,7 @@ function chunked(bytes: Uint8Array, at: number, list: unknown[]): [unknown[], nu
   let start = at;
   let i = at;
   for (;;) {
-    const end = endOf(bytes, i);
+    const end = space(bytes, endOf(bytes, i));
     const last = bytes[end] === CLOSE_ARRAY;
     if (last || end - start >= CHUNK_BYTES) {
       const items = JSON.parse(`[${decoder.decode(bytes.subarray(start, end))}]`) as unknown[];
@@ -78,11 +80,23 @@ function chunked(bytes: Uint8Array, at: number, list: unknown[]): [unknown[], nu
   }
 }
 
-/** The index after `byte` at `at`. */
-function expect(bytes: Uint8Array, at: number, byte: number): number {
+/** The index after `byte` at `from` and the whitespace around it. */
+function expect(bytes: Uint8Array, from: number, byte: number): number {
+  const at = space(bytes, from);
   if (bytes[at] !== byte)
     throw new SyntaxError(`expected \`${String.fromCharCode(byte)}\` at ${at} of stored JSON`);
-  return at + 1;
+  return space(bytes, at + 1);
+}
+
+/** The index of the first byte from `at` on that is not JSON whitespace. */
+function space(bytes: Uint8Array, at: number): number {
+  let i = at;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) break;
+    i++;
+  }
+  return i;
 }
 
 /** The index just past the value starting at `at`: a string, an object or array (whole), or a literal. */

@@ -1,6 +1,6 @@
 // `parseJsonBytes` (a big schedule's stored state parsed without its text) gives what `JSON.parse` of the text
-// gives, for whatever `JSON.stringify` writes: escapes, multi-byte characters, brackets inside strings,
-// `__proto__` keys, empty containers, and arrays longer than one run of items.
+// gives: escapes, multi-byte characters, brackets inside strings, `__proto__` keys, empty containers, arrays
+// longer than one run of items, whitespace between tokens.
 import { describe, expect, it } from "vitest";
 import { parseJsonBytes } from "../../src/core/json-slices.ts";
 
@@ -26,6 +26,9 @@ describe("parseJsonBytes", () => {
       const parsed = parseJsonBytes(encoder.encode(text), depth);
       expect(parsed).toEqual(JSON.parse(text));
       expect(JSON.stringify(parsed)).toBe(text);
+      // Whitespace between tokens, as an earlier version's pretty-printed state has it.
+      const pretty = JSON.stringify(value, null, "\t").replaceAll("\n", " \r\n ");
+      expect(JSON.stringify(parseJsonBytes(encoder.encode(` ${pretty} `), depth))).toBe(text);
     }
   });
 
