@@ -11,7 +11,7 @@ import { decodeJsonText, parseJsonText, type BodyResult } from "./parse-body.ts"
 import { createReport, type Report } from "./problem-report.ts";
 import { showKey } from "./show.ts";
 import type { Snapshot } from "./types.ts";
-import { checkSnapshot } from "./validate.ts";
+import { consumeSnapshot } from "./validate.ts";
 
 /** The organization and schedule the publish URL names; the body's ids must match them. */
 export interface IngestTarget {
@@ -49,8 +49,9 @@ export async function ingestSnapshot(bytes: Uint8Array, target: IngestTarget): P
   const report = createReport(SNAPSHOT_LIMITS.maxDetails);
   const parsed = parseStrict(bytes, report);
   if (!parsed.ok) return invalidJson(parsed.message);
-  // The text is gone from here on: validation holds the parsed value and what zod makes of it, no more.
-  const snapshot = checkSnapshot(parsed.value, report, target, { consume: true });
+  // The text is gone from here on: validation holds the parsed value, its records replaced by zod's one by one.
+  await pause();
+  const snapshot = await consumeSnapshot(parsed.value, report, target, pause);
   if (snapshot === undefined) {
     const details = report.details();
     const n = report.count;
@@ -59,8 +60,15 @@ export async function ingestSnapshot(bytes: Uint8Array, target: IngestTarget): P
     const message = `The snapshot has ${n} problem${n === 1 ? "" : "s"}${listed}.`;
     return { ok: false, error: { code: "invalid_snapshot", message, details } };
   }
+  await pause();
   return { ok: true, snapshot, hash: canonicalHash(snapshot) };
 }
+
+/**
+ * A turn given back to the event loop between the long steps of a big ingest (several seconds of work at 16 MiB),
+ * so that whatever else the process runs is not held up by all of it at once.
+ */
+const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /**
  * The body as a JSON value, its duplicate keys reported: the decoded text lives only in here, so it is garbage
