@@ -28,8 +28,8 @@ export const SLOW_TESTS: readonly string[] = [
   "test/conformance/clients.test.ts",
   "test/conformance/revisions.test.ts",
   "test/conformance/text.test.ts",
-  // Big publishes in workerd under a 128 MB heap: 5,000 people (34–75 s), then two 8 MiB snapshots at once and a
-  // revision 2 of one (165–311 s); a retirement of 1,500 people (8 s).
+  // Big publishes in workerd under a 128 MB heap: a 16 MiB and an 8 MiB snapshot at once, then a revision 2 of the
+  // 8 MiB one (265–315 s); a retirement of 1,500 people (8 s).
   "test/worker/socket/big-publish.test.ts",
   "test/worker/workerd/retire-edge.test.ts",
   // The edge's per-client limits in workerd: about 3,000 feed requests through the Rate Limiting bindings (24 s).
