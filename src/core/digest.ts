@@ -14,14 +14,64 @@ export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
 
 /**
  * UTF-8 bytes of strings one after the other, as of their concatenation (no part may end in the first half of a
- * surrogate pair the next completes: feed blocks and JSON records are whole strings). `parts` is called twice
- * (once when `size` is given) and must give the same strings each time.
+ * surrogate pair the next completes: feed blocks and JSON records are whole strings). Parts that come to at most
+ * {@link ONE_PASS_BYTES} are made once (a person's feed, a department's state); more are made twice — counted,
+ * then written into bytes of exactly their size — so a whole hospital's text is never held, nor its bytes twice. `parts` must give the same strings each time it is called.
  */
-export function utf8OfParts(parts: () => Iterable<string>, size = utf8Size(parts())): Uint8Array {
+export function utf8OfParts(parts: () => Iterable<string>, size?: number): Uint8Array {
+  if (size === undefined) {
+    const small = utf8Within(parts(), ONE_PASS_BYTES);
+    if (small !== null) return small;
+    size = utf8Size(parts());
+  }
   const out = new Uint8Array(size);
   let offset = 0;
   for (const part of parts()) offset += encoder.encodeInto(part, out.subarray(offset)).written;
   if (offset !== size) throw new Error(`parts changed between two passes (${offset} ≠ ${size} bytes)`);
+  return out;
+}
+
+/**
+ * Up to this many bytes, parts are encoded in one pass (into mebibyte chunks, then copied into bytes of their
+ * size): a department's schedule feed and state. Beyond it they are counted first, and never held twice.
+ */
+export const ONE_PASS_BYTES = 8 << 20;
+const CHUNK_BYTES = 1 << 20;
+/** The first chunk, used by every call (they are synchronous): most parts fit in it. */
+let scratch: Uint8Array | null = null;
+
+/**
+ * The UTF-8 bytes of the parts when they come to at most `max` bytes (at most {@link ONE_PASS_BYTES}), made in one
+ * pass; `null` as soon as they are more (the caller makes them again its own way).
+ */
+export function utf8Within(parts: Iterable<string>, max: number): Uint8Array | null {
+  scratch ??= new Uint8Array(CHUNK_BYTES);
+  const limit = Math.min(max, ONE_PASS_BYTES);
+  const full: Uint8Array[] = [];
+  let chunk = scratch;
+  let offset = 0;
+  let total = 0;
+  for (let part of parts) {
+    for (;;) {
+      const { read, written } = encoder.encodeInto(part, chunk.subarray(offset));
+      offset += written;
+      total += written;
+      if (total > limit) return null;
+      if (read === part.length) break;
+      // The chunk is full (a character is never split): the rest of the part goes on in a new one.
+      part = part.slice(read);
+      full.push(chunk.subarray(0, offset));
+      chunk = new Uint8Array(CHUNK_BYTES);
+      offset = 0;
+    }
+  }
+  if (full.length === 0) return scratch.slice(0, offset);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const bytes of [...full, chunk.subarray(0, offset)]) {
+    out.set(bytes, at);
+    at += bytes.length;
+  }
   return out;
 }
 

@@ -2,7 +2,7 @@
  * A rendered feed's stored form: identity bytes, their entity tag and digest, the gzip body, and the rule that
  * moves `Last-Modified` when bytes change.
  */
-import { Sha256, toBase64Url, toHex, utf8OfParts, utf8Size } from "../digest.ts";
+import { ONE_PASS_BYTES, Sha256, toBase64Url, toHex, utf8OfParts, utf8Size, utf8Within } from "../digest.ts";
 import type { FeedRow } from "../store/feeds-table.ts";
 import type { Codec } from "../compress.ts";
 
@@ -25,8 +25,9 @@ export interface FeedBytes {
 }
 
 /**
- * Encodes, hashes and compresses a rendered feed: its text, or the strings it is made of (`feedParts`), made
- * twice — once to count their bytes, once to write them — so a big feed is never held as text beside its bytes.
+ * Encodes, hashes and compresses a rendered feed: its text, or the strings it is made of (`feedParts`) — made once
+ * when they come to at most 8 MiB, else twice (once to count their bytes, once to write them), so a big feed
+ * is never held as text beside its bytes.
  * @param bigFeedBytes identity bodies at least this long are kept (and stored), so clients that ask for no
  *   compression are served without decompressing the feed on every request.
  * @param streamFeedBytes parts adding up to at least this many bytes (and under `bigFeedBytes`: no identity kept)
@@ -48,9 +49,11 @@ export async function feedBytes(
     // Streamed whatever its size: the parts are made once, not counted first.
     return streamedFeedBytes(text(), null);
   } else {
-    const size = utf8Size(text());
+    // A feed of at most 8 MiB (a person's, a department's) is made once; a bigger one is counted first.
+    const small = utf8Within(text(), ONE_PASS_BYTES);
+    const size = small?.length ?? utf8Size(text());
     if (size >= streamFeedBytes && size < bigFeedBytes) return streamedFeedBytes(text(), size);
-    bytes = utf8OfParts(text, size);
+    bytes = small ?? utf8OfParts(text, size);
   }
   const digest = await codec.sha256(bytes);
   return {
