@@ -27,6 +27,8 @@ const QUIET_MS = 100;
  * of its time filling), and at most `BACKLOG_FACTOR` times that (at least a second) while commits go on.
  */
 const SPACING_FACTOR = 10;
+/** The longest wait before trying again after fills failed in a row. */
+const MAX_RETRY_MS = 30_000;
 const BACKLOG_FACTOR = 20;
 
 /** Bytes of strings an index entry of a live feed takes, about (keys, ids and the ETag). */
@@ -123,6 +125,9 @@ export function keepValidatorIndex(sql: SqlPort, generation: Int32Array, logger?
   let lastFillEnd = 0;
   let seen = Atomics.load(generation, 0);
   let seenSince = performance.now();
+  /** Fills failed in a row, and when the next may be tried: 1 s after the first failure, doubling up to 30 s. */
+  let failures = 0;
+  let retryAt = 0;
 
   const fill = () => {
     const started = performance.now();
@@ -150,14 +155,19 @@ export function keepValidatorIndex(sql: SqlPort, generation: Int32Array, logger?
       seenSince = now;
     }
     const since = now - lastFillEnd;
-    if (since < lastFillMs * SPACING_FACTOR) return;
+    if (since < lastFillMs * SPACING_FACTOR || now < retryAt) return;
     const quiet = now - seenSince >= QUIET_MS;
     if (!quiet && since < Math.max(1000, lastFillMs * BACKLOG_FACTOR)) return;
     try {
       fill();
+      if (failures > 0) logger?.info("validator_index_fill_recovered", { failures });
+      failures = 0;
     } catch (error) {
-      // Storage unavailable for now: readers keep taking their own path, and the next look tries again.
-      logger?.warn("validator_index_fill_failed", { error: String(error) });
+      // Storage unavailable for now: readers keep taking their own path (answering 503 while it is), and a
+      // later look tries again. One line for a run of failures, not one every look.
+      if (failures === 0) logger?.warn("validator_index_fill_failed", { error: String(error) });
+      failures++;
+      retryAt = now + Math.min(MAX_RETRY_MS, 1000 * 2 ** (failures - 1));
       lastFillEnd = now;
     }
   };

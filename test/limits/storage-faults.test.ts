@@ -26,11 +26,17 @@ describe("item 30: storage read failure on GET", () => {
 
   it("a lookup that fails (the feeds table unreadable) → 503 + Retry-After, then 200 once it is back", async () => {
     const path = await h.feedPathOf("acme", "pA");
+    // A commit (a rotation of someone else) puts the shared validator index behind the store until its next fill,
+    // which cannot read the feeds table either: lookups go to storage, and fail.
+    expect((await h.admin("POST", "/admin/orgs/acme/people/pB/rotate")).status).toBe(200);
     h.tamper("ALTER TABLE feeds RENAME TO feeds_away");
     try {
-      // A rotation elsewhere would bump the generation; here every thread has never looked this token up.
+      // Every serving thread has never looked this token up: no cache of its own answers either.
       const answers = await Promise.all(Array.from({ length: 6 }, () => get(h.url + path)));
       for (const a of answers) expectUnavailable(a);
+      // The index's fills fail meanwhile, said in one line, not one every time it looks (every 50 ms).
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(h.logs.filter((l) => l.includes('"validator_index_fill_failed"'))).toHaveLength(1);
     } finally {
       h.tamper("ALTER TABLE feeds_away RENAME TO feeds");
     }
