@@ -6,16 +6,18 @@
  * of a multi-byte UTF-8 sequence is above 0x7F, so the bytes can be taken apart before they are decoded.
  */
 
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+import {
+  BACKSLASH,
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  COLON,
+  COMMA,
+  OPEN_ARRAY,
+  OPEN_OBJECT,
+  QUOTE,
+} from "./json-codes.ts";
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
  * The value of the JSON `bytes`, as `JSON.parse` of their text gives it. Objects nested at most `splitDepth` deep

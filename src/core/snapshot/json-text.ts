@@ -3,15 +3,16 @@
  * which would otherwise build a 16-million-level array out of 32 MiB of `[`) and which objects repeat a key
  * (`JSON.parse` silently keeps the last value; other parsers keep the first, so the document is ambiguous).
  */
+import {
+  BACKSLASH,
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  COMMA,
+  OPEN_ARRAY,
+  OPEN_OBJECT,
+  QUOTE,
+} from "../json-codes.ts";
 import type { Path } from "./json-path.ts";
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const COMMA = 0x2c;
 
 /** Index of the quote that closes the string opened at `open`, or -1 when it is never closed. */
 function stringEnd(text: string, open: number): number {
