@@ -7,7 +7,7 @@
  * with exit 0 on `SIGTERM`, and exits 2 on a bad setting (which the unit does not restart).
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -102,8 +102,13 @@ describe("deploy/shiftfeed.service", () => {
       if (m) env[m[1]!] = m[2]!;
     }
     expect(env).toMatchObject({ HOST: "127.0.0.1", DEMO: "0", CLIENT_IP_HEADER: "X-Forwarded-For" });
+    // Node's compile cache in the service's own cache directory, which systemd makes for it (0700).
+    expect(env["NODE_COMPILE_CACHE"]).toBe("/var/cache/shiftfeed");
+    expect(settings(unit, "CacheDirectory")).toEqual(["shiftfeed"]);
+    expect(settings(unit, "CacheDirectoryMode")).toEqual(["0700"]);
     const dir = await mkdtemp(join(tmpdir(), "shiftfeed-unit-data-"));
     dirs.push(dir);
+    env["NODE_COMPILE_CACHE"] = join(dir, "cache");
     const umask = settings(unit, "UMask")[0]!;
     const child = spawn("/bin/sh", ["-c", `umask ${umask} && exec "$0" "$1"`, binary!, script!], {
       cwd: ROOT,
@@ -124,6 +129,7 @@ describe("deploy/shiftfeed.service", () => {
     expect((await stat(join(dir, "state", "secrets", "feed-secret"))).mode & 0o777).toBe(0o600);
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
+    expect((await readdir(join(dir, "cache"))).length).toBeGreaterThan(0); // the cache was written there
 
     const refused = await run(binary!, [script!], { ...env, DATA_DIR: join(dir, "other"), PORT: "eighty" });
     expect(refused.code).toBe(2);
