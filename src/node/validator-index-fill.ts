@@ -11,13 +11,8 @@ import type { Logger } from "../core/logger.ts";
 import { parseFeedKey, type FeedKey } from "../core/store/keys.ts";
 import { num, text, type SqlPort } from "../core/store/sql-port.ts";
 import type { FeedEntry } from "../core/serving/feed-entry.ts";
-import {
-  createIndexBuffer,
-  sizeFor,
-  ValidatorIndexWriter,
-  type IndexRow,
-  type IndexTotals,
-} from "./validator-index.ts";
+import { ValidatorIndexWriter, type IndexTotals } from "./validator-index.ts";
+import { createIndexBuffer, sizeFor, type IndexRow } from "./validator-index-layout.ts";
 
 /** How often the generation is looked at, and how long commits must pause before a refill, in milliseconds. */
 const WATCH_MS = 50;

@@ -10,14 +10,8 @@ import type { FeedEntry } from "../../src/core/serving/feed-entry.ts";
 import { ensureSchema } from "../../src/core/store/schema.ts";
 import { openNodeSqlite } from "../../src/node/store/node-sqlite.ts";
 import { fillFrom } from "../../src/node/validator-index-fill.ts";
-import {
-  createIndexBuffer,
-  sizeFor,
-  ValidatorIndexReader,
-  ValidatorIndexWriter,
-  totalsOf,
-  type IndexRow,
-} from "../../src/node/validator-index.ts";
+import { ValidatorIndexReader, ValidatorIndexWriter, totalsOf } from "../../src/node/validator-index.ts";
+import { createIndexBuffer, sizeFor, type IndexRow } from "../../src/node/validator-index-layout.ts";
 
 const hashOf = (token: string) => createHash("sha256").update(token).digest("hex");
 
