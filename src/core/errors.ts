@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   "request_timeout",
   "invalid_snapshot",
   "stale_revision",
+  "conflict",
   "not_found",
   "method_not_allowed",
   "unauthorized",

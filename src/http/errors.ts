@@ -13,6 +13,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   request_timeout: 408,
   invalid_snapshot: 422,
   stale_revision: 409,
+  conflict: 409,
   not_found: 404,
   method_not_allowed: 405,
   unauthorized: 401,
