@@ -85,6 +85,11 @@ export async function indexPartnerKey(
   ]);
 }
 
+/** Writes a revoked key's id entry only (a restored organization's revoked key stays listed and refused). */
+export async function indexRevokedKey(bucket: R2Bucket, key: { id: string; org: string }): Promise<void> {
+  await bucket.put(BY_ID + key.id, new Uint8Array(0), { customMetadata: { org: key.org } });
+}
+
 /** Deletes a revoked key's hash entry (its id entry stays: the revoked key is still listed and shown). */
 export async function unindexKeyHash(bucket: R2Bucket, keyHash: string): Promise<void> {
   await bucket.delete(BY_HASH + keyHash);

@@ -44,6 +44,7 @@ import { workerLogger } from "./logger.ts";
 import { checkedTokens, SECRET_CHANGED } from "./secret-marker.ts";
 import { orgOfJob } from "./org-parts.ts";
 import { createPartnerEdgeRoutes } from "./partner-edge.ts";
+import { BACKUP_ROUTES } from "./backup-routes.ts";
 import { searchEverywhere } from "./org-search.ts";
 import { ORG_PARALLEL } from "./in-parallel.ts";
 import { askEveryOrg, askOrg, orgStub } from "./org-calls.ts";
@@ -120,7 +121,8 @@ function mountAdmin(app: Hono<ServingEnv>, env: WorkerEnv, settings: WorkerSetti
     return c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" });
   });
 
-  for (const route of ORG_ADMIN_ROUTES) {
+  // Node's routes of one organization, and the Workers-only backup and restore routes (`backup-routes.ts`).
+  for (const route of [...ORG_ADMIN_ROUTES, ...BACKUP_ROUTES]) {
     app.on(route.method.toUpperCase(), honoPath(route.path), (c) => {
       const org = organization(c.req.param("org"));
       // A body declared over the limit is refused here, unread (see `forwardBody`).
