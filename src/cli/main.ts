@@ -29,6 +29,8 @@ Examples:
   shiftfeed stats --json
   shiftfeed backup /var/backups/shiftfeed-$(date +%F).db
   DATA_DIR=/srv/shiftfeed-new shiftfeed restore shiftfeed-2026-12-01.db
+  shiftfeed backup --url https://feeds.example.org --org stmarys stmarys.db
+  shiftfeed restore --url https://feeds.example.org stmarys.db
 
 Exit codes: 0 ok, 1 failed (refused, unreachable, invalid), 2 usage (bad arguments, no admin token).`;
 
@@ -113,10 +115,12 @@ function program(): Command {
   cli
     .command("backup")
     .description(
-      "a consistent copy of the data dir's database, safe while the service runs (never cp the .db)",
+      "a consistent copy of the data dir's database, safe while the service runs (never cp the .db); " +
+        "with --url, one organization of a Worker into the same kind of file",
     )
     .argument("<file>", "where the backup goes (mode 0600)")
     .option("--data-dir <dir>", "the service's data dir (default: $DATA_DIR, else ./data)")
+    .option("--org <org>", "with --url: the Worker's organization to back up")
     .option("--force", "replace <file> if it exists")
     .option("--with-secrets", "also carry DATA_DIR/secrets/ (feed secret, admin token) in the backup")
     .action((file: string, _o, command: Command) =>
@@ -124,9 +128,13 @@ function program(): Command {
     );
   cli
     .command("restore")
-    .description("restore a backup into an empty data dir, after checking it (then start the service on it)")
+    .description(
+      "restore a backup into an empty data dir, after checking it (then start the service on it); with --url, " +
+        "one organization into an empty organization of a Worker",
+    )
     .argument("<file>", "a file written by shiftfeed backup")
     .option("--data-dir <dir>", "the empty or new data dir (default: $DATA_DIR, else ./data)")
+    .option("--org <org>", "with --url: the organization of the backup to restore (when it holds several)")
     .action((file: string, _o, command: Command) => restoreCommand(file, globals<DataDirOptions>(command)));
   return cli;
 }

@@ -176,7 +176,7 @@ async function readSecrets(dataDir: string): Promise<Map<string, string>> {
 }
 
 /** Flushes the file to the disk before it gets its name. */
-async function flush(path: string): Promise<void> {
+export async function flush(path: string): Promise<void> {
   const handle = await open(path, "r+");
   try {
     await handle.sync();
@@ -186,7 +186,11 @@ async function flush(path: string): Promise<void> {
 }
 
 /** Gives the finished copy its name: never over an existing file unless `force`; then flushes the folder. */
-async function place(temp: string, file: string, options: BackupOptions): Promise<void> {
+export async function place(
+  temp: string,
+  file: string,
+  options: Pick<BackupOptions, "file" | "force">,
+): Promise<void> {
   if (options.force) await rename(temp, file);
   else {
     try {
