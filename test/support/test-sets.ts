@@ -45,6 +45,9 @@ export const SLOW_TESTS: readonly string[] = [
   // The CLI against the Worker as child processes: publishes answered 202 followed to their jobs' ends, one job
   // made to fail behind a publish of 100 one-person batches, link, rotate and regenerate (15–28 s).
   "test/worker/socket/cli.test.ts",
+  // Backup and restore of an organization with the CLI as child processes against two Workers and a Node data dir
+  // (5–22 s for the round trip, as the machine is loaded; 25–46 s in all with two workerd starts).
+  "test/worker/socket/backup-restore.test.ts",
   // Threads under load: feeds served while hostile 9 MB and 32 MiB bodies are parsed (12 s), and while three
   // twelve-month partner ranges render at once (9–16 s).
   "test/integration/ingest-isolation.test.ts",

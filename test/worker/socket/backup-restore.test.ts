@@ -134,7 +134,9 @@ describe("backup and restore of an organization on Workers, with the CLI over HT
       const answer = await api.call<T>(method, path, body);
       if (path.includes("/backup/") && rotations === 0) {
         rotations++;
-        expect((await raw("POST", `${from.url}/admin/orgs/acme/people/pA/rotate`, { headers: auth })).status).toBe(200);
+        expect(
+          (await raw("POST", `${from.url}/admin/orgs/acme/people/pA/rotate`, { headers: auth })).status,
+        ).toBe(200);
       }
       return answer;
     };

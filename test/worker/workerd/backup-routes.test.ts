@@ -20,13 +20,16 @@ interface Page {
 
 const fingerprint = () => secretFingerprint(new TextEncoder().encode(FEED_SECRET));
 const b64 = (text: string) => ({ base64: btoa(text) });
-const details = (json: unknown) => (json as { error: { details: { path: string }[] } }).error.details.map((d) => d.path);
+const details = (json: unknown) =>
+  (json as { error: { details: { path: string }[] } }).error.details.map((d) => d.path);
 const message = (json: unknown) => (json as { error: { message: string } }).error.message;
 
 /** A small organization's rows as a backup carries them: a schedule, a feed, a rotated link, a partner key. */
 const ROWS = (org: string) => ({
   orgs: [[org, "Fresh Clinic", "standard"]],
-  schedules: [[org, "icu", 1, "ICU", "UTC", "h", "2026-11-20T12:00:00Z", 1, 1, 1, 0, "state-1", "2026-11-20"]],
+  schedules: [
+    [org, "icu", 1, "ICU", "UTC", "h", "2026-11-20T12:00:00Z", 1, 1, 1, 0, "state-1", "2026-11-20"],
+  ],
   links: [[org, "person/p1", 2]],
   feeds: [[org, "person/p1", "a".repeat(64), 'W/"e1"', 1_700_000_000, 0, 5, 1, "in", "body-1", null]],
   blobs: [
@@ -81,21 +84,30 @@ describe("the backup routes of an organization on the Worker", () => {
     const moved = (await admin("GET", "/admin/orgs/acme/backup/feeds")).json as Page;
     expect(moved.changes).toBeGreaterThan(changes);
     expect(moved.rows.length).toBe(3);
-    const rotated = (await admin("GET", "/admin/orgs/acme/backup")).json as { tables: Record<string, number> };
+    const rotated = (await admin("GET", "/admin/orgs/acme/backup")).json as {
+      tables: Record<string, number>;
+    };
     expect(rotated.tables).toMatchObject({ links: 1, dead_links: 1 });
 
     const unknown = await admin("GET", "/admin/orgs/acme/backup/secrets");
     expect([unknown.status, details(unknown.json)]).toEqual([400, ["table"]]);
-    const badAfter = await admin("GET", `/admin/orgs/acme/backup/feeds?after=${encodeURIComponent('["acme"]')}`);
+    const badAfter = await admin(
+      "GET",
+      `/admin/orgs/acme/backup/feeds?after=${encodeURIComponent('["acme"]')}`,
+    );
     expect([badAfter.status, details(badAfter.json)]).toEqual([400, ["after"]]);
   });
 
   it("refuse a restore into an organization that holds anything, naming what it holds", async () => {
     await setClock("held", T0);
-    expect((await publish(makeSnapshot({ organization: { id: "held", name: "Held", tier: "standard" } }))).status).toBe(200);
+    expect(
+      (await publish(makeSnapshot({ organization: { id: "held", name: "Held", tier: "standard" } }))).status,
+    ).toBe(200);
     const reply = await begin("held");
     expect(reply.status).toBe(409);
-    expect(message(reply.json)).toMatch(/^Organization held is not empty \(it holds orgs, schedules, pieces, feeds, blobs\)/);
+    expect(message(reply.json)).toMatch(
+      /^Organization held is not empty \(it holds orgs, schedules, pieces, feeds, blobs\)/,
+    );
   });
 
   it("name the field of every bad request with a 4xx", async () => {
@@ -109,7 +121,8 @@ describe("the backup routes of an organization on the Worker", () => {
     const begun = await begin("bad");
     expect(begun.status, begun.text).toBe(201);
     const id = (begun.json as { restore: string }).restore;
-    const put = (seq: number | string, body: unknown) => admin("PUT", `/admin/orgs/bad/restore/${id}/${seq}`, body);
+    const put = (seq: number | string, body: unknown) =>
+      admin("PUT", `/admin/orgs/bad/restore/${id}/${seq}`, body);
     const cases: [unknown, number, string[]][] = [
       [{ table: "meta", rows: [] }, 400, ["$.table"]],
       [{ table: "links", rows: {} }, 400, []],
@@ -123,14 +136,26 @@ describe("the backup routes of an organization on the Worker", () => {
       expect([reply.status, details(reply.json)], JSON.stringify(body)).toEqual([status, paths]);
     }
     const gap = await put(3, { table: "links", rows: [] });
-    expect([gap.status, message(gap.json)]).toEqual([409, `Chunk 0 of restore ${id} is expected next, not 3.`]);
+    expect([gap.status, message(gap.json)]).toEqual([
+      409,
+      `Chunk 0 of restore ${id} is expected next, not 3.`,
+    ]);
     expect((await put("x", { table: "links", rows: [] })).status).toBe(400);
     expect((await put(0, { table: "links", rows: [["bad", "person/p1", 1]] })).status).toBe(200);
-    const short = await admin("POST", `/admin/orgs/bad/restore/${id}/commit`, { chunks: 2, rows: { links: 1 } });
+    const short = await admin("POST", `/admin/orgs/bad/restore/${id}/commit`, {
+      chunks: 2,
+      rows: { links: 1 },
+    });
     expect([short.status, details(short.json)]).toEqual([400, ["$.chunks"]]);
-    const counts = await admin("POST", `/admin/orgs/bad/restore/${id}/commit`, { chunks: 1, rows: { links: 2 } });
+    const counts = await admin("POST", `/admin/orgs/bad/restore/${id}/commit`, {
+      chunks: 1,
+      rows: { links: 2 },
+    });
     expect([counts.status, details(counts.json)]).toEqual([400, ["$.rows.links"]]);
-    const unknownTable = await admin("POST", `/admin/orgs/bad/restore/${id}/commit`, { chunks: 1, rows: { x: 1 } });
+    const unknownTable = await admin("POST", `/admin/orgs/bad/restore/${id}/commit`, {
+      chunks: 1,
+      rows: { x: 1 },
+    });
     expect([unknownTable.status, details(unknownTable.json)]).toEqual([400, ["$.rows.x"]]);
     const stale = await admin("PUT", `/admin/orgs/bad/restore/not-this-one/1`, { table: "links", rows: [] });
     expect(stale.status).toBe(409);
@@ -147,13 +172,18 @@ describe("the backup routes of an organization on the Worker", () => {
       seq++;
     }
     // A retried chunk is answered again without staging it twice.
-    const again = await admin("PUT", `/admin/orgs/${org}/restore/${id}/0`, { table: "orgs", rows: rows.orgs });
+    const again = await admin("PUT", `/admin/orgs/${org}/restore/${id}/0`, {
+      table: "orgs",
+      rows: rows.orgs,
+    });
     expect(again.json).toMatchObject({ staged: false });
     // Staged, not committed: nothing of it is anywhere.
     expect(await env.FEEDS.head(`feeds/${"a".repeat(64)}`)).toBeNull();
     expect(await env.FEEDS.head(`orgs/${org}`)).toBeNull();
     expect((await admin("GET", `/admin/orgs/${org}/schedules/icu`)).status).toBe(404);
-    expect(((await admin("GET", `/admin/orgs/${org}/backup`)).json as { tables: object }).tables).toMatchObject({
+    expect(
+      ((await admin("GET", `/admin/orgs/${org}/backup`)).json as { tables: object }).tables,
+    ).toMatchObject({
       orgs: 0,
       feeds: 0,
     });
@@ -164,11 +194,19 @@ describe("the backup routes of an organization on the Worker", () => {
       rows: { ...declared },
     });
     expect(committed.status, committed.text).toBe(200);
-    expect(committed.json).toMatchObject({ org, restored: { feeds: 1, dead_links: 1, partner_keys: 1, blobs: 2 } });
+    expect(committed.json).toMatchObject({
+      org,
+      restored: { feeds: 1, dead_links: 1, partner_keys: 1, blobs: 2 },
+    });
 
     const feed = await env.FEEDS.get(`feeds/${"a".repeat(64)}`);
     expect(await feed?.text()).toBe("gzip!");
-    expect(feed?.customMetadata).toMatchObject({ org, feed: "person/p1", etag: 'W/"e1"', lastModified: "1700000000" });
+    expect(feed?.customMetadata).toMatchObject({
+      org,
+      feed: "person/p1",
+      etag: 'W/"e1"',
+      lastModified: "1700000000",
+    });
     const dead = await env.FEEDS.head(`feeds/${"b".repeat(64)}`);
     expect(dead?.customMetadata).toMatchObject({ dead: "rotated" });
     expect(await env.FEEDS.head(`orgs/${org}`)).not.toBeNull();
@@ -179,7 +217,10 @@ describe("the backup routes of an organization on the Worker", () => {
     });
     expect((await admin("GET", `/admin/orgs/${org}/schedules/icu`)).status).toBe(200);
     // The staging is gone with the commit: it cannot be committed twice.
-    const twice = await admin("POST", `/admin/orgs/${org}/restore/${id}/commit`, { chunks: seq, rows: declared });
+    const twice = await admin("POST", `/admin/orgs/${org}/restore/${id}/commit`, {
+      chunks: seq,
+      rows: declared,
+    });
     expect(twice.status).toBe(409);
   });
 
@@ -192,7 +233,10 @@ describe("the backup routes of an organization on the Worker", () => {
       await admin("PUT", `/admin/orgs/${org}/restore/${id}/${seq++}`, { table, rows: list });
     }
     const declared = Object.fromEntries(Object.entries(rows).map(([t, list]) => [t, list.length]));
-    const reply = await admin("POST", `/admin/orgs/${org}/restore/${id}/commit`, { chunks: seq, rows: declared });
+    const reply = await admin("POST", `/admin/orgs/${org}/restore/${id}/commit`, {
+      chunks: seq,
+      rows: declared,
+    });
     expect([reply.status, details(reply.json)]).toEqual([400, ["$.rows.blobs"]]);
     expect(message(reply.json)).toMatch(/damaged: 1 stored value/);
     expect(await env.FEEDS.head(`orgs/${org}`)).toBeNull();

@@ -1,7 +1,8 @@
 // The routes the two runtimes register, compared: Node's are the route tables its app is built from (`ROUTES`,
 // which test/http/openapi.test.ts holds equal to what the Node app registers), the Worker's what its Hono app
 // registers plus the feed route it answers from R2 before the app. Every Node route the Worker lacks must be in
-// the table of Node-only routes in docs/cloudflare.md, with its reason, and nothing else may be listed there.
+// the table of Node-only routes in docs/cloudflare.md, and every Worker route Node lacks in its table of
+// Workers-only routes, each with its reason, and nothing else may be listed there.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FEED_ROUTES } from "../../../src/http/feed-route.ts";
@@ -27,10 +28,10 @@ function workerRoutes(): string[] {
   return [...out].sort();
 }
 
-/** The rows of the guide's table of Node-only routes: `` | `METHOD /path` | reason | ``. */
-function nodeOnlyInGuide(): Map<string, string> {
-  const section = /## Node-only routes\n([\s\S]*?)(?:\n## |$)/.exec(guide)?.[1];
-  expect(section, "docs/cloudflare.md has a `## Node-only routes` section").toBeDefined();
+/** The rows of one of the guide's tables of routes: `` | `METHOD /path` | reason | ``. */
+function listedInGuide(heading: string): Map<string, string> {
+  const section = new RegExp(`## ${heading}\\n([\\s\\S]*?)(?:\\n## |$)`).exec(guide)?.[1];
+  expect(section, `docs/cloudflare.md has a \`## ${heading}\` section`).toBeDefined();
   const rows = new Map<string, string>();
   for (const m of section!.matchAll(/^\| `(GET|PUT|POST|DELETE) (\/[^`]*)` \| (.+?) \|$/gm)) {
     rows.set(name(m[1]!, m[2]!), m[3]!.trim());
@@ -39,15 +40,15 @@ function nodeOnlyInGuide(): Map<string, string> {
 }
 
 describe("the routes of Node and of the Worker", () => {
-  it("differ only by the Node-only routes docs/cloudflare.md lists, each with its reason", () => {
+  it("differ only by the Node-only and Workers-only routes docs/cloudflare.md lists, each with its reason", () => {
     const node = ROUTES.map((r) => name(r.method, r.path)).sort();
     const worker = workerRoutes();
-    // The Worker adds nothing Node lacks.
-    expect(worker.filter((r) => !node.includes(r))).toEqual([]);
-    const missing = node.filter((r) => !worker.includes(r));
-    const listed = nodeOnlyInGuide();
-    expect([...listed.keys()].sort()).toEqual(missing);
-    for (const [route, reason] of listed) expect(reason.length, route).toBeGreaterThan(10);
+    const nodeOnly = listedInGuide("Node-only routes");
+    expect([...nodeOnly.keys()].sort()).toEqual(node.filter((r) => !worker.includes(r)));
+    const workerOnly = listedInGuide("Workers-only routes");
+    expect([...workerOnly.keys()].sort()).toEqual(worker.filter((r) => !node.includes(r)));
+    for (const [route, reason] of [...nodeOnly, ...workerOnly])
+      expect(reason.length, route).toBeGreaterThan(10);
   });
 
   it("include the pages, the subscribe page, search, partner keys and ranges and every organization's admin route on the Worker", () => {
