@@ -12,6 +12,7 @@
 import { closeSync, openSync } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { DatabaseSync } from "node:sqlite";
 import { BACKUP_TABLES, columnList, CONTENT_TABLES, decodeRows } from "../core/store/backup-tables.ts";
 import { FINGERPRINT_KEY } from "../core/store/feed-secret-check.ts";
@@ -24,6 +25,9 @@ import { CliFailure } from "./context.ts";
 
 /** Whole backups tried while the organization keeps changing under them. */
 export const ATTEMPTS = 3;
+/** Longest wait for the organization's jobs to finish before a backup starts, and the wait between looks. */
+const JOBS_WAIT_MS = 120_000;
+const JOBS_POLL_MS = 1_000;
 
 /** What `GET /admin/orgs/{org}/backup` answers. */
 interface Summary {
@@ -32,6 +36,8 @@ interface Summary {
   feedSecretFingerprint: string | null;
   tables: Record<string, number>;
   changes: number;
+  /** Jobs queued or running. */
+  jobs: number;
 }
 
 interface Page {
@@ -120,7 +126,7 @@ export async function backupWorkerOrg(options: {
 
 /** Reads every page of every table into the empty file `temp`; the rows written per table. */
 async function copyOrg(call: Call, base: string, org: string, temp: string): Promise<Record<string, number>> {
-  const summary = await call<Summary>("GET", base);
+  const summary = await quiet(call, base, org);
   if (summary.schema > SCHEMA_VERSION) {
     throw new CliFailure(
       `the Worker's storage has schema version ${summary.schema}, newer than this shiftfeed reads ` +
@@ -167,6 +173,25 @@ async function copyOrg(call: Call, base: string, org: string, temp: string): Pro
     }
   }
   return rows;
+}
+
+/**
+ * The organization's summary once no job is queued or running: a publish fanning out, a regeneration or the roll
+ * leaves the organization between two states until its last step, and its job is not part of a backup.
+ */
+async function quiet(call: Call, base: string, org: string): Promise<Summary> {
+  const until = Date.now() + JOBS_WAIT_MS;
+  for (;;) {
+    const summary = await call<Summary>("GET", base);
+    if (summary.jobs === 0) return summary;
+    if (Date.now() >= until) {
+      throw new CliFailure(
+        `organization ${org} still has ${summary.jobs} job(s) running after ${JOBS_WAIT_MS / 1000} s (a publish ` +
+          "fanning out, a regeneration or the roll): back it up once they finish",
+      );
+    }
+    await sleep(JOBS_POLL_MS);
+  }
 }
 
 /** One self-contained file (no `-wal`), checked. */

@@ -132,7 +132,7 @@ export function createBackupRoutes(deps: BackupDeps): Hono {
       throw bad("$.feedSecretFingerprint", "must be a string or null");
     const own = readMeta(sql, FINGERPRINT_KEY) ?? "";
     const header = { schema, feedSecretFingerprint: fingerprint, feeds: wholeNumber(body, "feeds") };
-    const id = beginRestore(sql, c.req.param("org"), header, own, deps.newId());
+    const id = beginRestore(sql, c.req.param("org"), header, own, deps.newId(), Date.now());
     return c.json({ restore: id, chunkBytes: RESTORE_CHUNK_BYTES }, 201);
   });
 

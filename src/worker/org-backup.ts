@@ -40,6 +40,8 @@ export interface BackupSummary {
   feedSecretFingerprint: string | null;
   /** Rows per table now. */
   tables: Record<string, number>;
+  /** Jobs queued or running (a publish fanning out, a regeneration, the roll): a backup waits for them. */
+  jobs: number;
 }
 
 /** One page of a table: rows in column order, and the key to ask `after` for the next one (`null`: the last). */
@@ -47,6 +49,8 @@ export interface BackupPage {
   rows: SqlValue[][];
   next: SqlValue[] | null;
 }
+
+const count = (sql: SqlPort, query: string) => num(sql.all(query)[0]!, "n");
 
 /** Blobs that are still referenced (those in `garbage` are being deleted). */
 const LIVE_BLOBS = "key NOT IN (SELECT key FROM garbage)";
@@ -63,6 +67,7 @@ export function backupSummary(sql: SqlPort, org: string): BackupSummary {
     schema: Number(readMeta(sql, "schema") ?? SCHEMA_VERSION),
     feedSecretFingerprint: readMeta(sql, FINGERPRINT_KEY),
     tables,
+    jobs: count(sql, "SELECT count(*) AS n FROM jobs WHERE state IN ('queued', 'running')"),
   };
 }
 
@@ -91,6 +96,8 @@ interface RestoreSession {
   schema: number;
   /** The next chunk expected. */
   next: number;
+  /** When it began, ms since the epoch (a staging left behind is dropped a day later). */
+  at: number;
 }
 
 /** What a restore begins with: the backup's schema version and feed secret fingerprint. */
@@ -150,6 +157,7 @@ export function beginRestore(
   header: RestoreHeader,
   ownFingerprint: string,
   id: string,
+  now: number,
 ): string {
   if (header.schema > SCHEMA_VERSION) {
     throw new ServiceError(
@@ -181,7 +189,7 @@ export function beginRestore(
       sql.run(`DROP TABLE IF EXISTS ${stage(table)}`);
       sql.run(`CREATE TABLE ${stage(table)} (${columnList(table)}, PRIMARY KEY (${table.key.join(", ")}))`);
     }
-    const started: RestoreSession = { id, org, schema: header.schema, next: 0 };
+    const started: RestoreSession = { id, org, schema: header.schema, next: 0, at: now };
     writeMeta(sql, SESSION_KEY, JSON.stringify(started));
   });
   return id;
@@ -235,8 +243,6 @@ export function stageRows(
 /** What a committed restore holds. */
 export type RestoredCounts = Record<string, number>;
 
-const count = (sql: SqlPort, query: string) => num(sql.all(query)[0]!, "n");
-
 /**
  * Commits a staged restore in one transaction, after checking it is whole (see the module comment).
  * @throws ServiceError `bad_request` naming what is missing, `conflict` when the organization is no longer empty.
@@ -278,15 +284,33 @@ export function commitRestore(sql: SqlPort, id: string, declared: RestoreDeclare
     }
     requireEmpty(sql, current.org);
     for (const table of BACKUP_TABLES) {
-      sql.run(
-        `INSERT INTO ${table.name} (${columnList(table)}) SELECT ${columnList(table)} FROM ${stage(table)}`,
-      );
+      // Telemetry noted meanwhile (a dead link's poll) gives way to the backup's.
+      const verb = CONTENT_TABLES.includes(table.name) ? "INSERT" : "INSERT OR REPLACE";
+      try {
+        sql.run(
+          `${verb} INTO ${table.name} (${columnList(table)}) SELECT ${columnList(table)} FROM ${stage(table)}`,
+        );
+      } catch (error) {
+        throw new ServiceError(
+          "bad_request",
+          `The backup is damaged: its ${table.name} cannot be restored.`,
+          [{ path: `$.rows.${table.name}`, message: String((error as Error).message).slice(0, 200) }],
+        );
+      }
     }
     // Every feed's insert queued it for the edge; the dead links get their dead markers.
     sql.run("INSERT INTO edge_outbox (token_hash) SELECT token_hash FROM dead_links");
     dropStaging(sql);
     return counts;
   });
+}
+
+/** Drops a staging begun more than `maxAgeMs` before `now` and never committed (from the daily roll). */
+export function dropStaleStaging(sql: SqlPort, now: number, maxAgeMs = 86_400_000): boolean {
+  const text = readMeta(sql, SESSION_KEY);
+  if (text === null || now - (JSON.parse(text) as RestoreSession).at < maxAgeMs) return false;
+  sql.transaction(() => dropStaging(sql));
+  return true;
 }
 
 /** Drops the staging tables and the session (after a commit, or to give their space back). */

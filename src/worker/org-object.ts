@@ -39,7 +39,7 @@ import { ZoneRulesWatch } from "./zone-rules-recheck.ts";
 import { buildOrgParts, type Parts } from "./org-parts.ts";
 import { bigWork } from "./isolate-gate.ts";
 import { createBackupRoutes, isBackupPath } from "./backup-routes.ts";
-import { changeCount, countChange } from "./org-backup.ts";
+import { changeCount, countChange, dropStaleStaging } from "./org-backup.ts";
 
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read it). */
 const GARBAGE_GRACE_S = 10 * 60;
@@ -192,6 +192,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     const parts = await this.#ready();
     this.#changed();
     collectGarbage(parts.sql, Math.floor(this.clock() / 1000) - GARBAGE_GRACE_S);
+    dropStaleStaging(parts.sql, Date.now());
     this.#zoneRules.recheck({
       sql: parts.sql,
       logger: workerLogger,

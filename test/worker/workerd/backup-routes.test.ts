@@ -3,12 +3,15 @@
 // organization that holds anything, every bad field named with a 4xx, nothing served while staged, and at the
 // commit every feed and dead link written to R2 from the restored rows, the organization registered and its
 // partner keys routed.
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { secretFingerprint } from "../../../src/core/store/feed-secret-check.ts";
 import { SCHEMA_VERSION } from "../../../src/core/store/schema.ts";
+import { dropStaleStaging } from "../../../src/worker/org-backup.ts";
+import type { OrgObject } from "../../../src/worker/org-object.ts";
+import { durableObjectSql } from "../../../src/worker/store/durable-object-sql.ts";
 import { FEED_SECRET, makeSnapshot, T0 } from "../../support/fixture.ts";
-import { admin, publish, setClock } from "./support.ts";
+import { admin, orgObject, publish, setClock } from "./support.ts";
 
 interface Page {
   table: string;
@@ -55,12 +58,14 @@ describe("the backup routes of an organization on the Worker", () => {
     expect((await publish(makeSnapshot())).status).toBe(200);
     const summary = await admin("GET", "/admin/orgs/acme/backup");
     expect(summary.status).toBe(200);
-    const { tables, changes, schema, feedSecretFingerprint } = summary.json as {
+    const { tables, changes, schema, feedSecretFingerprint, jobs } = summary.json as {
       tables: Record<string, number>;
       changes: number;
       schema: number;
       feedSecretFingerprint: string;
+      jobs: number;
     };
+    expect(jobs).toBe(0);
     expect(schema).toBe(SCHEMA_VERSION);
     expect(feedSecretFingerprint).toBe(await fingerprint());
     // `links` holds versions past the first only: none before a rotation.
@@ -241,5 +246,44 @@ describe("the backup routes of an organization on the Worker", () => {
     expect(message(reply.json)).toMatch(/damaged: 1 stored value/);
     expect(await env.FEEDS.head(`orgs/${org}`)).toBeNull();
     expect((await admin("GET", `/admin/orgs/${org}/schedules/icu`)).status).toBe(404);
+  });
+
+  it("refuse a backup whose rows break the schema's rules, restoring nothing", async () => {
+    const org = "twice";
+    const rows = ROWS(org);
+    const feed = rows.feeds[0]!;
+    // Two feeds with one token: the token index refuses it at the commit.
+    const feeds = [feed, [org, "person/p2", ...feed.slice(2)]];
+    const all = { ...rows, feeds };
+    const id = ((await begin(org)).json as { restore: string }).restore;
+    let seq = 0;
+    for (const [table, list] of Object.entries(all)) {
+      await admin("PUT", `/admin/orgs/${org}/restore/${id}/${seq++}`, { table, rows: list });
+    }
+    const declared = Object.fromEntries(Object.entries(all).map(([t, list]) => [t, list.length]));
+    const reply = await admin("POST", `/admin/orgs/${org}/restore/${id}/commit`, {
+      chunks: seq,
+      rows: declared,
+    });
+    expect([reply.status, details(reply.json)]).toEqual([400, ["$.rows.feeds"]]);
+    expect(await env.FEEDS.head(`orgs/${org}`)).toBeNull();
+  });
+
+  it("drop a staging left behind a day later, so a stopped restore holds no space", async () => {
+    const org = "abandoned";
+    const id = ((await begin(org)).json as { restore: string }).restore;
+    const sql = (object: OrgObject, state: DurableObjectState) => durableObjectSql(state.storage);
+    const dropped = (after: number) =>
+      runInDurableObject(orgObject(org), (object: OrgObject, state) =>
+        dropStaleStaging(sql(object, state), Date.now() + after),
+      );
+    expect(await dropped(60_000)).toBe(false);
+    expect(await dropped(86_400_000 + 60_000)).toBe(true);
+    const late = await admin("PUT", `/admin/orgs/${org}/restore/${id}/0`, { table: "orgs", rows: [] });
+    expect(late.status).toBe(409);
+    const tables = await runInDurableObject(orgObject(org), (_o: OrgObject, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_schema WHERE name LIKE 'restore_%'").toArray(),
+    );
+    expect(tables).toEqual([]);
   });
 });
