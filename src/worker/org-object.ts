@@ -38,8 +38,8 @@ import { registerOrg } from "./org-registry.ts";
 import { ZoneRulesWatch } from "./zone-rules-recheck.ts";
 import { buildOrgParts, type Parts } from "./org-parts.ts";
 import { bigWork } from "./isolate-gate.ts";
-import { createBackupRoutes, isBackupPath } from "./backup-routes.ts";
-import { changeCount, countChange, dropStaleStaging } from "./org-backup.ts";
+import { isBackupPath } from "./backup-routes.ts";
+import { countChange, dropStaleStaging } from "./org-backup.ts";
 
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read it). */
 const GARBAGE_GRACE_S = 10 * 60;
@@ -59,7 +59,6 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   clock: () => number = () => Date.now();
   #parts: Promise<Parts> | null = null;
   #stepping: Promise<void> | null = null;
-  #backup: { fetch(request: Request): Response | Promise<Response> } | null = null;
   /** A restore was committed: the parts are built again from storage after the call. */
   #rebuild = false;
   readonly #zoneRules = new ZoneRulesWatch();
@@ -80,9 +79,9 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     }
     const read = request.method === "GET" || request.method === "HEAD";
     // Any call that may change the organization moves the count a backup checks (`org-backup.ts`).
-    if (!read) this.#changed();
+    if (!read) countChange(this.ctx.storage.kv);
     const response = isBackupPath(new URL(request.url).pathname)
-      ? await this.#backupRoutes(parts).fetch(request)
+      ? await parts.backup.fetch(request)
       : await parts.app.fetch(request);
     if (!read) this.#noteZones(parts.sql);
     try {
@@ -90,7 +89,6 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
       await this.#settle(parts, false, !read);
     } catch (error) {
       workerLogger.error("edge_write_failed", { error: String(error) });
-      this.#afterRestore();
       // The alarm writes it: soon after a change, never sooner than a failing alarm's wait after a read.
       const at = await this.ctx.storage.getAlarm();
       if (at === null || (!read && at > Date.now() + EDGE_RETRY_MS))
@@ -98,34 +96,11 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
       // A read changed nothing: its answer stands.
       if (read) return response;
       return errorResponse(EDGE_PENDING, { "retry-after": String(EDGE_RETRY_MS / 1000) });
+    } finally {
+      // After a committed restore, the next call builds the parts again from what storage now holds.
+      if (this.#rebuild) [this.#rebuild, this.#parts] = [false, null];
     }
-    this.#afterRestore();
     return response;
-  }
-
-  /** The backup and restore routes (`backup-routes.ts`), built with the parts. */
-  #backupRoutes(parts: Parts) {
-    this.#backup ??= createBackupRoutes({
-      sql: parts.sql,
-      bucket: this.env.FEEDS,
-      changes: () => changeCount(this.ctx.storage.kv),
-      newId: () => crypto.randomUUID(),
-      restored: () => void (this.#rebuild = true),
-    });
-    return this.#backup;
-  }
-
-  /** Counts a call that may change the organization (what a backup in progress checks). */
-  #changed(): void {
-    countChange(this.ctx.storage.kv);
-  }
-
-  /** After a committed restore, the next call builds the parts again from what storage now holds. */
-  #afterRestore(): void {
-    if (!this.#rebuild) return;
-    this.#rebuild = false;
-    this.#parts = null;
-    this.#backup = null;
   }
 
   /**
@@ -154,7 +129,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
       if (!more) {
         more = await parts.jobs.runNext(async (step) => {
           // One batch at a time in the isolate, whichever object it belongs to (`isolate-gate.ts`).
-          this.#changed();
+          countChange(this.ctx.storage.kv);
           const result = await bigWork(step.org, () =>
             parts.service.refresh(step.org, step.schedule, step.scope),
           );
@@ -190,7 +165,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
    */
   async roll(): Promise<Job | null> {
     const parts = await this.#ready();
-    this.#changed();
+    countChange(this.ctx.storage.kv);
     collectGarbage(parts.sql, Math.floor(this.clock() / 1000) - GARBAGE_GRACE_S);
     dropStaleStaging(parts.sql, Date.now());
     this.#zoneRules.recheck({
@@ -210,7 +185,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   /** Queues a regeneration of a scope within this organization (the Worker asks each one for a wide scope). */
   async regenerate(scope: RegenerateScope): Promise<Job> {
     const parts = await this.#ready();
-    this.#changed();
+    countChange(this.ctx.storage.kv);
     const job = this.#regenerate(parts, scope);
     await this.#settle(parts);
     return job;
@@ -260,7 +235,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   /** Stores a new partner key of this organization, with its index entries (`partner-index.ts`). */
   async createPartnerKey(input: NewPartnerKey, key: string): Promise<MadeKey> {
     const { service } = await this.#ready();
-    this.#changed();
+    countChange(this.ctx.storage.kv);
     return storePartnerKey(service, this.env.FEEDS, input, key);
   }
 
@@ -272,7 +247,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   /** Revokes a partner key of this organization: its next request is refused here. */
   async revokePartnerKey(id: string): Promise<PartnerKeyRow | null> {
     const { service } = await this.#ready();
-    this.#changed();
+    countChange(this.ctx.storage.kv);
     return revokeStoredKey(service, this.env.FEEDS, id);
   }
 
@@ -329,6 +304,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
       noteZones: (sql) => this.#noteZones(sql),
       regenerate: (parts, scope) => this.#regenerate(parts, scope),
       withRetry: (job) => this.#withRetry(job),
+      restored: () => void (this.#rebuild = true),
     }).catch((error: unknown) => {
       this.#parts = null;
       throw error;

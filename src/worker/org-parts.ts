@@ -1,10 +1,10 @@
 /**
  * What an organization's Durable Object is made of, built once per instance (it needs the feed secret, read
  * asynchronously): its SQLite storage with the schema and the edge outbox, the feed service with its fan-out
- * runner, the durable jobs, the fetch log and the admin app of `createApp` — refused, with one log line, when
- * `FEED_SECRET` is not the secret the organization's links were made with (and else recorded for the edge:
- * `secret-marker.ts`). `org-object.ts` holds the object's
- * calls, alarm and settling; this module only assembles. Job ids, which name their organization, are made here.
+ * runner, the durable jobs, the fetch log, the admin app of `createApp` and the backup routes (`backup-routes.ts`)
+ * — refused, with one log line, when `FEED_SECRET` is not the secret the organization's links were made with (and
+ * else recorded for the edge: `secret-marker.ts`). `org-object.ts` holds the object's calls, alarm and settling;
+ * this module only assembles. Job ids, which name their organization, are made here.
  */
 import { FetchLog } from "../core/fetch-log.ts";
 import { createEventBlockCache } from "../core/ical/render-events.ts";
@@ -30,6 +30,8 @@ import { feedTokensFor } from "./feed-tokens.ts";
 import { objectPartners, withKnownLength } from "./object-partners.ts";
 import { workerLogger } from "./logger.ts";
 import { recordSecretMarker } from "./secret-marker.ts";
+import { createBackupRoutes } from "./backup-routes.ts";
+import { changeCount } from "./org-backup.ts";
 
 /** What the object lends the parts it is made of: its environment, storage and clock, and three of its calls. */
 export interface OrgHost {
@@ -43,6 +45,8 @@ export interface OrgHost {
   regenerate: (parts: Parts, scope: RegenerateScope) => Job;
   /** A job with the alarm's failures in a row while it is pending. */
   withRetry: (job: Job | null) => Job | null;
+  /** A restore was committed: the parts are to be built again from storage. */
+  restored: () => void;
 }
 
 /** Everything built once per instance (it needs the feed secret, read asynchronously). */
@@ -53,6 +57,8 @@ export interface Parts {
   jobs: DurableJobs;
   edge: EdgeSync;
   app: { fetch(request: Request): Response | Promise<Response> };
+  /** The Workers-only backup and restore routes (`backup-routes.ts`). */
+  backup: { fetch(request: Request): Response | Promise<Response> };
   batch: number;
   /** The organization's fetch telemetry: the batches its Worker isolates send (`recordFetches`). */
   fetchLog: FetchLog;
@@ -140,6 +146,13 @@ export async function buildOrgParts(host: OrgHost): Promise<Parts> {
   const service = new FeedService({ sql, tokens, runner, clock, onCommit, logger });
   const maintenance = new Maintenance(service, crypto.randomUUID.bind(crypto));
   const fetchLog = new FetchLog({ sql, clock });
+  const backup = createBackupRoutes({
+    sql,
+    bucket: host.env.FEEDS,
+    changes: () => changeCount(host.storage.kv),
+    newId: crypto.randomUUID.bind(crypto),
+    restored: host.restored,
+  });
   const parts: Omit<Parts, "app"> = {
     sql,
     service,
@@ -148,6 +161,7 @@ export async function buildOrgParts(host: OrgHost): Promise<Parts> {
     edge,
     batch: settings.fanOutBatch,
     fetchLog,
+    backup,
   };
   const app = createApp({
     service,
