@@ -16,6 +16,7 @@ import { backupWorkerOrg } from "../../../src/cli/worker-backup.ts";
 import { checkDatabase } from "../../../src/node/database-check.ts";
 import { ADMIN_TOKEN, makeSnapshot } from "../../support/fixture.ts";
 import { runCli } from "../../support/cli-process.ts";
+import { mainEnv, startMain, type MainProcess } from "../../support/process.ts";
 import { raw, startHarness, type Harness } from "../../support/server.ts";
 import { startWorkerd, type WorkerdServer } from "./workerd.ts";
 
@@ -45,6 +46,7 @@ describe("backup and restore of an organization on Workers, with the CLI over HT
   let from: WorkerdServer;
   let to: WorkerdServer;
   let node: Harness | undefined;
+  let main: MainProcess | undefined;
   let dir: string;
   const cli = (url: string, ...args: string[]) =>
     runCli(["--url", url, ...args], { SHIFTFEED_ADMIN_TOKEN: ADMIN_TOKEN });
@@ -54,7 +56,7 @@ describe("backup and restore of an organization on Workers, with the CLI over HT
     [from, to] = await Promise.all([startWorkerd(), startWorkerd()]);
   }, 120_000);
   afterAll(async () => {
-    await Promise.all([from?.close(), to?.close(), node?.close()]);
+    await Promise.all([from?.close(), to?.close(), node?.close(), main?.stop("SIGKILL")]);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -97,6 +99,12 @@ describe("backup and restore of an organization on Workers, with the CLI over HT
     const nodeDir = join(dir, "node-data");
     const intoNode = await runCli(["restore", file], { DATA_DIR: nodeDir });
     expect(intoNode.code, intoNode.stderr).toBe(0);
+    // Node serves it: the same bytes and validators under the same links.
+    main = startMain(mainEnv(nodeDir, { SERVE_THREADS: "0", RENDER_THREADS: "0" }));
+    const [, nodeUrl] = await main.waitFor(/listening on (http:\/\/\S+)/, 30_000);
+    const onNode = await Promise.all(paths.map((p) => feedAt(nodeUrl!, p)));
+    expect(onNode).toEqual(before);
+    expect((await feedAt(nodeUrl!, rotatedAway)).status).toBe(404);
 
     const restore = await cli(to.url, "restore", file);
     expect(restore.code, restore.stderr).toBe(0);
