@@ -134,6 +134,21 @@ describe("backup and restore of an organization on Workers, with the CLI over HT
     expect(twice.stderr).toMatch(/HTTP 409: Organization acme is not empty \(it holds orgs, schedules/);
   }, 60_000);
 
+  it("usage errors name the option that does not fit (exit 2), before any call", async () => {
+    const file = join(dir, "never.db");
+    const cases: [string[], RegExp][] = [
+      [["backup", file], /--org is required with --url/],
+      [["backup", "--org", "acme", "--with-secrets", file], /--with-secrets is for a data dir/],
+      [["restore", "--org", "acme", "--data-dir", dir, file], /--data-dir and --url do not go together/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await cli(from.url, ...args);
+      expect([run.code, run.stderr], args.join(" ")).toEqual([2, expect.stringMatching(message)]);
+    }
+    const local = await runCli(["backup", "--org", "acme", file]);
+    expect([local.code, local.stderr]).toEqual([2, expect.stringMatching(/--org goes with --url/)]);
+  }, 30_000);
+
   it("a backup that a rotation overtakes starts again, and holds the rotation", async () => {
     const api = adminApi({ url: from.url, token: ADMIN_TOKEN });
     let rotations = 0;
