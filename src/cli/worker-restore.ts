@@ -4,15 +4,17 @@
  *
  * The file is checked first (a SQLite file, `integrity_check`, a schema version this build reads), then its rows
  * of the organization are sent in chunks of at most the size the Worker names, each numbered, and committed in one
- * step (`src/worker/org-backup.ts`): until the commit nothing of it is served, and the commit checks the chunks and
- * row counts sent. The Worker then writes every feed and dead link to the edge from the restored bodies, so every
- * link serves the same bytes with the same validators — if the Worker's `FEED_SECRET` is the one the links were
- * made with, which the Worker checks against the fingerprint in the file before anything is sent.
+ * step (`src/worker/org-restore.ts`): until the commit nothing of it is served, and the commit checks the chunks
+ * and row counts sent. The Worker then writes every feed and dead link to the edge from the restored bodies (the
+ * command waits for it), so every link serves the same bytes with the same validators — if the Worker's
+ * `FEED_SECRET` is the one the links were made with, which the Worker checks against the fingerprint in the file
+ * before anything is sent.
  *
  * Telemetry tables without an organization column (per-minute counts, top clients, totals) are service-wide on
  * Node: they come along only from a file holding this one organization.
  */
 import { DatabaseSync } from "node:sqlite";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   BACKUP_TABLES,
   columnList,
@@ -45,6 +47,30 @@ export interface WorkerRestoreResult extends DatabaseSummary {
   /** The file carries secrets (`--with-secrets`): the Worker's own are used. */
   fileHasSecrets: boolean;
   totalMs: number;
+}
+
+/** Longest wait for the restored feeds to be written to the edge, and the wait between looks. */
+const EDGE_WAIT_MS = 15 * 60_000;
+const EDGE_POLL_MS = 500;
+
+/**
+ * Waits until the Worker has written every restored feed and dead link to the edge (its alarm does, after the
+ * commit), so the command ends when every link serves.
+ */
+async function edgeWritten(call: Call, summary: string, org: string): Promise<void> {
+  const until = Date.now() + EDGE_WAIT_MS;
+  for (;;) {
+    const { edge } = await call<{ edge: number }>("GET", summary);
+    if (edge === 0) return;
+    if (Date.now() >= until) {
+      throw new CliFailure(
+        `organization ${org} is restored, but ${edge} of its feeds and dead links are not yet written to the edge ` +
+          `after ${EDGE_WAIT_MS / 60_000} min (R2 refusing?): the Worker keeps trying; \`edge\` in ` +
+          `GET ${summary} counts what is left`,
+      );
+    }
+    await sleep(EDGE_POLL_MS);
+  }
 }
 
 /** The organizations a backup holds. */
@@ -145,6 +171,7 @@ export async function restoreWorkerOrg(options: {
         rows: sent,
       },
     );
+    await edgeWritten(call, `/admin/orgs/${encodeURIComponent(org)}/backup`, org);
     return {
       ...summary,
       org,

@@ -1,14 +1,16 @@
 /**
- * The Workers-only admin routes that back up and restore one organization (`org-backup.ts` says how), answered by
- * the organization's Durable Object once the Worker has checked the admin token. On Node a backup is a copy of
- * the data dir's database file (`shiftfeed backup` on the machine); on Workers the storage is reachable only
- * through its object, so the CLI reads it here a page at a time and writes the same SQLite file.
+ * The Workers-only admin routes that back up and restore one organization (`org-backup.ts`, `org-restore.ts`),
+ * answered by the organization's Durable Object once the Worker has checked the admin token. On Node a backup is
+ * a copy of the data dir's database file (`shiftfeed backup` on the machine); on Workers the storage is reachable
+ * only through its object, so the CLI reads it here a page at a time and writes the same SQLite file.
  *
- * - `GET  /admin/orgs/{org}/backup`: schema version, feed secret fingerprint, rows per table, change count.
+ * - `GET  /admin/orgs/{org}/backup`: schema version, feed secret fingerprint, rows per table, change count, jobs
+ *   running, and token hashes still to be written to the edge.
  * - `GET  /admin/orgs/{org}/backup/{table}?after=<JSON key>`: one page of a table, with the key of the next.
  * - `POST /admin/orgs/{org}/restore`: begins staging into the empty organization.
  * - `PUT  /admin/orgs/{org}/restore/{id}/{seq}`: stages chunk `seq` (`{ table, rows }`).
- * - `POST /admin/orgs/{org}/restore/{id}/commit`: checks and commits (`{ chunks, rows: { table: n } }`).
+ * - `POST /admin/orgs/{org}/restore/{id}/commit`: checks and commits (`{ chunks, rows: { table: n } }`); the
+ *   object's alarm then writes the feeds to the edge.
  */
 import { Hono, type Context } from "hono";
 import { ServiceError } from "../core/errors.ts";
@@ -20,14 +22,9 @@ import type { SqlPort, SqlValue } from "../core/store/sql-port.ts";
 import { text } from "../core/store/sql-port.ts";
 import { errorResponse, toServiceError } from "../http/errors.ts";
 import { readJsonRequest } from "../http/json-request.ts";
-import {
-  backupPage,
-  backupSummary,
-  beginRestore,
-  commitRestore,
-  stageRows,
-  type RestoreDeclared,
-} from "./org-backup.ts";
+import { backupPage, backupSummary } from "./org-backup.ts";
+import { beginRestore, commitRestore, stageRows, type RestoreDeclared } from "./org-restore.ts";
+import { edgeBacklog } from "./edge-sync.ts";
 import { indexPartnerKey, indexRevokedKey } from "./partner-index.ts";
 
 /** The routes, as the Worker registers them (and `routes.test.ts` lists them). */
@@ -168,7 +165,7 @@ export function createBackupRoutes(deps: BackupDeps): Hono {
       else await indexRevokedKey(deps.bucket, key);
     }
     deps.restored();
-    return c.json({ org: c.req.param("org"), restored });
+    return c.json({ org: c.req.param("org"), restored, edge: edgeBacklog(sql) });
   });
 
   return app;

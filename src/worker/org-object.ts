@@ -39,7 +39,8 @@ import { ZoneRulesWatch } from "./zone-rules-recheck.ts";
 import { buildOrgParts, type Parts } from "./org-parts.ts";
 import { bigWork } from "./isolate-gate.ts";
 import { isBackupPath } from "./backup-routes.ts";
-import { countChange, dropStaleStaging } from "./org-backup.ts";
+import { countChange } from "./org-backup.ts";
+import { dropStaleStaging } from "./org-restore.ts";
 
 /** Released blobs stay readable this long (a reader that has just looked a feed up can still read it). */
 const GARBAGE_GRACE_S = 10 * 60;
@@ -84,6 +85,13 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
       ? await parts.backup.fetch(request)
       : await parts.app.fetch(request);
     if (!read) this.#noteZones(parts.sql);
+    if (this.#rebuild) {
+      // A committed restore: the parts are built again from storage, and the alarm writes its feeds to the edge
+      // (however many: no call waits on them), which the CLI follows (`edge` in `GET …/backup`).
+      [this.#rebuild, this.#parts] = [false, null];
+      await this.ctx.storage.setAlarm(Date.now());
+      return response;
+    }
     try {
       // A read changed nothing: it writes what waits once, and does not wait on R2 for a change not its own.
       await this.#settle(parts, false, !read);
@@ -96,9 +104,6 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
       // A read changed nothing: its answer stands.
       if (read) return response;
       return errorResponse(EDGE_PENDING, { "retry-after": String(EDGE_RETRY_MS / 1000) });
-    } finally {
-      // After a committed restore, the next call builds the parts again from what storage now holds.
-      if (this.#rebuild) [this.#rebuild, this.#parts] = [false, null];
     }
     return response;
   }

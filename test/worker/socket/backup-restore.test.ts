@@ -13,6 +13,7 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminApi } from "../../../src/cli/context.ts";
 import { backupWorkerOrg } from "../../../src/cli/worker-backup.ts";
+import { restoreWorkerOrg } from "../../../src/cli/worker-restore.ts";
 import { checkDatabase } from "../../../src/node/database-check.ts";
 import { ADMIN_TOKEN, makeSnapshot } from "../../support/fixture.ts";
 import { runCli } from "../../support/cli-process.ts";
@@ -185,8 +186,22 @@ describe("backup and restore of an organization on Workers, with the CLI over HT
     const backup = await runCli(["backup", file], { DATA_DIR: node.dataDir });
     expect(backup.code, backup.stderr).toBe(0);
 
-    const restore = await cli(to.url, "restore", "--org", "beta", file);
-    expect(restore.code, restore.stderr).toBe(0);
+    // The restore in process, its calls to the Worker seen: it ends once the Worker says nothing is left to write.
+    const api = adminApi({ url: to.url, token: ADMIN_TOKEN });
+    const seen: string[] = [];
+    const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+      const answer = await api.call<T>(method, path, body);
+      const edge = (answer as { edge?: number }).edge;
+      seen.push(
+        `${method} ${path.replace(/restore\/[\w-]+/, "restore/{id}")}${edge === undefined ? "" : ` edge ${edge}`}`,
+      );
+      return answer;
+    };
+    const restored = await restoreWorkerOrg({ call, url: to.url, file, org: "beta" });
+    expect(restored.restored).toMatchObject({ orgs: 1, schedules: 1, feeds: 3 });
+    expect(seen[0]).toBe("POST /admin/orgs/beta/restore");
+    expect(seen).toContain("POST /admin/orgs/beta/restore/{id}/commit edge 3");
+    expect(seen.at(-1)).toBe("GET /admin/orgs/beta/backup edge 0");
     const after = await Promise.all(paths.map((p) => feedAt(to.url, p)));
     expect(after.map((f) => [f.status, f.body, f.etag])).toEqual(
       served.map((f) => [f.status, f.body, f.etag]),

@@ -1,17 +1,17 @@
 // The Worker's backup and restore routes of one organization, inside workerd: the export a page at a time (each
 // page keyed after the last, with the count of changes a backup checks), and the restore — refused into an
-// organization that holds anything, every bad field named with a 4xx, nothing served while staged, and at the
-// commit every feed and dead link written to R2 from the restored rows, the organization registered and its
-// partner keys routed.
+// organization that holds anything, every bad field named with a 4xx, nothing served while staged, and after the
+// commit every feed and dead link written to R2 by the alarm from the restored rows, the organization registered
+// and its partner keys routed.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { secretFingerprint } from "../../../src/core/store/feed-secret-check.ts";
 import { SCHEMA_VERSION } from "../../../src/core/store/schema.ts";
-import { dropStaleStaging } from "../../../src/worker/org-backup.ts";
+import { dropStaleStaging } from "../../../src/worker/org-restore.ts";
 import type { OrgObject } from "../../../src/worker/org-object.ts";
 import { durableObjectSql } from "../../../src/worker/store/durable-object-sql.ts";
 import { FEED_SECRET, makeSnapshot, T0 } from "../../support/fixture.ts";
-import { admin, orgObject, publish, setClock } from "./support.ts";
+import { admin, orgObject, publish, setClock, settle } from "./support.ts";
 
 interface Page {
   table: string;
@@ -166,7 +166,7 @@ describe("the backup routes of an organization on the Worker", () => {
     expect(stale.status).toBe(409);
   });
 
-  it("serve nothing while staged; the commit writes every feed and dead link to R2, registers and routes", async () => {
+  it("serve nothing while staged; after the commit the alarm writes every feed and dead link to R2, registered and routed", async () => {
     const org = "fresh";
     const rows = ROWS(org);
     const id = ((await begin(org)).json as { restore: string }).restore;
@@ -202,7 +202,12 @@ describe("the backup routes of an organization on the Worker", () => {
     expect(committed.json).toMatchObject({
       org,
       restored: { feeds: 1, dead_links: 1, partner_keys: 1, blobs: 2 },
+      // The feed and the dead link wait for the alarm, which writes them however many they are.
+      edge: 2,
     });
+    await settle(org);
+    const written = (await admin("GET", `/admin/orgs/${org}/backup`)).json as { edge: number };
+    expect(written.edge).toBe(0);
 
     const feed = await env.FEEDS.get(`feeds/${"a".repeat(64)}`);
     expect(await feed?.text()).toBe("gzip!");
