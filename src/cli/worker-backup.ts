@@ -126,7 +126,13 @@ export async function backupWorkerOrg(options: {
 
 /** Reads every page of every table into the empty file `temp`; the rows written per table. */
 async function copyOrg(call: Call, base: string, org: string, temp: string): Promise<Record<string, number>> {
-  const summary = await quiet(call, base, org);
+  const summary = await quiet(call, base, org).catch((error: unknown) => {
+    if (!(error instanceof CliFailure) || !error.message.startsWith("HTTP 404")) throw error;
+    throw new CliFailure(
+      `${error.message.replace(/\.$/, "")} — the server has no backup route for organization ${org} ` +
+        "(a Node server is backed up on its machine with `shiftfeed backup`, without --url)",
+    );
+  });
   if (summary.schema > SCHEMA_VERSION) {
     throw new CliFailure(
       `the Worker's storage has schema version ${summary.schema}, newer than this shiftfeed reads ` +

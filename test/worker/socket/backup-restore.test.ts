@@ -185,6 +185,14 @@ describe("backup and restore of an organization on Workers, with the CLI over HT
     const file = join(dir, "node.db");
     const backup = await runCli(["backup", file], { DATA_DIR: node.dataDir });
     expect(backup.code, backup.stderr).toBe(0);
+    // A Node server has no backup route: the CLI says how Node is backed up.
+    const overHttp = await cli(node.url, "backup", "--org", "beta", join(dir, "never.db"));
+    expect([overHttp.code, overHttp.stderr]).toEqual([
+      1,
+      expect.stringMatching(
+        /^shiftfeed: HTTP 404: No such resource — the server has no backup route for organization beta \(a Node server is backed up on its machine with `shiftfeed backup`, without --url\)\n$/,
+      ),
+    ]);
 
     // The restore in process, its calls to the Worker seen: it ends once the Worker says nothing is left to write.
     const api = adminApi({ url: to.url, token: ADMIN_TOKEN });
