@@ -78,8 +78,8 @@ function session(sql: SqlPort, id: string): RestoreSession {
  * Begins staging a restore into this (empty) organization: any earlier staging is dropped.
  * @param ownFingerprint the fingerprint of this Worker's `FEED_SECRET`.
  * @returns the restore's id, for its chunks and commit.
- * @throws ServiceError `conflict` (409) when the organization holds anything; `invalid_snapshot`-like `bad_request`
- *   (400) for a newer schema or another feed secret.
+ * @throws ServiceError `conflict` (409) when the organization holds anything; `bad_request` (400) naming the
+ *   field for a newer schema, a missing fingerprint or another feed secret.
  */
 export function beginRestore(
   sql: SqlPort,
