@@ -19,15 +19,11 @@ import type { FeedEntry } from "../core/serving/feed-entry.ts";
 import { subscribeInfo, type SubscribeInfo } from "../core/serving/upcoming.ts";
 import type { SearchHits } from "../core/publish/search.ts";
 import type { Job } from "../core/maintenance/jobs.ts";
-import { regenerationKey, type PlannedUnit, type RegenerateScope } from "../core/maintenance/maintenance.ts";
-import { inPassOrder } from "../core/maintenance/unit-passes.ts";
 import { collectGarbage } from "../core/store/blob-table.ts";
-import { piecesOfSchedule } from "../core/store/pieces-table.ts";
 import { readMeta, writeMeta } from "../core/store/schema.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
 import { errorResponse, toServiceError } from "../http/errors.ts";
 import { ServiceError } from "../core/errors.ts";
-import { batchUnit } from "./durable-jobs.ts";
 import { edgeBacklog } from "./edge-sync.ts";
 import type { NewPartnerKey, OrgAuthority, WorkerEnv } from "./env.ts";
 import { revokeStoredKey, storePartnerKey, type MadeKey } from "./partner-index.ts";
@@ -37,6 +33,8 @@ import { alarmRetry, clearAlarmFailure, recordAlarmFailure } from "./alarm-retry
 import { registerOrg } from "./org-registry.ts";
 import { ZoneRulesWatch } from "./zone-rules-recheck.ts";
 import { buildOrgParts, type Parts } from "./org-parts.ts";
+import { queueRegeneration, queueRoll } from "./org-jobs.ts";
+import type { RegenerateScope } from "../core/maintenance/maintenance.ts";
 import { bigWork } from "./isolate-gate.ts";
 import { isBackupPath } from "./backup-routes.ts";
 import { countChange } from "./org-backup.ts";
@@ -177,12 +175,11 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
       sql: parts.sql,
       logger: workerLogger,
       plan: (zones) => parts.maintenance.planZones(zones),
-      queue: (units) => parts.jobs.create(units[0]!.org, "roll", this.#steps(parts, units)),
+      queue: (units) => queueRoll(parts, units),
       jobState: (id) => parts.jobs.job(id)?.state ?? null,
     });
     const units = parts.maintenance.planRoll();
-    const job =
-      units.length === 0 ? null : parts.jobs.create(units[0]!.org, "roll", this.#steps(parts, units), "roll");
+    const job = units.length === 0 ? null : queueRoll(parts, units, "roll");
     await this.#settle(parts);
     return job;
   }
@@ -191,7 +188,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
   async regenerate(scope: RegenerateScope): Promise<Job> {
     const parts = await this.#ready();
     countChange(this.ctx.storage.kv);
-    const job = this.#regenerate(parts, scope);
+    const job = queueRegeneration(parts, scope);
     await this.#settle(parts);
     return job;
   }
@@ -265,27 +262,6 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
     }
   }
 
-  #regenerate(parts: Parts, scope: RegenerateScope): Job {
-    const units = parts.maintenance.plan(scope);
-    const org = scope.org ?? units[0]?.org ?? "";
-    const steps = this.#steps(parts, units);
-    return parts.jobs.create(org, "regenerate", steps, regenerationKey(scope));
-  }
-
-  /**
-   * A job's steps: its units in pass order, each cut into batches. Steps run one at a time in this order (one per
-   * alarm), so every pass-1 step has committed before the first pass-2 step starts, as on Node.
-   */
-  #steps(parts: Parts, units: readonly PlannedUnit[]) {
-    return inPassOrder(units).flatMap((u) =>
-      batchUnit(u, this.#peopleOf(parts, u.org, u.schedule), parts.batch),
-    );
-  }
-
-  #peopleOf(parts: Parts, org: string, schedule: string): string[] {
-    return piecesOfSchedule(parts.sql, org, schedule).map((p) => p.person);
-  }
-
   /**
    * After every call: the edge is brought up to date (a change is on R2 before its call answers; `retry`: a
    * refused write is tried again while the call waits), the organization is registered for the roll, and the
@@ -307,7 +283,7 @@ export class OrgObject extends DurableObject<WorkerEnv> implements OrgAuthority 
       storage: this.ctx.storage,
       clock: () => this.clock(),
       noteZones: (sql) => this.#noteZones(sql),
-      regenerate: (parts, scope) => this.#regenerate(parts, scope),
+      regenerate: queueRegeneration,
       withRetry: (job) => this.#withRetry(job),
       restored: () => void (this.#rebuild = true),
     }).catch((error: unknown) => {
