@@ -112,14 +112,15 @@ export class FetchLog {
     if (feed !== null) this.#noteLast(this.#last, feed, client, at, status, ua);
     else if (tokenHash !== undefined) this.#noteLast(this.#refused, tokenHash, client, at, status, ua);
     const minute = minuteOf(at);
-    const mKey = [minute, client, status].join(SEP);
+    // Keys built by concatenation (no array per request): the main thread of a Node service notes every request.
+    const mKey = minute + SEP + client + SEP + status;
     const m = this.#minutes.get(mKey);
     if (m) m.requests++;
     else this.#minutes.set(mKey, { minute, client, status, requests: 1 });
 
     let clients = this.#clients.get(minute);
     if (!clients) this.#clients.set(minute, (clients = new Map()));
-    let cKey = [feed ?? "", client, ua ?? ""].join(SEP);
+    let cKey = (feed ?? "") + SEP + client + SEP + (ua ?? "");
     if (!clients.has(cKey) && clients.size >= this.#maxClients) cKey = OVERFLOW;
     clients.set(cKey, (clients.get(cKey) ?? 0) + 1);
     this.#dirtyMinutes.add(minute);
@@ -147,7 +148,11 @@ export class FetchLog {
       notes.set(key, { org, feed: subject.slice(slash + 1), client, at, status, userAgent, requests: 1 });
     } else {
       seen.requests++;
-      if (at >= seen.at) Object.assign(seen, { at, status, userAgent });
+      if (at >= seen.at) {
+        seen.at = at;
+        seen.status = status;
+        seen.userAgent = userAgent;
+      }
     }
   }
 

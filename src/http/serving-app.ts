@@ -76,7 +76,7 @@ export function feedRouteDeps(deps: ServingDeps): FeedRouteDeps {
       tier: (org) => deps.reader.tier(org),
       recordFetch: (entry: FeedEntry | null, info) => {
         countFeedRequest(metrics, info);
-        const feed = entry ? `${entry.org}/${entry.kind}/${entry.id}` : null;
+        const feed = entry ? feedKeyOf(entry) : null;
         deps.recordFetch(feed, info.client, info.userAgent, info.status, info.tokenHash);
       },
     },
@@ -85,6 +85,18 @@ export function feedRouteDeps(deps: ServingDeps): FeedRouteDeps {
     ...(deps.protection && { protection: deps.protection }),
     ...(deps.clientIpHeader && { clientIpHeader: deps.clientIpHeader }),
   };
+}
+
+/**
+ * `org/kind/id` of an entry, made once per entry object: a reader that hands out the same entry for a feed polled
+ * again (Node's shared validator index) gives the same string too, which the fetch log keys on without hashing a
+ * new one per request.
+ */
+const feedKeys = new WeakMap<FeedEntry, string>();
+function feedKeyOf(entry: FeedEntry): string {
+  let key = feedKeys.get(entry);
+  if (key === undefined) feedKeys.set(entry, (key = `${entry.org}/${entry.kind}/${entry.id}`));
+  return key;
 }
 
 /** Per registry, client family and status: the counter of feed requests, made once (see `Metrics.counter`). */

@@ -6,7 +6,7 @@
  * route answering it in the main thread reads it, so a request refused on its headers is refused before its body
  * is waited for, as in a single thread.
  */
-import type { FetchNote } from "../core/fetch-log.ts";
+import type { TallyBlock } from "./fetch-tally.ts";
 import type { CounterSample } from "../core/metrics.ts";
 import type { ConnectionSettings } from "../core/config.ts";
 import type { LimitSettings } from "../core/limits/settings.ts";
@@ -55,9 +55,6 @@ export interface ServeOpenData {
   validatorIndex: SharedArrayBuffer;
 }
 
-/** A feed request answered by a serving thread, for who-polls-what (the fetch log's own note). */
-export type { FetchNote };
-
 export type ToMain =
   | { type: "listening" }
   | { type: "listen-failed"; code: string | undefined; message: string }
@@ -80,7 +77,9 @@ export type ToMain =
       event: string;
       fields: Record<string, unknown> | undefined;
     }
-  | { type: "stats"; id: number; counters: CounterSample[]; fetches: FetchNote[] }
+  /** Who-polls notes of a full block, sent between reports. */
+  | { type: "fetches"; block: TallyBlock }
+  | { type: "stats"; id: number; counters: CounterSample[]; fetches: TallyBlock }
   | RangeQuestion;
 
 export type ToServer =

@@ -13,6 +13,7 @@ import type { RangeSource } from "../core/partners/range-cache.ts";
 import { answerRangeQuestion } from "./partner-ranges.ts";
 import type { ServeOpenData, ServingThreadData, ToMain, ToServer } from "./serve-protocol.ts";
 import { threadModule } from "./thread-module.ts";
+import { TallyReader } from "./fetch-tally.ts";
 
 const SERVING_THREAD = threadModule("serving-thread", import.meta.url);
 /** V8 young-generation size of a serving thread, in MiB. */
@@ -102,6 +103,8 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
     const post = (message: ToServer, transfer: ArrayBuffer[] = []) => thread.postMessage(message, transfer);
     /** The bodies of this thread's forwarded requests being read, by request id. */
     const bodies = new Map<number, ReadableStreamDefaultController<Uint8Array>>();
+    /** This thread's who-polls notes, read into the fetch log. */
+    const tally = new TallyReader();
     return new Promise<void>((resolve, reject) => {
       thread.once("error", reject);
       thread.on("exit", (code) => {
@@ -122,9 +125,11 @@ export async function startServeThreads(options: ServeThreadsOptions): Promise<S
             return opening[index]?.(message.message);
           case "log":
             return logger[message.level](message.event, message.fields);
+          case "fetches":
+            return tally.readInto(message.block, main?.fetchLog ?? null);
           case "stats": {
             metrics.merge(`thread-${index}`, message.counters);
-            main?.fetchLog.recordAll(message.fetches);
+            tally.readInto(message.fetches, main?.fetchLog ?? null);
             return reported(message.id, index);
           }
           case "partner-range":

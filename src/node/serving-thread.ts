@@ -26,7 +26,7 @@ import { openNodeSqlite, type NodeSqlite } from "./store/node-sqlite.ts";
 import { createHttpServer, listen, requestListener } from "./http-server.ts";
 import { countingIds } from "./feed-listener.ts";
 import { starting } from "./listening.ts";
-import type { FetchNote, ServeOpenData, ServingThreadData, ToMain, ToServer } from "./serve-protocol.ts";
+import type { ServeOpenData, ServingThreadData, ToMain, ToServer } from "./serve-protocol.ts";
 import { protectionOver } from "./protection-setup.ts";
 import { createServingReads } from "./serving-reads.ts";
 import { rangesFromMain } from "./partner-ranges.ts";
@@ -34,6 +34,7 @@ import { installZoneRules } from "./host-zone-rules.ts";
 import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import { SharedClock } from "./shared-clock.ts";
 import { ValidatorIndexReader } from "./validator-index.ts";
+import { FetchTally } from "./fetch-tally.ts";
 
 const port = parentPort;
 if (port === null) throw new Error("serving-thread.ts runs only as a worker thread");
@@ -44,7 +45,8 @@ const send = (message: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage
 const clock = new SharedClock(data.clock).now;
 const ready = new Int32Array(data.ready);
 const metrics = new Metrics();
-const fetches: FetchNote[] = [];
+/** Who-polls notes, handed to the main thread in blocks (a full one at once, the rest with each report). */
+const fetches = new FetchTally((block) => send({ type: "fetches", block }, [block.rows.buffer]));
 const logger: Logger = {
   info: (event, fields) => send({ type: "log", level: "info", event, fields }),
   warn: (event, fields) => send({ type: "log", level: "warn", event, fields }),
@@ -156,14 +158,7 @@ async function open(secrets: ServeOpenData): Promise<RequestListener> {
     subscribeInfo: (entry) => subscribeInfo(db, nodeCodec, entry, clock()),
     orgCount: () => orgIds(db).length,
     recordFetch: (feed, client, userAgent, status, tokenHash) =>
-      fetches.push({
-        feed,
-        client,
-        userAgent,
-        status,
-        at: clock(),
-        ...(tokenHash !== undefined && { tokenHash }),
-      }),
+      fetches.note(feed, client, userAgent, status, clock(), tokenHash),
     protection,
     clientIpHeader: limits.clientIpHeader,
     partners,
@@ -190,9 +185,10 @@ async function open(secrets: ServeOpenData): Promise<RequestListener> {
   });
 }
 
-/** Counters and who-polls notes since the last report. */
-function stats(id: number): ToMain {
-  return { type: "stats", id, counters: metrics.samples(), fetches: fetches.splice(0) };
+/** Sends the counters and who-polls notes since the last report. */
+function report(id: number): void {
+  const block = fetches.take();
+  send({ type: "stats", id, counters: metrics.samples(), fetches: block }, [block.rows.buffer]);
 }
 
 // Until every thread has opened, every request is answered `503` "starting" (with `Retry-After`). The flag is read
@@ -204,7 +200,7 @@ const server = createHttpServer(
   metrics,
   { timeouts: limits.connections, guard },
 );
-const reporter = setInterval(() => send(stats(-1)), 1000);
+const reporter = setInterval(() => report(-1), 1000);
 reporter.unref();
 
 port.on("message", (message: ToServer) => {
@@ -215,7 +211,7 @@ port.on("message", (message: ToServer) => {
   else if (message.type === "body-cancel") cancelBody(message.id);
   else if (message.type === "partner-range") ranges.receive(message);
   else if (message.type === "validator-index") index?.replace(message.buffer);
-  else if (message.type === "flush") send(stats(message.id));
+  else if (message.type === "flush") report(message.id);
   else if (message.type === "open") {
     open(message).then(
       (listener) => {
