@@ -2,7 +2,7 @@
  * The `Codec` on Node: zlib and `node:crypto`, synchronous and several times faster than the web streams for the
  * small bodies a feed service handles (no stream machinery, no thread-pool round trip per call).
  */
-import { createHash, createHmac, createSecretKey } from "node:crypto";
+import { createHash, createHmac, createSecretKey, hash } from "node:crypto";
 import { promisify } from "node:util";
 import { gunzip, gunzipSync, gzipSync } from "node:zlib";
 import type { Codec } from "../core/compress.ts";
@@ -37,5 +37,6 @@ export const nodeTokenCrypto: TokenCrypto = {
     const key = createSecretKey(Buffer.from(secret)); // one KeyObject, not one per call
     return (data) => view(createHmac("sha256", key).update(data).digest());
   },
-  sha256Hex: (text) => createHash("sha256").update(text).digest("hex"),
+  // One-shot: no hash object per call (a token not in a thread's recent set is hashed on every request).
+  sha256Hex: (text) => hash("sha256", text, "hex"),
 };

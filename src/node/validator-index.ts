@@ -40,6 +40,13 @@ import {
 /** A serving thread's view of the table. */
 export class ValidatorIndexReader {
   #views: Views;
+  /**
+   * The entries this thread decoded from the active half, by slot: a feed polled again is answered with the same
+   * (read-only) entry, without decoding its strings again. Valid for one activation of a half — the sequence
+   * counter at it (even; a fill of the other half under way makes it odd and changes nothing read here).
+   */
+  #decoded: (FeedEntry | undefined)[] = [];
+  #decodedAt = -1;
 
   constructor(buffer: SharedArrayBuffer) {
     this.#views = new Views(buffer);
@@ -48,6 +55,8 @@ export class ValidatorIndexReader {
   /** Reads from another table from now on (the writer made a larger one). */
   replace(buffer: SharedArrayBuffer): void {
     this.#views = new Views(buffer);
+    this.#decoded = [];
+    this.#decodedAt = -1;
   }
 
   /**
@@ -61,9 +70,17 @@ export class ValidatorIndexReader {
     if (Atomics.load(v.header, STAMP + half) !== generation) return undefined;
     const slot = this.#probe(v, half, hash);
     if (slot === -2) return undefined;
-    const found = slot < 0 ? null : this.#decode(v, half, slot);
-    // Two steps on: a fill started after this one was made active, and may have rewritten what was read.
-    return Atomics.load(v.header, SEQ) - seq > 1 ? undefined : found;
+    const activation = seq & ~1;
+    if (activation !== this.#decodedAt) {
+      this.#decoded = [];
+      this.#decodedAt = activation;
+    }
+    const found = slot < 0 ? null : (this.#decoded[slot] ?? this.#decode(v, half, slot));
+    // Two steps on: a fill started after this one was made active, and may have rewritten what was read (the
+    // half probed may be a newer one than the decoded entries are of).
+    if (Atomics.load(v.header, SEQ) - seq > 1) return undefined;
+    if (typeof found === "object" && found !== null) this.#decoded[slot] = found;
+    return found;
   }
 
   /** Whether a token hash is one the table holds (live or dead, at any generation): a token that was issued. */

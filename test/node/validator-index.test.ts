@@ -61,6 +61,33 @@ describe("validator index", () => {
     expect(reader.find(hashOf("never issued"), 8)).toBeUndefined();
   });
 
+  it("hands a feed polled again the entry it decoded, and never one of an earlier fill", () => {
+    const rows = Array.from({ length: 40 }, (_, n) => live(n));
+    const buffer = createIndexBuffer(sizeFor(rows.length, 16 * 1024));
+    const writer = new ValidatorIndexWriter(buffer);
+    const reader = new ValidatorIndexReader(buffer);
+    writer.fill(rows, totalsOf(rows), 3);
+    const first = reader.find(rows[5]!.tokenHash, 3);
+    expect(first).toEqual(entry(5));
+    expect(reader.find(rows[5]!.tokenHash, 3)).toBe(first); // the same object: nothing decoded again
+    // Filled again at the same generation, with other validators and the feed's slot taken by another token: every
+    // answer is the new fill's, in either half.
+    for (const round of [1, 2]) {
+      const etag = `W/"round-${round}"`;
+      const again: IndexRow[] = [
+        live(1000 + round),
+        { tokenHash: rows[6]!.tokenHash, dead: "retired" },
+        ...rows
+          .filter((_, n) => n !== 6)
+          .map((r) => ("entry" in r ? { ...r, entry: { ...r.entry, etag } } : r)),
+      ];
+      writer.fill(again, totalsOf(again), 3);
+      expect(reader.find(rows[5]!.tokenHash, 3)).toEqual({ ...entry(5), etag });
+      expect(reader.find(rows[6]!.tokenHash, 3)).toBe("retired");
+      expect(reader.find(hashOf(`token${1000 + round}`), 3)).toEqual(entry(1000 + round));
+    }
+  });
+
   it("a commit is seen by another thread at once: a rotated token stops answering from its old entry", async () => {
     const generation = new SharedArrayBuffer(4);
     const commits = new Int32Array(generation);
