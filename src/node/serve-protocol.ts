@@ -19,7 +19,10 @@ export interface ServingThreadData extends ThreadBase {
   host: string;
   /** `PUBLIC_URL`: the subscribe page builds its links on it. */
   publicUrl: string;
+  /** Bytes of decompressed (identity) bodies this thread keeps. */
   cacheBytes: number;
+  /** The stored (gzip) bodies every serving thread shares (`shared-body-cache.ts`). */
+  bodyCache: SharedArrayBuffer;
   /** `INLINE_DECOMPRESS_KIB` in bytes. */
   inlineDecompressBytes: number;
   /**

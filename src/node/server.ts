@@ -31,6 +31,7 @@ import {
 } from "./protection-setup.ts";
 import type { LoadedSecret } from "./secrets.ts";
 import { SharedClock } from "./shared-clock.ts";
+import { createBodyCacheBuffer } from "./shared-body-cache.ts";
 import type { ConnectionGuardOptions } from "./connection-guard.ts";
 
 export { DATABASE_FILE } from "./data-dir.ts";
@@ -172,7 +173,10 @@ async function listen(startup: Startup): Promise<Listeners> {
       port,
       host: config.host,
       publicUrl: config.publicUrl,
-      cacheBytes: Math.max(1 << 20, Math.floor(config.cacheBytes / threads)),
+      // Three quarters of CACHE_MB for the stored (gzip) bodies every thread shares — what nearly every answer
+      // sends — and a quarter for the threads' own decompressed (identity) ones.
+      cacheBytes: Math.max(1 << 20, Math.floor(config.cacheBytes / 4 / threads)),
+      bodyCache: createBodyCacheBuffer(Math.max(1 << 20, Math.floor((config.cacheBytes * 3) / 4))),
       inlineDecompressBytes: config.inlineDecompressBytes,
       clock: startup.clock.buffer,
       generation: startup.generation,

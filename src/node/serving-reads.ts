@@ -9,7 +9,7 @@ import type { RangeSource } from "../core/partners/range-cache.ts";
 import { FeedReader } from "../core/serving/feed-reader.ts";
 import type { SqlPort } from "../core/store/sql-port.ts";
 import type { FeedTokens } from "../core/tokens.ts";
-import type { TokenIndex } from "../core/serving/feed-reader.ts";
+import type { SharedBodies, TokenIndex } from "../core/serving/feed-reader.ts";
 import { gunzipNow, nodeCodec, nodeServingCodec } from "./node-codec.ts";
 
 export interface ServingReadsDeps {
@@ -17,6 +17,8 @@ export interface ServingReadsDeps {
   tokens: FeedTokens;
   /** Bytes of hot feed bodies this thread keeps. */
   cacheBytes: number;
+  /** Stored bodies shared with other threads, kept there instead of in this thread's cache. Default: none. */
+  sharedBodies?: SharedBodies;
   /** Identity bodies up to this size are decompressed inline (synchronous zlib), larger ones on the thread pool. */
   inlineDecompressBytes: number;
   /** The shared commit generation (an `Int32Array` over its `SharedArrayBuffer`). */
@@ -39,6 +41,7 @@ export function createServingReads(deps: ServingReadsDeps): { reader: FeedReader
     inline: { gunzip: gunzipNow, maxBytes: deps.inlineDecompressBytes },
     generation,
     ...(deps.index && { index: deps.index }),
+    ...(deps.sharedBodies && { sharedBodies: deps.sharedBodies }),
     onStoreRead: (kind) =>
       deps.metrics.inc("shiftfeed_feed_store_reads_total", "Serving reads that went to storage", { kind }),
   });

@@ -35,6 +35,7 @@ import { nodeCodec, nodeTokenCrypto } from "./node-codec.ts";
 import { SharedClock } from "./shared-clock.ts";
 import { ValidatorIndexReader } from "./validator-index.ts";
 import { FetchTally } from "./fetch-tally.ts";
+import { SharedBodyCache } from "./shared-body-cache.ts";
 
 const port = parentPort;
 if (port === null) throw new Error("serving-thread.ts runs only as a worker thread");
@@ -140,6 +141,7 @@ async function open(secrets: ServeOpenData): Promise<RequestListener> {
     sql: db,
     tokens,
     cacheBytes: data.cacheBytes,
+    sharedBodies: new SharedBodyCache(data.bodyCache, clock),
     inlineDecompressBytes: data.inlineDecompressBytes,
     generation: new Int32Array(data.generation),
     index: shared,

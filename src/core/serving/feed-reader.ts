@@ -46,6 +46,15 @@ export interface TokenIndex {
   find(hash: string, generation: number): IndexedToken | undefined;
 }
 
+/**
+ * Stored (gzip) bodies by blob key in a cache readers share (Node: `src/node/shared-body-cache.ts`), which keeps
+ * what it has room for. Blob keys name their content, so nothing in it goes stale.
+ */
+export interface SharedBodies {
+  get(key: string): Uint8Array | undefined;
+  put(key: string, body: Uint8Array): void;
+}
+
 export interface FeedReaderDeps {
   sql: SqlPort;
   tokens: FeedTokens;
@@ -66,6 +75,8 @@ export interface FeedReaderDeps {
   inline?: { gunzip: (bytes: Uint8Array) => Uint8Array; maxBytes: number };
   /** A shared index asked first; what it cannot tell comes from the caches and storage. Default: none. */
   index?: TokenIndex;
+  /** Stored bodies kept where other readers find them, instead of in this reader's cache. Default: none. */
+  sharedBodies?: SharedBodies;
 }
 
 const IDENTITY = "#identity";
@@ -187,14 +198,16 @@ export class FeedReader {
     if (encoding === "identity" && entry.identityKey !== null)
       return this.#stream(entry.identityKey, entry.size);
     const key = encoding === "gzip" ? entry.bodyKey : `${entry.bodyKey}${IDENTITY}`;
-    const cached = this.#bodies.get(key);
+    const cached = encoding === "gzip" && this.#deps.sharedBodies ? undefined : this.#bodies.get(key);
     if (cached) return cached;
-    let gz = this.#bodies.get(entry.bodyKey) ?? null;
+    const shared = this.#deps.sharedBodies;
+    let gz = (shared ? shared.get(entry.bodyKey) : this.#bodies.get(entry.bodyKey)) ?? null;
     if (!gz) {
       this.#deps.onStoreRead?.("body");
       gz = readBlob(this.#deps.sql, entry.bodyKey);
       if (!gz) return null;
-      this.#remember(entry.bodyKey, gz);
+      if (shared) shared.put(entry.bodyKey, gz);
+      else this.#remember(entry.bodyKey, gz);
     }
     if (encoding === "gzip") return gz;
     const gunzipInline = this.#inline(entry);
