@@ -40,8 +40,8 @@ export function createBodyCacheBuffer(bytes: number): SharedArrayBuffer {
   return buffer;
 }
 
-/** FNV-1a over a string's UTF-16 code units, never 0 (0 marks an empty slot). */
-function hashOf(key: string): number {
+/** FNV-1a over a string's UTF-16 code units, never 0 (0 marks an empty slot): where a key's slot is looked for. */
+export function hashOf(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return h === 0 ? 1 : h;

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
-import { createBodyCacheBuffer, SharedBodyCache } from "../../src/node/shared-body-cache.ts";
+import { createBodyCacheBuffer, hashOf, SharedBodyCache } from "../../src/node/shared-body-cache.ts";
 
 const key = (n: number) => `g/stmärys/person/p${n}/${n.toString(16).padStart(64, "0")}`;
 
@@ -29,6 +29,23 @@ describe("shared body cache", () => {
     expect(cache.get(key(1).slice(0, -1))).toBeUndefined();
     expect(cache.get(`${key(1)}x`)).toBeUndefined();
     expect(cache.get(key(1).replace("ä", "a"))).toBeUndefined();
+  });
+
+  it("never answers for another key with the same hash", () => {
+    const seen = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    for (let n = 0; pair === null; n++) {
+      const k = key(n).replace("ä", "a");
+      const other = seen.get(hashOf(k));
+      if (other !== undefined) pair = [other, k];
+      else seen.set(hashOf(k), k);
+    }
+    const cache = new SharedBodyCache(createBodyCacheBuffer(1 << 20));
+    cache.put(pair[0], new Uint8Array([1, 2, 3]));
+    expect(cache.get(pair[1])).toBeUndefined();
+    cache.put(pair[1], new Uint8Array([4, 5]));
+    expect(cache.get(pair[0])).toEqual(new Uint8Array([1, 2, 3]));
+    expect(cache.get(pair[1])).toEqual(new Uint8Array([4, 5]));
   });
 
   it("is shared: a body put by one thread is read by another", async () => {
