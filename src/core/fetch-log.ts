@@ -64,7 +64,7 @@ export interface FetchNote {
 }
 
 /** Longest user agent kept, in characters. */
-const MAX_UA = 256;
+export const MAX_UA = 256;
 const SEP = "\u0000";
 /** Where clients past `maxClientsPerMinute` are counted. */
 const OVERFLOW = ["", "other", "(other clients)"].join(SEP);

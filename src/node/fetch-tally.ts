@@ -6,11 +6,12 @@
  * thread reads each block back into the fetch log in the order the requests were answered, so what `lastFetch`,
  * `/admin/traffic`, the stats and `/metrics` show is what a note per request showed.
  *
- * The tables are bounded: past {@link MAX_STRINGS} strings, the writer starts them afresh (the block it sends then
- * says so), so a client sending a new User-Agent with every request grows nothing without end.
+ * The tables are bounded: past {@link MAX_STRINGS} strings or {@link MAX_STRING_CHARS} characters, the writer starts
+ * them afresh (the block it sends then says so), so a client sending a new User-Agent with every request grows
+ * nothing without end; a User-Agent is cut to what the fetch log keeps of it first.
  */
 import type { CalendarClient } from "../core/clients.ts";
-import type { FetchLog } from "../core/fetch-log.ts";
+import { MAX_UA, type FetchLog } from "../core/fetch-log.ts";
 
 /** Numbers per noted request. */
 const FIELDS = 6;
@@ -18,6 +19,8 @@ const FIELDS = 6;
 export const TALLY_BLOCK = 4096;
 /** Strings a thread's tables hold before they are started afresh. */
 export const MAX_STRINGS = 200_000;
+/** Characters a thread's tables hold before they are started afresh. */
+export const MAX_STRING_CHARS = 8_000_000;
 const CLIENTS: readonly CalendarClient[] = ["google", "apple", "outlook", "other"];
 const CLIENT_CODES = new Map(CLIENTS.map((client, code) => [client, code]));
 
@@ -40,6 +43,7 @@ export class FetchTally {
   #reset = false;
   #strings: string[] = [];
   #indexes = new Map<string, number>();
+  #chars = 0;
 
   /** @param send hands a full block over (the main thread gets blocks in the order they are sent). */
   constructor(send: (block: TallyBlock) => void) {
@@ -55,11 +59,11 @@ export class FetchTally {
     at: number,
     tokenHash?: string,
   ): void {
-    if (this.#indexes.size + 3 > MAX_STRINGS) this.#restart();
+    if (this.#indexes.size + 3 > MAX_STRINGS || this.#chars > MAX_STRING_CHARS) this.#restart();
     const rows = this.#rows;
     const at0 = this.#count * FIELDS;
     rows[at0] = feed === null ? -1 : this.#index(feed);
-    rows[at0 + 1] = userAgent === null ? -1 : this.#index(userAgent);
+    rows[at0 + 1] = userAgent === null ? -1 : this.#index(userAgent.slice(0, MAX_UA));
     rows[at0 + 2] = tokenHash === undefined ? -1 : this.#index(tokenHash);
     rows[at0 + 3] = CLIENT_CODES.get(client) ?? 3;
     rows[at0 + 4] = status;
@@ -87,6 +91,7 @@ export class FetchTally {
       index = this.#indexes.size;
       this.#indexes.set(text, index);
       this.#strings.push(text);
+      this.#chars += text.length;
     }
     return index;
   }
@@ -95,6 +100,7 @@ export class FetchTally {
   #restart(): void {
     if (this.#count > 0 || this.#strings.length > 0) this.#send(this.take());
     this.#indexes = new Map();
+    this.#chars = 0;
     this.#reset = true;
   }
 }

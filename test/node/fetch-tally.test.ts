@@ -5,8 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import type { CalendarClient } from "../../src/core/clients.ts";
+import { MAX_UA } from "../../src/core/fetch-log.ts";
 import {
   FetchTally,
+  MAX_STRING_CHARS,
   MAX_STRINGS,
   TALLY_BLOCK,
   TallyReader,
@@ -16,16 +18,19 @@ import {
 type Call = [string | null, CalendarClient, string | null, number, number, string | undefined];
 
 /** A tally whose blocks go through a structured clone (as between threads) into a reader that records calls. */
-function pair(): { tally: FetchTally; calls: Call[]; report: () => void } {
+function pair(): { tally: FetchTally; calls: Call[]; report: () => void; resets: () => number } {
   const calls: Call[] = [];
+  let resets = 0;
   const reader = new TallyReader();
   const log = {
     record: (...args: Call) => void calls.push(args),
   };
-  const deliver = (block: TallyBlock) =>
+  const deliver = (block: TallyBlock) => {
+    if (block.reset) resets++;
     reader.readInto(structuredClone(block, { transfer: [block.rows.buffer] }), log);
+  };
   const tally = new FetchTally(deliver);
-  return { tally, calls, report: () => deliver(tally.take()) };
+  return { tally, calls, report: () => deliver(tally.take()), resets: () => resets };
 }
 
 describe("fetch tally", () => {
@@ -56,6 +61,18 @@ describe("fetch tally", () => {
     report();
     expect(calls.map((c) => c[4])).toEqual(Array.from({ length: TALLY_BLOCK + 3 }, (_, i) => i));
     expect(calls[TALLY_BLOCK + 2]![0]).toBe(`acme/person/p${(TALLY_BLOCK + 2) % 7}`);
+  });
+
+  it("keeps of a User-Agent what the fetch log keeps, and bounds its tables in characters too", () => {
+    const { tally, calls, report, resets } = pair();
+    const long = (n: number) => `${n} `.padEnd(10_000, "x");
+    const total = Math.ceil(MAX_STRING_CHARS / MAX_UA) + 100;
+    for (let i = 0; i < total; i++) tally.note("acme/person/p1", "other", long(i), 200, i);
+    report();
+    expect(calls).toHaveLength(total);
+    for (const i of [0, total - 1]) expect(calls[i]![2]).toBe(long(i).slice(0, MAX_UA));
+    expect(total).toBeLessThan(MAX_STRINGS / 2);
+    expect(resets()).toBe(1); // far fewer strings than the count allows: started afresh for their characters
   });
 
   it("starts its string tables afresh when they fill, and still names every request right", () => {
