@@ -1,9 +1,11 @@
 /**
- * `JSON.parse` of UTF-8 bytes without their text: objects near the top are taken apart in the bytes, and the
- * items of arrays there are decoded and parsed a run of about 64 KiB at a time. A big schedule's stored state (its snapshot and
- * history, about 30 MiB of JSON at a 16 MiB snapshot) is thus never one string beside the value parsed from it —
- * what a Worker's 128 MB cannot hold both of. Structural bytes are ASCII and never inside a string, and every byte
- * of a multi-byte UTF-8 sequence is above 0x7F, so the bytes can be taken apart before they are decoded.
+ * `JSON.parse` of UTF-8 bytes without their text, and without all of the bytes at once: they are fed a chunk at a
+ * time (as a decompressing stream gives them), objects near the top are taken apart in the bytes, and the items
+ * of arrays there are decoded and parsed a run of about 64 KiB at a time. A big schedule's stored state (its
+ * snapshot and history, about 30 MiB of JSON at a 16 MiB snapshot) is thus never one string beside the value
+ * parsed from it, nor whole bytes — what a Worker's 128 MB cannot hold beside the value. Structural bytes are
+ * ASCII and never inside a string, and every byte of a multi-byte UTF-8 sequence is above 0x7F, so the bytes can be
+ * taken apart before they are decoded.
  */
 
 import {
@@ -19,107 +21,263 @@ import {
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-/**
- * The value of the JSON `bytes`, as `JSON.parse` of their text gives it. Objects nested at most `splitDepth` deep
- * (the top one is 0) are taken apart, and the items of an array in one of them are parsed a run at a time; every
- * other value is parsed from its own slice of text.
- * @throws SyntaxError where the bytes are not JSON.
- */
-export function parseJsonBytes(bytes: Uint8Array, splitDepth: number): unknown {
-  const [value, end] = valueAt(bytes, 0, splitDepth);
-  if (space(bytes, end) !== bytes.length) throw new SyntaxError(`unexpected byte at ${end} of stored JSON`);
-  return value;
-}
-
-function valueAt(bytes: Uint8Array, from: number, depth: number): [unknown, number] {
-  const at = space(bytes, from);
-  const first = bytes[at];
-  if (depth >= 0 && first === OPEN_ARRAY) {
-    const i = space(bytes, at + 1);
-    return bytes[i] === CLOSE_ARRAY ? [[], i + 1] : chunked(bytes, i, []);
-  }
-  if (depth >= 0 && first === OPEN_OBJECT) {
-    // Keys as `JSON.parse` defines them: a later duplicate wins, `__proto__` is an own property.
-    const object: Record<string, unknown> = {};
-    let i = space(bytes, at + 1);
-    if (bytes[i] === CLOSE_OBJECT) return [object, i + 1];
-    for (;;) {
-      const keyEnd = endOf(bytes, i);
-      const key = JSON.parse(decoder.decode(bytes.subarray(i, keyEnd))) as string;
-      const [item, valueEnd] = valueAt(bytes, expect(bytes, keyEnd, COLON), depth - 1);
-      const end = space(bytes, valueEnd);
-      Object.defineProperty(object, key, {
-        value: item,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-      if (bytes[end] === CLOSE_OBJECT) return [object, end + 1];
-      i = expect(bytes, end, COMMA);
-    }
-  }
-  const end = endOf(bytes, at);
-  return [JSON.parse(decoder.decode(bytes.subarray(at, end))), end];
-}
-
 /** Bytes of an array's items parsed at a time: small beside a big array, few calls to `JSON.parse`. */
 const CHUNK_BYTES = 64 * 1024;
 
-/** The items of an array from `at` (its first item) on, parsed a run of whole items at a time, into `list`. */
-function chunked(bytes: Uint8Array, at: number, list: unknown[]): [unknown[], number] {
-  let start = at;
-  let i = at;
-  for (;;) {
-    const end = space(bytes, endOf(bytes, i));
-    const last = bytes[end] === CLOSE_ARRAY;
-    if (last || end - start >= CHUNK_BYTES) {
-      const items = JSON.parse(`[${decoder.decode(bytes.subarray(start, end))}]`) as unknown[];
-      for (const item of items) list.push(item);
-      if (last) return [list, end + 1];
-      start = expect(bytes, end, COMMA);
+/** What the parser reads next. */
+const Mode = {
+  /** Whitespace, then a value (the top one, or an object's value after its colon). */
+  Value: 0,
+  /** After an object's `{`: whitespace, then a key or `}`. */
+  FirstKey: 1,
+  /** After a `,` in an object: whitespace, then a key. */
+  NextKey: 2,
+  /** A key's string. */
+  KeyText: 3,
+  /** Whitespace, then the colon after a key. */
+  Colon: 4,
+  /** Whitespace, then `,` or `}` after an object's value. */
+  After: 5,
+  /** A value parsed from its own bytes (collected up to the byte that ends it), or an array's items. */
+  Raw: 6,
+  /** Whitespace only, after the top value. */
+  End: 7,
+} as const;
+type Mode = (typeof Mode)[keyof typeof Mode];
+
+/** An object being taken apart, or an array whose items are parsed a run at a time. */
+type Frame =
+  { object: Record<string, unknown>; depth: number; key: string } | { list: unknown[]; runs: number };
+
+/**
+ * A parser of JSON bytes fed in consecutive chunks, split anywhere (even inside a character): {@link write} each,
+ * then {@link end} for the value, as `JSON.parse` of their text gives it. Objects nested at most `splitDepth` deep
+ * (the top one is 0) are taken apart, and the items of an array in one of them are parsed a run at a time; every
+ * other value is parsed from its own bytes. Between chunks it holds the value so far and at most one run of items
+ * (or one value's bytes), never the chunks.
+ */
+export class JsonBytesParser {
+  readonly #splitDepth: number;
+  #mode: Mode = Mode.Value;
+  readonly #stack: Frame[] = [];
+  #top: unknown;
+  /** The bytes of the key, value or run of items being read. */
+  #pending = new Uint8Array(2 * CHUNK_BYTES);
+  #length = 0;
+  /** Inside a raw value: brackets open, inside a string, just after a backslash in one. */
+  #nesting = 0;
+  #inString = false;
+  #escaped = false;
+  /** Bytes written before the current chunk (for the position an error names). */
+  #offset = 0;
+
+  constructor(splitDepth: number) {
+    this.#splitDepth = splitDepth;
+  }
+
+  /**
+   * Reads the next bytes.
+   * @throws SyntaxError where they cannot continue JSON.
+   */
+  write(chunk: Uint8Array): void {
+    let i = 0;
+    while (i < chunk.length) {
+      i =
+        this.#mode === Mode.Raw || this.#mode === Mode.KeyText
+          ? this.#scan(chunk, i)
+          : this.#structure(chunk, i);
     }
-    i = expect(bytes, end, COMMA);
+    this.#offset += chunk.length;
   }
-}
 
-/** The index after `byte` at `from` and the whitespace around it. */
-function expect(bytes: Uint8Array, from: number, byte: number): number {
-  const at = space(bytes, from);
-  if (bytes[at] !== byte)
-    throw new SyntaxError(`expected \`${String.fromCharCode(byte)}\` at ${at} of stored JSON`);
-  return space(bytes, at + 1);
-}
-
-/** The index of the first byte from `at` on that is not JSON whitespace. */
-function space(bytes: Uint8Array, at: number): number {
-  let i = at;
-  while (i < bytes.length) {
-    const b = bytes[i];
-    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) break;
-    i++;
+  /**
+   * The value of all the bytes written.
+   * @throws SyntaxError when they are not whole JSON.
+   */
+  end(): unknown {
+    if (this.#mode === Mode.Raw && this.#stack.length === 0) {
+      this.#top = this.#parsePending();
+      this.#mode = Mode.End;
+    }
+    if (this.#mode !== Mode.End) throw new SyntaxError("stored JSON ends inside a value");
+    return this.#top;
   }
-  return i;
-}
 
-/** The index just past the value starting at `at`: a string, an object or array (whole), or a literal. */
-function endOf(bytes: Uint8Array, at: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = at; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (inString) {
-      if (b === BACKSLASH) i++;
-      else if (b === QUOTE) {
-        inString = false;
-        if (depth === 0) return i + 1;
+  /** The byte at `i` outside keys and raw values: whitespace or a structural one. The index to read next. */
+  #structure(chunk: Uint8Array, i: number): number {
+    const b = chunk[i]!;
+    if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) return i + 1;
+    const mode = this.#mode;
+    if (mode === Mode.Value) {
+      const frame = this.#stack.at(-1);
+      const depth = frame === undefined ? this.#splitDepth : (frame as { depth: number }).depth - 1;
+      if (depth >= 0 && b === OPEN_OBJECT) {
+        this.#stack.push({ object: {}, depth, key: "" });
+        this.#mode = Mode.FirstKey;
+        return i + 1;
       }
-    } else if (b === QUOTE) inString = true;
-    else if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++;
-    else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
-      if (depth === 0) return i;
-      if (--depth === 0) return i + 1;
-    } else if (b === COMMA && depth === 0) return i;
+      if (depth >= 0 && b === OPEN_ARRAY) this.#stack.push({ list: [], runs: 0 });
+      this.#startRaw(Mode.Raw);
+      // An array's items start after its bracket; any other value at its own first byte.
+      return b === OPEN_ARRAY && depth >= 0 ? i + 1 : i;
+    }
+    if ((mode === Mode.FirstKey || mode === Mode.NextKey) && b === QUOTE) {
+      this.#startRaw(Mode.KeyText);
+      return i; // the key's opening quote is its first byte
+    }
+    if ((mode === Mode.FirstKey || mode === Mode.After) && b === CLOSE_OBJECT) {
+      this.#close();
+      return i + 1;
+    }
+    if (mode === Mode.Colon && b === COLON) {
+      this.#mode = Mode.Value;
+      return i + 1;
+    }
+    if (mode === Mode.After && b === COMMA) {
+      this.#mode = Mode.NextKey;
+      return i + 1;
+    }
+    throw this.#unexpected(i);
   }
-  if (depth > 0 || inString) throw new SyntaxError("stored JSON ends inside a value");
-  return bytes.length;
+
+  /**
+   * The bytes of a key, a raw value or a run of items from `from` on, up to the byte that ends them (or the end of
+   * the chunk); the index to read next.
+   */
+  #scan(chunk: Uint8Array, from: number): number {
+    const frame = this.#stack.at(-1);
+    const key = this.#mode === Mode.KeyText;
+    const list = frame !== undefined && "list" in frame ? frame : undefined;
+    const top = frame === undefined;
+    let nesting = this.#nesting;
+    let inString = this.#inString;
+    let escaped = this.#escaped;
+    let start = from;
+    for (let i = from; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (b === BACKSLASH) escaped = true;
+        else if (b === QUOTE) {
+          inString = false;
+          if (key) {
+            this.#append(chunk, start, i + 1);
+            const name = this.#parsePending();
+            if (typeof name !== "string") throw this.#unexpected(i);
+            (frame as { key: string }).key = name;
+            this.#mode = Mode.Colon;
+            return i + 1;
+          }
+        }
+      } else if (b === QUOTE) inString = true;
+      else if (b === OPEN_OBJECT || b === OPEN_ARRAY) nesting++;
+      else if (nesting > 0) {
+        if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) nesting--;
+      } else if (top) continue;
+      else if (b === COMMA) {
+        if (list === undefined) {
+          this.#append(chunk, start, i);
+          this.#define(this.#parsePending());
+          this.#mode = Mode.NextKey;
+          return i + 1;
+        }
+        // A run is parsed once it is long enough, at the comma after an item.
+        if (this.#length + (i - start) >= CHUNK_BYTES) {
+          this.#append(chunk, start, i);
+          this.#flushRun(list, false);
+          start = i + 1;
+        }
+      } else if (b === (list === undefined ? CLOSE_OBJECT : CLOSE_ARRAY)) {
+        this.#append(chunk, start, i);
+        if (list === undefined) this.#define(this.#parsePending());
+        else this.#flushRun(list, true);
+        this.#close();
+        return i + 1;
+      } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) throw this.#unexpected(i);
+    }
+    this.#append(chunk, start, chunk.length);
+    this.#nesting = nesting;
+    this.#inString = inString;
+    this.#escaped = escaped;
+    return chunk.length;
+  }
+
+  #startRaw(mode: typeof Mode.Raw | typeof Mode.KeyText): void {
+    this.#mode = mode;
+    this.#length = 0;
+    this.#nesting = 0;
+    this.#inString = false;
+    this.#escaped = false;
+  }
+
+  #append(chunk: Uint8Array, from: number, to: number): void {
+    const length = this.#length + (to - from);
+    if (length > this.#pending.length) {
+      const grown = new Uint8Array(Math.max(2 * this.#pending.length, length));
+      grown.set(this.#pending.subarray(0, this.#length));
+      this.#pending = grown;
+    }
+    this.#pending.set(chunk.subarray(from, to), this.#length);
+    this.#length = length;
+  }
+
+  /** The text of the pending bytes, which are then let go. */
+  #pendingText(): string {
+    const text = decoder.decode(this.#pending.subarray(0, this.#length));
+    this.#length = 0;
+    // A big single value grew the buffer: it is not kept that big.
+    if (this.#pending.length > 4 * CHUNK_BYTES) this.#pending = new Uint8Array(2 * CHUNK_BYTES);
+    return text;
+  }
+
+  #parsePending(): unknown {
+    return JSON.parse(this.#pendingText());
+  }
+
+  /** The pending run of items parsed into `frame`'s list; only the `last` run of an empty array has none. */
+  #flushRun(frame: { list: unknown[]; runs: number }, last: boolean): void {
+    const items = JSON.parse(`[${this.#pendingText()}]`) as unknown[];
+    if (items.length === 0 && (!last || frame.runs > 0))
+      throw new SyntaxError("stored JSON has an empty array item");
+    for (const item of items) frame.list.push(item);
+    frame.runs++;
+  }
+
+  /** Sets the pending key of the object being read, as `JSON.parse` does: a later duplicate wins, `__proto__` is an own property. */
+  #define(value: unknown): void {
+    const frame = this.#stack.at(-1) as { object: Record<string, unknown>; key: string };
+    Object.defineProperty(frame.object, frame.key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
+
+  /** The object or array being read is whole: it is its parent's value, or the top one. */
+  #close(): void {
+    const frame = this.#stack.pop()!;
+    const value = "list" in frame ? frame.list : frame.object;
+    if (this.#stack.length === 0) {
+      this.#top = value;
+      this.#mode = Mode.End;
+    } else {
+      this.#define(value);
+      this.#mode = Mode.After;
+    }
+  }
+
+  #unexpected(i: number): SyntaxError {
+    return new SyntaxError(`unexpected byte at ${this.#offset + i} of stored JSON`);
+  }
+}
+
+/**
+ * The value of the JSON `bytes`, given whole, as `JSON.parse` of their text gives it (see {@link JsonBytesParser}).
+ * @throws SyntaxError where the bytes are not JSON.
+ */
+export function parseJsonBytes(bytes: Uint8Array, splitDepth: number): unknown {
+  const parser = new JsonBytesParser(splitDepth);
+  parser.write(bytes);
+  return parser.end();
 }

@@ -1,8 +1,9 @@
-// `parseJsonBytes` (a big schedule's stored state parsed without its text) gives what `JSON.parse` of the text
-// gives: escapes, multi-byte characters, brackets inside strings, `__proto__` keys, empty containers, arrays
-// longer than one run of items, whitespace between tokens.
+// `parseJsonBytes` and `JsonBytesParser` (a big schedule's stored state parsed without its text, from the bytes a
+// decompressing stream gives a chunk at a time) give what `JSON.parse` of the text gives: escapes, multi-byte
+// characters, brackets inside strings, `__proto__` keys, empty containers, arrays longer than one run of items,
+// whitespace between tokens — however the bytes are split into chunks.
 import { describe, expect, it } from "vitest";
-import { parseJsonBytes } from "../../src/core/json-slices.ts";
+import { JsonBytesParser, parseJsonBytes } from "../../src/core/json-slices.ts";
 
 const encoder = new TextEncoder();
 const tricky = JSON.parse(
@@ -18,6 +19,13 @@ const big = {
   history: Array.from({ length: 5_000 }, (_, i) => [`a${i}`, { fp: "0123456789abcd", seq: i % 3 }]),
   receivedAt: 1_780_000_000,
 };
+
+/** The value of `bytes` fed to a parser in chunks of `size` bytes. */
+function parseInChunks(bytes: Uint8Array, depth: number, size: number): unknown {
+  const parser = new JsonBytesParser(depth);
+  for (let i = 0; i < bytes.length; i += size) parser.write(bytes.subarray(i, i + size));
+  return parser.end();
+}
 
 describe("parseJsonBytes", () => {
   it.each([0, 1, 2, 3])("parses as JSON.parse does, objects taken apart %i deep", (depth) => {
@@ -39,8 +47,45 @@ describe("parseJsonBytes", () => {
   });
 
   it("refuses bytes that are not whole JSON", () => {
-    for (const text of ['{"a":[1,2}', '{"a":1}x', '["x]', '{"a"1}']) {
-      expect(() => parseJsonBytes(encoder.encode(text), 2), text).toThrow(SyntaxError);
+    const bad = [
+      '{"a":[1,2}',
+      '{"a":1}x',
+      '["x]',
+      '{"a"1}',
+      '{"a":[1,]}',
+      '{"a":[,1]}',
+      '{"a":1,}',
+      "{1:2}",
+      "",
+    ];
+    for (const text of [...bad, `{"a":[${" ".repeat(70_000)},1]}`, `{"a":[${"1,".repeat(40_000)}]}`]) {
+      expect(() => parseJsonBytes(encoder.encode(text), 2), text.slice(0, 20)).toThrow(SyntaxError);
+      expect(() => parseInChunks(encoder.encode(text), 2, 3), text.slice(0, 20)).toThrow(SyntaxError);
     }
+  });
+});
+
+describe("JsonBytesParser", () => {
+  it.each([1, 2, 3, 5, 64, 4093, 65_536, 65_537])(
+    "parses bytes fed in chunks of %i as JSON.parse does",
+    (size) => {
+      for (const value of size < 64 ? [tricky, [], {}, "x", 3, { s: "é😀" }] : [big, tricky]) {
+        const text = JSON.stringify(value);
+        for (const depth of [0, 2]) {
+          expect(JSON.stringify(parseInChunks(encoder.encode(text), depth, size))).toBe(text);
+          const pretty = JSON.stringify(value, null, "\t").replaceAll("\n", " \r\n ");
+          expect(JSON.stringify(parseInChunks(encoder.encode(` ${pretty} `), depth, size))).toBe(text);
+        }
+      }
+    },
+  );
+
+  it("parses a big state split into uneven chunks, characters and escapes cut in two", () => {
+    const bytes = encoder.encode(JSON.stringify(big));
+    const parser = new JsonBytesParser(2);
+    for (let i = 0, size = 1; i < bytes.length; i += size, size = (size * 7 + 3) % 9_973) {
+      parser.write(bytes.subarray(i, i + size));
+    }
+    expect(parser.end()).toEqual(big);
   });
 });
