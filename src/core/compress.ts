@@ -1,7 +1,9 @@
 /**
  * gzip and SHA-256 behind one small seam. The default is the web platform's (CompressionStream, Web Crypto),
  * present in Node 24 and workerd alike; a runtime with faster native ones passes its own (Node: `node-codec.ts`).
- * Either way the identity bytes — and so every `ETag` — are the same; only the gzip framing may differ.
+ * Either way the identity bytes — and so every `ETag` — are the same; only the gzip framing may differ. What is too
+ * big to hold whole (a big schedule's state: about 30 MiB of JSON at a 16 MiB snapshot) goes through the
+ * compressor and out of the decompressor a chunk at a time.
  */
 import { sha256 } from "./digest.ts";
 
@@ -15,6 +17,21 @@ export interface Codec {
   gunzip(bytes: Uint8Array): Uint8Array | Promise<Uint8Array>;
   /** The SHA-256 digest of bytes. */
   sha256(bytes: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** A gzip compressor fed a chunk at a time; `fast` as for {@link gzip}. */
+  gzipWriter(fast?: boolean): GzipWriter;
+  /**
+   * The content of gzip bytes, given whole or as consecutive parts (a blob's), a chunk at a time as it is
+   * decompressed; the iteration throws on corrupt input.
+   */
+  gunzipChunks(parts: readonly Uint8Array[]): AsyncIterable<Uint8Array>;
+}
+
+/** A gzip compressor fed a chunk at a time. */
+export interface GzipWriter {
+  /** Adds bytes, which the caller must not change afterwards; resolves when more may be written. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** The gzip of all the bytes written; the writer is spent. */
+  end(): Promise<Uint8Array>;
 }
 
 /** Bytes handed to a (de)compression stream at a time: views of the input, never a copy of all of it. */
@@ -30,18 +47,33 @@ async function pipe(
   stream: CompressionStream | DecompressionStream,
   outputSize?: number,
 ): Promise<Uint8Array> {
-  const writer = stream.writable.getWriter();
+  const written = writeAll([bytes], stream.writable.getWriter());
+  const out = await readAll(stream.readable.getReader(), outputSize);
+  await written;
+  return out;
+}
+
+/**
+ * Writes the parts to a (de)compression stream in views of 64 KiB, then closes it. A failed write (corrupt input)
+ * also errors the readable side, which is what the reader sees: the promise returned never rejects unhandled.
+ */
+function writeAll(parts: readonly Uint8Array[], writer: WritableStreamDefaultWriter): Promise<void> {
   const written = (async () => {
-    for (let i = 0; i < bytes.length; i += WRITE_CHUNK) {
-      await writer.write(bytes.subarray(i, i + WRITE_CHUNK) as Uint8Array<ArrayBuffer>);
+    for (const bytes of parts) {
+      for (let i = 0; i < bytes.length; i += WRITE_CHUNK) {
+        await writer.write(bytes.subarray(i, i + WRITE_CHUNK) as Uint8Array<ArrayBuffer>);
+      }
     }
     await writer.close();
   })();
-  // A failed write (corrupt input) also errors the readable side, which is what rejects below.
   written.catch(() => undefined);
-  let out = new Uint8Array(outputSize ?? WRITE_CHUNK);
+  return written;
+}
+
+/** All of a stream's bytes in one buffer, made `size` long first when that is known, grown as needed. */
+async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>, size?: number): Promise<Uint8Array> {
+  let out = new Uint8Array(size ?? WRITE_CHUNK);
   let length = 0;
-  const reader = stream.readable.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -53,7 +85,6 @@ async function pipe(
     out.set(value, length);
     length += value.length;
   }
-  await written;
   return length === out.length ? out : out.slice(0, length);
 }
 
@@ -78,5 +109,40 @@ export const gzip = (bytes: Uint8Array) => pipe(bytes, new CompressionStream("gz
 export const gunzip = (bytes: Uint8Array) =>
   pipe(bytes, new DecompressionStream("gzip"), gzipContentSize(bytes));
 
+/** A gzip compressor fed a chunk at a time, with CompressionStream (its output read as it comes). */
+export function gzipWriter(): GzipWriter {
+  const stream = new CompressionStream("gzip");
+  const writer = stream.writable.getWriter();
+  const out = readAll(stream.readable.getReader());
+  out.catch(() => undefined); // a failed write rejects both; `end` reports it
+  return {
+    write: (bytes) => writer.write(bytes as Uint8Array<ArrayBuffer>),
+    end: async () => {
+      await writer.close();
+      return out;
+    },
+  };
+}
+
+/** The content of gzip parts, a chunk at a time, with DecompressionStream. */
+export async function* gunzipChunks(parts: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
+  const stream = new DecompressionStream("gzip");
+  const written = writeAll(parts, stream.writable.getWriter());
+  const reader = stream.readable.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      yield next.value;
+    }
+    done = true;
+    await written;
+  } finally {
+    // A reader that stops early (a parse error) stops the decompression, and with it the writes.
+    if (!done) await reader.cancel().catch(() => undefined);
+  }
+}
+
 /** The web platform's codec. */
-export const webCodec: Codec = { gzip, gunzip, sha256 };
+export const webCodec: Codec = { gzip, gunzip, sha256, gzipWriter, gunzipChunks };

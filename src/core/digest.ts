@@ -75,6 +75,32 @@ export function utf8Within(parts: Iterable<string>, max: number): Uint8Array | n
   return out;
 }
 
+/** The size of {@link utf8Chunks}' chunks. */
+const STREAM_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * The UTF-8 bytes of strings one after the other (as of {@link utf8OfParts}), 64 KiB at a time as they are
+ * encoded: for what is compressed as it is made, never held whole. Each chunk is a buffer of its own, the
+ * caller's to keep (a compressor may still read it after the next is made).
+ */
+export function* utf8Chunks(parts: Iterable<string>): Generator<Uint8Array> {
+  let chunk = new Uint8Array(STREAM_CHUNK_BYTES);
+  let filled = 0;
+  for (let part of parts) {
+    for (;;) {
+      const { read, written } = encoder.encodeInto(part, chunk.subarray(filled));
+      filled += written;
+      if (read === part.length) break;
+      // The chunk is full (a character is never split): the rest of the part goes on in the next one.
+      part = part.slice(read);
+      yield chunk.subarray(0, filled);
+      chunk = new Uint8Array(STREAM_CHUNK_BYTES);
+      filled = 0;
+    }
+  }
+  if (filled > 0) yield chunk.subarray(0, filled);
+}
+
 /** How many bytes UTF-8 takes for strings one after the other. */
 export function utf8Size(parts: Iterable<string>): number {
   let size = 0;

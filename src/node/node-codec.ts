@@ -1,11 +1,13 @@
 /**
  * The `Codec` on Node: zlib and `node:crypto`, synchronous and several times faster than the web streams for the
- * small bodies a feed service handles (no stream machinery, no thread-pool round trip per call).
+ * small bodies a feed service handles (no stream machinery, no thread-pool round trip per call). What goes through
+ * a chunk at a time (a big schedule's state) goes through zlib's streams.
  */
 import { createHash, createHmac, createSecretKey, hash } from "node:crypto";
 import { promisify } from "node:util";
-import { gunzip, gunzipSync, gzipSync } from "node:zlib";
-import type { Codec } from "../core/compress.ts";
+import { once } from "node:events";
+import { createGunzip, createGzip, gunzip, gunzipSync, gzipSync } from "node:zlib";
+import type { Codec, GzipWriter } from "../core/compress.ts";
 import type { TokenCrypto } from "../core/tokens.ts";
 
 const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -13,10 +15,38 @@ const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
 /** Synchronous gunzip (small bodies, decompressed inline on the serving thread). */
 export const gunzipNow = (bytes: Uint8Array): Uint8Array => view(gunzipSync(bytes));
 
+/** zlib's output read a chunk of this many bytes at a time. */
+const STREAM_CHUNK = 64 * 1024;
+
+/** A gzip compressor fed a chunk at a time: zlib's stream, its output gathered as it comes. */
+function gzipWriter(fast?: boolean): GzipWriter {
+  const zip = createGzip({ chunkSize: STREAM_CHUNK, ...(fast ? { level: 1 } : {}) });
+  const out: Buffer[] = [];
+  zip.on("data", (chunk: Buffer) => out.push(chunk));
+  const ended = once(zip, "end");
+  ended.catch(() => undefined); // a zlib error rejects it; `end` reports it
+  return {
+    write: (bytes) =>
+      new Promise((resolve, reject) => zip.write(bytes, (error) => (error ? reject(error) : resolve()))),
+    end: async () => {
+      zip.end();
+      await ended;
+      return view(Buffer.concat(out));
+    },
+  };
+}
+
 export const nodeCodec: Codec = {
   gzip: (bytes, fast) => view(gzipSync(bytes, fast ? { level: 1 } : {})),
   gunzip: gunzipNow,
   sha256: (bytes) => view(createHash("sha256").update(bytes).digest()),
+  gzipWriter,
+  gunzipChunks: (parts) => {
+    const unzip = createGunzip({ chunkSize: STREAM_CHUNK });
+    for (const part of parts) unzip.write(part);
+    unzip.end();
+    return unzip;
+  },
 };
 
 const gunzipAsync = promisify(gunzip);

@@ -4,13 +4,13 @@
  */
 import { readStoredHistory } from "../feeds/history-codec.ts";
 import { canonicalParts } from "../snapshot/canonical-hash.ts";
-import { utf8OfParts } from "../digest.ts";
+import { utf8Chunks } from "../digest.ts";
 import type { History } from "../feeds/history.ts";
 import type { Snapshot } from "../snapshot/types.ts";
-import { readBlob } from "../store/blob-table.ts";
+import { readBlobParts } from "../store/blob-table.ts";
 import type { SqlPort } from "../store/sql-port.ts";
 import { webCodec, type Codec } from "../compress.ts";
-import { parseJsonBytes } from "../json-slices.ts";
+import { JsonBytesParser } from "../json-slices.ts";
 
 /** What is stored per schedule revision. */
 export interface ScheduleState {
@@ -22,14 +22,13 @@ export interface ScheduleState {
 
 /**
  * The stored bytes of a state (its history as `[id, entry]` pairs): the gzip of
- * `JSON.stringify({ format: 2, snapshot, history, receivedAt })`, written a record at a time, so a big schedule's
- * state is never one string.
+ * `JSON.stringify({ format: 2, snapshot, history, receivedAt })`, encoded a record at a time and compressed as it
+ * is encoded, so a big schedule's state is never one string, nor its JSON's bytes whole (only their gzip).
  */
 export async function encodeState(state: ScheduleState, codec: Codec = webCodec): Promise<Uint8Array> {
-  return codec.gzip(
-    utf8OfParts(() => stateParts(state)),
-    true,
-  );
+  const gzip = codec.gzipWriter(true);
+  for (const chunk of utf8Chunks(stateParts(state))) await gzip.write(chunk);
+  return gzip.end();
 }
 
 /** {@link encodeState}'s JSON as consecutive strings. */
@@ -45,10 +44,20 @@ function* stateParts(state: ScheduleState): Generator<string> {
   yield `],"receivedAt":${JSON.stringify(state.receivedAt)}}`;
 }
 
-/** A state from its stored bytes (either history form, see `history-codec.ts`). */
-export async function decodeState(bytes: Uint8Array, codec: Codec = webCodec): Promise<ScheduleState> {
-  // Its text is never held whole: a big schedule's state as text beside its value would double it.
-  const stored = parseJsonBytes(await codec.gunzip(bytes), 2) as {
+/**
+ * A state from its stored bytes, whole or as the consecutive parts of its blob (either history form, see
+ * `history-codec.ts`; any gzip framing).
+ */
+export async function decodeState(
+  bytes: Uint8Array | readonly Uint8Array[],
+  codec: Codec = webCodec,
+): Promise<ScheduleState> {
+  // Parsed as it is decompressed: a big schedule's state as text, or as its whole JSON bytes, beside its value
+  // would double it.
+  const parser = new JsonBytesParser(2);
+  for await (const chunk of codec.gunzipChunks(bytes instanceof Uint8Array ? [bytes] : bytes))
+    parser.write(chunk);
+  const stored = parser.end() as {
     snapshot: Snapshot;
     history: unknown;
     receivedAt: number;
@@ -62,7 +71,7 @@ export async function decodeState(bytes: Uint8Array, codec: Codec = webCodec): P
 
 /** The state stored under `key`. @throws Error naming the key when it is missing. */
 export async function readState(sql: SqlPort, key: string, codec: Codec = webCodec): Promise<ScheduleState> {
-  const bytes = readBlob(sql, key);
-  if (bytes === null) throw new Error(`schedule state \`${key}\` is missing from the store`);
-  return decodeState(bytes, codec);
+  const parts = readBlobParts(sql, key);
+  if (parts === null) throw new Error(`schedule state \`${key}\` is missing from the store`);
+  return decodeState(parts, codec);
 }

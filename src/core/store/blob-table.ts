@@ -33,16 +33,20 @@ export function readBlobPart(sql: SqlPort, key: string, part: number): Uint8Arra
   return value instanceof Uint8Array ? value : null;
 }
 
+/** A whole blob as its parts in order (not copied into one buffer), or `null` when absent. */
+export function readBlobParts(sql: SqlPort, key: string): Uint8Array[] | null {
+  const rows = sql.all("SELECT bytes FROM blobs WHERE key = ? ORDER BY part", key);
+  return rows.length === 0 ? null : rows.map((row) => row["bytes"] as Uint8Array);
+}
+
 /** A whole blob, or `null` when absent. */
 export function readBlob(sql: SqlPort, key: string): Uint8Array | null {
-  const rows = sql.all("SELECT bytes FROM blobs WHERE key = ? ORDER BY part", key);
-  if (rows.length === 0) return null;
-  if (rows.length === 1) return rows[0]!["bytes"] as Uint8Array;
-  const total = rows.reduce((n, r) => n + (r["bytes"] as Uint8Array).length, 0);
+  const parts = readBlobParts(sql, key);
+  if (parts === null || parts.length === 1) return parts?.[0] ?? null;
+  const total = parts.reduce((n, part) => n + part.length, 0);
   const out = new Uint8Array(total);
   let offset = 0;
-  for (const row of rows) {
-    const part = row["bytes"] as Uint8Array;
+  for (const part of parts) {
     out.set(part, offset);
     offset += part.length;
   }
