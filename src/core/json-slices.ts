@@ -45,9 +45,20 @@ const Mode = {
 } as const;
 type Mode = (typeof Mode)[keyof typeof Mode];
 
-/** An object being taken apart, or an array whose items are parsed a run at a time. */
+/** An object being taken apart, or an array whose items are parsed a run at a time (those `keep` accepts kept). */
 type Frame =
-  { object: Record<string, unknown>; depth: number; key: string } | { list: unknown[]; runs: number };
+  | { object: Record<string, unknown>; depth: number; key: string }
+  | { list: unknown[]; runs: number; keep: ((item: unknown) => boolean) | undefined };
+
+/**
+ * What to keep of a value in an object taken apart, named by its keys from the top (`["history"]`), the object
+ * as read so far given (its earlier keys are set): `true` all of it; `false` none (it is scanned to its end, not
+ * checked beyond that, and its key is left out); for an array, a function keeps only the items it accepts.
+ */
+export type Select = (
+  path: readonly string[],
+  object: Readonly<Record<string, unknown>>,
+) => boolean | ((item: unknown) => boolean);
 
 /**
  * A parser of JSON bytes fed in consecutive chunks, split anywhere (even inside a character): {@link write} each,
@@ -58,6 +69,7 @@ type Frame =
  */
 export class JsonBytesParser {
   readonly #splitDepth: number;
+  readonly #select: Select | undefined;
   #mode: Mode = Mode.Value;
   readonly #stack: Frame[] = [];
   #top: unknown;
@@ -68,11 +80,14 @@ export class JsonBytesParser {
   #nesting = 0;
   #inString = false;
   #escaped = false;
+  /** The raw value being read is left out (see {@link Select}). */
+  #skipping = false;
   /** Bytes written before the current chunk (for the position an error names). */
   #offset = 0;
 
-  constructor(splitDepth: number) {
+  constructor(splitDepth: number, select?: Select) {
     this.#splitDepth = splitDepth;
+    this.#select = select;
   }
 
   /**
@@ -109,17 +124,25 @@ export class JsonBytesParser {
     if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) return i + 1;
     const mode = this.#mode;
     if (mode === Mode.Value) {
-      const frame = this.#stack.at(-1);
-      const depth = frame === undefined ? this.#splitDepth : (frame as { depth: number }).depth - 1;
+      const frame = this.#stack.at(-1) as { object: Record<string, unknown>; depth: number } | undefined;
+      const depth = frame === undefined ? this.#splitDepth : frame.depth - 1;
+      const chosen =
+        frame === undefined || this.#select === undefined ? true : this.#select(this.#path(), frame.object);
+      if (chosen === false) {
+        this.#startRaw(Mode.Raw);
+        this.#skipping = true;
+        return i;
+      }
       if (depth >= 0 && b === OPEN_OBJECT) {
         this.#stack.push({ object: {}, depth, key: "" });
         this.#mode = Mode.FirstKey;
         return i + 1;
       }
-      if (depth >= 0 && b === OPEN_ARRAY) this.#stack.push({ list: [], runs: 0 });
+      const list = depth >= 0 && b === OPEN_ARRAY;
+      if (list) this.#stack.push({ list: [], runs: 0, keep: chosen === true ? undefined : chosen });
       this.#startRaw(Mode.Raw);
       // An array's items start after its bracket; any other value at its own first byte.
-      return b === OPEN_ARRAY && depth >= 0 ? i + 1 : i;
+      return list ? i + 1 : i;
     }
     if ((mode === Mode.FirstKey || mode === Mode.NextKey) && b === QUOTE) {
       this.#startRaw(Mode.KeyText);
@@ -177,7 +200,7 @@ export class JsonBytesParser {
       else if (b === COMMA) {
         if (list === undefined) {
           this.#append(chunk, start, i);
-          this.#define(this.#parsePending());
+          this.#defineRaw();
           this.#mode = Mode.NextKey;
           return i + 1;
         }
@@ -189,7 +212,7 @@ export class JsonBytesParser {
         }
       } else if (b === (list === undefined ? CLOSE_OBJECT : CLOSE_ARRAY)) {
         this.#append(chunk, start, i);
-        if (list === undefined) this.#define(this.#parsePending());
+        if (list === undefined) this.#defineRaw();
         else this.#flushRun(list, true);
         this.#close();
         return i + 1;
@@ -208,9 +231,11 @@ export class JsonBytesParser {
     this.#nesting = 0;
     this.#inString = false;
     this.#escaped = false;
+    this.#skipping = false;
   }
 
   #append(chunk: Uint8Array, from: number, to: number): void {
+    if (this.#skipping) return;
     const length = this.#length + (to - from);
     if (length > this.#pending.length) {
       const grown = new Uint8Array(Math.max(2 * this.#pending.length, length));
@@ -234,13 +259,30 @@ export class JsonBytesParser {
     return JSON.parse(this.#pendingText());
   }
 
-  /** The pending run of items parsed into `frame`'s list; only the `last` run of an empty array has none. */
-  #flushRun(frame: { list: unknown[]; runs: number }, last: boolean): void {
+  /**
+   * The pending run of items parsed into `frame`'s list (those it keeps); only the `last` run of an empty array
+   * has none.
+   */
+  #flushRun(frame: Extract<Frame, { list: unknown[] }>, last: boolean): void {
     const items = JSON.parse(`[${this.#pendingText()}]`) as unknown[];
     if (items.length === 0 && (!last || frame.runs > 0))
       throw new SyntaxError("stored JSON has an empty array item");
-    for (const item of items) frame.list.push(item);
+    const keep = frame.keep;
+    for (const item of items) if (keep === undefined || keep(item)) frame.list.push(item);
     frame.runs++;
+  }
+
+  /** The raw value just read is its object's value, unless it was left out. */
+  #defineRaw(): void {
+    if (!this.#skipping) this.#define(this.#parsePending());
+    this.#skipping = false;
+  }
+
+  /** The keys from the top to the value about to be read. */
+  #path(): string[] {
+    const path: string[] = [];
+    for (const frame of this.#stack) if ("key" in frame) path.push(frame.key);
+    return path;
   }
 
   /** Sets the pending key of the object being read, as `JSON.parse` does: a later duplicate wins, `__proto__` is an own property. */

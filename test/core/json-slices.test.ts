@@ -80,6 +80,28 @@ describe("JsonBytesParser", () => {
     },
   );
 
+  it("leaves out the values it is told to, and keeps only the array items it is told to", () => {
+    const paths: string[] = [];
+    const parser = new JsonBytesParser(2, (path, object) => {
+      paths.push(path.join("."));
+      if (path.join(".") === "snapshot") return false;
+      // The object as read so far: `format` and `snapshot` (left out) came before `history`.
+      if (path.join(".") === "history") {
+        expect(Object.keys(object)).toEqual(["format"]);
+        return (pair) => (pair as [string, { seq: number }])[1].seq === 1;
+      }
+      return true;
+    });
+    const bytes = encoder.encode(JSON.stringify(big));
+    for (let i = 0; i < bytes.length; i += 1000) parser.write(bytes.subarray(i, i + 1000));
+    expect(parser.end()).toEqual({
+      format: 2,
+      history: big.history.filter((pair) => (pair[1] as { seq: number }).seq === 1),
+      receivedAt: big.receivedAt,
+    });
+    expect(paths).toEqual(["format", "snapshot", "history", "receivedAt"]);
+  });
+
   it("parses a big state split into uneven chunks, characters and escapes cut in two", () => {
     const bytes = encoder.encode(JSON.stringify(big));
     const parser = new JsonBytesParser(2);

@@ -31,7 +31,7 @@ import {
   RefreshScope,
   rendersEveryone,
 } from "./refresh-scope.ts";
-import { encodeState, readState } from "./schedule-state.ts";
+import { encodeState, readHistory, readState } from "./schedule-state.ts";
 import { planSchedule, type Plan } from "./schedule-plan.ts";
 import { commit, type CommitCounts } from "./unit-commit.ts";
 import type { UnitDeps, UnitOptions } from "./unit-deps.ts";
@@ -93,8 +93,8 @@ export async function publishUnit(
   }
   const nowMs = deps.clock();
   const nowSeconds = Math.floor(nowMs / 1000);
-  // Only the previous revision's history is kept: its snapshot (as big as the new one) is garbage at once.
-  const previous = current ? (await readState(deps.sql, current.stateKey, deps.codec)).history : new Map();
+  // Only the previous revision's history is read: its snapshot (as big as the new one) is never parsed.
+  const previous = current ? await readHistory(deps.sql, current.stateKey, deps.codec) : new Map();
   // The history needs every event's fingerprint, the plan only the events its scope reads: a staged publish
   // (`RefreshScope.stateOnly()`) keeps none of a big snapshot's events, only their fingerprints in the history.
   const only = eventsOf(scope);
@@ -150,8 +150,10 @@ export async function refreshUnit(
   if (!current || current.retired)
     throw new ServiceError("not_found", `no live schedule \`${sid}\` in \`${org}\``);
   if (assemblesOnly(scope)) return assembleUnit(deps, current, scope, options);
-  const state = await readState(deps.sql, current.stateKey, deps.codec);
-  const events = expanded(deps, state.snapshot, eventsOf(scope));
+  // The history of the people whose events are read only (a batch's), or everyone's.
+  const only = eventsOf(scope);
+  const state = await readState(deps.sql, current.stateKey, deps.codec, only);
+  const events = expanded(deps, state.snapshot, only);
   // Only a unit that renders every listed person's piece moves the window's date: after one that rendered some
   // people (a batch, a person's regeneration) the others still show the earlier window, and the roll must see it.
   const row = {

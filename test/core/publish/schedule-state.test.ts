@@ -1,7 +1,9 @@
 // A schedule's stored state goes through the compressor as it is encoded and is parsed as it is decompressed, with
 // either codec (the web platform's, Node's): the JSON never whole, the same state back, from whole bytes or a
 // blob's parts — and a state the earlier encoder wrote (its whole JSON gzipped at once) reads the same, as do
-// corrupt states refused.
+// corrupt states refused. A batch reads only its people's history; a publish reads the previous history without
+// parsing its snapshot (a legacy object-form history, which needs it, is read whole).
+import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { bigSchedule } from "../../../bench/fixtures/big-schedule.ts";
@@ -9,7 +11,16 @@ import { webCodec, type Codec, type GzipWriter } from "../../../src/core/compres
 import { expandSnapshot } from "../../../src/core/feeds/events.ts";
 import { encodeHistory } from "../../../src/core/feeds/history-codec.ts";
 import { advanceHistory } from "../../../src/core/feeds/history.ts";
-import { decodeState, encodeState, type ScheduleState } from "../../../src/core/publish/schedule-state.ts";
+import {
+  decodeState,
+  encodeState,
+  readHistory,
+  readState,
+  type ScheduleState,
+} from "../../../src/core/publish/schedule-state.ts";
+import { putBlob } from "../../../src/core/store/blob-table.ts";
+import { ensureSchema } from "../../../src/core/store/schema.ts";
+import { openNodeSqlite } from "../../../src/node/store/node-sqlite.ts";
 import { ingestSnapshot } from "../../../src/core/snapshot/ingest.ts";
 import { nodeCodec } from "../../../src/node/node-codec.ts";
 
@@ -117,5 +128,48 @@ describe.each([
     await expect(decodeState(gzipSync(json.subarray(0, json.length - 1)), codec)).rejects.toThrow(
       SyntaxError,
     );
+  });
+});
+
+/** A store holding `bytes` as the state under `key`, in parts of 1,000 bytes. */
+function storeWith(bytes: Uint8Array) {
+  const sql = openNodeSqlite({ path: ":memory:" });
+  ensureSchema(sql);
+  sql.transaction(() => putBlob(sql, "state", bytes));
+  return sql;
+}
+
+describe("reading part of a stored state", () => {
+  it("keeps only the history of the people a batch reads, the snapshot whole", async () => {
+    const state = await stateOf(120, 14);
+    const people = new Set(state.snapshot.people.slice(10, 40).map((p) => p.id));
+    const theirs = new Set(state.snapshot.assignments.filter((a) => people.has(a.personId)).map((a) => a.id));
+    expect(theirs.size).toBeGreaterThan(0);
+    const sql = storeWith(await encodeState(state));
+    const back = await readState(sql, "state", webCodec, people);
+    expect(back.snapshot).toEqual(state.snapshot);
+    expect(back.history).toEqual(new Map([...state.history].filter(([id]) => theirs.has(id))));
+    expect((await readState(sql, "state")).history).toEqual(state.history);
+  });
+
+  it("reads the previous history without parsing the snapshot", async () => {
+    const state = await stateOf(60, 7);
+    const sql = storeWith(await encodeState(state, nodeCodec));
+    expect(await readHistory(sql, "state", nodeCodec)).toEqual(state.history);
+    // A snapshot JSON.parse would refuse: only reading it whole fails.
+    const json = jsonOf(state).replace('"snapshot":{', '"snapshot":{"x":[1,,2],');
+    const odd = storeWith(gzipSync(json));
+    expect(await readHistory(odd, "state")).toEqual(state.history);
+    await expect(readState(odd, "state")).rejects.toThrow(SyntaxError);
+  });
+
+  it("reads a legacy object-form history whole, its fingerprints recomputed from the snapshot", async () => {
+    const legacy = readFileSync(
+      new URL("../../../fixtures/state/legacy-object-history.json", import.meta.url),
+    );
+    const sql = storeWith(gzipSync(legacy));
+    const whole = await readState(sql, "state");
+    expect(whole.history.size).toBeGreaterThan(0);
+    expect(await readHistory(sql, "state")).toEqual(whole.history);
   });
 });
