@@ -20,18 +20,23 @@ export function encodeHistory(history: ReadonlyMap<string, HistoryEntry>): Store
 
 /**
  * A history from its stored form: pairs, or the legacy object (only its own properties are read, so an id such
- * as `__proto__` written by `JSON.parse` is an ordinary entry).
+ * as `__proto__` written by `JSON.parse` is an ordinary entry). `snapshot`, the one stored with it, lends its
+ * assignment ids' strings.
  * @throws TypeError when `stored` is neither form.
  */
-export function decodeHistory(stored: unknown): History {
+export function decodeHistory(stored: unknown, snapshot?: Snapshot): History {
   if (Array.isArray(stored)) {
     const history: History = new Map();
-    for (const pair of stored as unknown[]) {
+    // A history is stored in its snapshot's order, tombstones last: where the ids agree, the snapshot's string is
+    // the key, so a big schedule's ids are held once, not twice (about 6 MiB at 186,000 assignments).
+    const assignments = snapshot?.assignments ?? [];
+    (stored as unknown[]).forEach((pair, i) => {
       if (!Array.isArray(pair) || typeof pair[0] !== "string" || !isEntry(pair[1])) {
         throw new TypeError("stored history must be `[id, entry]` pairs");
       }
-      history.set(pair[0], pair[1]);
-    }
+      const same = assignments[i]?.id;
+      history.set(same === pair[0] ? same : pair[0], pair[1]);
+    });
     return history;
   }
   if (typeof stored === "object" && stored !== null) {
@@ -48,7 +53,7 @@ export function decodeHistory(stored: unknown): History {
  * assignments are recomputed from `snapshot` (tombstones keep their empty fingerprint).
  */
 export function readStoredHistory(stored: unknown, snapshot: Snapshot): History {
-  const history = decodeHistory(stored);
+  const history = decodeHistory(stored, snapshot);
   if (Array.isArray(stored)) return history;
   for (const { facts, fp } of expandSnapshot(snapshot)) {
     const entry = history.get(facts.assignmentId);

@@ -93,14 +93,18 @@ export async function publishUnit(
   }
   const nowMs = deps.clock();
   const nowSeconds = Math.floor(nowMs / 1000);
-  // Only the previous revision's history is read: its snapshot (as big as the new one) is never parsed.
-  const previous = current ? await readHistory(deps.sql, current.stateKey, deps.codec) : new Map();
   // The history needs every event's fingerprint, the plan only the events its scope reads: a staged publish
   // (`RefreshScope.stateOnly()`) keeps none of a big snapshot's events, only their fingerprints in the history.
   const only = eventsOf(scope);
   const events = expanded(deps, snapshot, only);
   const all = only === undefined && events !== null ? events : eachEvent(snapshot);
-  const history = advanceHistory(previous, all, nowSeconds);
+  // Only the previous revision's history is read (its snapshot, as big as the new one, is never parsed), and no
+  // variable holds it once the new one is made from it.
+  const history = advanceHistory(
+    current ? await readHistory(deps.sql, current.stateKey, deps.codec) : new Map(),
+    all,
+    nowSeconds,
+  );
   const zone = snapshot.schedule.timezone;
   const row: ScheduleRow = {
     org,

@@ -69,12 +69,14 @@ export class WindowGatherer {
    */
   add = (at: number, facts: EventFacts, fp?: string): void => {
     if (facts.lastDate < this.#window.from || facts.firstDate > this.#window.to) return;
-    if (!this.#history.has(facts.assignmentId))
-      throw new Error(`no history for assignment \`${facts.assignmentId}\``);
+    const meta = this.#history.get(facts.assignmentId);
+    if (!meta) throw new Error(`no history for assignment \`${facts.assignmentId}\``);
     const timing = facts.timing;
     const i = this.#fps.length;
     this.#index[i] = at;
-    this.#fps.push(fp ?? eventFingerprint(facts));
+    // The history's own string when it is the same fingerprint (an unchanged event's): one string, not two.
+    const print = fp ?? eventFingerprint(facts);
+    this.#fps.push(print === meta.fp ? meta.fp : print);
     if (timing.allDay) this.#start[i] = Date.parse(`${timing.startDate}T00:00:00Z`) / 1000;
     else {
       this.#start[i] = Math.floor(timing.start.epochMs / 1000);
