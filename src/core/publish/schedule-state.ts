@@ -6,6 +6,7 @@ import { decodeHistory, readStoredHistory } from "../feeds/history-codec.ts";
 import { canonicalParts } from "../snapshot/canonical-hash.ts";
 import { utf8Chunks } from "../digest.ts";
 import type { History } from "../feeds/history.ts";
+import { shareStrings } from "../snapshot/share-strings.ts";
 import type { Snapshot } from "../snapshot/types.ts";
 import { readBlobParts } from "../store/blob-table.ts";
 import type { SqlPort } from "../store/sql-port.ts";
@@ -80,6 +81,7 @@ export async function decodeState(
       : (path, stored) => (isHistory(path) ? historyOf(stored["snapshot"], people) : true);
   const stored = await parseStored(bytes, codec, select);
   const snapshot = stored.snapshot as Snapshot;
+  shareStrings(snapshot);
   return {
     snapshot,
     history: readStoredHistory(stored.history, snapshot),

@@ -11,6 +11,7 @@ import { decodeJsonText, parseJsonText, type BodyResult } from "./parse-body.ts"
 import { createReport, type Report } from "./problem-report.ts";
 import { showKey } from "./show.ts";
 import type { Snapshot } from "./types.ts";
+import { shareStrings } from "./share-strings.ts";
 import { consumeSnapshot } from "./validate.ts";
 
 /** The organization and schedule the publish URL names; the body's ids must match them. */
@@ -60,6 +61,7 @@ export async function ingestSnapshot(bytes: Uint8Array, target: IngestTarget): P
     const message = `The snapshot has ${n} problem${n === 1 ? "" : "s"}${listed}.`;
     return { ok: false, error: { code: "invalid_snapshot", message, details } };
   }
+  shareStrings(snapshot);
   await pause();
   return { ok: true, snapshot, hash: canonicalHash(snapshot) };
 }
