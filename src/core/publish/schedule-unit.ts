@@ -14,7 +14,7 @@
  */
 import { ServiceError } from "../errors.ts";
 import { eachEvent, expandSnapshot } from "../feeds/events.ts";
-import { advanceHistory } from "../feeds/history.ts";
+import { advanceHistoryFrom } from "../feeds/history.ts";
 import type { Snapshot } from "../snapshot/types.ts";
 import { feedByKey } from "../store/feeds-table.ts";
 import { piecesOfSchedule } from "../store/pieces-table.ts";
@@ -98,9 +98,9 @@ export async function publishUnit(
   const only = eventsOf(scope);
   const events = expanded(deps, snapshot, only);
   const all = only === undefined && events !== null ? events : eachEvent(snapshot);
-  // Only the previous revision's history is read (its snapshot, as big as the new one, is never parsed), and no
-  // variable holds it once the new one is made from it.
-  const history = advanceHistory(
+  // Only the previous revision's history is read (its snapshot, as big as the new one, is never parsed), and its
+  // entries leave it as the new one is made: the two are never both whole.
+  const history = advanceHistoryFrom(
     current ? await readHistory(deps.sql, current.stateKey, deps.codec) : new Map(),
     all,
     nowSeconds,

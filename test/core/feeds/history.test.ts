@@ -2,7 +2,7 @@
 // `Object.prototype` members are ordinary keys (issue 6, row 2), and the old object form still reads.
 import { describe, expect, it } from "vitest";
 import { expandSnapshot } from "../../../src/core/feeds/events.ts";
-import { advanceHistory, type HistoryEntry } from "../../../src/core/feeds/history.ts";
+import { advanceHistory, advanceHistoryFrom, type HistoryEntry } from "../../../src/core/feeds/history.ts";
 import { asHistory, decodeHistory, encodeHistory } from "../../../src/core/feeds/history-codec.ts";
 import { makeSnapshot } from "../../support/server.ts";
 import { validSnapshot } from "../../support/service.ts";
@@ -42,6 +42,34 @@ describe("advanceHistory", () => {
     );
     expect(removed.get("__proto__")).toEqual({ fp: "", seq: 0, created: 100, modified: 200 });
     expect(advanceHistory(removed, events(), 300).get("__proto__")).toMatchObject({ seq: 1, modified: 300 });
+  });
+});
+
+describe("advanceHistoryFrom", () => {
+  it("gives what advanceHistory gives, its previous history's entries moved out as the next is made", () => {
+    const first = advanceHistory(new Map(), events(), 100);
+    const changed = advanceHistory(first, events("changed"), 200);
+    const removed = advanceHistory(
+      changed,
+      events().filter((e) => e.facts.assignmentId !== "valueOf"),
+      300,
+    );
+    const returned = advanceHistory(removed, events(), 400);
+    const steps: [Map<string, HistoryEntry>, ReturnType<typeof events>, number][] = [
+      [new Map(), events(), 100],
+      [first, events("changed"), 200],
+      [changed, events().filter((e) => e.facts.assignmentId !== "valueOf"), 300],
+      [removed, events(), 400],
+      [returned, [], 400 + 401 * 86_400], // every entry a tombstone, or forgotten
+    ];
+    for (const [prev, evs, now] of steps) {
+      const expected = advanceHistory(prev, evs, now);
+      const given = new Map(prev);
+      expect(advanceHistoryFrom(given, evs, now)).toEqual(expected);
+      // Only ids the events did not list are left in it.
+      const listed = new Set(evs.map((e) => e.facts.assignmentId));
+      expect([...given.keys()].filter((id) => listed.has(id))).toEqual([]);
+    }
   });
 });
 
