@@ -70,9 +70,31 @@ function writeAll(parts: readonly Uint8Array[], writer: WritableStreamDefaultWri
   return written;
 }
 
-/** All of a stream's bytes in one buffer, made `size` long first when that is known, grown as needed. */
+/**
+ * All of a stream's bytes in one buffer: made `size` long first when that is known (grown if it was wrong), else
+ * gathered as they come and copied once into a buffer of their size (a buffer grown by doubling would hold up to
+ * twice the output, then copy it once more).
+ */
 async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>, size?: number): Promise<Uint8Array> {
-  let out = new Uint8Array(size ?? WRITE_CHUNK);
+  if (size === undefined) {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+    }
+    if (chunks.length === 1) return chunks[0]!;
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
+  }
+  let out = new Uint8Array(size);
   let length = 0;
   for (;;) {
     const { done, value } = await reader.read();
