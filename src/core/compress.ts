@@ -5,7 +5,7 @@
  * big to hold whole (a big schedule's state: about 30 MiB of JSON at a 16 MiB snapshot) goes through the
  * compressor and out of the decompressor a chunk at a time.
  */
-import { sha256 } from "./digest.ts";
+import { joinBytes, sha256 } from "./digest.ts";
 
 export interface Codec {
   /**
@@ -78,21 +78,12 @@ function writeAll(parts: readonly Uint8Array[], writer: WritableStreamDefaultWri
 async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>, size?: number): Promise<Uint8Array> {
   if (size === undefined) {
     const chunks: Uint8Array[] = [];
-    let total = 0;
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);
-      total += value.length;
     }
-    if (chunks.length === 1) return chunks[0]!;
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
+    return joinBytes(chunks);
   }
   let out = new Uint8Array(size);
   let length = 0;

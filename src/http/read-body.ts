@@ -3,6 +3,7 @@
  * idle timeout, so a client that stops sending cannot hold a request open. A body that never fully arrives
  * (timeout, or the client closing early) is a `request_timeout` (408), never an internal error.
  */
+import { joinBytes } from "../core/digest.ts";
 import { ServiceError } from "../core/errors.ts";
 
 /** Default longest wait for the next chunk of a body, in milliseconds. */
@@ -43,13 +44,7 @@ export async function readBodyCapped(
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return joinBytes(chunks);
 }
 
 /**

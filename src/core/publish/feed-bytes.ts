@@ -2,7 +2,8 @@
  * A rendered feed's stored form: identity bytes, their entity tag and digest, the gzip body, and the rule that
  * moves `Last-Modified` when bytes change.
  */
-import { ONE_PASS_BYTES, Sha256, toBase64Url, toHex, utf8OfParts, utf8Size, utf8Within } from "../digest.ts";
+import { ONE_PASS_BYTES, toBase64Url, toHex, utf8OfParts, utf8Size, utf8Within } from "../digest.ts";
+import { Sha256 } from "../sha256.ts";
 import type { FeedRow } from "../store/feeds-table.ts";
 import type { Codec } from "../compress.ts";
 

@@ -4,7 +4,8 @@
  * 16 MiB snapshot's hash costs no 16 MiB string (and no 16 MiB of its bytes) beside the snapshot itself (Web
  * Crypto digests only whole buffers: `Sha256` is the incremental one of `digest.ts`).
  */
-import { Sha256, toHex } from "../digest.ts";
+import { toHex } from "../digest.ts";
+import { Sha256 } from "../sha256.ts";
 import type { Snapshot } from "./types.ts";
 
 /** SHA-256 hex of `JSON.stringify(snapshot)`, without building that string. */

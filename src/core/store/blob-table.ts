@@ -3,6 +3,7 @@
  * most 2 MB), read back whole or part by part (so a big feed can be streamed without holding it in memory).
  * Replaced and deleted keys pass through `garbage` and go after a grace period.
  */
+import { joinBytes } from "../digest.ts";
 import { MAX_VALUE_BYTES, num, type SqlPort } from "./sql-port.ts";
 
 /** Writes `value` under `key` (replacing any parts it had). Call inside a transaction. */
@@ -42,15 +43,7 @@ export function readBlobParts(sql: SqlPort, key: string): Uint8Array[] | null {
 /** A whole blob, or `null` when absent. */
 export function readBlob(sql: SqlPort, key: string): Uint8Array | null {
   const parts = readBlobParts(sql, key);
-  if (parts === null || parts.length === 1) return parts?.[0] ?? null;
-  const total = parts.reduce((n, part) => n + part.length, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return parts === null ? null : joinBytes(parts);
 }
 
 /** Marks a blob unreferenced as of `nowSeconds`; it is deleted once the grace period has passed. */

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalHash, canonicalParts } from "../../../src/core/snapshot/canonical-hash.ts";
-import { Sha256 } from "../../../src/core/digest.ts";
+import { Sha256 } from "../../../src/core/sha256.ts";
 import { ingestSnapshot } from "../../../src/core/snapshot/ingest.ts";
 import type { Snapshot } from "../../../src/core/snapshot/types.ts";
 import { makeSnapshot } from "../../support/fixture.ts";
