@@ -74,8 +74,11 @@ export class SharedBodyCache {
     const at = this.#find(key, hashOf(key));
     if (at < 0) return undefined;
     const slots = this.#slots;
-    const bodyStart = slots[at + 1]! + slots[at + 2]!;
-    const end = slots[at + 1]! + slots[at + 3]!;
+    // Each field read once: a fresh start may clear the slot meanwhile, leaving fields that do not fit together.
+    const start = slots[at + 1]!;
+    const bodyStart = start + slots[at + 2]!;
+    const end = start + slots[at + 3]!;
+    if (end < bodyStart || end > this.#data.length) return undefined;
     const body = new Uint8Array(end - bodyStart);
     this.#data.copy(body, 0, bodyStart, end);
     // Started afresh while read: what was copied may be another record's.

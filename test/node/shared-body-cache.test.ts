@@ -74,6 +74,50 @@ describe("shared body cache", () => {
     expect(new SharedBodyCache(buffer).get(key(7))).toEqual(body);
   });
 
+  it("a reader racing a fresh start gets a body or nothing, never an error or another key's bytes", async () => {
+    // One thread keeps filling a small cache and starting it afresh (its clock moves two minutes a put) while this
+    // one reads: a slot can be cleared between a reader finding it and reading where its record is.
+    const buffer = createBodyCacheBuffer(64 << 10);
+    const bodyOf = (n: number) => new Uint8Array(600 + (n % 7) * 100).fill(n % 251);
+    const worker = new Worker(
+      `const { workerData, parentPort } = require("node:worker_threads");
+       const { SharedBodyCache } = require(workerData.module);
+       let now = 0;
+       const cache = new SharedBodyCache(workerData.buffer, () => (now += 120_000));
+       const end = Date.now() + 1500;
+       for (let n = 0; Date.now() < end; n++)
+         cache.put("k" + (n % 400), new Uint8Array(600 + ((n % 400) % 7) * 100).fill((n % 400) % 251));
+       parentPort.postMessage("done");`,
+      {
+        eval: true,
+        workerData: {
+          buffer,
+          module: new URL("../../src/node/shared-body-cache.ts", import.meta.url).pathname,
+        },
+      },
+    );
+    workers.push(worker);
+    const done = new Promise((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+    const reader = new SharedBodyCache(buffer);
+    let finished = false;
+    void done.then(() => (finished = true));
+    let hits = 0;
+    while (!finished) {
+      for (let n = 0; n < 400; n++) {
+        const got = reader.get(`k${n}`);
+        if (got === undefined) continue;
+        hits++;
+        expect(got).toEqual(bodyOf(n));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await done;
+    expect(hits).toBeGreaterThan(0);
+  });
+
   it("when full keeps what it holds, and starts afresh only a minute after it last did", () => {
     let now = 1_800_000_000_000;
     const cache = new SharedBodyCache(createBodyCacheBuffer(1 << 20), () => now);
