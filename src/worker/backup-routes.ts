@@ -23,9 +23,11 @@ import { text } from "../core/store/sql-port.ts";
 import { errorResponse, toServiceError } from "../http/errors.ts";
 import { readJsonRequest } from "../http/json-request.ts";
 import { backupPage, backupSummary } from "./org-backup.ts";
-import { beginRestore, commitRestore, stageRows, type RestoreDeclared } from "./org-restore.ts";
+import { beginRestore, commitRestore, restoreOrg, stageRows, type RestoreDeclared } from "./org-restore.ts";
 import { edgeBacklog } from "./edge-sync.ts";
-import { indexPartnerKey, indexRevokedKey } from "./partner-index.ts";
+import { indexPartnerKey, indexRevokedKey, partnerEntryOwners } from "./partner-index.ts";
+import { checkRestoredPartnerKeys, checkRestoredTokens } from "./restore-tokens.ts";
+import type { FeedTokens } from "../core/tokens.ts";
 
 /** The routes, as the Worker registers them (and `routes.test.ts` lists them). */
 export const BACKUP_ROUTES = [
@@ -46,6 +48,8 @@ export const isBackupPath = (path: string) => /^\/admin\/orgs\/[^/]+\/(backup|re
 export interface BackupDeps {
   sql: SqlPort;
   bucket: R2Bucket;
+  /** The feed tokens under this Worker's `FEED_SECRET` (a restored token hash must be one of them). */
+  tokens: FeedTokens;
   /** How many calls have changed the organization so far. */
   changes: () => number;
   newId: () => string;
@@ -139,7 +143,9 @@ export function createBackupRoutes(deps: BackupDeps): Hono {
     const body = await jsonBody(c, RESTORE_CHUNK_BYTES);
     const table = tableOf(typeof body["table"] === "string" ? body["table"] : undefined, "$.table");
     const rows = decodeRows(table, body["rows"], "$.rows");
-    const staged = stageRows(sql, c.req.param("id"), seq, table, rows);
+    const id = c.req.param("id");
+    await checkRestoredTokens(sql, restoreOrg(sql, id), table, rows, deps.tokens);
+    const staged = stageRows(sql, id, seq, table, rows);
     return c.json({ seq, table: table.name, rows: rows.length, staged });
   });
 
@@ -157,7 +163,11 @@ export function createBackupRoutes(deps: BackupDeps): Hono {
       chunks: wholeNumber(body, "chunks"),
       rows: counts as Record<string, number>,
     };
-    const restored = commitRestore(sql, c.req.param("id"), declared);
+    const id = c.req.param("id");
+    await checkRestoredPartnerKeys(sql, restoreOrg(sql, id), (key, hash) =>
+      partnerEntryOwners(deps.bucket, key, hash),
+    );
+    const restored = commitRestore(sql, id, declared);
     // Partner keys route through R2 (`partner-index.ts`): a revoked key keeps its id entry only.
     for (const row of sql.all("SELECT id, org, key_hash, revoked_at FROM partner_keys")) {
       const key = { id: text(row, "id"), org: text(row, "org"), keyHash: text(row, "key_hash") };

@@ -149,6 +149,7 @@ export async function buildOrgParts(host: OrgHost): Promise<Parts> {
   const backup = createBackupRoutes({
     sql,
     bucket: host.env.FEEDS,
+    tokens,
     changes: () => changeCount(host.storage.kv),
     newId: crypto.randomUUID.bind(crypto),
     restored: host.restored,

@@ -75,6 +75,12 @@ function session(sql: SqlPort, id: string): RestoreSession {
 }
 
 /**
+ * The organization restore `id` is staged for.
+ * @throws ServiceError `conflict` when no such restore is being staged.
+ */
+export const restoreOrg = (sql: SqlPort, id: string) => session(sql, id).org;
+
+/**
  * Begins staging a restore into this (empty) organization: any earlier staging is dropped.
  * @param ownFingerprint the fingerprint of this Worker's `FEED_SECRET`.
  * @returns the restore's id, for its chunks and commit.

@@ -85,6 +85,12 @@ export async function indexPartnerKey(
   ]);
 }
 
+/** The organizations a key id's and a key hash's entries name (none: neither written). Two R2 `head`s. */
+export async function partnerEntryOwners(bucket: R2Bucket, id: string, keyHash: string): Promise<string[]> {
+  const heads = await Promise.all([bucket.head(BY_ID + id), bucket.head(BY_HASH + keyHash)]);
+  return heads.flatMap((head) => head?.customMetadata?.["org"] ?? []);
+}
+
 /** Writes a revoked key's id entry only (a restored organization's revoked key stays listed and refused). */
 export async function indexRevokedKey(bucket: R2Bucket, key: { id: string; org: string }): Promise<void> {
   await bucket.put(BY_ID + key.id, new Uint8Array(0), { customMetadata: { org: key.org } });

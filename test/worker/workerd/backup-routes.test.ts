@@ -7,6 +7,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { secretFingerprint } from "../../../src/core/store/feed-secret-check.ts";
 import { SCHEMA_VERSION } from "../../../src/core/store/schema.ts";
+import { createFeedTokens } from "../../../src/core/tokens.ts";
 import { dropStaleStaging } from "../../../src/worker/org-restore.ts";
 import type { OrgObject } from "../../../src/worker/org-object.ts";
 import { durableObjectSql } from "../../../src/worker/store/durable-object-sql.ts";
@@ -27,20 +28,30 @@ const details = (json: unknown) =>
   (json as { error: { details: { path: string }[] } }).error.details.map((d) => d.path);
 const message = (json: unknown) => (json as { error: { message: string } }).error.message;
 
+const tokens = createFeedTokens(new TextEncoder().encode(FEED_SECRET));
+/** The token hash of person `id`'s link at `version` in `org`, under the test FEED_SECRET. */
+async function linkHash(org: string, id: string, version: number): Promise<string> {
+  const made = await tokens;
+  return made.hash(await made.derive({ kind: "person", org, id, version }));
+}
+
 /** A small organization's rows as a backup carries them: a schedule, a feed, a rotated link, a partner key. */
-const ROWS = (org: string) => ({
+const ROWS = async (org: string) => ({
   orgs: [[org, "Fresh Clinic", "standard"]],
   schedules: [
     [org, "icu", 1, "ICU", "UTC", "h", "2026-11-20T12:00:00Z", 1, 1, 1, 0, "state-1", "2026-11-20"],
   ],
   links: [[org, "person/p1", 2]],
-  feeds: [[org, "person/p1", "a".repeat(64), 'W/"e1"', 1_700_000_000, 0, 5, 1, "in", "body-1", null]],
+  feeds: [
+    [org, "person/p1", await linkHash(org, "p1", 2), 'W/"e1"', 1_700_000_000, 0, 5, 1, "in", "body-1", null],
+  ],
   blobs: [
     ["state-1", 0, b64("{}")],
     ["body-1", 0, b64("gzip!")],
   ],
-  dead_links: [["b".repeat(64), org, "person/p1", 1]],
-  partner_keys: [["pk_restored", "c".repeat(64), org, "Partner", 10, 100, 1_700_000_000, null]],
+  dead_links: [[await linkHash(org, "p1", 1), org, "person/p1", 1]],
+  // Key ids and hashes are routed across organizations: each organization's its own.
+  partner_keys: [[`pk_${org}`, org.padEnd(64, "c"), org, "Partner", 10, 100, 1_700_000_000, null]],
 });
 
 async function begin(org: string, body: Record<string, unknown> = {}) {
@@ -168,7 +179,7 @@ describe("the backup routes of an organization on the Worker", () => {
 
   it("serve nothing while staged; after the commit the alarm writes every feed and dead link to R2, registered and routed", async () => {
     const org = "fresh";
-    const rows = ROWS(org);
+    const rows = await ROWS(org);
     const id = ((await begin(org)).json as { restore: string }).restore;
     let seq = 0;
     for (const [table, list] of Object.entries(rows)) {
@@ -182,8 +193,9 @@ describe("the backup routes of an organization on the Worker", () => {
       rows: rows.orgs,
     });
     expect(again.json).toMatchObject({ staged: false });
+    const [live, buried] = [String(rows.feeds[0]![2]), String(rows.dead_links[0]![0])];
     // Staged, not committed: nothing of it is anywhere.
-    expect(await env.FEEDS.head(`feeds/${"a".repeat(64)}`)).toBeNull();
+    expect(await env.FEEDS.head(`feeds/${live}`)).toBeNull();
     expect(await env.FEEDS.head(`orgs/${org}`)).toBeNull();
     expect((await admin("GET", `/admin/orgs/${org}/schedules/icu`)).status).toBe(404);
     expect(
@@ -209,7 +221,7 @@ describe("the backup routes of an organization on the Worker", () => {
     const written = (await admin("GET", `/admin/orgs/${org}/backup`)).json as { edge: number };
     expect(written.edge).toBe(0);
 
-    const feed = await env.FEEDS.get(`feeds/${"a".repeat(64)}`);
+    const feed = await env.FEEDS.get(`feeds/${live}`);
     expect(await feed?.text()).toBe("gzip!");
     expect(feed?.customMetadata).toMatchObject({
       org,
@@ -217,13 +229,13 @@ describe("the backup routes of an organization on the Worker", () => {
       etag: 'W/"e1"',
       lastModified: "1700000000",
     });
-    const dead = await env.FEEDS.head(`feeds/${"b".repeat(64)}`);
+    const dead = await env.FEEDS.head(`feeds/${buried}`);
     expect(dead?.customMetadata).toMatchObject({ dead: "rotated" });
     expect(await env.FEEDS.head(`orgs/${org}`)).not.toBeNull();
-    expect((await env.FEEDS.head("partner-keys/id/pk_restored"))?.customMetadata).toEqual({ org });
-    expect((await env.FEEDS.head(`partner-keys/hash/${"c".repeat(64)}`))?.customMetadata).toEqual({
+    expect((await env.FEEDS.head(`partner-keys/id/pk_${org}`))?.customMetadata).toEqual({ org });
+    expect((await env.FEEDS.head(`partner-keys/hash/${org.padEnd(64, "c")}`))?.customMetadata).toEqual({
       org,
-      id: "pk_restored",
+      id: `pk_${org}`,
     });
     expect((await admin("GET", `/admin/orgs/${org}/schedules/icu`)).status).toBe(200);
     // The staging is gone with the commit: it cannot be committed twice.
@@ -236,7 +248,7 @@ describe("the backup routes of an organization on the Worker", () => {
 
   it("refuse a commit whose stored values are missing, restoring nothing", async () => {
     const org = "damaged";
-    const rows = { ...ROWS(org), blobs: [["state-1", 0, b64("{}")]] };
+    const rows = { ...(await ROWS(org)), blobs: [["state-1", 0, b64("{}")]] };
     const id = ((await begin(org)).json as { restore: string }).restore;
     let seq = 0;
     for (const [table, list] of Object.entries(rows)) {
@@ -255,11 +267,10 @@ describe("the backup routes of an organization on the Worker", () => {
 
   it("refuse a backup whose rows break the schema's rules, restoring nothing", async () => {
     const org = "twice";
-    const rows = ROWS(org);
-    const feed = rows.feeds[0]!;
-    // Two feeds with one token: the token index refuses it at the commit.
-    const feeds = [feed, [org, "person/p2", ...feed.slice(2)]];
-    const all = { ...rows, feeds };
+    const rows = await ROWS(org);
+    const key = rows.partner_keys[0]!;
+    // Two partner keys with one hash: the key index refuses it at the commit.
+    const all = { ...rows, partner_keys: [key, ["pk_second", ...key.slice(1)]] };
     const id = ((await begin(org)).json as { restore: string }).restore;
     let seq = 0;
     for (const [table, list] of Object.entries(all)) {
@@ -270,7 +281,42 @@ describe("the backup routes of an organization on the Worker", () => {
       chunks: seq,
       rows: declared,
     });
-    expect([reply.status, details(reply.json)]).toEqual([400, ["$.rows.feeds"]]);
+    expect([reply.status, details(reply.json)]).toEqual([400, ["$.rows.partner_keys"]]);
+    expect(await env.FEEDS.head(`orgs/${org}`)).toBeNull();
+  });
+
+  it("refuse token hashes and partner keys of another organization, so a restore never takes over its links", async () => {
+    const org = "intruder";
+    // The victim's live link, and its first link as if rotated: both hashes are keys of its objects at the edge.
+    const [theirs, theirOld] = [await linkHash("victim", "p1", 2), await linkHash("victim", "p1", 1)];
+    await env.FEEDS.put("partner-keys/id/pk_theirs", new Uint8Array(0), {
+      customMetadata: { org: "victim" },
+    });
+    const rows = await ROWS(org);
+    const id = ((await begin(org)).json as { restore: string }).restore;
+    const put = (seq: number, table: string, list: unknown[][]) =>
+      admin("PUT", `/admin/orgs/${org}/restore/${id}/${seq}`, { table, rows: list });
+    expect((await put(0, "links", rows.links)).status).toBe(200);
+    const feed = rows.feeds[0]!;
+    const foreignFeed = await put(1, "feeds", [feed, [org, "person/p1x", theirs, ...feed.slice(3)]]);
+    expect([foreignFeed.status, details(foreignFeed.json)]).toEqual([400, ["$.rows[1][2]"]]);
+    expect(message(foreignFeed.json)).toMatch(/not links of intruder under this Worker's FEED_SECRET/);
+    const foreignDead = await put(1, "dead_links", [[theirOld, org, "person/p1", 1], rows.dead_links[0]!]);
+    expect([foreignDead.status, details(foreignDead.json)]).toEqual([400, ["$.rows[0][0]"]]);
+    // The organization's own hashes are staged; a partner key routed to another organization stops the commit.
+    expect((await put(1, "feeds", rows.feeds)).status).toBe(200);
+    expect((await put(2, "dead_links", rows.dead_links)).status).toBe(200);
+    const key = rows.partner_keys[0]!;
+    expect((await put(3, "partner_keys", [["pk_theirs", ...key.slice(1)]])).status).toBe(200);
+    expect((await put(4, "orgs", rows.orgs)).status).toBe(200);
+    const reply = await admin("POST", `/admin/orgs/${org}/restore/${id}/commit`, {
+      chunks: 5,
+      rows: { links: 1, feeds: 1, dead_links: 1, partner_keys: 1, orgs: 1 },
+    });
+    expect([reply.status, details(reply.json)]).toEqual([409, ["$.rows.partner_keys"]]);
+    expect((await env.FEEDS.head("partner-keys/id/pk_theirs"))?.customMetadata).toEqual({ org: "victim" });
+    expect(await env.FEEDS.head(`feeds/${theirs}`)).toBeNull();
+    expect(await env.FEEDS.head(`feeds/${theirOld}`)).toBeNull();
     expect(await env.FEEDS.head(`orgs/${org}`)).toBeNull();
   });
 
