@@ -23,8 +23,16 @@ import { text } from "../core/store/sql-port.ts";
 import { errorResponse, toServiceError } from "../http/errors.ts";
 import { readJsonRequest } from "../http/json-request.ts";
 import { backupPage, backupSummary } from "./org-backup.ts";
-import { beginRestore, commitRestore, restoreOrg, stageRows, type RestoreDeclared } from "./org-restore.ts";
+import {
+  beginRestore,
+  checkRestore,
+  commitRestore,
+  restoreOrg,
+  stageRows,
+  type RestoreDeclared,
+} from "./org-restore.ts";
 import { edgeBacklog } from "./edge-sync.ts";
+import { workerLogger } from "./logger.ts";
 import { indexPartnerKey, indexRevokedKey, partnerEntryOwners } from "./partner-index.ts";
 import { checkRestoredPartnerKeys, checkRestoredTokens } from "./restore-tokens.ts";
 import type { FeedTokens } from "../core/tokens.ts";
@@ -167,13 +175,27 @@ export function createBackupRoutes(deps: BackupDeps): Hono {
     await checkRestoredPartnerKeys(sql, restoreOrg(sql, id), (key, hash) =>
       partnerEntryOwners(deps.bucket, key, hash),
     );
-    const restored = commitRestore(sql, id, declared);
-    // Partner keys route through R2 (`partner-index.ts`): a revoked key keeps its id entry only.
-    for (const row of sql.all("SELECT id, org, key_hash, revoked_at FROM partner_keys")) {
-      const key = { id: text(row, "id"), org: text(row, "org"), keyHash: text(row, "key_hash") };
-      if (row["revoked_at"] === null) await indexPartnerKey(deps.bucket, key);
-      else await indexRevokedKey(deps.bucket, key);
+    // Partner keys route through R2 (`partner-index.ts`), written once the restore is found whole but before its
+    // commit: an entry without its key opens nothing, and a failed write leaves the staging whole for the same
+    // commit to be tried again. A revoked key keeps its id entry only.
+    checkRestore(sql, id, declared);
+    try {
+      for (const row of sql.all("SELECT id, org, key_hash, revoked_at FROM restore_partner_keys")) {
+        const key = { id: text(row, "id"), org: text(row, "org"), keyHash: text(row, "key_hash") };
+        if (row["revoked_at"] === null) await indexPartnerKey(deps.bucket, key);
+        else await indexRevokedKey(deps.bucket, key);
+      }
+    } catch (error) {
+      workerLogger.error("partner_index_failed", { error: String(error) });
+      throw new ServiceError(
+        "unavailable",
+        "The restore's partner keys could not be routed (R2 refused a write): nothing was restored; commit again.",
+        [],
+        {},
+        { "retry-after": "5" },
+      );
     }
+    const restored = commitRestore(sql, id, declared);
     deps.restored();
     return c.json({ org: c.req.param("org"), restored, edge: edgeBacklog(sql) });
   });

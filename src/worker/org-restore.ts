@@ -180,45 +180,55 @@ export function stageRows(
 export type RestoredCounts = Record<string, number>;
 
 /**
- * Commits a staged restore in one transaction, after checking it is whole (see the module comment).
+ * Checks a staged restore is whole and the organization still empty (see the module comment), committing nothing.
+ * @returns the staged rows per table.
  * @throws ServiceError `bad_request` naming what is missing, `conflict` when the organization is no longer empty.
+ */
+export function checkRestore(sql: SqlPort, id: string, declared: RestoreDeclared): RestoredCounts {
+  const current = session(sql, id);
+  if (declared.chunks !== current.next) {
+    throw new ServiceError(
+      "bad_request",
+      `Restore ${id} is incomplete: ${declared.chunks} chunks were sent, ${current.next} arrived.`,
+      [{ path: "$.chunks", message: `${current.next} staged` }],
+    );
+  }
+  const counts: RestoredCounts = {};
+  const short = [];
+  for (const table of BACKUP_TABLES) {
+    const staged = count(sql, `SELECT count(*) AS n FROM ${stage(table)}`);
+    const sent = declared.rows[table.name] ?? 0;
+    if (staged !== sent)
+      short.push({ path: `$.rows.${table.name}`, message: `${sent} sent, ${staged} staged` });
+    counts[table.name] = staged;
+  }
+  if (short.length > 0) {
+    throw new ServiceError("bad_request", `Restore ${id} is incomplete: row counts differ.`, short);
+  }
+  const missing = count(
+    sql,
+    `SELECT count(*) AS n FROM (SELECT state_key AS k FROM restore_schedules UNION SELECT body_key FROM restore_pieces
+      UNION SELECT body_key FROM restore_feeds UNION SELECT identity_key FROM restore_feeds
+      WHERE identity_key IS NOT NULL) WHERE NOT EXISTS (SELECT 1 FROM restore_blobs WHERE key = k AND part = 0)`,
+  );
+  if (missing > 0) {
+    throw new ServiceError(
+      "bad_request",
+      `The backup is damaged: ${missing} stored value(s) it refers to are missing.`,
+      [{ path: "$.rows.blobs", message: `${missing} referenced blob(s) absent` }],
+    );
+  }
+  requireEmpty(sql, current.org);
+  return counts;
+}
+
+/**
+ * Commits a staged restore in one transaction, after checking it is whole ({@link checkRestore}).
+ * @throws ServiceError as {@link checkRestore} does.
  */
 export function commitRestore(sql: SqlPort, id: string, declared: RestoreDeclared): RestoredCounts {
   return sql.transaction(() => {
-    const current = session(sql, id);
-    if (declared.chunks !== current.next) {
-      throw new ServiceError(
-        "bad_request",
-        `Restore ${id} is incomplete: ${declared.chunks} chunks were sent, ${current.next} arrived.`,
-        [{ path: "$.chunks", message: `${current.next} staged` }],
-      );
-    }
-    const counts: RestoredCounts = {};
-    const short = [];
-    for (const table of BACKUP_TABLES) {
-      const staged = count(sql, `SELECT count(*) AS n FROM ${stage(table)}`);
-      const sent = declared.rows[table.name] ?? 0;
-      if (staged !== sent)
-        short.push({ path: `$.rows.${table.name}`, message: `${sent} sent, ${staged} staged` });
-      counts[table.name] = staged;
-    }
-    if (short.length > 0) {
-      throw new ServiceError("bad_request", `Restore ${id} is incomplete: row counts differ.`, short);
-    }
-    const missing = count(
-      sql,
-      `SELECT count(*) AS n FROM (SELECT state_key AS k FROM restore_schedules UNION SELECT body_key FROM restore_pieces
-        UNION SELECT body_key FROM restore_feeds UNION SELECT identity_key FROM restore_feeds
-        WHERE identity_key IS NOT NULL) WHERE NOT EXISTS (SELECT 1 FROM restore_blobs WHERE key = k AND part = 0)`,
-    );
-    if (missing > 0) {
-      throw new ServiceError(
-        "bad_request",
-        `The backup is damaged: ${missing} stored value(s) it refers to are missing.`,
-        [{ path: "$.rows.blobs", message: `${missing} referenced blob(s) absent` }],
-      );
-    }
-    requireEmpty(sql, current.org);
+    const counts = checkRestore(sql, id, declared);
     for (const table of BACKUP_TABLES) {
       // Telemetry noted meanwhile (a dead link's poll) gives way to the backup's.
       const verb = CONTENT_TABLES.includes(table.name) ? "INSERT" : "INSERT OR REPLACE";

@@ -320,6 +320,43 @@ describe("the backup routes of an organization on the Worker", () => {
     expect(await env.FEEDS.head(`orgs/${org}`)).toBeNull();
   });
 
+  it("commit nothing while partner keys cannot be routed, so the same commit succeeds once R2 is back", async () => {
+    const org = "unrouted";
+    const failing = { on: false };
+    await runInDurableObject(orgObject(org), (object: OrgObject) => {
+      // Writes fail while `failing.on`; reads work (the key's entries are read, then written).
+      const bucket = new Proxy(env.FEEDS, {
+        get(target, name) {
+          if (name === "put" && failing.on) return () => Promise.reject(new Error("injected R2 failure"));
+          const value = Reflect.get(target, name) as unknown;
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      Object.defineProperty(object, "env", { value: { ...env, FEEDS: bucket } });
+    });
+    const rows = await ROWS(org);
+    const id = ((await begin(org)).json as { restore: string }).restore;
+    let seq = 0;
+    for (const [table, list] of Object.entries(rows)) {
+      await admin("PUT", `/admin/orgs/${org}/restore/${id}/${seq++}`, { table, rows: list });
+    }
+    const declared = Object.fromEntries(Object.entries(rows).map(([t, list]) => [t, list.length]));
+    const commit = () =>
+      admin("POST", `/admin/orgs/${org}/restore/${id}/commit`, { chunks: seq, rows: declared });
+    failing.on = true;
+    const refused = await commit();
+    expect([refused.status, refused.headers.get("retry-after")], refused.text).toEqual([503, "5"]);
+    expect(message(refused.json)).toMatch(/nothing was restored; commit again/);
+    const held = (await admin("GET", `/admin/orgs/${org}/backup`)).json as { tables: Record<string, number> };
+    expect(held.tables).toMatchObject({ orgs: 0, feeds: 0, partner_keys: 0 });
+    failing.on = false;
+    const retried = await commit();
+    expect(retried.status, retried.text).toBe(200);
+    await settle(org);
+    expect(await env.FEEDS.head(`feeds/${String(rows.feeds[0]![2])}`)).not.toBeNull();
+    expect((await env.FEEDS.head(`partner-keys/id/pk_${org}`))?.customMetadata).toEqual({ org });
+  });
+
   it("drop a staging left behind a day later, so a stopped restore holds no space", async () => {
     const org = "abandoned";
     const id = ((await begin(org)).json as { restore: string }).restore;
