@@ -20,6 +20,22 @@ function stagedVersion(sql: SqlPort, feed: string): number {
   return row === undefined ? 1 : num(row, "version");
 }
 
+/**
+ * Link versions a chunk of dead links may make this Worker derive to find theirs: about a second's work, and a
+ * hundred rotations for each of a full chunk's links (a link is rotated when it leaked, a few times at most).
+ */
+export const MAX_DERIVED = 100_000;
+
+function tooManyVersions(table: BackupTable, rows: SqlValue[][], feedAt: number, feed: string) {
+  const n = rows.findIndex((row) => row[feedAt] === feed);
+  return new ServiceError(
+    "bad_request",
+    `The dead links of ${table.name} ask for more than ${MAX_DERIVED} link versions to be derived to check ` +
+      `them (up to ${feed}'s): send fewer of them per chunk.`,
+    [{ path: `$.rows[${n}][0]`, message: `${feed}: too many link versions to check` }],
+  );
+}
+
 function wrongHash(table: BackupTable, org: string, details: ErrorDetail[]): ServiceError {
   return new ServiceError(
     "bad_request",
@@ -63,9 +79,11 @@ export async function checkRestoredTokens(
       wanted.set(feed, (wanted.get(feed) ?? new Set()).add(String(row[hashAt])));
     }
     const known = new Set<string>();
+    let budget = MAX_DERIVED;
     for (const [feed, hashes] of wanted) {
       const last = stagedVersion(sql, feed);
       for (let version = 1, left = hashes.size; version <= last && left > 0; version++) {
+        if (--budget < 0) throw tooManyVersions(table, rows, feedAt, feed);
         const hash = await hashOf(feed, version);
         if (hash === null) break;
         if (hashes.has(hash)) left--;

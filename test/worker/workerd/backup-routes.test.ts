@@ -320,6 +320,19 @@ describe("the backup routes of an organization on the Worker", () => {
     expect(await env.FEEDS.head(`orgs/${org}`)).toBeNull();
   });
 
+  it("refuse dead links it would take too long to check, whatever link version the backup claims", async () => {
+    const org = "rotated-often";
+    const id = ((await begin(org)).json as { restore: string }).restore;
+    const put = (seq: number, table: string, list: unknown[][]) =>
+      admin("PUT", `/admin/orgs/${org}/restore/${id}/${seq}`, { table, rows: list });
+    expect((await put(0, "links", [[org, "person/p1", Number.MAX_SAFE_INTEGER]])).status).toBe(200);
+    const started = Date.now();
+    const reply = await put(1, "dead_links", [["f".repeat(64), org, "person/p1", 1]]);
+    expect([reply.status, details(reply.json)]).toEqual([400, ["$.rows[0][0]"]]);
+    expect(message(reply.json)).toMatch(/link versions/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  }, 15_000);
+
   it("commit nothing while partner keys cannot be routed, so the same commit succeeds once R2 is back", async () => {
     const org = "unrouted";
     const failing = { on: false };
