@@ -135,6 +135,7 @@ export class SharedBodyCache {
   /** Whether the record at `start`, whose key is `length` bytes, is `key`'s. */
   #keyAt(start: number, length: number, key: string): boolean {
     const data = this.#data;
+    if (start + length > data.length) return false; // a slot torn by a fresh start (see `get`): no key
     let ascii = true;
     for (let i = 0; i < key.length && ascii; i++) {
       const c = key.charCodeAt(i);

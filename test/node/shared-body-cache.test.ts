@@ -118,6 +118,26 @@ describe("shared body cache", () => {
     expect(hits).toBeGreaterThan(0);
   });
 
+  it("a slot torn by a fresh start that points past the data's end matches no key, and throws nothing", () => {
+    const bytes = 1 << 20;
+    const buffer = createBodyCacheBuffer(bytes);
+    const cache = new SharedBodyCache(buffer);
+    cache.put(key(3), new Uint8Array(randomBytes(500)));
+    // Header: 8 ints; slots: 4 ints each (hash, record start, key length, record length); then the data area.
+    const slotCount = new Int32Array(buffer, 0, 8)[4]!;
+    const slots = new Int32Array(buffer, 8 * 4, slotCount * 4);
+    const data = new Uint8Array(buffer, 8 * 4 + slotCount * 4 * 4);
+    const at = slots.findIndex((value, n) => n % 4 === 0 && value !== 0);
+    // The start of a record added since near the data's end, whose key begins as this one (its ASCII part),
+    // read with this record's key length.
+    const ascii = key(3).slice(0, key(3).indexOf("ä"));
+    const start = bytes - ascii.length;
+    data.set(new TextEncoder().encode(ascii), start);
+    slots[at + 1] = start;
+    expect(() => cache.get(key(3))).not.toThrow();
+    expect(cache.get(key(3))).toBeUndefined();
+  });
+
   it("when full keeps what it holds, and starts afresh only a minute after it last did", () => {
     let now = 1_800_000_000_000;
     const cache = new SharedBodyCache(createBodyCacheBuffer(1 << 20), () => now);
