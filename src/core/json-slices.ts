@@ -18,37 +18,10 @@ import {
   OPEN_OBJECT,
   QUOTE,
 } from "./json-codes.ts";
-
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+import { Mode, PendingBytes, type Frame } from "./json-slices-state.ts";
 
 /** Bytes of an array's items parsed at a time: small beside a big array, few calls to `JSON.parse`. */
 const CHUNK_BYTES = 64 * 1024;
-
-/** What the parser reads next. */
-const Mode = {
-  /** Whitespace, then a value (the top one, or an object's value after its colon). */
-  Value: 0,
-  /** After an object's `{`: whitespace, then a key or `}`. */
-  FirstKey: 1,
-  /** After a `,` in an object: whitespace, then a key. */
-  NextKey: 2,
-  /** A key's string. */
-  KeyText: 3,
-  /** Whitespace, then the colon after a key. */
-  Colon: 4,
-  /** Whitespace, then `,` or `}` after an object's value. */
-  After: 5,
-  /** A value parsed from its own bytes (collected up to the byte that ends it), or an array's items. */
-  Raw: 6,
-  /** Whitespace only, after the top value. */
-  End: 7,
-} as const;
-type Mode = (typeof Mode)[keyof typeof Mode];
-
-/** An object being taken apart, or an array whose items are parsed a run at a time (those `keep` accepts kept). */
-type Frame =
-  | { object: Record<string, unknown>; depth: number; key: string }
-  | { list: unknown[]; runs: number; keep: ((item: unknown) => boolean) | undefined };
 
 /**
  * What to keep of a value in an object taken apart, named by its keys from the top (`["history"]`), the object
@@ -74,8 +47,7 @@ export class JsonBytesParser {
   readonly #stack: Frame[] = [];
   #top: unknown;
   /** The bytes of the key, value or run of items being read. */
-  #pending = new Uint8Array(2 * CHUNK_BYTES);
-  #length = 0;
+  readonly #pending = new PendingBytes(2 * CHUNK_BYTES);
   /** Inside a raw value: brackets open, inside a string, just after a backslash in one. */
   #nesting = 0;
   #inString = false;
@@ -205,7 +177,7 @@ export class JsonBytesParser {
           return i + 1;
         }
         // A run is parsed once it is long enough, at the comma after an item.
-        if (this.#length + (i - start) >= CHUNK_BYTES) {
+        if (this.#pending.length + (i - start) >= CHUNK_BYTES) {
           this.#append(chunk, start, i);
           this.#flushRun(list, false);
           start = i + 1;
@@ -227,7 +199,7 @@ export class JsonBytesParser {
 
   #startRaw(mode: typeof Mode.Raw | typeof Mode.KeyText): void {
     this.#mode = mode;
-    this.#length = 0;
+    this.#pending.clear();
     this.#nesting = 0;
     this.#inString = false;
     this.#escaped = false;
@@ -235,28 +207,11 @@ export class JsonBytesParser {
   }
 
   #append(chunk: Uint8Array, from: number, to: number): void {
-    if (this.#skipping) return;
-    const length = this.#length + (to - from);
-    if (length > this.#pending.length) {
-      const grown = new Uint8Array(Math.max(2 * this.#pending.length, length));
-      grown.set(this.#pending.subarray(0, this.#length));
-      this.#pending = grown;
-    }
-    this.#pending.set(chunk.subarray(from, to), this.#length);
-    this.#length = length;
-  }
-
-  /** The text of the pending bytes, which are then let go. */
-  #pendingText(): string {
-    const text = decoder.decode(this.#pending.subarray(0, this.#length));
-    this.#length = 0;
-    // A big single value grew the buffer: it is not kept that big.
-    if (this.#pending.length > 4 * CHUNK_BYTES) this.#pending = new Uint8Array(2 * CHUNK_BYTES);
-    return text;
+    if (!this.#skipping) this.#pending.append(chunk, from, to);
   }
 
   #parsePending(): unknown {
-    return JSON.parse(this.#pendingText());
+    return JSON.parse(this.#pending.takeText());
   }
 
   /**
@@ -264,7 +219,7 @@ export class JsonBytesParser {
    * has none.
    */
   #flushRun(frame: Extract<Frame, { list: unknown[] }>, last: boolean): void {
-    const items = JSON.parse(`[${this.#pendingText()}]`) as unknown[];
+    const items = JSON.parse(`[${this.#pending.takeText()}]`) as unknown[];
     if (items.length === 0 && (!last || frame.runs > 0))
       throw new SyntaxError("stored JSON has an empty array item");
     const keep = frame.keep;
