@@ -80,7 +80,7 @@ describe("a feed secret that does not match the data", () => {
     let { main, url } = await start(env(dataDir, { FEED_SECRET }));
     await publish(url);
     const link = await linkOf(url, "acme", "pA");
-    expect(await main.stop()).toBe(0);
+    expect(await main.stop(), main.stderr()).toBe(0);
 
     const refused = await runMainToExit(env(dataDir, { FEED_SECRET: OTHER_SECRET }));
     expect(refused.code).toBe(1);
@@ -93,7 +93,7 @@ describe("a feed secret that does not match the data", () => {
     ({ main, url } = await start(env(dataDir, { FEED_SECRET })));
     expect((await raw("GET", url + link)).status).toBe(200);
     expect(await linkOf(url, "acme", "pA")).toBe(link);
-    expect(await main.stop()).toBe(0);
+    expect(await main.stop(), main.stderr()).toBe(0);
   });
 
   it("a generated secret moved to the environment: the same secret starts, another is refused", async () => {
@@ -101,7 +101,7 @@ describe("a feed secret that does not match the data", () => {
     let { main, url } = await start(env(dataDir));
     await publish(url);
     const link = await linkOf(url, "acme", "pB");
-    expect(await main.stop()).toBe(0);
+    expect(await main.stop(), main.stderr()).toBe(0);
     const kept = (await readFile(join(dataDir, "secrets", "feed-secret"), "utf8")).trim();
 
     const refused = await runMainToExit(env(dataDir, { FEED_SECRET }));
@@ -119,7 +119,7 @@ describe("a feed secret that does not match the data", () => {
 
     ({ main, url } = await start(env(dataDir, { FEED_SECRET: kept })));
     expect((await raw("GET", url + link)).status).toBe(200);
-    expect(await main.stop()).toBe(0);
+    expect(await main.stop(), main.stderr()).toBe(0);
   });
 
   it("a database from before the fingerprint: checked against its links, then recorded", async () => {
@@ -127,7 +127,7 @@ describe("a feed secret that does not match the data", () => {
     let { main, url } = await start(env(dataDir, { FEED_SECRET }));
     await publish(url);
     const link = await linkOf(url, "acme", "pA");
-    expect(await main.stop()).toBe(0);
+    expect(await main.stop(), main.stderr()).toBe(0);
     const forget = () => {
       const db = new DatabaseSync(join(dataDir, "shiftfeed.db"));
       db.exec("DELETE FROM meta WHERE key = 'feed_secret_fingerprint'");
@@ -143,7 +143,7 @@ describe("a feed secret that does not match the data", () => {
     ({ main, url } = await start(env(dataDir, { FEED_SECRET })));
     expect(main.stdout()).toMatch(/"event":"feed_secret_fingerprint_recorded"/);
     expect((await raw("GET", url + link)).status).toBe(200);
-    expect(await main.stop()).toBe(0);
+    expect(await main.stop(), main.stderr()).toBe(0);
     const db = new DatabaseSync(join(dataDir, "shiftfeed.db"), { readOnly: true });
     const row = db.prepare("SELECT value FROM meta WHERE key = 'feed_secret_fingerprint'").get();
     db.close();
@@ -157,7 +157,7 @@ describe("a feed secret that does not match the data", () => {
     let { main, url } = await start(env(dataDir, { FEED_SECRET }));
     await publish(url);
     const link = await linkOf(url, "acme", "pA");
-    expect(await main.stop()).toBe(0);
+    expect(await main.stop(), main.stderr()).toBe(0);
 
     const refused = await runMainToExit(env(dataDir));
     expect(refused.code).toBe(1);
@@ -173,7 +173,7 @@ describe("a feed secret that does not match the data", () => {
 
     ({ main, url } = await start(env(dataDir, { FEED_SECRET })));
     expect((await raw("GET", url + link)).status).toBe(200);
-    expect(await main.stop()).toBe(0);
+    expect(await main.stop(), main.stderr()).toBe(0);
   });
 
   it("ROTATE_FEED_SECRET=1 adopts a new secret: every link changes, old links open nothing", async () => {
@@ -181,7 +181,7 @@ describe("a feed secret that does not match the data", () => {
     let { main, url } = await start(env(dataDir, { FEED_SECRET }));
     await publish(url);
     const old = { pA: await linkOf(url, "acme", "pA") };
-    expect(await main.stop()).toBe(0);
+    expect(await main.stop(), main.stderr()).toBe(0);
 
     // A tight miss budget, to show what old links polled on by calendars that held them can and cannot spend.
     const tight = { LIMIT_MISS_BURST: "3", LIMIT_MISS_PER_HOUR: "1" };
@@ -200,12 +200,12 @@ describe("a feed secret that does not match the data", () => {
     expect(polls.slice(0, 3)).toEqual([404, 404, 404]);
     expect(polls.slice(3).every((status) => status === 429)).toBe(true);
     expect((await raw("GET", url + fresh)).status).toBe(200);
-    expect(await main.stop()).toBe(0);
+    expect(await main.stop(), main.stderr()).toBe(0);
 
     // From then on the new secret is the one: it starts without the setting, the old one is refused.
     ({ main, url } = await start(env(dataDir, { FEED_SECRET: OTHER_SECRET })));
     expect((await raw("GET", url + fresh)).status).toBe(200);
-    expect(await main.stop()).toBe(0);
+    expect(await main.stop(), main.stderr()).toBe(0);
     const refused = await runMainToExit(env(dataDir, { FEED_SECRET }));
     expect(refused.code).toBe(1);
     expectOneLine(refused.stderr, /is not the secret/);
