@@ -3,8 +3,11 @@
  * Used for the admin "last fetch by client" view and metrics labels, never for behaviour.
  */
 
-/** The calendar apps we tell apart; everything else is `other`. */
-export type CalendarClient = "google" | "apple" | "outlook" | "other";
+/** The calendar apps we tell apart, in a fixed order (codes, tables and schemas follow it); everything else is `other`. */
+export const CALENDAR_CLIENTS = ["google", "apple", "outlook", "other"] as const;
+
+/** One of {@link CALENDAR_CLIENTS}. */
+export type CalendarClient = (typeof CALENDAR_CLIENTS)[number];
 
 // Order matters: Outlook for iOS runs on iOS but is Outlook, so Microsoft patterns are tested before Apple's.
 const PATTERNS: ReadonlyArray<readonly [CalendarClient, RegExp]> = [

@@ -3,7 +3,7 @@
  * hour, and per recent window the share answered `304`, the `429` and `503` counts, and the busiest clients.
  * Built from the fetch telemetry (`fetch-log.ts`), so it covers every serving thread and survives restarts.
  */
-import type { CalendarClient } from "./clients.ts";
+import { CALENDAR_CLIENTS, type CalendarClient } from "./clients.ts";
 import { minuteOf, type FetchLog } from "./fetch-log.ts";
 import type { MetricFamily } from "./metrics.ts";
 
@@ -52,7 +52,8 @@ export interface Traffic {
 /** The windows reported, in minutes: the last 5 minutes ("right now"), hour and day. */
 export const TRAFFIC_WINDOWS = [5, 60, 1440] as const;
 const TOP_CLIENTS = 10;
-const emptyByClient = (): Record<CalendarClient, number> => ({ google: 0, apple: 0, outlook: 0, other: 0 });
+const emptyByClient = (): Record<CalendarClient, number> =>
+  Object.fromEntries(CALENDAR_CLIENTS.map((client) => [client, 0])) as Record<CalendarClient, number>;
 
 /** The traffic view as of `nowMs`. */
 export function trafficView(log: Pick<FetchLog, "minuteCounts" | "top">, nowMs: number): Traffic {

@@ -4,9 +4,10 @@
  * Request bodies have their own schemas where they are validated (`snapshotSchema`, `regenerateScopeSchema`).
  */
 import { z } from "zod";
+import { CALENDAR_CLIENTS } from "../core/clients.ts";
 import { ERROR_CODES } from "../core/errors.ts";
 
-const client = z.enum(["google", "apple", "outlook", "other"]);
+const client = z.enum(CALENDAR_CLIENTS);
 const instant = z.string().meta({ format: "date-time" });
 
 /** A feed's links and validators. */

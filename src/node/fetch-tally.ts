@@ -10,7 +10,7 @@
  * them afresh (the block it sends then says so), so a client sending a new User-Agent with every request grows
  * nothing without end; a User-Agent is cut to what the fetch log keeps of it first.
  */
-import type { CalendarClient } from "../core/clients.ts";
+import { CALENDAR_CLIENTS, type CalendarClient } from "../core/clients.ts";
 import { MAX_UA, type FetchLog } from "../core/fetch-log.ts";
 
 /** Numbers per noted request. */
@@ -21,8 +21,7 @@ export const TALLY_BLOCK = 4096;
 export const MAX_STRINGS = 200_000;
 /** Characters a thread's tables hold before they are started afresh. */
 export const MAX_STRING_CHARS = 8_000_000;
-const CLIENTS: readonly CalendarClient[] = ["google", "apple", "outlook", "other"];
-const CLIENT_CODES = new Map(CLIENTS.map((client, code) => [client, code]));
+const CLIENT_CODES = new Map(CALENDAR_CLIENTS.map((client, code) => [client, code]));
 
 /** One block of notes: the requests, and the strings first seen in them. */
 export interface TallyBlock {
@@ -123,7 +122,7 @@ export class TallyReader {
       const hash = rows[at + 2]!;
       log.record(
         feed < 0 ? null : strings[feed]!,
-        CLIENTS[rows[at + 3]!]!,
+        CALENDAR_CLIENTS[rows[at + 3]!]!,
         agent < 0 ? null : strings[agent]!,
         rows[at + 4]!,
         rows[at + 5]!,
