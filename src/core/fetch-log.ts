@@ -192,13 +192,10 @@ export class FetchLog {
   /** The busiest clients of a minute still held in memory. */
   #topOf(minute: number): TopRow[] {
     const clients = this.#clients.get(minute) ?? new Map<string, number>();
-    return [...clients]
-      .sort(([ka, a], [kb, b]) => b - a || (ka < kb ? -1 : 1))
-      .slice(0, this.#topPerMinute)
-      .map(([key, requests]) => {
-        const [subject = "", client = "other", userAgent = ""] = key.split(SEP);
-        return { minute, subject, client: client as CalendarClient, userAgent, requests };
-      });
+    return busiest(clients, this.#topPerMinute).map(([key, requests]) => {
+      const [subject = "", client = "other", userAgent = ""] = key.split(SEP);
+      return { minute, subject, client: client as CalendarClient, userAgent, requests };
+    });
   }
 
   /** The last request of each client family for a feed (`org`, feed key), most recent first. */
@@ -238,4 +235,26 @@ export class FetchLog {
     this.flush();
     return newestFetchByClient(this.#sql);
   }
+}
+
+/**
+ * The `limit` entries with the highest counts, ties by key, highest first: what sorting them all and keeping the
+ * first `limit` gives, in one pass that keeps only `limit` entries sorted (a minute of a busy service holds one
+ * entry per polled feed, tens of thousands, and its top list is rebuilt at every flush).
+ */
+export function busiest(counts: ReadonlyMap<string, number>, limit: number): [string, number][] {
+  const top: [string, number][] = [];
+  if (limit <= 0) return top;
+  const before = (ka: string, a: number, kb: string, b: number) => a > b || (a === b && ka < kb);
+  for (const [key, n] of counts) {
+    if (top.length === limit) {
+      const [lastKey, last] = top[limit - 1]!;
+      if (!before(key, n, lastKey, last)) continue;
+      top.pop();
+    }
+    let at = top.length;
+    while (at > 0 && before(key, n, top[at - 1]![0], top[at - 1]![1])) at--;
+    top.splice(at, 0, [key, n]);
+  }
+  return top;
 }

@@ -3,7 +3,7 @@
  * flushes; the newest fetch per client family wins; each minute keeps its busiest clients; old minutes go.
  */
 import { describe, expect, it } from "vitest";
-import { FetchLog } from "../../src/core/fetch-log.ts";
+import { busiest, FetchLog } from "../../src/core/fetch-log.ts";
 import { ensureSchema } from "../../src/core/store/schema.ts";
 import type { SqlPort } from "../../src/core/store/sql-port.ts";
 import { trafficView } from "../../src/core/traffic.ts";
@@ -138,5 +138,20 @@ describe("FetchLog", () => {
       { minute: Math.floor(clock.now / 60_000) },
     ]);
     expect(log.last("acme", "person/p1")).toHaveLength(1); // last fetches are kept, only minutes expire
+  });
+});
+
+describe("busiest", () => {
+  it("keeps what sorting every client and taking the first ones keeps, ties by key", () => {
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let round = 0; round < 50; round++) {
+      const counts = new Map<string, number>();
+      for (let i = random(200); i > 0; i--) counts.set(`k${random(500)}`, 1 + random(6));
+      const limit = random(30);
+      const sorted = [...counts].sort(([ka, a], [kb, b]) => b - a || (ka < kb ? -1 : 1)).slice(0, limit);
+      expect(busiest(counts, limit)).toEqual(sorted);
+    }
+    expect(busiest(new Map([["a", 1]]), 0)).toEqual([]);
   });
 });
