@@ -5,7 +5,7 @@
  */
 import type { EventFacts } from "./event-facts.ts";
 import { writtenInUtc } from "./timing.ts";
-import { encodeFields, fingerprint, type Field } from "./fingerprint.ts";
+import { fingerprintFields, type Field } from "./fingerprint.ts";
 
 /** How the event's DTSTART/DTEND are written: dates, UTC instants, or wall times in a zone. */
 function whenFields(f: EventFacts): Field[] {
@@ -20,18 +20,16 @@ function whenFields(f: EventFacts): Field[] {
  * `scheduleId` are covered by `uid`; `firstDate` and `lastDate` follow from the timing.
  */
 export function eventFingerprint(f: EventFacts): string {
-  return fingerprint(
-    encodeFields([
-      f.uid,
-      f.personId,
-      f.scheduleName,
-      f.personName,
-      f.shiftName,
-      f.location,
-      f.note,
-      f.colleagues,
-      f.otherColleagues,
-      ...whenFields(f),
-    ]),
-  );
+  return fingerprintFields([
+    f.uid,
+    f.personId,
+    f.scheduleName,
+    f.personName,
+    f.shiftName,
+    f.location,
+    f.note,
+    f.colleagues,
+    f.otherColleagues,
+    ...whenFields(f),
+  ]);
 }

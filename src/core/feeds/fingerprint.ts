@@ -15,18 +15,36 @@ export type Field = string | number | undefined | readonly string[];
  */
 export function encodeFields(values: readonly Field[]): string {
   let out = "";
+  eachFieldText(values, (text) => (out += text));
+  return out;
+}
+
+/** {@link fingerprint} of {@link encodeFields}' text, without building it (every event of a schedule has one). */
+export function fingerprintFields(values: readonly Field[]): string {
+  const hash = new Fingerprinter();
+  eachFieldText(values, (text) => hash.update(text));
+  return hash.digest();
+}
+
+/** {@link encodeFields}' text as consecutive strings, each handed to `add`. */
+function eachFieldText(values: readonly Field[], add: (text: string) => unknown): void {
   for (const value of values) {
-    if (value === undefined) out += "u";
-    else if (typeof value === "string") out += `s${value.length}:${value}`;
-    else if (typeof value === "number") {
+    if (value === undefined) add("u");
+    else if (typeof value === "string") {
+      add(`s${value.length}:`);
+      add(value);
+    } else if (typeof value === "number") {
       const text = String(value);
-      out += `n${text.length}:${text}`;
+      add(`n${text.length}:`);
+      add(text);
     } else {
-      out += `l${value.length}:`;
-      for (const item of value) out += `s${item.length}:${item}`;
+      add(`l${value.length}:`);
+      for (const item of value) {
+        add(`s${item.length}:`);
+        add(item);
+      }
     }
   }
-  return out;
 }
 
 /** 14 lower-case hex characters identifying `text`. */

@@ -18,11 +18,13 @@ export type TimeResolver = (date: string, time: string) => ResolvedTime;
  * expansion resolves each only once. The results are shared between events and never changed.
  */
 export function createTimeResolver(zone: string): TimeResolver {
-  const seen = new Map<string, ResolvedTime>();
+  // By date, then by time: no key string is made per lookup (one per event's start and end).
+  const seen = new Map<string, Map<string, ResolvedTime>>();
   return (date, time) => {
-    const key = `${date}T${time}`;
-    let resolved = seen.get(key);
-    if (!resolved) seen.set(key, (resolved = resolveLocalTime(date, time, zone)));
+    let times = seen.get(date);
+    if (!times) seen.set(date, (times = new Map()));
+    let resolved = times.get(time);
+    if (!resolved) times.set(time, (resolved = resolveLocalTime(date, time, zone)));
     return resolved;
   };
 }

@@ -4,7 +4,12 @@ import { describe, expect, it } from "vitest";
 import { eventFingerprint } from "../../../src/core/feeds/event-fingerprint.ts";
 import type { EventFacts } from "../../../src/core/feeds/event-facts.ts";
 import { expandSnapshot } from "../../../src/core/feeds/events.ts";
-import { encodeFields, type Field } from "../../../src/core/feeds/fingerprint.ts";
+import {
+  encodeFields,
+  fingerprint,
+  fingerprintFields,
+  type Field,
+} from "../../../src/core/feeds/fingerprint.ts";
 import { makeSnapshot } from "../../support/server.ts";
 import { validSnapshot } from "../../support/service.ts";
 
@@ -30,6 +35,8 @@ describe("encodeFields", () => {
     ];
     const texts = lists.map(encodeFields);
     expect(new Set(texts).size).toBe(lists.length);
+    // Hashed as it is encoded, the fingerprint is the one of the whole text.
+    for (const list of lists) expect(fingerprintFields(list)).toBe(fingerprint(encodeFields(list)));
   });
 });
 
