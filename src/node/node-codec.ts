@@ -41,6 +41,10 @@ export const nodeCodec: Codec = {
   gunzip: gunzipNow,
   sha256: (bytes) => view(createHash("sha256").update(bytes).digest()),
   gzipWriter,
+  textSha256: () => {
+    const hash = createHash("sha256");
+    return { update: (text) => void hash.update(text, "utf8"), digest: () => view(hash.digest()) };
+  },
   gunzipChunks: (parts) => {
     const unzip = createGunzip({ chunkSize: STREAM_CHUNK });
     for (const part of parts) unzip.write(part);

@@ -26,7 +26,7 @@ export async function ingestAndPublish(
   target: IngestTarget,
   options: UnitOptions = {},
 ): Promise<UnitResult> {
-  const result = await ingestSnapshot(bytes, target);
+  const result = await ingestSnapshot(bytes, target, deps.codec);
   if (!result.ok) throw new ServiceError(result.error.code, result.error.message, result.error.details);
   return publishUnit(deps, result.snapshot, result.hash, options);
 }

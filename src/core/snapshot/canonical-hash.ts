@@ -5,12 +5,15 @@
  * Crypto digests only whole buffers: `Sha256` is the incremental one of `digest.ts`).
  */
 import { toHex } from "../digest.ts";
+import type { TextSha256 } from "../compress.ts";
 import { Sha256 } from "../sha256.ts";
 import type { Snapshot } from "./types.ts";
 
-/** SHA-256 hex of `JSON.stringify(snapshot)`, without building that string. */
-export function canonicalHash(snapshot: Snapshot): string {
-  const hash = new Sha256();
+/**
+ * SHA-256 hex of `JSON.stringify(snapshot)`, without building that string.
+ * @param hash the incremental hasher to feed (a runtime's native one, see `Codec.textSha256`), else `Sha256`.
+ */
+export function canonicalHash(snapshot: Snapshot, hash: TextSha256 = new Sha256()): string {
   for (const part of canonicalParts(snapshot)) hash.update(part);
   return toHex(hash.digest());
 }

@@ -4,6 +4,7 @@
  * not stall feed serving: a worker thread on Node (`src/node/ingest-pool.ts`), in process elsewhere.
  */
 import { canonicalHash } from "./canonical-hash.ts";
+import type { Codec } from "../compress.ts";
 import type { ErrorDetail } from "../errors.ts";
 import { SNAPSHOT_LIMITS } from "./limits.ts";
 import { findDuplicateKeys } from "./json-text.ts";
@@ -46,7 +47,11 @@ export type Ingest = (bytes: Uint8Array, target: IngestTarget) => Promise<Ingest
  * const result = await ingestSnapshot(bytes, { org: "stmarys", schedule: "cardiology" });
  * if (result.ok) await service.publish(result.snapshot, result.hash);
  */
-export async function ingestSnapshot(bytes: Uint8Array, target: IngestTarget): Promise<IngestResult> {
+export async function ingestSnapshot(
+  bytes: Uint8Array,
+  target: IngestTarget,
+  codec?: Pick<Codec, "textSha256">,
+): Promise<IngestResult> {
   const report = createReport(SNAPSHOT_LIMITS.maxDetails);
   const parsed = parseStrict(bytes, report);
   if (!parsed.ok) return invalidJson(parsed.message);
@@ -63,7 +68,7 @@ export async function ingestSnapshot(bytes: Uint8Array, target: IngestTarget): P
   }
   shareStrings(snapshot);
   await pause();
-  return { ok: true, snapshot, hash: canonicalHash(snapshot) };
+  return { ok: true, snapshot, hash: canonicalHash(snapshot, codec?.textSha256?.()) };
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Snapshot } from "../../../src/core/snapshot/types.ts";
 import { makeSnapshot } from "../../support/fixture.ts";
 import { bigSchedule } from "../../../bench/fixtures/big-schedule.ts";
 import { webCodec } from "../../../src/core/compress.ts";
+import { nodeCodec } from "../../../src/node/node-codec.ts";
 import { expandSnapshot } from "../../../src/core/feeds/events.ts";
 import { encodeHistory } from "../../../src/core/feeds/history-codec.ts";
 import { advanceHistory } from "../../../src/core/feeds/history.ts";
@@ -44,6 +45,11 @@ describe("a snapshot's canonical hash", () => {
       expect([...canonicalParts(result.snapshot)].join("")).toBe(whole);
       expect(result.hash).toBe(node(whole));
       expect(canonicalHash(result.snapshot)).toBe(node(whole));
+      // With Node's native incremental hash (what a render thread uses), the same hash.
+      expect(canonicalHash(result.snapshot, nodeCodec.textSha256!())).toBe(node(whole));
+      const target = { org, schedule: doc.schedule.id };
+      const natively = await ingestSnapshot(new TextEncoder().encode(whole), target, nodeCodec);
+      expect(natively.ok && natively.hash).toBe(node(whole));
     }
   });
 
