@@ -102,8 +102,21 @@ export function eventBlock(event: FeedEvent, view: FeedView, cache: EventBlockCa
 function sortKey(facts: EventFacts): string {
   const start = facts.timing.allDay
     ? `${facts.timing.startDate}T00:00:00`
-    : new Date(facts.timing.start.epochMs).toISOString().slice(0, 19);
+    : isoSeconds(facts.timing.start.epochMs);
   return `${start} ${facts.uid}`;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` (UTC) of recent instants: a schedule's events start at a few times a day. */
+const starts = new Map<number, string>();
+const MAX_STARTS = 4096;
+
+function isoSeconds(ms: number): string {
+  let iso = starts.get(ms);
+  if (iso === undefined) {
+    if (starts.size >= MAX_STARTS) starts.clear();
+    starts.set(ms, (iso = new Date(ms).toISOString().slice(0, 19)));
+  }
+  return iso;
 }
 
 const byKey = (a: { sortKey: string }, b: { sortKey: string }) =>

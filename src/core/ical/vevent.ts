@@ -26,8 +26,24 @@ export interface VeventFields {
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
+/**
+ * `YYYYMMDDTHHMMSSZ` of recent instants: a schedule's events share a few (the revisions that stamped them, the
+ * times of its shifts), so each is written once and looked up after.
+ */
+const stamps = new Map<number, string>();
+const MAX_STAMPS = 4096;
+
 /** `YYYYMMDDTHHMMSSZ` of an instant. */
 function utcStamp(ms: number): string {
+  let stamp = stamps.get(ms);
+  if (stamp === undefined) {
+    if (stamps.size >= MAX_STAMPS) stamps.clear();
+    stamps.set(ms, (stamp = writeUtcStamp(ms)));
+  }
+  return stamp;
+}
+
+function writeUtcStamp(ms: number): string {
   const d = new Date(ms);
   return (
     pad(d.getUTCFullYear(), 4) +
