@@ -14,36 +14,74 @@ export type Field = string | number | undefined | readonly string[];
  * @example encodeFields(["a,b", undefined, 3]) // "s3:a,bun1:3"
  */
 export function encodeFields(values: readonly Field[]): string {
-  let out = "";
-  eachFieldText(values, (text) => (out += text));
-  return out;
+  const sink = new TextSink();
+  writeFields(values, sink);
+  return sink.out;
 }
 
 /** {@link fingerprint} of {@link encodeFields}' text, without building it (every event of a schedule has one). */
 export function fingerprintFields(values: readonly Field[]): string {
   const hash = new Fingerprinter();
-  eachFieldText(values, (text) => hash.update(text));
+  writeFields(values, hash);
   return hash.digest();
 }
 
-/** {@link encodeFields}' text as consecutive strings, each handed to `add`. */
-function eachFieldText(values: readonly Field[], add: (text: string) => unknown): void {
+/** Where {@link writeFields} writes {@link encodeFields}' text: strings, and single characters by code. */
+interface FieldSink {
+  update(text: string): unknown;
+  char(code: number): unknown;
+}
+
+/** The characters of the encoding, by code: `u`, `s`, `n`, `l`, `:` and `0`. */
+const U = 0x75;
+const S = 0x73;
+const N = 0x6e;
+const L = 0x6c;
+const COLON = 0x3a;
+const ZERO = 0x30;
+
+/** The one encoding rule of {@link encodeFields}, written to `sink` a piece at a time (no text built per field). */
+function writeFields(values: readonly Field[], sink: FieldSink): void {
   for (const value of values) {
-    if (value === undefined) add("u");
+    if (value === undefined) sink.char(U);
     else if (typeof value === "string") {
-      add(`s${value.length}:`);
-      add(value);
+      header(sink, S, value.length);
+      sink.update(value);
     } else if (typeof value === "number") {
       const text = String(value);
-      add(`n${text.length}:`);
-      add(text);
+      header(sink, N, text.length);
+      sink.update(text);
     } else {
-      add(`l${value.length}:`);
+      header(sink, L, value.length);
       for (const item of value) {
-        add(`s${item.length}:`);
-        add(item);
+        header(sink, S, item.length);
+        sink.update(item);
       }
     }
+  }
+}
+
+/** `<kind><length>:` */
+function header(sink: FieldSink, kind: number, length: number): void {
+  sink.char(kind);
+  decimal(sink, length);
+  sink.char(COLON);
+}
+
+/** A non-negative integer's decimal digits. */
+function decimal(sink: FieldSink, n: number): void {
+  if (n >= 10) decimal(sink, Math.floor(n / 10));
+  sink.char(ZERO + (n % 10));
+}
+
+/** {@link encodeFields}' text gathered in a string. */
+class TextSink implements FieldSink {
+  out = "";
+  update(text: string): void {
+    this.out += text;
+  }
+  char(code: number): void {
+    this.out += String.fromCharCode(code);
   }
 }
 
@@ -70,6 +108,13 @@ export class Fingerprinter {
     }
     this.#h1 = h1;
     this.#h2 = h2;
+    return this;
+  }
+
+  /** {@link update} with one character, by its code. */
+  char(code: number): this {
+    this.#h1 = Math.imul(this.#h1 ^ code, 2654435761);
+    this.#h2 = Math.imul(this.#h2 ^ code, 1597334677);
     return this;
   }
 

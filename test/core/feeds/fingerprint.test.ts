@@ -38,6 +38,14 @@ describe("encodeFields", () => {
     // Hashed as it is encoded, the fingerprint is the one of the whole text.
     for (const list of lists) expect(fingerprintFields(list)).toBe(fingerprint(encodeFields(list)));
   });
+
+  it("keeps its text and fingerprint across versions (stored histories compare them)", () => {
+    const values: Field[] = ["a,b", undefined, 3, ["xy", "Zoë Ávila"], "0123456789ab", 1712345678000, []];
+    const text = "s3:a,bun1:3l2:s2:xys9:Zoë Ávilas12:0123456789abn13:1712345678000l0:";
+    expect(encodeFields(values)).toBe(text);
+    expect(fingerprint(text)).toBe("12e35eb802b0b3");
+    expect(fingerprintFields(values)).toBe("12e35eb802b0b3");
+  });
 });
 
 describe("eventFingerprint", () => {
