@@ -24,6 +24,8 @@ interface Crew {
   members: Set<string>;
   /** Once sorted: the first `MAX_LISTED_COLLEAGUES + 1` members by name, ties in first-appearance order. */
   head?: { id: string; name: string }[];
+  /** Once sorted: the display names of `head`, in its order. */
+  headNames?: readonly string[];
   /** Once sorted: the first `MAX_LISTED_COLLEAGUES` display names, the list of everyone not among them. */
   shared?: readonly string[];
 }
@@ -48,14 +50,22 @@ export function createCrews(
     else byDate.set(a.date, { members: new Set([a.personId]) });
   }
 
+  // Display text once per person, however many crews list them.
+  const shown = new Map<string, string>();
+  const displayName = (raw: string, id: string) => {
+    let name = shown.get(id);
+    if (name === undefined) shown.set(id, (name = displayText(raw)));
+    return name;
+  };
   const sort = (crew: Crew): Required<Crew> => {
     if (!crew.head) {
       // Sorted by the names as sent (a stable sort); only the first ones are kept, as display text.
       const all = [...crew.members].map((id) => ({ id, name: people.get(id)?.name ?? id })).sort(byName);
       crew.head = all
         .slice(0, MAX_LISTED_COLLEAGUES + 1)
-        .map((m) => ({ id: m.id, name: displayText(m.name) }));
-      crew.shared = crew.head.slice(0, MAX_LISTED_COLLEAGUES).map((m) => m.name);
+        .map((m) => ({ id: m.id, name: displayName(m.name, m.id) }));
+      crew.headNames = crew.head.map((m) => m.name);
+      crew.shared = crew.headNames.slice(0, MAX_LISTED_COLLEAGUES);
     }
     return crew as Required<Crew>;
   };
@@ -63,13 +73,13 @@ export function createCrews(
   return (shiftId, date, personId) => {
     const crew = crews.get(shiftId)?.get(date);
     if (!crew) return NOBODY;
-    const { members, head, shared } = sort(crew);
-    const names = head.some((m) => m.id === personId)
-      ? head
-          .filter((m) => m.id !== personId)
-          .slice(0, MAX_LISTED_COLLEAGUES)
-          .map((m) => m.name)
-      : shared;
+    const { members, head, headNames, shared } = sort(crew);
+    // Among the first names, the list is the others of them (the last of them is left out of `shared` already).
+    const at = head.findIndex((m) => m.id === personId);
+    const names =
+      at >= 0 && at < MAX_LISTED_COLLEAGUES
+        ? [...headNames.slice(0, at), ...headNames.slice(at + 1, MAX_LISTED_COLLEAGUES + 1)]
+        : shared;
     const others = members.size - (members.has(personId) ? 1 : 0) - names.length;
     return others === 0 && names.length === 0 ? NOBODY : { names, others };
   };
