@@ -126,6 +126,11 @@ export class FetchLog {
     this.#dirtyMinutes.add(minute);
   }
 
+  /** Last-fetch notes held until the next {@link flush}: one per feed (or refused token) and client family. */
+  get pending(): number {
+    return this.#last.size + this.#refused.size;
+  }
+
   /** Notes requests handed over by a serving part, as {@link record} does each. */
   recordAll(notes: readonly FetchNote[]): void {
     for (const n of notes) this.record(n.feed, n.client, n.userAgent, n.status, n.at, n.tokenHash);

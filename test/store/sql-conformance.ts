@@ -22,6 +22,7 @@ import {
   putFeed,
   type FeedRow,
 } from "../../src/core/store/feeds-table.ts";
+import { addLastFetches, lastFetchesOf } from "../../src/core/store/fetches-table.ts";
 import { linkVersion, setLinkVersion } from "../../src/core/store/links-table.ts";
 import { countDeadLinks, deadLinkOf } from "../../src/core/store/dead-links-table.ts";
 import {
@@ -369,6 +370,30 @@ export function describeSqlBackend(name: string, open: OpenBackend): void {
         expect(readBlob(sql, "b")).toEqual(bytesOf(3));
       }),
     );
+
+    it("adds last fetches in batches of any size: newest time kept, counts summed, within a batch too", () =>
+      fresh((sql) => {
+        const note = (i: number, at: number, requests: number) => ({
+          org: "acme",
+          feed: `person/p${i}`,
+          client: "apple" as const,
+          at,
+          status: 200 + at,
+          userAgent: `ua ${at}`,
+          requests,
+        });
+        // 40 notes: more than one statement's rows; person p3 appears three times, out of order.
+        const batch = Array.from({ length: 37 }, (_, i) => note(i, 10, 1));
+        batch.push(note(3, 30, 2), note(3, 20, 4), note(39, 5, 1));
+        addLastFetches(sql, batch);
+        addLastFetches(sql, [note(0, 5, 1)]); // older: counted, not shown as the last
+        const one = (i: number) => lastFetchesOf(sql, "acme", `person/p${i}`);
+        expect(one(3)).toEqual([{ ...note(3, 30, 7) }]);
+        expect(one(0)).toEqual([{ ...note(0, 10, 2) }]);
+        expect(one(36)).toEqual([note(36, 10, 1)]);
+        expect(one(39)).toEqual([note(39, 5, 1)]);
+        expect(sql.all("SELECT count(*) AS n FROM fetch_last")[0]?.["n"]).toBe(38);
+      }));
 
     it("a released blob stays readable through the grace period, then goes; writing it again keeps it", () =>
       fresh((sql) => {

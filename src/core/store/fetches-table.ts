@@ -4,7 +4,7 @@
  * admin API and `/metrics`.
  */
 import type { CalendarClient } from "../clients.ts";
-import { num, text, type SqlPort, type SqlRow } from "./sql-port.ts";
+import { MAX_SQL_PARAMS, num, text, type SqlPort, type SqlRow } from "./sql-port.ts";
 
 /** The last request of one client family for one feed, with how many it sent in all. Times in ms since the epoch. */
 export interface LastFetchRow {
@@ -34,23 +34,37 @@ export interface TopRow {
   requests: number;
 }
 
-/** Adds a batch of last-fetch notes: a newer time replaces the stored one, counts add up. */
+/**
+ * Rows one statement adds, within the bound parameters both engines take: one statement per row cost several
+ * times as much on Node, and a busy service writes a row per feed polled.
+ */
+const LAST_FETCHES_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / 7);
+const lastFetchesSql = (rows: number) =>
+  `INSERT INTO fetch_last (org, feed, client, at, status, user_agent, requests) VALUES ${Array.from(
+    { length: rows },
+    () => "(?, ?, ?, ?, ?, ?, ?)",
+  ).join(", ")}
+   ON CONFLICT (org, feed, client) DO UPDATE SET requests = requests + excluded.requests,
+     at = CASE WHEN excluded.at >= at THEN excluded.at ELSE at END,
+     status = CASE WHEN excluded.at >= at THEN excluded.status ELSE status END,
+     user_agent = CASE WHEN excluded.at >= at THEN excluded.user_agent ELSE user_agent END`;
+const FULL_STATEMENT = lastFetchesSql(LAST_FETCHES_PER_STATEMENT);
+
+/**
+ * Adds a batch of last-fetch notes: a newer time replaces the stored one, counts add up (also between notes of
+ * the same feed and client family in one batch).
+ */
 export function addLastFetches(sql: SqlPort, rows: readonly LastFetchRow[]): void {
-  for (const r of rows) {
-    sql.run(
-      `INSERT INTO fetch_last (org, feed, client, at, status, user_agent, requests) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (org, feed, client) DO UPDATE SET requests = requests + excluded.requests,
-         at = CASE WHEN excluded.at >= at THEN excluded.at ELSE at END,
-         status = CASE WHEN excluded.at >= at THEN excluded.status ELSE status END,
-         user_agent = CASE WHEN excluded.at >= at THEN excluded.user_agent ELSE user_agent END`,
-      r.org,
-      r.feed,
-      r.client,
-      r.at,
-      r.status,
-      r.userAgent,
-      r.requests,
-    );
+  const values: (string | number | null)[] = [];
+  for (let at = 0; at < rows.length; at += LAST_FETCHES_PER_STATEMENT) {
+    const part =
+      rows.length - at >= LAST_FETCHES_PER_STATEMENT ? LAST_FETCHES_PER_STATEMENT : rows.length - at;
+    values.length = 0;
+    for (let i = at; i < at + part; i++) {
+      const r = rows[i]!;
+      values.push(r.org, r.feed, r.client, r.at, r.status, r.userAgent, r.requests);
+    }
+    sql.run(part === LAST_FETCHES_PER_STATEMENT ? FULL_STATEMENT : lastFetchesSql(part), ...values);
   }
 }
 
