@@ -6,7 +6,8 @@
  * writes what gathered since the last flush in one transaction (the Node server flushes every few seconds and at
  * shutdown; reads flush first, so they always include every noted request). Minute rows are kept a day.
  */
-import type { CalendarClient } from "./clients.ts";
+import { CALENDAR_CLIENTS, type CalendarClient } from "./clients.ts";
+import { busiest, clientCounts, countClient, SEP, type MinuteClients } from "./fetch-clients.ts";
 import {
   addLastFetches,
   addMinuteCounts,
@@ -65,11 +66,19 @@ export interface FetchNote {
 
 /** Longest user agent kept, in characters. */
 export const MAX_UA = 256;
-const SEP = "\u0000";
-/** Where clients past `maxClientsPerMinute` are counted. */
-const OVERFLOW = ["", "other", "(other clients)"].join(SEP);
 
 export const minuteOf = (ms: number) => Math.floor(ms / 60_000);
+
+const CLIENT_CODES = Object.fromEntries(CALENDAR_CLIENTS.map((client, code) => [client, code])) as Record<
+  CalendarClient,
+  number
+>;
+/** One number per minute, client family and status (statuses are below 1,000). */
+const minuteKey = (minute: number, code: number, status: number) =>
+  (minute * CALENDAR_CLIENTS.length + code) * 1000 + status;
+
+/** A subject's last-fetch notes, one slot per client family. */
+type ClientNotes = (LastFetchRow | undefined)[];
 
 export class FetchLog {
   readonly #sql: SqlPort;
@@ -77,12 +86,18 @@ export class FetchLog {
   readonly #topPerMinute: number;
   readonly #retention: number;
   readonly #maxClients: number;
-  #last = new Map<string, LastFetchRow>();
+  // The maps below are keyed by strings a caller passes again and again (a serving thread's string table hands the
+  // main thread the same string objects), never by strings made per request: a Node service's main thread notes
+  // every request, and a made key costs its allocation and its hashing each time.
+  /** Last-fetch notes by feed, one per client family (by its index in `CALENDAR_CLIENTS`). */
+  #last = new Map<string, ClientNotes>();
   /** Last-fetch notes of refusals, keyed by token hash (in `feed`) until the flush resolves them. */
-  #refused = new Map<string, LastFetchRow>();
-  #minutes = new Map<string, MinuteRow>();
+  #refused = new Map<string, ClientNotes>();
+  #pending = 0;
+  /** Per-minute counts, keyed by {@link minuteKey}. */
+  #minutes = new Map<number, MinuteRow>();
   /** Per minute still open (this and the previous one): every client's count, for an exact top list. */
-  readonly #clients = new Map<number, Map<string, number>>();
+  readonly #clients = new Map<number, MinuteClients>();
   readonly #dirtyMinutes = new Set<number>();
 
   constructor(options: FetchLogOptions) {
@@ -109,26 +124,24 @@ export class FetchLog {
   ): void {
     const at = atMs ?? this.#clock();
     const ua = userAgent === null ? null : userAgent.slice(0, MAX_UA);
-    if (feed !== null) this.#noteLast(this.#last, feed, client, at, status, ua);
-    else if (tokenHash !== undefined) this.#noteLast(this.#refused, tokenHash, client, at, status, ua);
+    const code = CLIENT_CODES[client];
+    if (feed !== null) this.#noteLast(this.#last, feed, code, at, status, ua);
+    else if (tokenHash !== undefined) this.#noteLast(this.#refused, tokenHash, code, at, status, ua);
     const minute = minuteOf(at);
-    // Keys built by concatenation (no array per request): the main thread of a Node service notes every request.
-    const mKey = minute + SEP + client + SEP + status;
+    const mKey = minuteKey(minute, code, status);
     const m = this.#minutes.get(mKey);
     if (m) m.requests++;
     else this.#minutes.set(mKey, { minute, client, status, requests: 1 });
 
     let clients = this.#clients.get(minute);
-    if (!clients) this.#clients.set(minute, (clients = new Map()));
-    let cKey = (feed ?? "") + SEP + client + SEP + (ua ?? "");
-    if (!clients.has(cKey) && clients.size >= this.#maxClients) cKey = OVERFLOW;
-    clients.set(cKey, (clients.get(cKey) ?? 0) + 1);
+    if (!clients) this.#clients.set(minute, (clients = { bySubject: new Map(), size: 0 }));
+    countClient(clients, feed ?? "", client, ua ?? "", this.#maxClients);
     this.#dirtyMinutes.add(minute);
   }
 
   /** Last-fetch notes held until the next {@link flush}: one per feed (or refused token) and client family. */
   get pending(): number {
-    return this.#last.size + this.#refused.size;
+    return this.#pending;
   }
 
   /** Notes requests handed over by a serving part, as {@link record} does each. */
@@ -138,19 +151,22 @@ export class FetchLog {
 
   /** Adds one request to a last-fetch note keyed by `subject` (a feed, or a token hash to resolve later). */
   #noteLast(
-    notes: Map<string, LastFetchRow>,
+    notes: Map<string, ClientNotes>,
     subject: string,
-    client: CalendarClient,
+    code: number,
     at: number,
     status: number,
     userAgent: string | null,
   ): void {
-    const key = subject + SEP + client;
-    const seen = notes.get(key);
+    let byClient = notes.get(subject);
+    if (byClient === undefined) notes.set(subject, (byClient = [undefined, undefined, undefined, undefined]));
+    const seen = byClient[code];
     if (seen === undefined) {
       const slash = subject.indexOf("/");
       const org = slash < 0 ? "" : subject.slice(0, slash);
-      notes.set(key, { org, feed: subject.slice(slash + 1), client, at, status, userAgent, requests: 1 });
+      const client = CALENDAR_CLIENTS[code]!;
+      byClient[code] = { org, feed: subject.slice(slash + 1), client, at, status, userAgent, requests: 1 };
+      this.#pending++;
     } else {
       seen.requests++;
       if (at >= seen.at) {
@@ -164,9 +180,10 @@ export class FetchLog {
   /** The refusals noted by token hash, put down to the feeds those tokens open now (others are dropped). */
   #resolveRefused(): LastFetchRow[] {
     const rows: LastFetchRow[] = [];
-    for (const note of this.#refused.values()) {
-      const feed = feedByTokenHash(this.#sql, note.feed);
-      if (feed !== null) rows.push({ ...note, org: feed.org, feed: feed.feed });
+    for (const [hash, byClient] of this.#refused) {
+      const feed = feedByTokenHash(this.#sql, hash);
+      if (feed === null) continue;
+      for (const note of byClient) if (note) rows.push({ ...note, org: feed.org, feed: feed.feed });
     }
     return rows;
   }
@@ -175,7 +192,9 @@ export class FetchLog {
   flush(): void {
     const nothing = this.#last.size === 0 && this.#refused.size === 0 && this.#minutes.size === 0;
     if (nothing && this.#dirtyMinutes.size === 0) return;
-    const last = [...this.#last.values()];
+    const last = [...this.#last.values()].flatMap((byClient) =>
+      byClient.filter((note) => note !== undefined),
+    );
     const minutes = [...this.#minutes.values()];
     const tops = [...this.#dirtyMinutes].map((minute) => [minute, this.#topOf(minute)] as const);
     const now = minuteOf(this.#clock());
@@ -189,6 +208,7 @@ export class FetchLog {
     // Cleared only once written: a failed flush keeps its notes for the next one.
     this.#last = new Map();
     this.#refused = new Map();
+    this.#pending = 0;
     this.#minutes = new Map();
     this.#dirtyMinutes.clear();
     for (const minute of this.#clients.keys()) if (minute < now - 1) this.#clients.delete(minute);
@@ -196,8 +216,8 @@ export class FetchLog {
 
   /** The busiest clients of a minute still held in memory. */
   #topOf(minute: number): TopRow[] {
-    const clients = this.#clients.get(minute) ?? new Map<string, number>();
-    return busiest(clients, this.#topPerMinute).map(([key, requests]) => {
+    const clients = this.#clients.get(minute);
+    return busiest(clients ? clientCounts(clients) : [], this.#topPerMinute).map(([key, requests]) => {
       const [subject = "", client = "other", userAgent = ""] = key.split(SEP);
       return { minute, subject, client: client as CalendarClient, userAgent, requests };
     });
@@ -240,26 +260,4 @@ export class FetchLog {
     this.flush();
     return newestFetchByClient(this.#sql);
   }
-}
-
-/**
- * The `limit` entries with the highest counts, ties by key, highest first: what sorting them all and keeping the
- * first `limit` gives, in one pass that keeps only `limit` entries sorted (a minute of a busy service holds one
- * entry per polled feed, tens of thousands, and its top list is rebuilt at every flush).
- */
-export function busiest(counts: ReadonlyMap<string, number>, limit: number): [string, number][] {
-  const top: [string, number][] = [];
-  if (limit <= 0) return top;
-  const before = (ka: string, a: number, kb: string, b: number) => a > b || (a === b && ka < kb);
-  for (const [key, n] of counts) {
-    if (top.length === limit) {
-      const [lastKey, last] = top[limit - 1]!;
-      if (!before(key, n, lastKey, last)) continue;
-      top.pop();
-    }
-    let at = top.length;
-    while (at > 0 && before(key, n, top[at - 1]![0], top[at - 1]![1])) at--;
-    top.splice(at, 0, [key, n]);
-  }
-  return top;
 }

@@ -3,7 +3,8 @@
  * flushes; the newest fetch per client family wins; each minute keeps its busiest clients; old minutes go.
  */
 import { describe, expect, it } from "vitest";
-import { busiest, FetchLog } from "../../src/core/fetch-log.ts";
+import { busiest } from "../../src/core/fetch-clients.ts";
+import { FetchLog } from "../../src/core/fetch-log.ts";
 import { ensureSchema } from "../../src/core/store/schema.ts";
 import type { SqlPort } from "../../src/core/store/sql-port.ts";
 import { trafficView } from "../../src/core/traffic.ts";
@@ -122,6 +123,26 @@ describe("FetchLog", () => {
       { client: "google", status: 200, requests: 5 },
       { client: "google", status: 503, requests: 1 },
       { client: "other", status: 404, requests: 20 },
+    ]);
+  });
+
+  it("ranks each user agent and client family of a feed as its own client", () => {
+    const { log } = setup();
+    const OTHER_IOS = "iOS/17.6 (21G80) dataaccessd/1.0";
+    for (let i = 0; i < 3; i++) log.record("acme/person/pA", "apple", APPLE, 304, T + i);
+    for (let i = 0; i < 2; i++) log.record("acme/person/pA", "apple", OTHER_IOS, 304, T + i);
+    log.record("acme/person/pA", "other", APPLE, 200, T);
+    log.record("acme/person/pB", "apple", APPLE, 304, T);
+    expect(log.top(1, 10)).toEqual([
+      { subject: "acme/person/pA", client: "apple", userAgent: APPLE, requests: 3 },
+      { subject: "acme/person/pA", client: "apple", userAgent: OTHER_IOS, requests: 2 },
+      { subject: "acme/person/pA", client: "other", userAgent: APPLE, requests: 1 },
+      { subject: "acme/person/pB", client: "apple", userAgent: APPLE, requests: 1 },
+    ]);
+    expect(log.pending).toBe(0); // the read wrote them
+    expect(log.last("acme", "person/pA").map((r) => [r.client, r.requests])).toEqual([
+      ["apple", 5],
+      ["other", 1],
     ]);
   });
 
