@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fromBase64Url, sha256Hex } from "../../src/core/digest.ts";
-import { createFeedTokens } from "../../src/core/tokens.ts";
+import { createFeedTokens, webTokenCrypto } from "../../src/core/tokens.ts";
 import type { TokenSubject } from "../../src/core/tokens.ts";
 
 const secret = new Uint8Array(32).map((_, i) => i + 1);
@@ -107,5 +107,34 @@ describe("createFeedTokens", () => {
     const tokens = await createFeedTokens(secret);
     await expect(tokens.derive({ ...subject, id: "a\0b" })).rejects.toThrow(/`id`/);
     await expect(tokens.derive({ ...subject, version: 1.5 })).rejects.toThrow(/`version`/);
+  });
+});
+
+describe("createFeedTokens with the store's index of known token hashes", () => {
+  it("passes a known token on its hash alone and hands that hash on; checks the rest by their checksum", async () => {
+    const plain = await createFeedTokens(secret);
+    const live = await plain.derive(subject);
+    const other = await plain.derive({ ...subject, id: "p1002" });
+    let macs = 0;
+    const counting = {
+      hmacKey: async (key: Uint8Array) => {
+        const mac = await webTokenCrypto.hmacKey(key);
+        return (data: Uint8Array) => (macs++, mac(data));
+      },
+      sha256Hex: (text: string) => sha256Hex(text),
+    };
+    const knownHash = await sha256Hex(live);
+    const tokens = await createFeedTokens(secret, counting, (hash) => hash === knownHash);
+    macs = 0;
+    expect(await tokens.isWellFormed(live)).toBe(true);
+    expect(macs).toBe(0); // no checksum for a token the store knows
+    expect(await tokens.isWellFormed(other)).toBe(true); // not known: its checksum decides
+    expect(macs).toBe(1);
+    expect(await tokens.isWellFormed(mutate(other, 3))).toBe(false);
+    expect(await tokens.hash(live)).toBe(knownHash);
+    expect(await tokens.hash(other)).toBe(await sha256Hex(other));
+    expect(await tokens.isWellFormed(live)).toBe(true);
+    expect(await tokens.hash(live)).toBe(knownHash);
+    expect(await tokens.hash(mutate(live, 5))).toBe(await sha256Hex(mutate(live, 5)));
   });
 });
