@@ -20,6 +20,12 @@ import { serveTasks } from "./thread-tasks.ts";
 
 /** The nice value of render threads (0 normal, 19 lowest). */
 const RENDER_NICE = 10;
+/**
+ * A unit that left this much garbage is followed by a collection (`serveTasks`): a unit of a ward's schedule
+ * makes tens of MiB, and without it each render thread of a publish burst or a regeneration held 300 MiB of heap,
+ * most of it garbage of units already committed.
+ */
+const COLLECT_AFTER_BYTES = 48 << 20;
 
 const data = workerData as RenderThreadData;
 installZoneRules(data.zoneRules);
@@ -49,15 +55,18 @@ const deps: UnitDeps = {
 // Tasks sent meanwhile wait in the thread's message queue: the rehearsal takes a fraction of a second.
 await rehearse({ tokens, settings: data.settings, codec: nodeCodec, nowMs: Date.now() });
 
-serveTasks(async (task: RenderTask, { onProgress, signal }) => {
-  now = task.nowMs;
-  const options = { onProgress, signal };
-  switch (task.kind) {
-    case "publish":
-      return ingestAndPublish(deps, task.bytes, task.target, options);
-    case "retire":
-      return retireUnit(deps, task.org, task.schedule, options);
-    case "refresh":
-      return refreshUnit(deps, task.org, task.schedule, task.scope, options);
-  }
-});
+serveTasks(
+  async (task: RenderTask, { onProgress, signal }) => {
+    now = task.nowMs;
+    const options = { onProgress, signal };
+    switch (task.kind) {
+      case "publish":
+        return ingestAndPublish(deps, task.bytes, task.target, options);
+      case "retire":
+        return retireUnit(deps, task.org, task.schedule, options);
+      case "refresh":
+        return refreshUnit(deps, task.org, task.schedule, task.scope, options);
+    }
+  },
+  { collectAfterBytes: COLLECT_AFTER_BYTES },
+);

@@ -49,6 +49,17 @@ describe("thread pool: idle threads", () => {
     expect(rested).toBeLessThan(busy / 2);
   }, 15_000);
 
+  it("with collectAfterBytes, a busy thread gives back a task's garbage right after it, before the next task", async () => {
+    // idleMs far away: no rest and no trim; only the collection after the task can give the heap back.
+    const options = { module: ECHO, size: 1, name: "echo", idleMs: 60_000 };
+    pool = createThreadPool({ ...options, workerData: { collectAfterBytes: 32 << 20 } });
+    const p = pool;
+    const busy = await p.run({ waitMs: 0, holdMiB: 256, heap: true });
+    expect(busy).toBeGreaterThan(256 << 20);
+    const next = await p.run({ waitMs: 0, heap: true });
+    expect(next).toBeLessThan(busy / 2);
+  }, 15_000);
+
   it("a warm pool starts one thread with itself, which runs the first task and, with lastIdleMs Infinity, never ends", async () => {
     pool = createThreadPool({
       module: ECHO,
