@@ -10,6 +10,7 @@ import type { UnitResult } from "../core/publish/schedule-unit.ts";
 import type { ServiceSettings } from "../core/publish/unit-deps.ts";
 import type { UnitRunner } from "../core/publish/unit-runner.ts";
 import type { Logger } from "../core/logger.ts";
+import { ServiceError } from "../core/errors.ts";
 import { createThreadPool, transferable } from "./thread-pool.ts";
 import type { ThreadBase } from "./thread-base.ts";
 import { threadModule } from "./thread-module.ts";
@@ -61,6 +62,13 @@ export function createRenderPool(options: RenderPoolOptions): UnitRunner {
     name: "render",
     lastIdleMs: options.lastIdleMs ?? LAST_THREAD_IDLE_MS,
     warm: true,
+    // A unit that needs more heap than V8 gives a thread fails alone, answered as a body too big to publish (not
+    // an internal error); the other units and the serving threads carry on, and the next unit gets a new thread.
+    outOfMemory: () =>
+      new ServiceError(
+        "payload_too_large",
+        "Publishing this snapshot needs more memory than a render thread may use; nothing was changed.",
+      ),
     ...(options.idleMs !== undefined && { idleMs: options.idleMs }),
     ...(options.logger && { logger: options.logger }),
   });

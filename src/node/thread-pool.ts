@@ -3,10 +3,10 @@
  * that serves feeds (parsing a 32 MiB body, rendering thousands of feeds) runs here instead. Threads start on
  * demand and end after a while idle, so memory is held only while there is work (the last one lingers longer, its
  * garbage collected, so that work arriving in bursts some minutes apart finds a thread with its code loaded and
- * compiled); a thread that dies fails only its own task and is replaced. Bodies are transferred (zero copy);
+ * compiled); a thread that dies fails only its own task (one out of memory with the pool's own error) and is replaced. Bodies are transferred (zero copy);
  * tasks report progress and can be aborted. The thread side is `thread-tasks.ts`.
  */
-import { Worker } from "node:worker_threads";
+import { Worker, type ResourceLimits } from "node:worker_threads";
 import { ServiceError, type ErrorCode } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 
@@ -44,6 +44,13 @@ export interface ThreadPoolOptions {
    * for a thread to start. Default false: threads start on the first task.
    */
   warm?: boolean;
+  /** V8 limits of every thread (`Worker`'s `resourceLimits`); default: V8's own. */
+  resourceLimits?: ResourceLimits;
+  /**
+   * The error a task fails with when its thread ran out of memory (its heap reached its limit), instead of the
+   * thread's exit: the task asked for more than a thread may hold, which says nothing of the next task.
+   */
+  outOfMemory?: () => ServiceError;
   /** Where a thread's death is reported. */
   logger?: Logger;
   /** Name for messages (`render`). */
@@ -108,7 +115,10 @@ export function createThreadPool<T, R>(options: ThreadPoolOptions): ThreadPool<T
   let closed = false;
 
   function spawn(): Slot<T, R> {
-    const thread = new Worker(options.module, { workerData: options.workerData });
+    const thread = new Worker(options.module, {
+      workerData: options.workerData,
+      ...(options.resourceLimits && { resourceLimits: options.resourceLimits }),
+    });
     const slot: Slot<T, R> = { thread };
     thread.unref();
     thread.on("message", (message: FromThread<R>) => {
@@ -153,7 +163,8 @@ export function createThreadPool<T, R>(options: ThreadPoolOptions): ThreadPool<T
   function fail(slot: Slot<T, R>, error: Error): void {
     if (!slots.delete(slot)) return; // `error` is followed by `exit`: handle the first only
     if (!closed) options.logger?.error(`${options.name}_thread_failed`, { error: String(error) });
-    slot.running?.reject(error);
+    const outOfMemory = (error as { code?: unknown }).code === "ERR_WORKER_OUT_OF_MEMORY";
+    slot.running?.reject(outOfMemory && options.outOfMemory ? options.outOfMemory() : error);
     slot.running = undefined;
     void slot.thread.terminate();
     pump();

@@ -3,6 +3,7 @@
  * warm), idle ones end, and the last one lingers longer so that the next burst of work finds it running.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { ServiceError } from "../../src/core/errors.ts";
 import { createThreadPool, type ThreadPool } from "../../src/node/thread-pool.ts";
 import type { EchoTask } from "../support/echo-thread.ts";
 
@@ -58,6 +59,23 @@ describe("thread pool: idle threads", () => {
     expect(busy).toBeGreaterThan(256 << 20);
     const next = await p.run({ waitMs: 0, heap: true });
     expect(next).toBeLessThan(busy / 2);
+  }, 15_000);
+
+  it("a task whose thread runs out of memory fails with the pool's error, and the next task runs on a new thread", async () => {
+    pool = createThreadPool({
+      module: ECHO,
+      size: 1,
+      name: "echo",
+      resourceLimits: { maxOldGenerationSizeMb: 48 },
+      outOfMemory: () => new ServiceError("payload_too_large", "too big for a thread"),
+    });
+    const p = pool;
+    const first = await p.run({ waitMs: 0 });
+    const failed = await p.run({ waitMs: 0, holdMiB: 256 }).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(ServiceError);
+    expect((failed as ServiceError).code).toBe("payload_too_large");
+    const next = await p.run({ waitMs: 0, holdMiB: 8 });
+    expect(next).not.toBe(first);
   }, 15_000);
 
   it("a warm pool starts one thread with itself, which runs the first task and, with lastIdleMs Infinity, never ends", async () => {
