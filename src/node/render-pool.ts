@@ -40,6 +40,12 @@ export type RenderTask = { nowMs: number } & (
 const LAST_THREAD_IDLE_MS = Infinity;
 
 const RENDER_THREAD = threadModule("render-thread", import.meta.url);
+/**
+ * V8 young-generation size of a render thread, in MiB (V8 sizes it larger by default). A unit's garbage is mostly short
+ * lived; a smaller nursery is collected more often and holds less: measured on the 5,000-person bench, the process
+ * peaked 150–200 MiB lower while publishing and force-regenerating, at about the same speed.
+ */
+const RENDER_YOUNG_GENERATION_MB = 16;
 
 export interface RenderPoolOptions {
   data: RenderThreadData;
@@ -62,6 +68,7 @@ export function createRenderPool(options: RenderPoolOptions): UnitRunner {
     name: "render",
     lastIdleMs: options.lastIdleMs ?? LAST_THREAD_IDLE_MS,
     warm: true,
+    resourceLimits: { maxYoungGenerationSizeMb: RENDER_YOUNG_GENERATION_MB },
     // A unit that needs more heap than V8 gives a thread fails alone, answered as a body too big to publish (not
     // an internal error); the other units and the serving threads carry on, and the next unit gets a new thread.
     outOfMemory: () =>
