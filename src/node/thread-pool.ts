@@ -113,6 +113,8 @@ export function createThreadPool<T, R>(options: ThreadPoolOptions): ThreadPool<T
   const slots = new Set<Slot<T, R>>();
   const queue: Pending<T, R>[] = [];
   let closed = false;
+  /** Threads that left the pool (idle, or failed) and are still ending. */
+  const endings = new Set<Promise<void>>();
 
   function spawn(): Slot<T, R> {
     const thread = new Worker(options.module, {
@@ -154,7 +156,7 @@ export function createThreadPool<T, R>(options: ThreadPoolOptions): ThreadPool<T
         slot.thread.postMessage({ type: "trim" } satisfies ToThread<T>);
         return rest(slot, true);
       }
-      if (slots.delete(slot)) void slot.thread.terminate(); // resolves with the exit code; never rejects
+      if (slots.delete(slot)) end(slot);
     }, delay);
     slot.idle.unref();
   }
@@ -166,8 +168,18 @@ export function createThreadPool<T, R>(options: ThreadPoolOptions): ThreadPool<T
     const outOfMemory = (error as { code?: unknown }).code === "ERR_WORKER_OUT_OF_MEMORY";
     slot.running?.reject(outOfMemory && options.outOfMemory ? options.outOfMemory() : error);
     slot.running = undefined;
-    void slot.thread.terminate();
+    end(slot);
     pump();
+  }
+
+  /**
+   * Ends a thread that left the pool. `close` waits for these too: a process that exits while a thread is still
+   * being torn down can abort instead of exiting.
+   */
+  function end(slot: Slot<T, R>): void {
+    const ending = slot.thread.terminate().then(() => undefined); // resolves with the exit code; never rejects
+    endings.add(ending);
+    void ending.then(() => endings.delete(ending));
   }
 
   function pump(): void {
@@ -225,7 +237,7 @@ export function createThreadPool<T, R>(options: ThreadPoolOptions): ThreadPool<T
         clearTimeout(slot.idle);
         slot.running?.reject(error);
       }
-      await Promise.all(running.map((slot) => slot.thread.terminate()));
+      await Promise.all([...running.map((slot) => slot.thread.terminate()), ...endings]);
     },
   };
 }
