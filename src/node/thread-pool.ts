@@ -3,8 +3,9 @@
  * that serves feeds (parsing a 32 MiB body, rendering thousands of feeds) runs here instead. Threads start on
  * demand and end after a while idle, so memory is held only while there is work (the last one lingers longer, its
  * garbage collected, so that work arriving in bursts some minutes apart finds a thread with its code loaded and
- * compiled); a thread that dies fails only its own task (one out of memory with the pool's own error) and is replaced. Bodies are transferred (zero copy);
- * tasks report progress and can be aborted. The thread side is `thread-tasks.ts`.
+ * compiled); a thread that dies fails only its own task (one out of memory with the pool's own error) and is
+ * replaced. Bodies are transferred (zero copy); tasks report progress and can be aborted. The thread side is
+ * `thread-tasks.ts`.
  */
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import { ServiceError, type ErrorCode } from "../core/errors.ts";
