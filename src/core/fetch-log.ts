@@ -3,7 +3,7 @@
  * count, requests per minute by client family and status, the busiest clients of each minute, and lasting totals.
  *
  * Requests are only noted in memory (a few map updates, no I/O: the serving hot path never writes); `flush()`
- * writes what gathered since the last flush in one transaction (the Node server flushes every few seconds and at
+ * writes what gathered since the last flush in one transaction (the Node server flushes every half minute and at
  * shutdown; reads flush first, so they always include every noted request). Minute rows are kept a day.
  */
 import { CALENDAR_CLIENTS, type CalendarClient } from "./clients.ts";
