@@ -8,6 +8,7 @@ import { LRUCache } from "lru-cache";
 import type { EventFacts } from "../feeds/event-facts.ts";
 import { writtenInUtc } from "../feeds/timing.ts";
 import type { HistoryEntry } from "../feeds/history.ts";
+import { memoize } from "../memo.ts";
 import { groupDigits } from "./text.ts";
 import { vevent, type VeventFields } from "./vevent.ts";
 
@@ -106,18 +107,8 @@ function sortKey(facts: EventFacts): string {
   return `${start} ${facts.uid}`;
 }
 
-/** `YYYY-MM-DDTHH:MM:SS` (UTC) of recent instants: a schedule's events start at a few times a day. */
-const starts = new Map<number, string>();
-const MAX_STARTS = 4096;
-
-function isoSeconds(ms: number): string {
-  let iso = starts.get(ms);
-  if (iso === undefined) {
-    if (starts.size >= MAX_STARTS) starts.clear();
-    starts.set(ms, (iso = new Date(ms).toISOString().slice(0, 19)));
-  }
-  return iso;
-}
+/** `YYYY-MM-DDTHH:MM:SS` (UTC) of an instant, remembered: a schedule's events start at a few times a day. */
+const isoSeconds = memoize((ms: number) => new Date(ms).toISOString().slice(0, 19), 4096);
 
 const byKey = (a: { sortKey: string }, b: { sortKey: string }) =>
   a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;

@@ -5,6 +5,7 @@
  * calendar object per event — a publish of 500,000 assignments renders as many blocks.
  * `test/render/vevent.test.ts` holds it to ical-generator's output, which stays the reference.
  */
+import { memoize } from "../memo.ts";
 import { foldLines } from "./fold.ts";
 import { escapeValue as escape } from "./text.ts";
 
@@ -27,21 +28,10 @@ export interface VeventFields {
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
 /**
- * `YYYYMMDDTHHMMSSZ` of recent instants: a schedule's events share a few (the revisions that stamped them, the
- * times of its shifts), so each is written once and looked up after.
+ * `YYYYMMDDTHHMMSSZ` of an instant, remembered: a schedule's events share a few (the revisions that stamped them,
+ * the times of its shifts), so each is written once and looked up after.
  */
-const stamps = new Map<number, string>();
-const MAX_STAMPS = 4096;
-
-/** `YYYYMMDDTHHMMSSZ` of an instant. */
-function utcStamp(ms: number): string {
-  let stamp = stamps.get(ms);
-  if (stamp === undefined) {
-    if (stamps.size >= MAX_STAMPS) stamps.clear();
-    stamps.set(ms, (stamp = writeUtcStamp(ms)));
-  }
-  return stamp;
-}
+const utcStamp = memoize(writeUtcStamp, 4096);
 
 function writeUtcStamp(ms: number): string {
   const d = new Date(ms);
