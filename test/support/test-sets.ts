@@ -63,6 +63,8 @@ export const SLOW_TESTS: readonly string[] = [
   "test/cli/publish-folder.test.ts",
   "test/cli/terminal-text.test.ts",
   "test/cli/backup-restore.test.ts",
+  // `shiftfeed validate` as a child process against the size limit's edges (7–9 s).
+  "test/cli/validate-limit.test.ts",
   "test/integration/feed-secret.test.ts",
   "test/faults/write-ahead-log.test.ts",
   // SIGKILL rounds and restarts under traffic, on threads (6 s, 12 s).
@@ -77,8 +79,10 @@ export const SLOW_TESTS: readonly string[] = [
   "test/faults/file-faults.test.ts",
   "test/faults/disk-full.test.ts",
   "test/integration/races.test.ts",
-  // The per-client limits over real sockets, from many distinct loopback addresses (11 s).
+  // The per-client limits over real sockets, from many distinct loopback addresses, and real traffic's shared
+  // fetchers, NATs and proxies the same way (11 s, 9–10 s).
   "test/limits/client-limits.test.ts",
+  "test/limits/real-traffic.test.ts",
   // The property test of change detection (15 s).
   "test/render/fingerprint-property.test.ts",
   // The bench on 60 people, and the backup bench (19 s, 7 s).
